@@ -1,0 +1,1 @@
+export * from './inject-qr-login-store.decorator';

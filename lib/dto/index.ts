@@ -1,0 +1,2 @@
+export * from './create-qr-code.dto';
+export * from './redeem-ticket.dto';

@@ -1,0 +1,30 @@
+export * from './decorators';
+export * from './dto';
+export * from './interfaces';
+export * from './stores';
+export { QR_LOGIN_CONFIG, QR_LOGIN_DEFAULTS, QR_LOGIN_SECRET_HEADER, QR_LOGIN_STORE, QR_LOGIN_STRATEGY } from './qr-login.constants';
+export type { ResolvedQrLoginConfig } from './qr-login.config';
+export { QrLoginController } from './qr-login.controller';
+export {
+  QrLoginConfigError,
+  QrLoginErrorCode,
+  QrLoginException,
+  QrLoginStoreUnavailableError,
+  type QrLoginErrorBody,
+} from './qr-login.errors';
+export { QrLoginAppUserGuard } from './qr-login-app-user.guard';
+export { QrLoginGuard } from './qr-login.guard';
+export { QrLoginModule } from './qr-login.module';
+export {
+  QR_LOGIN_MODULE_OPTIONS,
+  type QrLoginForRootAsyncOptions,
+  type QrLoginForRootOptions,
+} from './qr-login.module-definition';
+export {
+  QrLoginService,
+  isTerminalStatus,
+  type CreateQrCodeInput,
+  type CreateQrCodeRequester,
+  type CreatorSecrets,
+} from './qr-login.service';
+export { QrLoginStrategy, getQrLoginContext } from './qr-login.strategy';

@@ -1,0 +1,4 @@
+export * from './qr-code.interface';
+export * from './qr-login-options.interface';
+export * from './qr-login-store.interface';
+export * from './qr-login-views.interface';

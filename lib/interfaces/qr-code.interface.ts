@@ -1,0 +1,63 @@
+/**
+ * Status strings are GenAuth's, so GenAuth clients read them unchanged.
+ * `ERROR` is never stored; it is only sent to a stream that cannot go on.
+ */
+export type QrCodeStatus = 'PENDING' | 'SCANNED' | 'AUTHORIZED' | 'CANCELLED' | 'EXPIRED' | 'ERROR';
+
+/** GenAuth's three code types; this module serves `MOBILE_APP`. */
+export type QrCodeType = 'MOBILE_APP' | 'WECHAT_MINIPROGRAM' | 'WECHAT_OFFICIAL_ACCOUNT';
+
+/** The app-side actions of GenAuth's `change-qrcode-status`. */
+export type QrCodeAction = 'SCAN' | 'CONFIRM' | 'CANCEL';
+
+/** What the web page may show of the user who scanned: GenAuth's `briefUserInfo`. */
+export interface BriefUserInfo {
+  displayName: string;
+  photo?: string;
+}
+
+/** Who asked to log in, shown on the phone before the user confirms. */
+export interface QrRequesterInfo {
+  /** Address of the browser that created the code, as the HTTP adapter reports it (`trust proxy` applies). */
+  ip?: string;
+  /** The creating browser's `User-Agent` header, cut to 512 characters. */
+  userAgent?: string;
+  /** When the code was created, ISO 8601. */
+  createdAt: string;
+  /** The configured `appName`, so the phone can say which site is asking. */
+  appName?: string;
+}
+
+/** A JSON object as accepted in `customData` and `context`. */
+export type JsonObject = { [key: string]: unknown };
+
+/**
+ * One QR code as a store holds it. A store treats it as an opaque JSON value
+ * apart from `id`, `version` and `retainUntil`; every field is plain JSON.
+ */
+export interface QrCodeRecord {
+  /** The public id (`qrcodeId`); also encodes `expiresAt` (see `qr-login.ids.ts`). */
+  id: string;
+  type: QrCodeType;
+  /** The stored status; `EXPIRED` is derived from `expiresAt`, never stored. */
+  status: Exclude<QrCodeStatus, 'EXPIRED' | 'ERROR'>;
+  /** Increases by one on every change; the store compares it to make transitions atomic. */
+  version: number;
+  /** Creation time, ms since the epoch. */
+  createdAt: number;
+  /** End of the code's life for a non-terminal status, ms since the epoch. */
+  expiresAt: number;
+  /** When the store may forget the record, ms since the epoch (the later of code and ticket expiry). */
+  retainUntil: number;
+  /** SHA-256 (base64url) of the creator secret; the secret itself is never stored. */
+  creatorSecretHash: string;
+  requester: QrRequesterInfo;
+  customData?: JsonObject;
+  context?: JsonObject;
+  /** Set by SCAN: the only user who may confirm or cancel. */
+  scannedBy?: { userId: string; briefUserInfo: BriefUserInfo; scannedAt: number };
+  /** Set by CONFIRM: the ticket, its expiry (ms since the epoch) and whether it was redeemed. */
+  ticket?: { value: string; expiresAt: number; redeemedAt?: number };
+  /** When a terminal status was reached, ms since the epoch. */
+  endedAt?: number;
+}

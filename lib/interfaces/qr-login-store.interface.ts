@@ -1,0 +1,37 @@
+import type { Observable } from 'rxjs';
+import type { QrCodeRecord } from './qr-code.interface';
+
+/**
+ * Where codes live. The service keeps the state machine; a store only has to
+ * keep records and make each change atomic, which keeps a new store (SQL,
+ * Memcached, …) small. What an implementation must guarantee:
+ *
+ * - **Atomic compare-and-set.** `compareAndSet` writes only when the stored
+ *   `version` equals `expectedVersion`, as one indivisible step: of many
+ *   concurrent calls with the same expected version exactly one returns true.
+ *   That alone makes transitions race-free and tickets single-use.
+ * - **Expiry.** A record is gone (reads `null`) once `retainUntil` has passed,
+ *   whether or not anyone reads it, and the store frees what it held for it.
+ * - **Change feed.** Every successful `create` / `compareAndSet` is delivered to
+ *   every current `watch(id)` subscriber, on every process that shares the
+ *   store, in version order. Expiry need not be announced: the service derives
+ *   `EXPIRED` from `expiresAt` on its own clock.
+ * - **Isolation.** Records are copies: mutating a returned record, or one passed
+ *   in, must not change what the store holds.
+ */
+export interface QrLoginStore {
+  /** Stores a new record; fails if the id exists (ids are random, so this means a bug). */
+  create(record: QrCodeRecord): Promise<void>;
+  /** The record, or `null` when unknown or past `retainUntil`. */
+  get(id: string): Promise<QrCodeRecord | null>;
+  /**
+   * Replaces the record when its stored version is `expectedVersion`, in one
+   * atomic step, and announces it to watchers. `next.version` is already
+   * `expectedVersion + 1`. Returns false when the version differs or the record is gone.
+   */
+  compareAndSet(id: string, expectedVersion: number, next: QrCodeRecord): Promise<boolean>;
+  /** Each later change of the record. Unsubscribing must release everything the subscription held. */
+  watch(id: string): Observable<QrCodeRecord>;
+  /** Optional: releases timers, connections and subscribers; called on application shutdown. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,42 @@
+import type { BriefUserInfo, QrCodeStatus, QrRequesterInfo } from './qr-code.interface';
+
+/** Answer of create (`POST /<prefix>/qrcodes`). */
+export interface QrCodeCreated {
+  qrcodeId: string;
+  /** Data URL of the QR image (SVG or PNG, see `imageFormat`); put it in an `<img src>`. */
+  url: string;
+  /** The text inside the QR image. */
+  payload: string;
+  /** Seconds until the code expires. */
+  expiresIn: number;
+  /**
+   * Proof of being the creator, for callers without cookies: send it as the
+   * `x-qr-login-secret` header on status reads and ticket redemption. Keep it
+   * out of the QR, of logs and of URLs.
+   */
+  creatorSecret: string;
+}
+
+/** The status of a code as the web page sees it. */
+export interface QrCodeStatusView {
+  qrcodeId: string;
+  status: QrCodeStatus;
+  /** Seconds left until a PENDING or SCANNED code expires. */
+  expiresIn?: number;
+  /** Who scanned, once SCANNED or AUTHORIZED. */
+  briefUserInfo?: BriefUserInfo;
+  /** Once AUTHORIZED, and only to the creator (when `bindToCreator` is on), until redeemed. */
+  ticket?: string;
+  /** Only on `ERROR`: what went wrong. */
+  code?: string;
+  message?: string;
+}
+
+/** Answer of SCAN: what the phone shows before its user confirms. */
+export interface QrScanResult {
+  qrcodeId: string;
+  status: 'SCANNED';
+  /** Seconds until the code expires: confirm before then. */
+  expiresIn: number;
+  requester: QrRequesterInfo;
+}

@@ -1,0 +1,25 @@
+/** Name under which the ticket-redeeming passport strategy registers itself. */
+export const QR_LOGIN_STRATEGY = 'qr-login';
+
+/** Injection token of the store (see `QrLoginStore`); use `@InjectQrLoginStore()` rather than this. */
+export const QR_LOGIN_STORE = 'QR_LOGIN:STORE';
+
+/** Injection token of the validated, defaulted configuration (`ResolvedQrLoginConfig`). */
+export const QR_LOGIN_CONFIG = 'QR_LOGIN:CONFIG';
+
+/** Injection token of the module extras (`routePrefix`, `isGlobal`) as given to `forRoot`/`forRootAsync`. */
+export const QR_LOGIN_EXTRAS = 'QR_LOGIN:EXTRAS';
+
+/** Header a non-browser creator sends its creator secret in (browsers use the cookie instead). */
+export const QR_LOGIN_SECRET_HEADER = 'x-qr-login-secret';
+
+/** Defaults, in the units their option names say. */
+export const QR_LOGIN_DEFAULTS = {
+  qrCodeTtl: 120,
+  ticketTtl: 60,
+  routePrefix: 'qr-login',
+  cookieName: 'qr_login_secret',
+  sseHeartbeatInterval: 15,
+  maxCustomDataBytes: 4096,
+  imageFormat: 'svg',
+} as const;

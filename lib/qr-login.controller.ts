@@ -1,0 +1,118 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  type MessageEvent,
+  Param,
+  Post,
+  Req,
+  Res,
+  Sse,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { Observable, interval, map, merge, takeWhile } from 'rxjs';
+import { QR_LOGIN_CONFIG } from './qr-login.constants';
+import type { ResolvedQrLoginConfig } from './qr-login.config';
+import { CreateQrCodeDto } from './dto/create-qr-code.dto';
+import { QrLoginAppUserGuard } from './qr-login-app-user.guard';
+import { QrLoginGuard } from './qr-login.guard';
+import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.http';
+import { QrLoginService, isTerminalStatus } from './qr-login.service';
+import { getQrLoginContext } from './qr-login.strategy';
+import { qrLoginValidationPipe } from './qr-login.validation';
+import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
+
+/**
+ * The native routes. Its path is the `routePrefix` module setting: the module
+ * mounts a subclass of this controller carrying that path.
+ */
+@Controller()
+@UsePipes(qrLoginValidationPipe())
+export class QrLoginController {
+  constructor(
+    private readonly service: QrLoginService,
+    @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  /** Web page: creates a code and sets the creator cookie. */
+  @Post('qrcodes')
+  @HttpCode(201)
+  @Header('Cache-Control', 'no-store')
+  async create(
+    @Body() body: CreateQrCodeDto,
+    @Req() request: any,
+    @Res({ passthrough: true }) response: any,
+  ): Promise<QrCodeCreated> {
+    const created = await this.service.create(body ?? {}, {
+      ip: ipOf(request),
+      userAgent: headerOf(request, 'user-agent'),
+    });
+    setCreatorCookie(this.adapterHost.httpAdapter, request, response, this.config, created.creatorSecret);
+    return created;
+  }
+
+  /** Web page: the current status; the ticket only for the creator. */
+  @Get('qrcodes/:qrcodeId')
+  @Header('Cache-Control', 'no-store')
+  status(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
+    return this.service.getStatus(qrcodeId, creatorSecretsOf(request, this.config));
+  }
+
+  /**
+   * Web page: Server-Sent Events, the current status first, then every change,
+   * with keep-alive comments between; the stream ends after a terminal status.
+   */
+  @Sse('qrcodes/:qrcodeId/events')
+  async events(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<Observable<MessageEvent>> {
+    // Unknown ids answer 404 before the stream opens.
+    await this.service.getStatus(qrcodeId);
+    const status$ = this.service
+      .watch(qrcodeId, creatorSecretsOf(request, this.config))
+      .pipe(map((view): MessageEvent => ({ data: view })));
+    const keepAlive$ = interval(this.config.sseHeartbeatMs).pipe(
+      map(() => ({ comment: 'keep-alive' }) as unknown as MessageEvent),
+    );
+    return merge(status$, keepAlive$).pipe(
+      takeWhile((event) => !isTerminalStatus((event.data as QrCodeStatusView | undefined)?.status ?? 'PENDING'), true),
+    );
+  }
+
+  /** Phone: SCAN; answers who asked to log in. */
+  @Post('qrcodes/:qrcodeId/scan')
+  @HttpCode(200)
+  @UseGuards(QrLoginAppUserGuard)
+  scan(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrScanResult> {
+    return this.service.scan(qrcodeId, request.user);
+  }
+
+  /** Phone: CONFIRM, by the user who scanned. */
+  @Post('qrcodes/:qrcodeId/confirm')
+  @HttpCode(200)
+  @UseGuards(QrLoginAppUserGuard)
+  confirm(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
+    return this.service.confirm(qrcodeId, request.user);
+  }
+
+  /** Phone: CANCEL, by the user who scanned. */
+  @Post('qrcodes/:qrcodeId/cancel')
+  @HttpCode(200)
+  @UseGuards(QrLoginAppUserGuard)
+  cancel(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
+    return this.service.cancel(qrcodeId, request.user);
+  }
+
+  /** Web page: redeems the ticket (once) and answers the `issueTokenSet` hook's result. */
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseGuards(QrLoginGuard)
+  login(@Req() request: any): Promise<unknown> {
+    return this.service.issueTokenSet(request.user, getQrLoginContext(request)!);
+  }
+}

@@ -1,0 +1,15 @@
+import * as QRCode from 'qrcode';
+
+/**
+ * Renders the QR payload as a data URL an `<img>` shows directly, so the
+ * create response is enough to display the code with no further request.
+ * Error correction M survives a screen glare or a small logo; margin 2 modules
+ * is enough quiet zone for phone scanners on a white page.
+ */
+export async function renderQrDataUrl(payload: string, format: 'svg' | 'png'): Promise<string> {
+  if (format === 'png') {
+    return QRCode.toDataURL(payload, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'image/png' });
+  }
+  const svg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+}

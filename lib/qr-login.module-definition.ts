@@ -1,0 +1,40 @@
+import { ConfigurableModuleBuilder, Controller, type Type } from '@nestjs/common';
+import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './qr-login.constants';
+import { resolveRoutePrefix } from './qr-login.config';
+import { QrLoginController } from './qr-login.controller';
+import type { QrLoginModuleExtras, QrLoginModuleOptions } from './interfaces/qr-login-options.interface';
+
+/**
+ * Controllers get their path from a decorator, which runs before any provider
+ * exists; so the prefix is a module extra and each prefix gets a subclass.
+ */
+function controllerAt(prefix: string): Type<QrLoginController> {
+  @Controller(prefix)
+  class PrefixedQrLoginController extends QrLoginController {}
+  Object.defineProperty(PrefixedQrLoginController, 'name', { value: 'QrLoginController' });
+  return PrefixedQrLoginController;
+}
+
+export const {
+  ConfigurableModuleClass: QrLoginConfigurableModule,
+  MODULE_OPTIONS_TOKEN: QR_LOGIN_MODULE_OPTIONS,
+  OPTIONS_TYPE: QR_LOGIN_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: QR_LOGIN_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<QrLoginModuleOptions>({ optionsInjectionToken: 'QR_LOGIN:MODULE_OPTIONS' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createQrLoginOptions')
+  .setExtras<QrLoginModuleExtras>(
+    { isGlobal: false, routePrefix: QR_LOGIN_DEFAULTS.routePrefix },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      controllers: [...(definition.controllers ?? []), controllerAt(resolveRoutePrefix(extras.routePrefix))],
+      providers: [...(definition.providers ?? []), { provide: QR_LOGIN_EXTRAS, useValue: extras }],
+    }),
+  )
+  .build();
+
+/** What `QrLoginModule.forRoot()` takes: the options plus the extras. */
+export type QrLoginForRootOptions = typeof QR_LOGIN_OPTIONS_TYPE;
+/** What `QrLoginModule.forRootAsync()` takes: `imports`, `inject`, `useFactory` | `useClass` | `useExisting`, plus the extras. */
+export type QrLoginForRootAsyncOptions = typeof QR_LOGIN_ASYNC_OPTIONS_TYPE;

@@ -1,0 +1,71 @@
+import { Controller, Module, Post, UseGuards, Req, HttpCode, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { QrLoginGuard, QrLoginModule, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
+
+export type AdapterName = 'express' | 'fastify';
+export const ADAPTERS: AdapterName[] = ['express', 'fastify'];
+
+/** App users of the fixture, by bearer token. */
+export const APP_USERS: Record<string, { id: string; username: string; displayName: string; photo?: string }> = {
+  'token-alice': { id: 'u-alice', username: 'alice', displayName: 'Alice', photo: 'https://example.test/alice.png' },
+  'token-bob': { id: 'u-bob', username: 'bob', displayName: 'Bob' },
+};
+
+/** Resolves the app user from `Authorization: Bearer <token>` against APP_USERS. */
+export function resolveFixtureUser(request: any) {
+  const header: string | undefined = request.headers?.authorization;
+  const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+  return token ? (APP_USERS[token] ?? null) : null;
+}
+
+/** An app's own login route guarded by the QR ticket, to prove QrLoginGuard works outside the module. */
+@Controller('app')
+class FixtureAppController {
+  @Post('qr-session')
+  @HttpCode(200)
+  @UseGuards(QrLoginGuard)
+  session(@Req() request: any) {
+    return { sessionFor: request.user.id };
+  }
+}
+
+@Module({ controllers: [FixtureAppController] })
+class FixtureAppModule {}
+
+export interface TestAppOptions {
+  adapter: AdapterName;
+  store?: QrLoginStore;
+  options?: Partial<QrLoginModuleOptions>;
+  routePrefix?: string;
+}
+
+export function fixtureOptions(extra: Partial<QrLoginModuleOptions> = {}): QrLoginModuleOptions {
+  return {
+    appAuth: { resolveUser: resolveFixtureUser },
+    appName: 'Fixture Web',
+    issueTokenSet: (user: any, context) => ({ access_token: `session-for-${user.id}`, user, customData: context.customData }),
+    ...extra,
+  };
+}
+
+/** Boots the fixture app on a free loopback port. */
+export async function createTestApp(opts: TestAppOptions): Promise<{ app: INestApplication; url: string }> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      QrLoginModule.forRoot({
+        ...fixtureOptions({ ...(opts.store ? { store: opts.store } : {}), ...opts.options }),
+        ...(opts.routePrefix ? { routePrefix: opts.routePrefix } : {}),
+      }),
+      FixtureAppModule,
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication(
+    opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+    { logger: false, forceCloseConnections: true },
+  );
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url };
+}
