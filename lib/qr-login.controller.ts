@@ -20,6 +20,7 @@ import { QR_LOGIN_CONFIG } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
 import { CreateQrCodeDto } from './dto/create-qr-code.dto';
 import { QrLoginAppUserGuard } from './qr-login-app-user.guard';
+import { qrErrors } from './qr-login.errors';
 import { QrLoginGuard } from './qr-login.guard';
 import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.http';
 import { QrLoginService, isTerminalStatus } from './qr-login.service';
@@ -49,6 +50,8 @@ export class QrLoginController {
     @Req() request: any,
     @Res({ passthrough: true }) response: any,
   ): Promise<QrCodeCreated> {
+    // A JSON `null` passes class validation; only an object or no body at all is a request.
+    if (body === null || request.body === null) throw qrErrors.validation('The body must be a JSON object such as {} or { "customData": { ... } }.');
     const created = await this.service.create(body ?? {}, {
       ip: ipOf(request),
       userAgent: headerOf(request, 'user-agent'),

@@ -108,7 +108,7 @@ export class QrLoginService {
     const payload = this.config.payload(id);
     const url = await renderQrDataUrl(payload, this.config.imageFormat);
     await this.storeCall(() => this.store.create(record));
-    return { qrcodeId: id, url, payload, expiresIn: Math.round((expiresAt - now) / 1000), creatorSecret };
+    return { qrcodeId: id, url, payload, expiresIn: Math.floor((expiresAt - now) / 1000), creatorSecret };
   }
 
   /**
