@@ -26,5 +26,7 @@ export {
   type CreateQrCodeInput,
   type CreateQrCodeRequester,
   type CreatorSecrets,
+  type QrCodeRendering,
+  type QrCodeTypeHandler,
 } from './qr-login.service';
 export { QrLoginStrategy, getQrLoginContext } from './qr-login.strategy';

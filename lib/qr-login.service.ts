@@ -27,8 +27,12 @@ import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from './interfaces
 
 /** Input of `create`. */
 export interface CreateQrCodeInput {
-  /** Only `MOBILE_APP` is served by the core module. Default `MOBILE_APP`. */
+  /** `MOBILE_APP` (the default) is served by the core; other types need a registered `QrCodeTypeHandler`. */
   type?: QrCodeType;
+  /** For handler types: which configured connection to use (GenAuth's `extIdpConnId`). */
+  extIdpConnId?: string;
+  /** For handler types that support it: merge the logo into the image on the server. */
+  autoMergeQrCode?: boolean;
   /** Arbitrary JSON handed to the hooks on authorization (GenAuth's `customData`). */
   customData?: JsonObject;
   /** Arbitrary JSON handed to the hooks on authorization (GenAuth's `context`). */
@@ -37,6 +41,27 @@ export interface CreateQrCodeInput {
 
 /** One creator secret, or every candidate a request carries (header and cookies); any match counts. */
 export type CreatorSecrets = string | readonly string[];
+
+/** What a `QrCodeTypeHandler` makes for a new code. */
+export interface QrCodeRendering {
+  /** Image URL (data URL or remote) the page shows. */
+  url: string;
+  /** Text or URL inside the QR image. */
+  payload: string;
+  /** Logo for the client to stitch onto the image (GenAuth's `customLogoUrl`). */
+  customLogoUrl?: string;
+}
+
+/**
+ * Serves a code type other than `MOBILE_APP` (e.g. WeChat's): renders the image
+ * through its own channel. The state machine, store and routes stay the same.
+ * Register with `QrLoginService.registerTypeHandler()`, e.g. in `onModuleInit`.
+ */
+export interface QrCodeTypeHandler {
+  readonly type: Exclude<QrCodeType, 'MOBILE_APP'>;
+  /** Called before the code is stored; a throw (e.g. an upstream error) aborts the creation. */
+  render(code: { qrcodeId: string; expiresAt: number; input: CreateQrCodeInput }): Promise<QrCodeRendering>;
+}
 
 /** Facts about the creating request. */
 export interface CreateQrCodeRequester {
@@ -63,6 +88,7 @@ const MAX_CAS_ROUNDS = 32;
 @Injectable()
 export class QrLoginService {
   private activeWatches = 0;
+  private readonly typeHandlers = new Map<QrCodeType, QrCodeTypeHandler>();
 
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
@@ -74,11 +100,20 @@ export class QrLoginService {
     return this.activeWatches;
   }
 
+  /** Lets a code type other than `MOBILE_APP` be created; one handler per type. */
+  registerTypeHandler(handler: QrCodeTypeHandler): void {
+    if (this.typeHandlers.has(handler.type)) {
+      throw new Error(`A handler for QR code type ${handler.type} is registered already; register each type once.`);
+    }
+    this.typeHandlers.set(handler.type, handler);
+  }
+
   /** Creates a PENDING code bound to a fresh creator secret. */
   async create(input: CreateQrCodeInput = {}, requester: CreateQrCodeRequester = {}): Promise<QrCodeCreated> {
     const type = input.type ?? 'MOBILE_APP';
-    if (type !== 'MOBILE_APP') {
-      throw qrErrors.validation(`QR code type ${String(type)} is not served here; use MOBILE_APP.`);
+    const handler = this.typeHandlers.get(type);
+    if (type !== 'MOBILE_APP' && !handler) {
+      throw qrErrors.validation(`QR code type ${String(type)} is not enabled in this app; use MOBILE_APP or configure its module.`);
     }
     this.checkJsonSize('customData', input.customData);
     this.checkJsonSize('context', input.context);
@@ -105,10 +140,19 @@ export class QrLoginService {
       ...(input.customData ? { customData: input.customData } : {}),
       ...(input.context ? { context: input.context } : {}),
     };
-    const payload = this.config.payload(id);
-    const url = await renderQrDataUrl(payload, this.config.imageFormat);
+    const rendering: QrCodeRendering = handler
+      ? await handler.render({ qrcodeId: id, expiresAt, input })
+      : { payload: this.config.payload(id), url: '' };
+    if (!handler) rendering.url = await renderQrDataUrl(rendering.payload, this.config.imageFormat);
     await this.storeCall(() => this.store.create(record));
-    return { qrcodeId: id, url, payload, expiresIn: Math.floor((expiresAt - now) / 1000), creatorSecret };
+    return {
+      qrcodeId: id,
+      url: rendering.url,
+      payload: rendering.payload,
+      ...(rendering.customLogoUrl ? { customLogoUrl: rendering.customLogoUrl } : {}),
+      expiresIn: Math.floor((expiresAt - now) / 1000),
+      creatorSecret,
+    };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { IsIn, IsObject, IsOptional } from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { JsonObject, QrCodeType } from '../interfaces/qr-code.interface';
 
 /** Body of `POST /<prefix>/qrcodes`; every field optional. */
@@ -17,4 +17,15 @@ export class CreateQrCodeDto {
   @IsOptional()
   @IsObject()
   context?: JsonObject;
+
+  /** For WeChat types: which configured connection to use. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  extIdpConnId?: string;
+
+  /** For WeChat mini-program codes: merge the logo into the image on the server. */
+  @IsOptional()
+  @IsBoolean()
+  autoMergeQrCode?: boolean;
 }

@@ -7,6 +7,8 @@ export interface QrCodeCreated {
   url: string;
   /** The text inside the QR image. */
   payload: string;
+  /** For handler types (e.g. WeChat mini program): a logo for the client to stitch onto the image. */
+  customLogoUrl?: string;
   /** Seconds until the code expires. */
   expiresIn: number;
   /**
