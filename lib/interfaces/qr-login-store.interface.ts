@@ -14,8 +14,10 @@ import type { QrCodeRecord } from './qr-code.interface';
  *   whether or not anyone reads it, and the store frees what it held for it.
  * - **Change feed.** Every successful `create` / `compareAndSet` is delivered to
  *   every current `watch(id)` subscriber, on every process that shares the
- *   store, in version order. Expiry need not be announced: the service derives
- *   `EXPIRED` from `expiresAt` on its own clock.
+ *   store, in version order. A change committed after a `get(id)` that was
+ *   called after subscribing to `watch(id)` must reach that subscription (the
+ *   service subscribes, then reads, and drops duplicates by version). Expiry
+ *   need not be announced: the service derives `EXPIRED` from `expiresAt`.
  * - **Isolation.** Records are copies: mutating a returned record, or one passed
  *   in, must not change what the store holds.
  */

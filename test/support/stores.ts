@@ -1,4 +1,5 @@
-import { MemoryQrLoginStore, type QrLoginStore } from '../../lib';
+import { MemoryQrLoginStore, RedisQrLoginStore, type QrLoginStore } from '../../lib';
+import { startRedisServer, type RedisServer } from './redis-server';
 
 /**
  * The stores the e2e suites run over. Each entry makes a fresh store for one
@@ -21,5 +22,32 @@ export const memoryStoreKind: StoreKind = {
   teardown: async () => undefined,
 };
 
-/** Every store kind; the Redis one joins when its store exists. */
-export const STORE_KINDS: StoreKind[] = [memoryStoreKind];
+let redisServer: RedisServer | undefined;
+let starting: Promise<RedisServer> | undefined;
+
+/**
+ * One real redis-server per test file (started in setup, stopped in teardown).
+ * Every store it makes uses the same server and key prefix, so two apps made
+ * from it share their codes like two instances behind a load balancer.
+ */
+export const redisStoreKind: StoreKind = {
+  name: 'redis',
+  setup: async () => {
+    starting ??= startRedisServer();
+    redisServer = await starting;
+  },
+  make: () => {
+    if (!redisServer) throw new Error('redisStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
+    return new RedisQrLoginStore({ url: redisServer.url });
+  },
+  teardown: async () => {
+    const server = starting;
+    starting = undefined;
+    redisServer = undefined;
+    // A failed start was reported by setup already.
+    await (await server?.catch(() => undefined))?.stop();
+  },
+};
+
+/** Every store kind. */
+export const STORE_KINDS: StoreKind[] = [memoryStoreKind, redisStoreKind];
