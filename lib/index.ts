@@ -1,7 +1,13 @@
+export * from './compat';
 export * from './decorators';
 export * from './dto';
 export * from './interfaces';
 export * from './stores';
+export * from './rate-limit/qr-login-rate-limiter.interface';
+export { MemoryQrLoginRateLimiter } from './rate-limit/memory-rate-limiter';
+export { RedisQrLoginRateLimiter, type RedisQrLoginRateLimiterOptions } from './rate-limit/redis-rate-limiter';
+export { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
+export type { QrLoginRateBucket } from './qr-login-security.config';
 export { QR_LOGIN_CONFIG, QR_LOGIN_DEFAULTS, QR_LOGIN_SECRET_HEADER, QR_LOGIN_STORE, QR_LOGIN_STRATEGY } from './qr-login.constants';
 export type { ResolvedQrLoginConfig } from './qr-login.config';
 export { QrLoginController } from './qr-login.controller';

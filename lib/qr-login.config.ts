@@ -1,5 +1,7 @@
 import { QR_LOGIN_DEFAULTS } from './qr-login.constants';
 import { QrLoginConfigError } from './qr-login.errors';
+import { resolveSecurityConfig, type ResolvedSecurityConfig } from './qr-login-security.config';
+import { resolveGenAuthConfig, type ResolvedGenAuthConfig } from './compat/genauth.config';
 import type { BriefUserInfo } from './interfaces/qr-code.interface';
 import type {
   QrLoginAppAuthOptions,
@@ -21,14 +23,17 @@ export interface ResolvedQrLoginConfig {
   cookie: { name: string; secure: boolean | 'auto'; sameSite: 'lax' | 'strict' | 'none'; path: string };
   sseHeartbeatMs: number;
   maxCustomDataBytes: number;
+  /** Number matching, rotation, rate limits and size limits. */
+  security: ResolvedSecurityConfig;
   getUserId: (appUser: any) => string;
   getBriefUserInfo: (appUser: any) => BriefUserInfo | Promise<BriefUserInfo>;
   onAuthorized?: (context: QrLoginContext) => void | Promise<void>;
   loadUser: (userId: string, context: QrLoginContext) => unknown | Promise<unknown>;
   issueTokenSet: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
+  genauth: ResolvedGenAuthConfig;
 }
 
-const EXTRA_KEYS = ['isGlobal', 'routePrefix'] as const;
+const EXTRA_KEYS = ['isGlobal', 'routePrefix', 'compat'] as const;
 
 function positiveSeconds(name: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback * 1000;
@@ -155,10 +160,11 @@ export function resolveQrLoginConfig(
   if (!Number.isInteger(maxCustomDataBytes) || maxCustomDataBytes < 2) {
     throw new QrLoginConfigError(`"maxCustomDataBytes" must be a whole number of bytes of at least 2; got ${String(maxCustomDataBytes)}.`);
   }
+  // Ids carry the expiry in whole seconds as uint32; a day is ample for a login code.
+  const qrCodeTtlMs = positiveSeconds('qrCodeTtl', options.qrCodeTtl, QR_LOGIN_DEFAULTS.qrCodeTtl, 86_400);
   return {
     appAuth: resolveAppAuth(options.appAuth),
-    // Ids carry the expiry in whole seconds as uint32; a day is ample for a login code.
-    qrCodeTtlMs: positiveSeconds('qrCodeTtl', options.qrCodeTtl, QR_LOGIN_DEFAULTS.qrCodeTtl, 86_400),
+    qrCodeTtlMs,
     ticketTtlMs: positiveSeconds('ticketTtl', options.ticketTtl, QR_LOGIN_DEFAULTS.ticketTtl, 86_400),
     routePrefix: resolveRoutePrefix(extras.routePrefix),
     payload: payloadBuilder(options.payloadUrl),
@@ -178,6 +184,7 @@ export function resolveQrLoginConfig(
       3_600,
     ),
     maxCustomDataBytes,
+    security: resolveSecurityConfig(options, qrCodeTtlMs),
     getUserId: optionalFunction('getUserId', options.getUserId) ?? defaultUserId,
     getBriefUserInfo: optionalFunction('getBriefUserInfo', options.getBriefUserInfo) ?? defaultBriefUserInfo,
     onAuthorized: optionalFunction('onAuthorized', options.onAuthorized),
@@ -185,5 +192,6 @@ export function resolveQrLoginConfig(
       optionalFunction('loadUser', options.loadUser) ??
       ((userId, context) => ({ id: userId, ...context.briefUserInfo })),
     issueTokenSet: optionalFunction('issueTokenSet', options.issueTokenSet) ?? ((user) => ({ user })),
+    genauth: resolveGenAuthConfig(options, extras.compat),
   };
 }

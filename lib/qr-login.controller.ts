@@ -15,10 +15,12 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { Observable, interval, map, merge, takeWhile } from 'rxjs';
+import { Observable, defer, finalize, interval, map, merge, takeWhile } from 'rxjs';
 import { QR_LOGIN_CONFIG } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
+import { ConfirmQrCodeDto } from './dto/confirm-qr-code.dto';
 import { CreateQrCodeDto } from './dto/create-qr-code.dto';
+import { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
 import { QrLoginAppUserGuard } from './qr-login-app-user.guard';
 import { qrErrors } from './qr-login.errors';
 import { QrLoginGuard } from './qr-login.guard';
@@ -35,6 +37,9 @@ import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from './interfaces
 @Controller()
 @UsePipes(qrLoginValidationPipe())
 export class QrLoginController {
+  /** Open event streams per client IP on this instance. */
+  private readonly streamsPerIp = new Map<string, number>();
+
   constructor(
     private readonly service: QrLoginService,
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
@@ -44,6 +49,7 @@ export class QrLoginController {
   /** Web page: creates a code and sets the creator cookie. */
   @Post('qrcodes')
   @HttpCode(201)
+  @UseGuards(QrLoginRateLimitGuard('create'))
   @Header('Cache-Control', 'no-store')
   async create(
     @Body() body: CreateQrCodeDto,
@@ -62,6 +68,7 @@ export class QrLoginController {
 
   /** Web page: the current status; the ticket only for the creator. */
   @Get('qrcodes/:qrcodeId')
+  @UseGuards(QrLoginRateLimitGuard('status'))
   @Header('Cache-Control', 'no-store')
   status(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
     return this.service.getStatus(qrcodeId, creatorSecretsOf(request, this.config));
@@ -72,24 +79,36 @@ export class QrLoginController {
    * with keep-alive comments between; the stream ends after a terminal status.
    */
   @Sse('qrcodes/:qrcodeId/events')
+  @UseGuards(QrLoginRateLimitGuard('events'))
   async events(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<Observable<MessageEvent>> {
     // Unknown ids answer 404 before the stream opens.
     await this.service.getStatus(qrcodeId);
+    const ip = ipOf(request) ?? 'unknown';
+    if ((this.streamsPerIp.get(ip) ?? 0) >= this.config.security.maxStreamsPerIp) throw qrErrors.rateLimited(5);
     const status$ = this.service
       .watch(qrcodeId, creatorSecretsOf(request, this.config))
       .pipe(map((view): MessageEvent => ({ data: view })));
     const keepAlive$ = interval(this.config.sseHeartbeatMs).pipe(
       map(() => ({ comment: 'keep-alive' }) as unknown as MessageEvent),
     );
-    return merge(status$, keepAlive$).pipe(
-      takeWhile((event) => !isTerminalStatus((event.data as QrCodeStatusView | undefined)?.status ?? 'PENDING'), true),
-    );
+    // Counted from subscription to teardown, so a client that leaves early is not counted at all.
+    return defer(() => {
+      this.streamsPerIp.set(ip, (this.streamsPerIp.get(ip) ?? 0) + 1);
+      return merge(status$, keepAlive$).pipe(
+        takeWhile((event) => !isTerminalStatus((event.data as QrCodeStatusView | undefined)?.status ?? 'PENDING'), true),
+        finalize(() => {
+          const left = (this.streamsPerIp.get(ip) ?? 1) - 1;
+          if (left > 0) this.streamsPerIp.set(ip, left);
+          else this.streamsPerIp.delete(ip);
+        }),
+      );
+    });
   }
 
   /** Phone: SCAN; answers who asked to log in. */
   @Post('qrcodes/:qrcodeId/scan')
   @HttpCode(200)
-  @UseGuards(QrLoginAppUserGuard)
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   scan(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrScanResult> {
     return this.service.scan(qrcodeId, request.user);
   }
@@ -97,15 +116,19 @@ export class QrLoginController {
   /** Phone: CONFIRM, by the user who scanned. */
   @Post('qrcodes/:qrcodeId/confirm')
   @HttpCode(200)
-  @UseGuards(QrLoginAppUserGuard)
-  confirm(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
-    return this.service.confirm(qrcodeId, request.user);
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  confirm(
+    @Param('qrcodeId') qrcodeId: string,
+    @Body() body: ConfirmQrCodeDto,
+    @Req() request: any,
+  ): Promise<QrCodeStatusView> {
+    return this.service.confirm(qrcodeId, request.user, { matchCode: body?.matchCode });
   }
 
   /** Phone: CANCEL, by the user who scanned. */
   @Post('qrcodes/:qrcodeId/cancel')
   @HttpCode(200)
-  @UseGuards(QrLoginAppUserGuard)
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   cancel(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
     return this.service.cancel(qrcodeId, request.user);
   }
@@ -114,7 +137,7 @@ export class QrLoginController {
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginGuard)
+  @UseGuards(QrLoginRateLimitGuard('redeem'), QrLoginGuard)
   login(@Req() request: any): Promise<unknown> {
     return this.service.issueTokenSet(request.user, getQrLoginContext(request)!);
   }

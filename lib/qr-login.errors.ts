@@ -23,6 +23,12 @@ export const QrLoginErrorCode = {
   USER_REFUSED: 'QR_USER_REFUSED',
   /** 403: the code was scanned by another user; only that user may confirm or cancel. */
   NOT_SCANNER: 'QR_NOT_SCANNER',
+  /** 403: number matching: the phone sent the wrong number; the code was cancelled. */
+  MATCH_FAILED: 'QR_MATCH_FAILED',
+  /** 400: number matching is on and the confirm carried no `matchCode`. */
+  MATCH_REQUIRED: 'QR_MATCH_REQUIRED',
+  /** 429: too many requests from this IP or user; see the Retry-After header. */
+  RATE_LIMITED: 'QR_RATE_LIMITED',
   /** 404: no such code. */
   NOT_FOUND: 'QR_NOT_FOUND',
   /** 409: the action does not fit the code's status (e.g. CONFIRM before SCAN, anything after a terminal status). */
@@ -120,6 +126,24 @@ export const qrErrors = {
       S.PAYLOAD_TOO_LARGE,
       E.PAYLOAD_TOO_LARGE,
       `"${field}" is larger than ${limit} bytes of JSON; keep it small or raise the maxCustomDataBytes option.`,
+    ),
+  matchFailed: () =>
+    new QrLoginException(
+      S.FORBIDDEN,
+      E.MATCH_FAILED,
+      'The number picked does not match the one on the login page, so this QR code was cancelled. Scan a new one and pick the number the page shows.',
+    ),
+  matchRequired: () =>
+    new QrLoginException(
+      S.BAD_REQUEST,
+      E.MATCH_REQUIRED,
+      'Send the number shown on the login page as "matchCode" to confirm (number matching is on).',
+    ),
+  rateLimited: (retryAfterSeconds: number) =>
+    new QrLoginException(
+      S.TOO_MANY_REQUESTS,
+      E.RATE_LIMITED,
+      `Too many requests; try again in ${retryAfterSeconds} s.`,
     ),
   storeUnavailable: () =>
     new QrLoginException(

@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder, Controller, type Type } from '@nestjs/common
 import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './qr-login.constants';
 import { resolveRoutePrefix } from './qr-login.config';
 import { QrLoginController } from './qr-login.controller';
+import { compatControllers, compatProviders } from './compat/genauth-compat.definition';
 import type { QrLoginModuleExtras, QrLoginModuleOptions } from './interfaces/qr-login-options.interface';
 
 /**
@@ -24,12 +25,21 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createQrLoginOptions')
   .setExtras<QrLoginModuleExtras>(
-    { isGlobal: false, routePrefix: QR_LOGIN_DEFAULTS.routePrefix },
+    // Every extra needs a key here (even undefined): Nest strips only these keys from the options.
+    { isGlobal: false, routePrefix: QR_LOGIN_DEFAULTS.routePrefix, compat: undefined },
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
-      controllers: [...(definition.controllers ?? []), controllerAt(resolveRoutePrefix(extras.routePrefix))],
-      providers: [...(definition.providers ?? []), { provide: QR_LOGIN_EXTRAS, useValue: extras }],
+      controllers: [
+        ...(definition.controllers ?? []),
+        controllerAt(resolveRoutePrefix(extras.routePrefix)),
+        ...compatControllers(extras.compat),
+      ],
+      providers: [
+        ...(definition.providers ?? []),
+        { provide: QR_LOGIN_EXTRAS, useValue: extras },
+        ...compatProviders(extras.compat),
+      ],
     }),
   )
   .build();

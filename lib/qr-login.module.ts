@@ -37,12 +37,17 @@ import type { QrLoginStore } from './interfaces/qr-login-store.interface';
   exports: [QrLoginService, QR_LOGIN_STORE, QR_LOGIN_CONFIG, QrLoginAppUserGuard],
 })
 export class QrLoginModule extends QrLoginConfigurableModule implements OnModuleDestroy {
-  constructor(@Inject(QR_LOGIN_STORE) private readonly store: QrLoginStore) {
+  constructor(
+    @Inject(QR_LOGIN_STORE) private readonly store: QrLoginStore,
+    @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
+  ) {
     super();
   }
 
-  /** Releases the store's timers and connections when the app closes. */
+  /** Releases the store's (and the module's own rate limiter's) timers and connections when the app closes. */
   async onModuleDestroy(): Promise<void> {
+    const rateLimit = this.config.security.rateLimit;
+    if (rateLimit && rateLimit.ownLimiter) await rateLimit.limiter.close?.();
     await this.store.close?.();
   }
 }

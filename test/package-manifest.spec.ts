@@ -23,8 +23,10 @@ describe('package manifest', () => {
   const imported = new Set<string>();
   for (const file of sourceFiles(join(root, 'lib'))) {
     const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/(?:from\s+|require\(\s*|import\(\s*)['"]([^'"]+)['"]/g)) {
-      const specifier = match[1];
+    // Import and export statements at the start of a line, and require()/import() calls: not words in comments.
+    const statements = /^\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/gm;
+    for (const match of text.matchAll(statements)) {
+      const specifier = match[1] ?? match[2] ?? match[3];
       if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
       imported.add(packageOf(specifier));
     }

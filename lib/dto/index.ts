@@ -1,2 +1,3 @@
 export * from './create-qr-code.dto';
 export * from './redeem-ticket.dto';
+export * from './confirm-qr-code.dto';

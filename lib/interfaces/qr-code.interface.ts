@@ -60,4 +60,10 @@ export interface QrCodeRecord {
   ticket?: { value: string; expiresAt: number; redeemedAt?: number };
   /** When a terminal status was reached, ms since the epoch. */
   endedAt?: number;
+  /** Number matching: the number the page shows, and the choices the phone offers. */
+  match?: { code: string; choices: string[] };
+  /** Set when rotation replaced this code: the id of its successor. */
+  replacedBy?: string;
+  /** Why a CANCELLED code ended, when not by the user's own cancel (e.g. `MATCH_FAILED`). */
+  cancelReason?: string;
 }

@@ -1,5 +1,7 @@
 import type { BriefUserInfo, JsonObject, QrRequesterInfo } from './qr-code.interface';
 import type { QrLoginStore } from './qr-login-store.interface';
+import type { QrLoginSecurityOptions } from './qr-login-security-options.interface';
+import type { GenAuthCompatOptions, QrLoginCompatExtras } from '../compat/genauth-options.interface';
 
 /**
  * How the phone side (scan / confirm / cancel) proves who its user is. Give
@@ -45,7 +47,7 @@ export interface QrLoginContext {
 }
 
 /** Options of `QrLoginModule.forRoot()` / the object `forRootAsync()`'s factory returns. */
-export interface QrLoginModuleOptions {
+export interface QrLoginModuleOptions extends QrLoginSecurityOptions {
   /** How the phone side is authenticated. Required. */
   appAuth: QrLoginAppAuthOptions;
   /** Lifetime of a code, in seconds, while nobody confirms or cancels it. Default 120. */
@@ -92,6 +94,8 @@ export interface QrLoginModuleOptions {
    * user. Default: `{ user }`.
    */
   issueTokenSet?: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
+  /** The GenAuth compatible routes (mounted by the `compat` module setting): client authentication of the exchange and more. Defaults as in `GenAuthCompatOptions`. */
+  genauth?: GenAuthCompatOptions;
 }
 
 /** Module-level settings known before any provider runs, so they are given beside the factory in `forRootAsync`. */
@@ -100,6 +104,8 @@ export interface QrLoginModuleExtras {
   isGlobal?: boolean;
   /** Path prefix of the native routes, without slashes at the ends. Default `qr-login`. */
   routePrefix?: string;
+  /** GenAuth (Authing) compatible routes to mount, e.g. `{ genauthV3: true, genauthV2: true }`. Default: none. */
+  compat?: QrLoginCompatExtras;
 }
 
 /** A class that makes the options, for `forRootAsync({ useClass })`. */

@@ -11,6 +11,8 @@ export interface QrCodeCreated {
   customLogoUrl?: string;
   /** Seconds until the code expires. */
   expiresIn: number;
+  /** With number matching on: the number to show beside the QR; the phone must pick it. */
+  matchCode?: string;
   /**
    * Proof of being the creator, for callers without cookies: send it as the
    * `x-qr-login-secret` header on status reads and ticket redemption. Keep it
@@ -29,6 +31,14 @@ export interface QrCodeStatusView {
   briefUserInfo?: BriefUserInfo;
   /** Once AUTHORIZED, and only to the creator (when `bindToCreator` is on), until redeemed. */
   ticket?: string;
+  /** With number matching on, to the creator only, while PENDING or SCANNED. */
+  matchCode?: string;
+  /** On a rotation event (creator only): the new code's image, payload and the id it replaced. */
+  url?: string;
+  payload?: string;
+  rotatedFrom?: string;
+  /** On CANCELLED: why, when not cancelled by the user (e.g. `MATCH_FAILED`). */
+  cancelReason?: string;
   /** Only on `ERROR`: what went wrong. */
   code?: string;
   message?: string;
@@ -41,4 +51,6 @@ export interface QrScanResult {
   /** Seconds until the code expires: confirm before then. */
   expiresIn: number;
   requester: QrRequesterInfo;
+  /** With number matching on: the numbers to offer; the user picks the one the page shows. */
+  matchChoices?: string[];
 }

@@ -2,7 +2,13 @@ import { Controller, Module, Post, UseGuards, Req, HttpCode, type INestApplicati
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { QrLoginGuard, QrLoginModule, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
+import {
+  QrLoginGuard,
+  QrLoginModule,
+  type QrLoginCompatExtras,
+  type QrLoginModuleOptions,
+  type QrLoginStore,
+} from '../../lib';
 
 export type AdapterName = 'express' | 'fastify';
 export const ADAPTERS: AdapterName[] = ['express', 'fastify'];
@@ -39,12 +45,16 @@ export interface TestAppOptions {
   store?: QrLoginStore;
   options?: Partial<QrLoginModuleOptions>;
   routePrefix?: string;
+  /** The `compat` module setting (GenAuth compatible routes). Default: none. */
+  compat?: QrLoginCompatExtras;
 }
 
 export function fixtureOptions(extra: Partial<QrLoginModuleOptions> = {}): QrLoginModuleOptions {
   return {
     appAuth: { resolveUser: resolveFixtureUser },
     appName: 'Fixture Web',
+    // The suites send bursts from one address; the rate-limit suite turns limits on itself.
+    rateLimit: false,
     issueTokenSet: (user: any, context) => ({ access_token: `session-for-${user.id}`, user, customData: context.customData }),
     ...extra,
   };
@@ -57,6 +67,7 @@ export async function createTestApp(opts: TestAppOptions): Promise<{ app: INestA
       QrLoginModule.forRoot({
         ...fixtureOptions({ ...(opts.store ? { store: opts.store } : {}), ...opts.options }),
         ...(opts.routePrefix ? { routePrefix: opts.routePrefix } : {}),
+        ...(opts.compat ? { compat: opts.compat } : {}),
       }),
       FixtureAppModule,
     ],

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { GenAuthCompatException } from './genauth.errors';
+import { secondsUntilJwtExpiry, toGenAuthTokenSet } from './genauth-token-set';
+
+function jwt(claims: object): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none' })}.${part(claims)}.sig`;
+}
+
+describe('toGenAuthTokenSet', () => {
+  it('keeps GenAuth and OAuth spellings and defaults token_type to Bearer', () => {
+    expect(toGenAuthTokenSet({ access_token: 'a', expires_in: 60, refresh_token: 'r', scope: 'openid' })).toEqual({
+      access_token: 'a',
+      refresh_token: 'r',
+      token_type: 'Bearer',
+      expire_in: 60,
+      scope: 'openid',
+    });
+    expect(toGenAuthTokenSet({ access_token: 'a', expire_in: 5, token_type: 'DPoP', id_token: 'i' })).toEqual({
+      access_token: 'a',
+      id_token: 'i',
+      token_type: 'DPoP',
+      expire_in: 5,
+    });
+  });
+
+  it('reads camelCase answers and drops everything else (e.g. the user object)', () => {
+    const set = toGenAuthTokenSet({ accessToken: 'a', expiresIn: 30.7, idToken: 'i', refreshToken: 'r', user: { password: 'x' } });
+    expect(set).toEqual({ access_token: 'a', id_token: 'i', refresh_token: 'r', token_type: 'Bearer', expire_in: 30 });
+  });
+
+  it('takes expire_in from the exp claim of a JWT access token', () => {
+    const now = 1_700_000_000_000;
+    expect(secondsUntilJwtExpiry(jwt({ exp: now / 1000 + 900 }), now)).toBe(900);
+    expect(secondsUntilJwtExpiry(jwt({ exp: now / 1000 - 5 }), now)).toBe(0);
+    const token = jwt({ sub: 'u', exp: Math.floor(Date.now() / 1000) + 900 });
+    const set = toGenAuthTokenSet(token);
+    expect(set.access_token).toBe(token);
+    expect(set.expire_in).toBeGreaterThanOrEqual(898);
+    expect(set.expire_in).toBeLessThanOrEqual(900);
+    expect(secondsUntilJwtExpiry('not-a-jwt')).toBeUndefined();
+    expect(secondsUntilJwtExpiry(jwt({ sub: 'u' }))).toBeUndefined();
+  });
+
+  it.each([
+    [{ user: { id: 'u' } }, /no access_token/],
+    [{ access_token: 'opaque' }, /no expires_in/],
+    [null, /returned null/],
+    [undefined, /returned undefined/],
+  ])('reports %j as a server mistake with the fix', (issued, message) => {
+    let caught: unknown;
+    try {
+      toGenAuthTokenSet(issued);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(GenAuthCompatException);
+    expect((caught as GenAuthCompatException).getStatus()).toBe(500);
+    expect((caught as GenAuthCompatException).code).toBe('QR_TOKEN_SET_INVALID');
+    expect((caught as Error).message).toMatch(message);
+    expect((caught as Error).message).toContain('issueTokenSet');
+  });
+});

@@ -1,0 +1,10 @@
+export * from './genauth-options.interface';
+export * from './genauth.dto';
+export { GenAuthCompatErrorCode, GenAuthCompatException } from './genauth.errors';
+export type { GenAuthEnvelope, GenAuthV2Envelope } from './genauth.envelope';
+export type { ResolvedGenAuthConfig } from './genauth.config';
+export { GenAuthCompatService, type GenAuthExchangeResult } from './genauth-compat.service';
+export { GenAuthAppUserGuard } from './genauth.guards';
+export { GenAuthV2Controller, GENAUTH_V2_STATUS } from './genauth-v2.controller';
+export { GenAuthV3Controller } from './genauth-v3.controller';
+export { toGenAuthTokenSet } from './genauth-token-set';

@@ -1,0 +1,10 @@
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** Body of `POST /<prefix>/qrcodes/:id/confirm`; empty unless number matching is on. */
+export class ConfirmQrCodeDto {
+  /** With number matching on: the number the user picked, as the login page shows it. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  matchCode?: string;
+}

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADAPTERS, createTestApp } from '../app/test-app';
+import { asUser, nativeClient } from '../support/http';
+import { eventually, openSse } from '../support/sse';
+import { QrLoginService, RedisQrLoginRateLimiter, RedisQrLoginStore } from '../../lib';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
+
+describe.each(ADAPTERS)('rate limits on %s', (adapter) => {
+  let app: Awaited<ReturnType<typeof createTestApp>>['app'];
+  let api: ReturnType<typeof nativeClient>;
+
+  beforeAll(async () => {
+    const started = await createTestApp({
+      adapter,
+      options: {
+        rateLimit: {
+          create: { limit: 3, window: 1 },
+          status: { limit: 5, window: 1 },
+          appAction: { limit: 2, window: 1 },
+          events: false,
+          redeem: false,
+        },
+        maxStreamsPerIp: 2,
+      },
+    });
+    app = started.app;
+    api = nativeClient(started.url);
+  });
+  afterAll(() => app.close());
+
+  it('answers 429 with Retry-After at the threshold, and clears after the window', async () => {
+    // Start right after a window boundary is not guaranteed, so wait for a fresh window first.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push(await api.create());
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 429]);
+    const limited = results[3];
+    expect(limited.body).toMatchObject({ statusCode: 429, code: 'QR_RATE_LIMITED' });
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await api.create()).status).toBe(201);
+  });
+
+  it('limits status reads per IP', async () => {
+    await new Promise((r) => setTimeout(r, 1_100));
+    const id = (await api.create()).body.qrcodeId;
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await api.status(id)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it('limits app actions per user, not per IP', async () => {
+    await new Promise((r) => setTimeout(r, 1_100));
+    const a = (await api.create()).body.qrcodeId;
+    await new Promise((r) => setTimeout(r, 1_100));
+    const b = (await api.create()).body.qrcodeId;
+    expect((await api.act(a, 'scan', asUser('alice'))).status).toBe(200);
+    expect((await api.act(a, 'confirm', asUser('alice'))).status).toBe(200);
+    const third = await api.act(b, 'scan', asUser('alice'));
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Bob has his own budget from the same address.
+    expect((await api.act(b, 'scan', asUser('bob'))).status).toBe(200);
+  });
+
+  it('caps concurrent event streams per IP', async () => {
+    await new Promise((r) => setTimeout(r, 1_100));
+    const id = (await api.create()).body.qrcodeId;
+    const one = await openSse(api.eventsUrl(id));
+    const two = await openSse(api.eventsUrl(id));
+    await one.waitForEvents(1);
+    await two.waitForEvents(1);
+    const three = await openSse(api.eventsUrl(id));
+    expect(three.status).toBe(429);
+    one.close();
+    const service = app.get(QrLoginService);
+    await eventually(() => service.activeWatchCount === 1, 5_000, 'one stream to close');
+    const again = await openSse(api.eventsUrl(id));
+    expect(again.status).toBe(200);
+    two.close();
+    again.close();
+  });
+});
+
+describe('rate limits shared by two instances through Redis', () => {
+  let redis: RedisServer;
+  const apps: Array<Awaited<ReturnType<typeof createTestApp>>> = [];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    for (let i = 0; i < 2; i++) {
+      const store = new RedisQrLoginStore({ url: redis.url });
+      apps.push(
+        await createTestApp({
+          adapter: i === 0 ? 'express' : 'fastify',
+          store,
+          options: { rateLimit: { limiter: new RedisQrLoginRateLimiter({ client: store.client }), create: { limit: 4, window: 2 } } },
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    for (const started of apps) await started.app.close();
+    await redis.stop();
+  });
+
+  it('counts hits on either instance against one limit', async () => {
+    const [a, b] = apps.map((started) => nativeClient(started.url));
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await a.create()).status);
+      statuses.push((await b.create()).status);
+    }
+    expect(statuses.filter((s) => s === 201), JSON.stringify(statuses)).toHaveLength(4);
+    expect(statuses.slice(4)).toEqual([429, 429]);
+  });
+});
