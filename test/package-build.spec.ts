@@ -1,23 +1,33 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(__dirname, '..');
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** The published shape: what a consumer's `require` and `import` get through the exports map. */
 describe('built package', () => {
   let consumer: string;
 
   beforeAll(() => {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: root,
-      stdio: 'pipe',
-    });
+    // A copy of the package (manifest + its own build), so this suite never shares dist/ with `npm start`.
     consumer = mkdtempSync(join(tmpdir(), 'qr-login-consumer-'));
-    mkdirSync(join(consumer, 'node_modules'));
-    symlinkSync(root, join(consumer, 'node_modules', 'nestjs-qr-login'), 'dir');
+    const pkg = join(consumer, 'node_modules', 'nestjs-qr-login');
+    mkdirSync(pkg, { recursive: true });
+    copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')],
+      { cwd: root, stdio: 'pipe' },
+    );
+    // Peers resolve from the repository's own node_modules, as from an app's.
+    for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.devDependencies })) {
+      const target = join(pkg, 'node_modules', dep);
+      mkdirSync(dirname(target), { recursive: true });
+      if (existsSync(join(root, 'node_modules', dep))) symlinkSync(join(root, 'node_modules', dep), target, 'dir');
+    }
   }, 120_000);
 
   afterAll(() => rmSync(consumer, { recursive: true, force: true }));

@@ -1,0 +1,19 @@
+import { createSampleApp } from './sample.app';
+import { readSampleEnv } from './sample.env';
+import { storeFromEnv } from './sample.store';
+
+async function main(): Promise<void> {
+  const env = readSampleEnv(process.env);
+  const store = storeFromEnv(process.env);
+  const { app } = await createSampleApp({ ...env, store });
+  // Closes the store (and its connections) on Ctrl-C or a container stop.
+  app.enableShutdownHooks();
+  console.log(
+    `nestjs-qr-login sample (${env.adapter}, ${store ? 'Redis' : 'in-memory'} store) is running at ${env.publicUrl}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(`The sample could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

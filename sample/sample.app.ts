@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import type { INestApplication, LogLevel, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { QrLoginStore } from '../lib';
+import type { SampleAdapter } from './sample.env';
+import { SampleModule } from './sample.module';
+import { SampleSettings } from './sample.settings';
+
+export interface SampleAppOptions {
+  adapter: SampleAdapter;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default: every interface. */
+  host?: string;
+  /** Origin inside the QR payload. Default: the URL the app listens on. */
+  publicUrl?: string;
+  /** Default: the module's in-memory store. */
+  store?: QrLoginStore;
+  /** Default: a random secret, so tokens die with the process. */
+  jwtSecret?: string;
+  /** Default: warnings and errors only. */
+  logger?: false | LogLevel[] | LoggerService;
+}
+
+/** Creates the sample app and listens; returns the app and the URL it answers on. */
+export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: INestApplication; url: string }> {
+  const settings = new SampleSettings({
+    publicUrl: opts.publicUrl,
+    jwtSecret: opts.jwtSecret ?? randomBytes(32).toString('base64url'),
+    store: opts.store,
+  });
+  const adapter = opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  const app = await NestFactory.create<INestApplication>(SampleModule.forRoot(settings), adapter, {
+    logger: opts.logger ?? ['error', 'warn'],
+    // SSE streams stay open for minutes; close() must not wait for them.
+    forceCloseConnections: true,
+    // Throw instead of exiting the process, so a bad option reaches the caller with its message.
+    abortOnError: false,
+  });
+  try {
+    const port = opts.port ?? 3000;
+    await (opts.host ? app.listen(port, opts.host) : app.listen(port));
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const url = await app.getUrl();
+  settings.publicUrl ??= url;
+  return { app, url };
+}

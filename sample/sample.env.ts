@@ -1,0 +1,41 @@
+import { trimSlashes } from './sample.settings';
+
+export type SampleAdapter = 'express' | 'fastify';
+
+/** The sample's settings as `npm start` reads them from the environment. */
+export interface SampleEnv {
+  adapter: SampleAdapter;
+  port: number;
+  /** Interface to listen on; undefined means all of them, so a phone on the LAN can reach the sample. */
+  host: string | undefined;
+  publicUrl: string;
+  jwtSecret: string | undefined;
+}
+
+/**
+ * Reads `PORT` (default 3000), `HTTP_ADAPTER` (`express` or `fastify`,
+ * default express), `HOST`, `PUBLIC_URL` (default `http://localhost:<PORT>`)
+ * and `JWT_SECRET`. A bad value stops the start with a message saying which.
+ */
+export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
+  const portText = env.PORT?.trim() || '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65_535) {
+    throw new Error(`PORT must be a port number from 0 to 65535; got "${env.PORT}".`);
+  }
+  const adapterText = (env.HTTP_ADAPTER?.trim() || 'express').toLowerCase();
+  if (adapterText !== 'express' && adapterText !== 'fastify') {
+    throw new Error(`HTTP_ADAPTER must be "express" or "fastify"; got "${env.HTTP_ADAPTER}".`);
+  }
+  const publicUrl = trimSlashes(env.PUBLIC_URL?.trim() || `http://localhost:${port}`);
+  if (!/^https?:\/\/[^/]+/i.test(publicUrl)) {
+    throw new Error(`PUBLIC_URL must be an http(s) origin such as "https://qr.example.com"; got "${env.PUBLIC_URL}".`);
+  }
+  return {
+    adapter: adapterText,
+    port,
+    host: env.HOST?.trim() || undefined,
+    publicUrl,
+    jwtSecret: env.JWT_SECRET || undefined,
+  };
+}

@@ -1,0 +1,39 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { QrLoginModule, type QrLoginModuleOptions } from '../lib';
+import { AuthModule } from './auth/auth.module';
+import { AuthService } from './auth/auth.service';
+import { UsersService, type SampleUser } from './auth/users.service';
+import { PagesModule } from './pages/pages.module';
+import { SampleSettings, SampleSettingsModule } from './sample.settings';
+
+/** The sample app: its own users and JWT login, scan-to-login on top, and three pages. */
+@Module({})
+export class SampleModule {
+  static forRoot(settings: SampleSettings): DynamicModule {
+    return {
+      module: SampleModule,
+      imports: [
+        SampleSettingsModule.forRoot(settings),
+        AuthModule,
+        // The async form, as a real app uses it: the options need the app's own services.
+        QrLoginModule.forRootAsync({
+          imports: [AuthModule],
+          inject: [AuthService, UsersService, SampleSettings],
+          useFactory: (auth: AuthService, users: UsersService, sample: SampleSettings): QrLoginModuleOptions => ({
+            // The phone sends the same bearer token as for the app's other routes.
+            appAuth: { strategies: ['jwt'] },
+            appName: 'nestjs-qr-login sample',
+            // A function rather than the '{qrcodeId}' template: the origin may be known only after listen.
+            payloadUrl: (qrcodeId) => `${sample.requirePublicUrl()}/phone?code=${encodeURIComponent(qrcodeId)}`,
+            ...(sample.store ? { store: sample.store } : {}),
+            getBriefUserInfo: (user: SampleUser) => ({ displayName: user.displayName, photo: users.avatarOf(user) }),
+            // Load the account afresh, so a user removed since the scan cannot log in.
+            loadUser: (userId) => users.findById(userId) ?? null,
+            issueTokenSet: (user: SampleUser) => auth.issueTokenSet(user),
+          }),
+        }),
+        PagesModule,
+      ],
+    };
+  }
+}

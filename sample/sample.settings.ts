@@ -1,0 +1,47 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import type { QrLoginStore } from '../lib';
+
+/** What differs between one run of the sample and another (port, store, secrets). */
+export class SampleSettings {
+  /**
+   * Origin the phone reaches the sample at; the QR payload points there.
+   * Mutable because a test app listening on port 0 learns it only after `listen`.
+   */
+  publicUrl: string | undefined;
+  /** Key of the HS256 access tokens; every instance behind one load balancer needs the same. */
+  readonly jwtSecret: string;
+  /** Lifetime of an access token, in seconds. */
+  readonly accessTokenTtl: number;
+  /** Where QR codes live; undefined means the module's in-memory default. */
+  readonly store: QrLoginStore | undefined;
+
+  constructor(init: { publicUrl?: string; jwtSecret: string; accessTokenTtl?: number; store?: QrLoginStore }) {
+    this.publicUrl = init.publicUrl === undefined ? undefined : trimSlashes(init.publicUrl);
+    this.jwtSecret = init.jwtSecret;
+    this.accessTokenTtl = init.accessTokenTtl ?? 3600;
+    this.store = init.store;
+  }
+
+  /** The public origin; failing loudly beats putting "undefined" into a QR code. */
+  requirePublicUrl(): string {
+    if (!this.publicUrl) throw new Error('The sample has no public URL yet: it is known once the app listens.');
+    return this.publicUrl;
+  }
+}
+
+export function trimSlashes(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Makes `SampleSettings` injectable everywhere, including in other modules' async factories. */
+@Global()
+@Module({})
+export class SampleSettingsModule {
+  static forRoot(settings: SampleSettings): DynamicModule {
+    return {
+      module: SampleSettingsModule,
+      providers: [{ provide: SampleSettings, useValue: settings }],
+      exports: [SampleSettings],
+    };
+  }
+}

@@ -1,0 +1,155 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UsersService } from '../../sample/auth/users.service';
+import { findPublicDir, PublicAssets } from '../../sample/pages/public-assets';
+import { readSampleEnv } from '../../sample/sample.env';
+import { storeFromEnv } from '../../sample/sample.store';
+import { RedisQrLoginStore } from '../../lib';
+
+describe('readSampleEnv', () => {
+  it('defaults to Express on port 3000 with a localhost public URL', () => {
+    expect(readSampleEnv({})).toEqual({
+      adapter: 'express',
+      port: 3000,
+      host: undefined,
+      publicUrl: 'http://localhost:3000',
+      jwtSecret: undefined,
+    });
+  });
+
+  it('reads PORT, HTTP_ADAPTER, HOST, PUBLIC_URL and JWT_SECRET', () => {
+    expect(
+      readSampleEnv({
+        PORT: '8080',
+        HTTP_ADAPTER: 'Fastify',
+        HOST: '0.0.0.0',
+        PUBLIC_URL: 'https://qr.example.com/',
+        JWT_SECRET: 's3cret',
+      }),
+    ).toEqual({ adapter: 'fastify', port: 8080, host: '0.0.0.0', publicUrl: 'https://qr.example.com', jwtSecret: 's3cret' });
+  });
+
+  it('derives the default public URL from PORT', () => {
+    expect(readSampleEnv({ PORT: '4123' }).publicUrl).toBe('http://localhost:4123');
+  });
+
+  it.each([['abc'], ['-1'], ['70000'], ['30.5']])('refuses PORT=%s', (port) => {
+    expect(() => readSampleEnv({ PORT: port })).toThrow(/PORT must be a port number/);
+  });
+
+  it('refuses an unknown adapter', () => {
+    expect(() => readSampleEnv({ HTTP_ADAPTER: 'koa' })).toThrow('HTTP_ADAPTER must be "express" or "fastify"; got "koa".');
+  });
+
+  it('refuses a PUBLIC_URL that is not an http(s) origin', () => {
+    expect(() => readSampleEnv({ PUBLIC_URL: 'qr.example.com' })).toThrow(/PUBLIC_URL must be an http\(s\) origin/);
+  });
+});
+
+describe('storeFromEnv', () => {
+  it('leaves the store to the module default without REDIS_URL', () => {
+    expect(storeFromEnv({})).toBeUndefined();
+    expect(storeFromEnv({ REDIS_URL: '  ' })).toBeUndefined();
+  });
+
+  it('puts the codes in Redis when REDIS_URL is set', async () => {
+    const store = storeFromEnv({ REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(store).toBeInstanceOf(RedisQrLoginStore);
+    await store!.close!();
+  });
+});
+
+describe('findPublicDir', () => {
+  let scratch: string | undefined;
+
+  afterEach(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    scratch = undefined;
+  });
+
+  it('finds the repository copy from the sources and from the compiled output', () => {
+    scratch = mkdtempSync(join(tmpdir(), 'qr-sample-'));
+    const publicDir = join(scratch, 'sample', 'public');
+    mkdirSync(publicDir, { recursive: true });
+    writeFileSync(join(publicDir, 'index.html'), '<!doctype html>');
+    const compiled = join(scratch, 'dist', 'sample', 'pages');
+    mkdirSync(compiled, { recursive: true });
+    mkdirSync(join(scratch, 'sample', 'pages'));
+
+    expect(findPublicDir([join(scratch, 'sample', 'pages')])).toBe(publicDir);
+    expect(findPublicDir([compiled])).toBe(publicDir);
+    expect(findPublicDir([scratch])).toBe(publicDir);
+  });
+
+  it('says where it looked when the pages are missing', () => {
+    scratch = mkdtempSync(join(tmpdir(), 'qr-sample-'));
+    expect(() => findPublicDir([scratch!])).toThrow(/sample\/public\/index\.html/);
+  });
+
+  it('resolves this repository’s pages by default', () => {
+    expect(findPublicDir()).toBe(resolve(__dirname, '../../sample/public'));
+  });
+});
+
+describe('PublicAssets', () => {
+  it('holds the pages and assets with their content types', () => {
+    const assets = PublicAssets.load();
+    expect(assets.names().sort()).toEqual(['index.html', 'index.js', 'me.html', 'me.js', 'phone.html', 'phone.js', 'style.css']);
+    expect(assets.get('index.html')?.contentType).toBe('text/html; charset=utf-8');
+    expect(assets.get('phone.js')?.contentType).toBe('text/javascript; charset=utf-8');
+    expect(assets.get('style.css')?.contentType).toBe('text/css; charset=utf-8');
+    expect(assets.get('../package.json')).toBeUndefined();
+  });
+
+  it('gives the ids browser tests drive', () => {
+    const assets = PublicAssets.load();
+    const ids = (name: string) => [...assets.get(name)!.body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    expect(ids('index.html')).toEqual(expect.arrayContaining(['qr-img', 'status', 'payload', 'new-code-btn']));
+    expect(ids('phone.html')).toEqual(
+      expect.arrayContaining(['username', 'password', 'login-btn', 'code', 'scan-btn', 'confirm-btn', 'cancel-btn', 'requester', 'status', 'error']),
+    );
+    expect(ids('me.html')).toContain('who');
+    for (const name of ['index.html', 'phone.html', 'me.html']) {
+      const all = ids(name);
+      expect(new Set(all).size, `duplicate id in ${name}`).toBe(all.length);
+      // Every id a script looks up exists on its page.
+      const script = assets.get(name.replace('.html', '.js'))!.body;
+      const lookups = [...script.matchAll(/\$\('([^']+)'\)/g)].map((m) => m[1]);
+      expect(lookups.length, `${name} script`).toBeGreaterThan(2);
+      for (const id of lookups) expect(all, `${name} lacks #${id}`).toContain(id);
+    }
+  });
+
+  it('labels every input of the phone page', () => {
+    const html = PublicAssets.load().get('phone.html')!.body;
+    for (const [, id] of html.matchAll(/<input id="([^"]+)"/g)) expect(html).toContain(`<label for="${id}">`);
+  });
+});
+
+describe('UsersService', () => {
+  const users = new UsersService();
+
+  it('checks passwords', () => {
+    expect(users.verifyPassword('alice', 'wonderland')).toEqual({ id: 'u-alice', username: 'alice', displayName: 'Alice Liddell' });
+    expect(users.verifyPassword('bob', 'builder')?.displayName).toBe('Bob the Builder');
+    expect(users.verifyPassword('alice', 'builder')).toBeUndefined();
+    expect(users.verifyPassword('alice', '')).toBeUndefined();
+    expect(users.verifyPassword('nobody', '')).toBeUndefined();
+  });
+
+  it('draws an inline SVG avatar with the initial', () => {
+    const avatar = users.avatarOf(users.findById('u-bob')!);
+    expect(avatar.startsWith('data:image/svg+xml;charset=utf-8,')).toBe(true);
+    const svg = decodeURIComponent(avatar.slice(avatar.indexOf(',') + 1));
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).toContain('>B</text>');
+  });
+
+  it('escapes an initial that is markup', () => {
+    const svg = decodeURIComponent(users.avatarOf({ id: 'x', username: 'x', displayName: '<script>' }).split(',')[1]);
+    expect(svg).toContain('>&#60;</text>');
+    expect(svg).not.toContain('<script');
+  });
+});
