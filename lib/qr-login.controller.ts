@@ -28,6 +28,19 @@ import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.h
 import { QrLoginService, isTerminalStatus } from './qr-login.service';
 import { getQrLoginContext } from './qr-login.strategy';
 import { qrLoginValidationPipe } from './qr-login.validation';
+import { RedeemTicketDto } from './dto/redeem-ticket.dto';
+import { QrCodeCreatedDto, QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from './dto/qr-login-responses.dto';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from './qr-login.openapi';
 import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
 
 /**
@@ -36,6 +49,7 @@ import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from './interfaces
  */
 @Controller()
 @UsePipes(qrLoginValidationPipe())
+@ApiTags('qr-login')
 export class QrLoginController {
   /** Open event streams per client IP on this instance. */
   private readonly streamsPerIp = new Map<string, number>();
@@ -47,6 +61,10 @@ export class QrLoginController {
   ) {}
 
   /** Web page: creates a code and sets the creator cookie. */
+  @ApiOperation({ summary: 'Create a QR code (web page); sets the HttpOnly creator cookie' })
+  @ApiCreatedResponse({ type: QrCodeCreatedDto })
+  @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED' })
+  @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
   @Post('qrcodes')
   @HttpCode(201)
   @UseGuards(QrLoginRateLimitGuard('create'))
@@ -67,6 +85,10 @@ export class QrLoginController {
   }
 
   /** Web page: the current status; the ticket only for the creator. */
+  @ApiOperation({ summary: 'Status of a code; who scanned and the ticket only for the creator' })
+  @ApiHeader({ name: 'x-qr-login-secret', required: false, description: 'Creator proof for callers without the cookie' })
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
   @Get('qrcodes/:qrcodeId')
   @UseGuards(QrLoginRateLimitGuard('status'))
   @Header('Cache-Control', 'no-store')
@@ -78,6 +100,10 @@ export class QrLoginController {
    * Web page: Server-Sent Events, the current status first, then every change,
    * with keep-alive comments between; the stream ends after a terminal status.
    */
+  @ApiOperation({ summary: 'Server-Sent Events: the status now, then each change; ends after a terminal status' })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ type: QrCodeStatusViewDto, description: 'Each event\'s data is one status view (JSON)' })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
   @Sse('qrcodes/:qrcodeId/events')
   @UseGuards(QrLoginRateLimitGuard('events'))
   async events(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<Observable<MessageEvent>> {
@@ -106,6 +132,12 @@ export class QrLoginController {
   }
 
   /** Phone: SCAN; answers who asked to log in. */
+  @ApiOperation({ summary: 'Phone: SCAN; answers who asked to log in' })
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: QrScanResultDto })
+  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_APP_USER_UNAUTHENTICATED' })
+  @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WRONG_STATE / QR_ALREADY_SCANNED' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
   @Post('qrcodes/:qrcodeId/scan')
   @HttpCode(200)
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
@@ -114,6 +146,11 @@ export class QrLoginController {
   }
 
   /** Phone: CONFIRM, by the user who scanned. */
+  @ApiOperation({ summary: 'Phone: CONFIRM, by the user who scanned' })
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER / QR_MATCH_FAILED' })
+  @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WRONG_STATE' })
   @Post('qrcodes/:qrcodeId/confirm')
   @HttpCode(200)
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
@@ -126,6 +163,10 @@ export class QrLoginController {
   }
 
   /** Phone: CANCEL, by the user who scanned. */
+  @ApiOperation({ summary: 'Phone: CANCEL, by the user who scanned' })
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER' })
   @Post('qrcodes/:qrcodeId/cancel')
   @HttpCode(200)
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
@@ -134,6 +175,10 @@ export class QrLoginController {
   }
 
   /** Web page: redeems the ticket (once) and answers the `issueTokenSet` hook's result. */
+  @ApiOperation({ summary: 'Redeem the ticket once; answers the issueTokenSet hook for the user who confirmed' })
+  @ApiBody({ type: RedeemTicketDto })
+  @ApiOkResponse({ description: 'What the issueTokenSet option returns (by default { user })', schema: { type: 'object', additionalProperties: true } })
+  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_TICKET_MISSING / QR_TICKET_INVALID / QR_TICKET_EXPIRED / QR_TICKET_USED / QR_CREATOR_SECRET_REQUIRED' })
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')

@@ -6,6 +6,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { QrLoginStore } from '../lib';
 import type { SampleAdapter } from './sample.env';
 import { SampleModule } from './sample.module';
+import { setupOpenApi } from './sample.openapi';
 import { SampleSettings } from './sample.settings';
 
 export interface SampleAppOptions {
@@ -40,6 +41,7 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     abortOnError: false,
   });
   try {
+    setupOpenApi(app);
     const port = opts.port ?? 3000;
     await (opts.host ? app.listen(port, opts.host) : app.listen(port));
   } catch (error) {

@@ -17,6 +17,8 @@ export class SampleModule {
         AuthModule,
         // The async form, as a real app uses it: the options need the app's own services.
         QrLoginModule.forRootAsync({
+          // GenAuth's SDKs work against the sample unchanged (their routes under /api/v3 and /api/v2).
+          compat: { genauthV3: true, genauthV2: true },
           imports: [AuthModule],
           inject: [AuthService, UsersService, SampleSettings],
           useFactory: (auth: AuthService, users: UsersService, sample: SampleSettings): QrLoginModuleOptions => ({
@@ -30,6 +32,8 @@ export class SampleModule {
             // Load the account afresh, so a user removed since the scan cannot log in.
             loadUser: (userId) => users.findById(userId) ?? null,
             issueTokenSet: (user: SampleUser) => auth.issueTokenSet(user),
+            // Client authentication "none", GenAuth's default for browser apps: an SDK needs no secret.
+            genauth: { tokenEndpointAuthMethod: 'none' },
           }),
         }),
         PagesModule,

@@ -17,7 +17,7 @@ import {
 import { type GenAuthV2Envelope, GenAuthV2ExceptionFilter, genAuthV2Ok } from './genauth.envelope';
 import { GenAuthAppIdGuard, GenAuthAppUserGuard } from './genauth.guards';
 import { QrLoginRateLimitGuard } from '../rate-limit/qr-login-rate-limit.guard';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from './optional-swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '../qr-login.openapi';
 
 /** V2's numeric statuses, as `QrCodeAuthenticationClient.startPolling` reads them. */
 export const GENAUTH_V2_STATUS: Readonly<Record<QrCodeStatus, number>> = {

@@ -17,7 +17,7 @@ import { type GenAuthEnvelope, GenAuthV3ExceptionFilter, genAuthOk } from './gen
 import { GenAuthAppIdGuard, GenAuthAppUserGuard } from './genauth.guards';
 import { QrLoginRateLimitGuard } from '../rate-limit/qr-login-rate-limit.guard';
 import type { GenAuthTokenSet } from './genauth-options.interface';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from './optional-swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '../qr-login.openapi';
 
 /** GenAuth's `CheckQRCodeStatusDataDto` for a status view. */
 export function genAuthStatusData(view: QrCodeStatusView): {

@@ -1,6 +1,6 @@
 import { IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { JsonObject, QrCodeAction, QrCodeStatus, QrCodeType } from '../interfaces/qr-code.interface';
-import { ApiProperty, ApiPropertyOptional } from './optional-swagger';
+import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
 
 /*
  * Request bodies and queries of the GenAuth compatible routes (validated),

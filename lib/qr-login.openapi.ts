@@ -44,3 +44,10 @@ export const ApiQuery = pick<MethodDecorator>('ApiQuery');
 export const ApiHeader = pick<MethodDecorator & ClassDecorator>('ApiHeader');
 export const ApiExtraModels = (...models: Function[]): ClassDecorator =>
   (pick<ClassDecorator>('ApiExtraModels') as AnyDecorator)(...models);
+export const ApiCreatedResponse = pick<MethodDecorator>('ApiCreatedResponse');
+export const ApiResponse = pick<MethodDecorator>('ApiResponse');
+export const ApiBody = pick<MethodDecorator>('ApiBody');
+export const ApiProduces = (...types: string[]): MethodDecorator =>
+  (pick<MethodDecorator>('ApiProduces') as AnyDecorator)(...types);
+export const ApiBearerAuth = (name?: string): ClassDecorator & MethodDecorator =>
+  (pick<ClassDecorator & MethodDecorator>('ApiBearerAuth') as AnyDecorator)(name);
