@@ -36,3 +36,4 @@ export {
   type QrCodeTypeHandler,
 } from './qr-login.service';
 export { QrLoginStrategy, getQrLoginContext } from './qr-login.strategy';
+export * from './wechat';

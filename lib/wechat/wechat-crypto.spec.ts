@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { decryptWechatMessage, encryptWechatMessage, isWechatSignature, wechatSignature } from './wechat-crypto';
+
+const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+describe('WeChat signatures', () => {
+  it('is sha1 of the sorted parts joined, whatever order they come in', () => {
+    const expected = createHash('sha1').update(['1700000000', '42', 'token'].sort().join('')).digest('hex');
+    expect(wechatSignature('token', '1700000000', '42')).toBe(expected);
+    expect(wechatSignature('42', 'token', '1700000000')).toBe(expected);
+  });
+
+  it('accepts the signature (any hex case) and refuses others', () => {
+    const signature = wechatSignature('token', '1', '2');
+    expect(isWechatSignature(signature, 'token', '1', '2')).toBe(true);
+    expect(isWechatSignature(signature.toUpperCase(), 'token', '1', '2')).toBe(true);
+    expect(isWechatSignature(signature, 'token', '1', '3')).toBe(false);
+    for (const bad of [undefined, '', 'zz', signature.slice(1), ['a'], 42]) expect(isWechatSignature(bad, 'token', '1', '2')).toBe(false);
+  });
+});
+
+describe('WeChat safe-mode encryption', () => {
+  it('decrypts what it encrypts, for messages of every length around the 32-byte block', () => {
+    for (let length = 0; length < 70; length++) {
+      const message = `<xml>${'字'.repeat(length)}</xml>`;
+      expect(decryptWechatMessage(encryptWechatMessage(message, KEY, 'wxapp'), KEY, 'wxapp')).toBe(message);
+    }
+  });
+
+  it('refuses a message for another app id, or under another key', () => {
+    const encrypted = encryptWechatMessage('<xml/>', KEY, 'wxapp');
+    expect(() => decryptWechatMessage(encrypted, KEY, 'wxother')).toThrow(/another app id/);
+    expect(() => decryptWechatMessage(encrypted, 'B'.repeat(43), 'wxapp')).toThrow();
+    expect(() => decryptWechatMessage('not base64 at all', KEY, 'wxapp')).toThrow();
+  });
+});

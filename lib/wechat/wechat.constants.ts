@@ -1,0 +1,22 @@
+/** Injection token of the options given to `QrLoginWechatModule.forRoot()` / returned by the `forRootAsync()` factory. */
+export const QR_LOGIN_WECHAT_MODULE_OPTIONS = 'QR_LOGIN:WECHAT_MODULE_OPTIONS';
+
+/** Injection token of the validated, defaulted WeChat configuration (`ResolvedQrLoginWechatConfig`). */
+export const QR_LOGIN_WECHAT_CONFIG = 'QR_LOGIN:WECHAT_CONFIG';
+
+/** Injection token of the WeChat module extras (`routePrefix`) as given to `forRoot` / `forRootAsync`. */
+export const QR_LOGIN_WECHAT_EXTRAS = 'QR_LOGIN:WECHAT_EXTRAS';
+
+/** Defaults, in the units their option names say. */
+export const QR_LOGIN_WECHAT_DEFAULTS = {
+  baseUrl: 'https://api.weixin.qq.com',
+  showQrCodeUrl: 'https://mp.weixin.qq.com/cgi-bin/showqrcode',
+  accessTokenEndpoint: 'stable_token',
+  accessTokenRefreshMargin: 300,
+  requestTimeout: 10,
+  logoSize: 0.45,
+  maxWebhookBodyBytes: 65_536,
+  envVersion: 'release',
+  checkPath: true,
+  width: 430,
+} as const;
