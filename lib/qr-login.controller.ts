@@ -15,7 +15,7 @@ import {
   UsePipes,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { Observable, defer, finalize, interval, map, merge, takeWhile } from 'rxjs';
+import { Observable, defer, finalize, interval, map, merge, share, takeWhile } from 'rxjs';
 import { QR_LOGIN_CONFIG } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
 import { ConfirmQrCodeDto } from './dto/confirm-qr-code.dto';
@@ -54,11 +54,23 @@ export class QrLoginController {
   /** Open event streams per client IP on this instance. */
   private readonly streamsPerIp = new Map<string, number>();
 
+  /**
+   * One keep-alive ticker for every open stream (started with the first,
+   * stopped with the last), rather than a timer per stream: idle streams are
+   * what a busy login page holds by the thousand.
+   */
+  private readonly keepAlive$: Observable<MessageEvent>;
+
   constructor(
     private readonly service: QrLoginService,
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    this.keepAlive$ = interval(config.sseHeartbeatMs).pipe(
+      map(() => ({ comment: 'keep-alive' }) as unknown as MessageEvent),
+      share(),
+    );
+  }
 
   /** Web page: creates a code and sets the creator cookie. */
   @ApiOperation({ summary: 'Create a QR code (web page); sets the HttpOnly creator cookie' })
@@ -114,13 +126,10 @@ export class QrLoginController {
     const status$ = this.service
       .watch(qrcodeId, creatorSecretsOf(request, this.config))
       .pipe(map((view): MessageEvent => ({ data: view })));
-    const keepAlive$ = interval(this.config.sseHeartbeatMs).pipe(
-      map(() => ({ comment: 'keep-alive' }) as unknown as MessageEvent),
-    );
     // Counted from subscription to teardown, so a client that leaves early is not counted at all.
     return defer(() => {
       this.streamsPerIp.set(ip, (this.streamsPerIp.get(ip) ?? 0) + 1);
-      return merge(status$, keepAlive$).pipe(
+      return merge(status$, this.keepAlive$).pipe(
         takeWhile((event) => !isTerminalStatus((event.data as QrCodeStatusView | undefined)?.status ?? 'PENDING'), true),
         finalize(() => {
           const left = (this.streamsPerIp.get(ip) ?? 1) - 1;

@@ -314,7 +314,7 @@ export class QrLoginService implements OnModuleDestroy {
     return {
       qrcodeId,
       status: 'SCANNED',
-      expiresIn: Math.max(0, Math.round((record.expiresAt - Date.now()) / 1000)),
+      expiresIn: Math.max(0, Math.floor((record.expiresAt - Date.now()) / 1000)),
       requester: record.requester,
       ...(record.match ? { matchChoices: record.match.choices } : {}),
     };
@@ -528,7 +528,7 @@ export class QrLoginService implements OnModuleDestroy {
     const status = this.statusOf(record, now);
     const view: QrCodeStatusView = { qrcodeId: record.id, status };
     const open = status === 'PENDING' || status === 'SCANNED';
-    if (open) view.expiresIn = Math.max(0, Math.round((record.expiresAt - now) / 1000));
+    if (open) view.expiresIn = Math.max(0, Math.floor((record.expiresAt - now) / 1000));
     if (status === 'CANCELLED' && record.cancelReason) view.cancelReason = record.cancelReason;
     if (this.config.bindToCreator && !skipCreatorCheck && !this.isCreator(record, creatorSecret)) return view;
     if (record.scannedBy && (status === 'SCANNED' || status === 'AUTHORIZED')) {

@@ -485,25 +485,49 @@ function whenReady(connection: RedisConnection, deadline: number): Promise<void>
     );
   }
   return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new QrLoginStoreUnavailableError('Redis did not become ready in time; check that it is running and reachable.')),
+      Math.max(deadline - Date.now(), 0),
+    );
+    readyOnce(connection).then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** One pending readiness per connection, shared by every waiting call: a burst of calls adds one set of listeners, not one each. */
+const readiness = new WeakMap<RedisConnection, Promise<void>>();
+
+function readyOnce(connection: RedisConnection): Promise<void> {
+  const pending = readiness.get(connection);
+  if (pending) return pending;
+  const created = new Promise<void>((resolve, reject) => {
     const settle = (error?: Error) => {
-      clearTimeout(timer);
       connection.off('ready', onReady);
       connection.off('close', onClose);
       connection.off('end', onClose);
+      readiness.delete(connection);
       if (error) reject(error);
       else resolve();
     };
     const onReady = () => settle();
     const onClose = () =>
       settle(new QrLoginStoreUnavailableError('Redis refused or dropped the connection; check that it is running and reachable.'));
-    const timer = setTimeout(
-      () => settle(new QrLoginStoreUnavailableError('Redis did not become ready in time; check that it is running and reachable.')),
-      Math.max(deadline - Date.now(), 0),
-    );
     connection.once('ready', onReady);
     connection.once('close', onClose);
     connection.once('end', onClose);
   });
+  // Callers that gave up on their own deadline leave no unhandled rejection behind.
+  created.catch(noop);
+  readiness.set(connection, created);
+  return created;
 }
 
 /** Connection and capacity problems become QrLoginStoreUnavailableError (503); anything else stays an error of its own. */
