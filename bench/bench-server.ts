@@ -1,0 +1,150 @@
+import 'reflect-metadata';
+import { Controller, Get, Module, Sse, type MessageEvent } from '@nestjs/common';
+import { NEVER, Observable, concat, of } from 'rxjs';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { MemoryQrLoginStore, QrLoginModule, QrLoginService, RedisQrLoginStore, type QrLoginStore } from '../lib';
+import { newQrCodeId } from '../lib/qr-login.ids';
+import { renderQrDataUrl } from '../lib/qr-login.image';
+import { BENCH_TOKENS, type FromServer, type ServerConfig, type ToServer } from './bench.protocol';
+
+/*
+ * The app under measurement, in its own process so the load generator's CPU
+ * and memory never mix with the figures: the QR routes plus a bare JSON route
+ * of the same app, which every ratio is taken against.
+ */
+
+const config: ServerConfig = JSON.parse(process.argv[2] ?? '{}');
+
+@Controller('bare')
+class BareController {
+  @Get()
+  bare() {
+    return { ok: true };
+  }
+
+  /** The platform's own cost of an idle event stream: one event, then silence. */
+  @Sse('events')
+  events(): Observable<MessageEvent> {
+    return concat(of({ data: { status: 'PENDING' } }), NEVER);
+  }
+}
+
+const users: Record<string, { id: string; displayName: string }> = {
+  [BENCH_TOKENS.alice]: { id: 'alice', displayName: 'Alice' },
+  [BENCH_TOKENS.bob]: { id: 'bob', displayName: 'Bob' },
+};
+
+function send(message: FromServer): void {
+  process.send?.(message);
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+async function main(): Promise<void> {
+  const store: QrLoginStore =
+    config.store === 'redis' ? new RedisQrLoginStore({ url: config.redisUrl! }) : new MemoryQrLoginStore();
+
+  @Module({
+    imports: [
+      QrLoginModule.forRoot({
+        appAuth: {
+          resolveUser: (request: any) => {
+            const header: string | undefined = request.headers.authorization;
+            return header?.startsWith('Bearer ') ? (users[header.slice(7)] ?? null) : null;
+          },
+        },
+        store,
+        qrCodeTtl: config.qrCodeTtl ?? 120,
+        // Load comes from one address; limits would measure the limiter, not the module.
+        rateLimit: false,
+        maxStreamsPerIp: 1_000_000,
+        issueTokenSet: (user: any) => ({ access_token: `session-${user.id}`, token_type: 'Bearer' }),
+      }),
+    ],
+    controllers: [BareController],
+  })
+  class BenchModule {}
+
+  const adapter = config.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  const app = await NestFactory.create(BenchModule, adapter as any, { logger: false, forceCloseConnections: true });
+  const server = app.getHttpServer();
+  // Thousands of idle streams: no per-request timeouts, a deep accept queue.
+  server.requestTimeout = 0;
+  server.headersTimeout = 0;
+  server.keepAliveTimeout = 60_000;
+  server.maxConnections = 0;
+  await app.listen(0, '127.0.0.1');
+  const service = app.get(QrLoginService);
+
+  process.on('message', async (message: ToServer) => {
+    if (message.type === 'memory') {
+      if (message.gc) {
+        gc();
+        gc();
+      }
+      const usage = process.memoryUsage();
+      send({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed });
+    } else if (message.type === 'stats') {
+      send({ type: 'stats', activeWatches: service.activeWatchCount });
+    } else if (message.type === 'render') {
+      // The image of a code as create makes it (payload = the id), warmed up first.
+      for (let i = 0; i < 50; i++) await renderQrDataUrl(newQrCodeId(Date.now()), message.format);
+      const started = performance.now();
+      for (let i = 0; i < message.count; i++) await renderQrDataUrl(newQrCodeId(Date.now()), message.format);
+      send({ type: 'render', perCodeMs: (performance.now() - started) / message.count });
+    } else if (message.type === 'leak') {
+      send({ type: 'leak', ...(await leakCheck(service, store, message.count)) });
+    }
+  });
+  process.on('disconnect', () => {
+    app.close().finally(() => process.exit(0));
+  });
+  send({ type: 'ready', port: server.address().port });
+}
+
+/** Creates `count` codes directly through the service, lets them expire, and compares the heap with the start. */
+async function leakCheck(service: QrLoginService, store: QrLoginStore, count: number) {
+  const started = Date.now();
+  gc();
+  gc();
+  const baselineHeap = process.memoryUsage().heapUsed;
+  let peakHeap = baselineHeap;
+  let latestExpiry = 0;
+  const batch = 1_000;
+  for (let done = 0; done < count; done += batch) {
+    await Promise.all(
+      Array.from({ length: Math.min(batch, count - done) }, async () => {
+        const created = await service.create({}, { ip: '127.0.0.1', userAgent: 'bench' });
+        latestExpiry = Math.max(latestExpiry, Date.now() + created.expiresIn * 1000 + 1_000);
+      }),
+    );
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }
+  // Every code expires, and its expiry check runs, then the heap is measured again.
+  while (Date.now() < latestExpiry + 500 || service.pendingExpiryChecks > 0) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() - started > 300_000) break;
+  }
+  gc();
+  gc();
+  await new Promise((r) => setTimeout(r, 100));
+  gc();
+  const memory = store instanceof MemoryQrLoginStore ? { storeSize: store.size, storeTimers: store.timers } : {};
+  return {
+    baselineHeap,
+    peakHeap,
+    afterHeap: process.memoryUsage().heapUsed,
+    ...memory,
+    expiryChecks: service.pendingExpiryChecks,
+    ms: Date.now() - started,
+  };
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

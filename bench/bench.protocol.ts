@@ -1,0 +1,24 @@
+/** Messages between the benchmark driver and a server child, over Node's IPC channel. */
+export type ToServer =
+  | { type: 'memory'; gc: boolean }
+  | { type: 'stats' }
+  | { type: 'leak'; count: number }
+  | { type: 'render'; count: number; format: 'svg' | 'png' };
+
+export type FromServer =
+  | { type: 'ready'; port: number }
+  | { type: 'memory'; rss: number; heapUsed: number }
+  | { type: 'stats'; activeWatches: number }
+  | { type: 'render'; perCodeMs: number }
+  | { type: 'leak'; baselineHeap: number; peakHeap: number; afterHeap: number; storeSize?: number; storeTimers?: number; expiryChecks: number; ms: number };
+
+/** How a server child is configured, passed as one JSON argument. */
+export interface ServerConfig {
+  adapter: 'express' | 'fastify';
+  store: 'memory' | 'redis';
+  redisUrl?: string;
+  qrCodeTtl?: number;
+}
+
+/** App users of the benchmark server, by bearer token. */
+export const BENCH_TOKENS = { alice: 'bench-alice', bob: 'bench-bob' } as const;
