@@ -1,6 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
 import { QrLoginStoreUnavailableError } from '../qr-login.errors';
+import { whenReady } from '../stores/redis-connection';
 import type { QrLoginRateLimitResult, QrLoginRateLimiter } from './qr-login-rate-limiter.interface';
+
+/** How long a hit waits for the connection to come up before answering 503 (ms). */
+const READY_TIMEOUT_MS = 1_500;
 
 /** Options of `RedisQrLoginRateLimiter`. */
 export interface RedisQrLoginRateLimiterOptions {
@@ -42,9 +46,12 @@ export class RedisQrLoginRateLimiter implements QrLoginRateLimiter {
   async hit(key: string, limit: number, windowMs: number): Promise<QrLoginRateLimitResult> {
     let reply: [number, number];
     try {
+      // A client made with the store's fail-fast settings refuses commands until it is connected: wait for it, briefly.
+      await whenReady(this.client, Date.now() + READY_TIMEOUT_MS);
       // The hash tag keeps each counter on one Cluster slot.
       reply = (await this.client.eval(HIT_SCRIPT, 1, `${this.prefix}:{${key}}`, String(windowMs))) as [number, number];
     } catch (error) {
+      if (error instanceof QrLoginStoreUnavailableError) throw error;
       throw new QrLoginStoreUnavailableError(`The rate limiter could not reach Redis: ${(error as Error).message}`, { cause: error });
     }
     const [count, ttl] = reply;

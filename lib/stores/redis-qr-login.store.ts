@@ -3,6 +3,7 @@ import { Observable, Subject } from 'rxjs';
 // Types only: ioredis is an optional peer, loaded at run time only when the store has to create a connection.
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../qr-login.errors';
+import { whenReady } from './redis-connection';
 import type { QrCodeRecord } from '../interfaces/qr-code.interface';
 import type { QrLoginStore } from '../interfaces/qr-login-store.interface';
 
@@ -467,67 +468,6 @@ async function disconnect(connection: RedisConnection, graceful: boolean): Promi
   connection.disconnect();
   await ended;
   clearTimeout(timer);
-}
-
-/**
- * Waits (until `deadline`) for a connection that is being set up; refuses at
- * once one that is known to be down, so calls during an outage fail fast.
- */
-function whenReady(connection: RedisConnection, deadline: number): Promise<void> {
-  const status = connection.status;
-  if (status === 'ready') return Promise.resolve();
-  if (status === 'wait') connection.connect().catch(noop);
-  else if (status !== 'connecting' && status !== 'connect') {
-    return Promise.reject(
-      new QrLoginStoreUnavailableError(
-        `Redis is unreachable (connection ${status}); it is retried in the background, so retry in a moment.`,
-      ),
-    );
-  }
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new QrLoginStoreUnavailableError('Redis did not become ready in time; check that it is running and reachable.')),
-      Math.max(deadline - Date.now(), 0),
-    );
-    readyOnce(connection).then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** One pending readiness per connection, shared by every waiting call: a burst of calls adds one set of listeners, not one each. */
-const readiness = new WeakMap<RedisConnection, Promise<void>>();
-
-function readyOnce(connection: RedisConnection): Promise<void> {
-  const pending = readiness.get(connection);
-  if (pending) return pending;
-  const created = new Promise<void>((resolve, reject) => {
-    const settle = (error?: Error) => {
-      connection.off('ready', onReady);
-      connection.off('close', onClose);
-      connection.off('end', onClose);
-      readiness.delete(connection);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onReady = () => settle();
-    const onClose = () =>
-      settle(new QrLoginStoreUnavailableError('Redis refused or dropped the connection; check that it is running and reachable.'));
-    connection.once('ready', onReady);
-    connection.once('close', onClose);
-    connection.once('end', onClose);
-  });
-  // Callers that gave up on their own deadline leave no unhandled rejection behind.
-  created.catch(noop);
-  readiness.set(connection, created);
-  return created;
 }
 
 /** Connection and capacity problems become QrLoginStoreUnavailableError (503); anything else stays an error of its own. */
