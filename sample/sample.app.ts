@@ -23,6 +23,14 @@ export interface SampleAppOptions {
   jwtSecret?: string;
   /** Default: warnings and errors only. */
   logger?: false | LogLevel[] | LoggerService;
+  /** Lifetime of a QR code in seconds. Default: the module's (120). */
+  qrCodeTtl?: number;
+  /** Number matching on the phone. Default off. */
+  numberMatching?: boolean;
+  /** Rotate unscanned codes this often, in seconds. Default: never. */
+  rotateEvery?: number;
+  /** Folder of the built browser client. Default: `dist/client` of the repository (`npm run build:client`). */
+  clientDir?: string;
 }
 
 /** Creates the sample app and listens; returns the app and the URL it answers on. */
@@ -31,6 +39,10 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     publicUrl: opts.publicUrl,
     jwtSecret: opts.jwtSecret ?? randomBytes(32).toString('base64url'),
     store: opts.store,
+    qrCodeTtl: opts.qrCodeTtl,
+    numberMatching: opts.numberMatching,
+    rotateEvery: opts.rotateEvery,
+    clientDir: opts.clientDir,
   });
   const adapter = opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create<INestApplication>(SampleModule.forRoot(settings), adapter, {

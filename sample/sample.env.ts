@@ -10,12 +10,15 @@ export interface SampleEnv {
   host: string | undefined;
   publicUrl: string;
   jwtSecret: string | undefined;
+  /** The page shows a number the phone must pick before confirming. */
+  numberMatching: boolean;
 }
 
 /**
  * Reads `PORT` (default 3000), `HTTP_ADAPTER` (`express` or `fastify`,
  * default express), `HOST`, `PUBLIC_URL` (default `http://localhost:<PORT>`)
- * and `JWT_SECRET`. A bad value stops the start with a message saying which.
+ * `JWT_SECRET` and `NUMBER_MATCHING` (`true`/`false`, default false). A bad
+ * value stops the start with a message saying which.
  */
 export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
   const portText = env.PORT?.trim() || '3000';
@@ -31,11 +34,16 @@ export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
   if (!/^https?:\/\/[^/]+/i.test(publicUrl)) {
     throw new Error(`PUBLIC_URL must be an http(s) origin such as "https://qr.example.com"; got "${env.PUBLIC_URL}".`);
   }
+  const matchingText = (env.NUMBER_MATCHING?.trim() || 'false').toLowerCase();
+  if (!['true', '1', 'on', 'false', '0', 'off'].includes(matchingText)) {
+    throw new Error(`NUMBER_MATCHING must be "true" or "false"; got "${env.NUMBER_MATCHING}".`);
+  }
   return {
     adapter: adapterText,
     port,
     host: env.HOST?.trim() || undefined,
     publicUrl,
     jwtSecret: env.JWT_SECRET || undefined,
+    numberMatching: ['true', '1', 'on'].includes(matchingText),
   };
 }

@@ -5,8 +5,9 @@ import { AuthService } from './auth/auth.service';
 import { UsersService, type SampleUser } from './auth/users.service';
 import { PagesModule } from './pages/pages.module';
 import { SampleSettings, SampleSettingsModule } from './sample.settings';
+import { ShortCodesModule } from './short-codes/short-codes.module';
 
-/** The sample app: its own users and JWT login, scan-to-login on top, and three pages. */
+/** The sample app: its own users and JWT login, scan-to-login on top, short codes, and three pages. */
 @Module({})
 export class SampleModule {
   static forRoot(settings: SampleSettings): DynamicModule {
@@ -19,6 +20,8 @@ export class SampleModule {
         QrLoginModule.forRootAsync({
           // GenAuth's SDKs work against the sample unchanged (their routes under /api/v3 and /api/v2).
           compat: { genauthV3: true, genauthV2: true },
+          // Global, so the short codes' route can reuse the module's rate limit guard.
+          isGlobal: true,
           imports: [AuthModule],
           inject: [AuthService, UsersService, SampleSettings],
           useFactory: (auth: AuthService, users: UsersService, sample: SampleSettings): QrLoginModuleOptions => ({
@@ -28,6 +31,9 @@ export class SampleModule {
             // A function rather than the '{qrcodeId}' template: the origin may be known only after listen.
             payloadUrl: (qrcodeId) => `${sample.requirePublicUrl()}/phone?code=${encodeURIComponent(qrcodeId)}`,
             ...(sample.store ? { store: sample.store } : {}),
+            ...(sample.qrCodeTtl !== undefined ? { qrCodeTtl: sample.qrCodeTtl } : {}),
+            ...(sample.numberMatching ? { numberMatching: true } : {}),
+            ...(sample.rotateEvery !== undefined ? { rotateEvery: sample.rotateEvery } : {}),
             getBriefUserInfo: (user: SampleUser) => ({ displayName: user.displayName, photo: users.avatarOf(user) }),
             // Load the account afresh, so a user removed since the scan cannot log in.
             loadUser: (userId) => users.findById(userId) ?? null,
@@ -36,6 +42,7 @@ export class SampleModule {
             genauth: { tokenEndpointAuthMethod: 'none' },
           }),
         }),
+        ShortCodesModule,
         PagesModule,
       ],
     };

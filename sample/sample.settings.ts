@@ -14,12 +14,33 @@ export class SampleSettings {
   readonly accessTokenTtl: number;
   /** Where QR codes live; undefined means the module's in-memory default. */
   readonly store: QrLoginStore | undefined;
+  /** Lifetime of a QR code, in seconds; undefined means the module's default (120). */
+  readonly qrCodeTtl: number | undefined;
+  /** Number matching: the page shows a number the phone must pick. */
+  readonly numberMatching: boolean;
+  /** Replace an unscanned code this often, in seconds; undefined means never. */
+  readonly rotateEvery: number | undefined;
+  /** Folder of the built browser client (`index.mjs`); undefined means the repository's `dist/client`. */
+  readonly clientDir: string | undefined;
 
-  constructor(init: { publicUrl?: string; jwtSecret: string; accessTokenTtl?: number; store?: QrLoginStore }) {
+  constructor(init: {
+    publicUrl?: string;
+    jwtSecret: string;
+    accessTokenTtl?: number;
+    store?: QrLoginStore;
+    qrCodeTtl?: number;
+    numberMatching?: boolean;
+    rotateEvery?: number;
+    clientDir?: string;
+  }) {
     this.publicUrl = init.publicUrl === undefined ? undefined : trimSlashes(init.publicUrl);
     this.jwtSecret = init.jwtSecret;
     this.accessTokenTtl = init.accessTokenTtl ?? 3600;
     this.store = init.store;
+    this.qrCodeTtl = init.qrCodeTtl;
+    this.numberMatching = init.numberMatching ?? false;
+    this.rotateEvery = init.rotateEvery;
+    this.clientDir = init.clientDir;
   }
 
   /** The public origin; failing loudly beats putting "undefined" into a QR code. */

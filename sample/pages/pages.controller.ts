@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { PublicAssets } from './public-assets';
+import { CLIENT_PREFIX, PublicAssets } from './public-assets';
 
 // The pages load nothing from other hosts; QR images and avatars are data: URLs.
 const CONTENT_SECURITY_POLICY = [
@@ -15,8 +15,9 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * Serves the three pages and their assets from memory through the HTTP
- * adapter's abstraction, so the same code runs on Express and Fastify.
+ * Serves the three pages, their assets and the browser client from memory
+ * through the HTTP adapter's abstraction, so the same code runs on Express and
+ * Fastify.
  */
 @Controller()
 export class PagesController {
@@ -47,6 +48,12 @@ export class PagesController {
   asset(@Param('name') name: string, @Res({ passthrough: true }) response: unknown): string {
     if (name.endsWith('.html')) throw new NotFoundException(`No asset named ${name}.`);
     return this.send(response, name);
+  }
+
+  /** The browser client's ES modules (`nestjs-qr-login/client`, as built into dist/client). */
+  @Get('assets/client/:name')
+  clientModule(@Param('name') name: string, @Res({ passthrough: true }) response: unknown): string {
+    return this.send(response, `${CLIENT_PREFIX}${name}`);
   }
 
   private send(response: unknown, name: string): string {

@@ -1,169 +1,333 @@
-'use strict';
+// The phone simulator: what a mobile app does with a scanned (or typed) code.
 
-(() => {
-  // Apart from the web page's key, so both sides can be tried in one browser.
-  const TOKEN_KEY = 'qr-login-sample.phone-token';
-  const $ = (id) => document.getElementById(id);
+// Apart from the web page's key, so both sides can be tried in one browser.
+const TOKEN_KEY = 'qr-login-sample.phone-token';
+const QRCODE_ID = /^[A-Za-z0-9_-]{27}$/;
+const $ = (id) => document.getElementById(id);
 
-  let token = sessionStorage.getItem(TOKEN_KEY);
-  let scannedId = null;
+let token = sessionStorage.getItem(TOKEN_KEY);
+let scannedId = null;
+let camera = null;
 
-  async function readJson(response) {
-    try {
-      return await response.json();
-    } catch {
-      return {};
-    }
+async function readJson(response) {
+  try {
+    return await response.json();
+  } catch {
+    return {};
   }
+}
 
-  function messageOf(body, fallback) {
-    const message = body && body.message;
-    if (Array.isArray(message)) return message.join(' ');
-    return typeof message === 'string' && message ? message : fallback;
+function messageOf(body, fallback) {
+  const message = body && body.message;
+  if (Array.isArray(message)) return message.join(' ');
+  return typeof message === 'string' && message ? message : fallback;
+}
+
+function showError(text) {
+  $('error').textContent = text || '';
+}
+
+function setStatus(text) {
+  $('status').textContent = text || '';
+}
+
+async function call(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const init = { method, headers };
+  // Fastify refuses an empty body announced as JSON, so only real bodies get the header.
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
   }
-
-  function showError(text) {
-    $('error').textContent = text || '';
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    return { ok: false, status: 0, body: { message: 'The server cannot be reached.' } };
   }
+  return { ok: response.ok, status: response.status, body: await readJson(response) };
+}
 
-  function setStatus(text) {
-    $('status').textContent = text || '';
-  }
+function showLoggedIn(user) {
+  $('phone-user').textContent = `Logged in as ${user.displayName} (${user.username})`;
+  $('account').hidden = false;
+  $('login-form').hidden = true;
+}
 
-  async function call(method, path, body) {
-    const headers = { accept: 'application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    const init = { method, headers };
-    // Fastify refuses an empty body announced as JSON, so only real bodies get the header.
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(path, init);
-    } catch {
-      return { ok: false, status: 0, body: { message: 'The server cannot be reached.' } };
-    }
-    return { ok: response.ok, status: response.status, body: await readJson(response) };
-  }
+function showLoggedOut() {
+  token = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  $('account').hidden = true;
+  $('login-form').hidden = false;
+}
 
-  function showLoggedIn(user) {
-    $('phone-user').textContent = `Logged in as ${user.displayName} (${user.username})`;
-    $('account').hidden = false;
-    $('login-form').hidden = true;
-  }
-
-  function showLoggedOut() {
-    token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    $('account').hidden = true;
-    $('login-form').hidden = false;
-  }
-
-  async function restoreAccount() {
-    if (!token) return showLoggedOut();
-    const result = await call('GET', '/auth/me');
-    if (result.ok) showLoggedIn(result.body);
-    else showLoggedOut();
-  }
-
-  /** The id from what was typed or pasted: a bare id, or the payload link carrying `?code=`. */
-  function codeFrom(text) {
-    const value = text.trim();
-    try {
-      const code = new URL(value).searchParams.get('code');
-      if (code) return code;
-    } catch {
-      // Not a URL: a bare id.
-    }
-    return value;
-  }
-
-  function addRow(list, label, value) {
-    if (value === undefined || value === null || value === '') return;
-    const dt = document.createElement('dt');
-    dt.textContent = label;
-    const dd = document.createElement('dd');
-    // textContent, never HTML: the user agent comes from whoever created the code.
-    dd.textContent = String(value);
-    list.append(dt, dd);
-  }
-
-  function showRequester(requester, expiresIn) {
-    const list = $('requester');
-    list.replaceChildren();
-    const when = requester.createdAt ? new Date(requester.createdAt) : null;
-    addRow(list, 'Site', requester.appName);
-    addRow(list, 'Browser', requester.userAgent);
-    addRow(list, 'IP address', requester.ip);
-    addRow(list, 'Asked at', when && !Number.isNaN(when.getTime()) ? when.toLocaleString() : requester.createdAt);
-    if (typeof expiresIn === 'number') addRow(list, 'Valid for', `${expiresIn} s`);
-    $('confirm-section').hidden = false;
-  }
-
-  function busy(ids, on) {
-    for (const id of ids) $(id).disabled = on;
-  }
-
-  $('login-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    showError('');
-    busy(['login-btn'], true);
-    token = null;
-    const result = await call('POST', '/auth/login', {
-      username: $('username').value.trim(),
-      password: $('password').value,
-    });
-    busy(['login-btn'], false);
-    if (!result.ok) return showError(messageOf(result.body, `Login failed (HTTP ${result.status}).`));
-    token = result.body.access_token;
-    sessionStorage.setItem(TOKEN_KEY, token);
-    $('password').value = '';
-    showLoggedIn(result.body.user);
-  });
-
-  $('logout-btn').addEventListener('click', () => {
+async function restoreAccount() {
+  if (!token) {
     showLoggedOut();
-    setStatus('');
-  });
+    return false;
+  }
+  const result = await call('GET', '/auth/me');
+  if (result.ok) showLoggedIn(result.body);
+  else showLoggedOut();
+  return result.ok;
+}
 
-  $('scan-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    showError('');
-    setStatus('');
-    $('confirm-section').hidden = true;
-    if (!token) return showError('Log in first: the app scans as its logged-in user.');
-    const qrcodeId = codeFrom($('code').value);
-    if (!qrcodeId) return showError('Enter the code or paste the link from the QR.');
-    $('code').value = qrcodeId;
-    busy(['scan-btn'], true);
+/**
+ * What was typed, pasted or read by the camera: the link inside the QR (its
+ * `?code=`), a bare qrcodeId, or a short code such as K7QM-4XPD.
+ */
+function entryOf(text) {
+  const value = text.trim();
+  try {
+    const code = new URL(value).searchParams.get('code');
+    if (code) return { qrcodeId: code };
+  } catch {
+    // Not a URL.
+  }
+  if (QRCODE_ID.test(value)) return { qrcodeId: value };
+  // The server reads case, spaces and dashes loosely; 8 characters is the shape to try.
+  if (value.replace(/[\s-]/g, '').length === 8) return { shortCode: value };
+  return null;
+}
+
+/** "Chrome 126 on Linux" from a User-Agent header; the raw header is shown too. */
+function describeBrowser(userAgent) {
+  if (!userAgent) return undefined;
+  const browsers = [
+    [/Edg(?:e|A|iOS)?\/(\d+)/, 'Edge'],
+    [/OPR\/(\d+)/, 'Opera'],
+    [/Firefox\/(\d+)/, 'Firefox'],
+    [/FxiOS\/(\d+)/, 'Firefox'],
+    [/CriOS\/(\d+)/, 'Chrome'],
+    [/(?:HeadlessChrome|Chrome|Chromium)\/(\d+)/, 'Chrome'],
+    [/Version\/(\d+)[\d.]* (?:Mobile\/\S+ )?Safari\//, 'Safari'],
+  ];
+  const systems = [
+    [/Windows NT/, 'Windows'],
+    [/iPhone|iPad|iPod/, 'iOS'],
+    [/Mac OS X/, 'macOS'],
+    [/Android/, 'Android'],
+    [/CrOS/, 'ChromeOS'],
+    [/Linux/, 'Linux'],
+  ];
+  const browser = browsers.map(([pattern, name]) => [userAgent.match(pattern), name]).find(([match]) => match);
+  const system = systems.find(([pattern]) => pattern.test(userAgent));
+  const name = browser ? `${browser[1]} ${browser[0][1]}` : 'An unknown browser';
+  return system ? `${name} on ${system[1]}` : name;
+}
+
+function addRow(list, label, value, className) {
+  if (value === undefined || value === null || value === '') return;
+  const dt = document.createElement('dt');
+  dt.textContent = label;
+  const dd = document.createElement('dd');
+  // textContent, never HTML: the user agent comes from whoever created the code.
+  dd.textContent = String(value);
+  if (className) dd.className = className;
+  list.append(dt, dd);
+}
+
+function timeOf(iso) {
+  const when = iso ? new Date(iso) : null;
+  if (!when || Number.isNaN(when.getTime())) return iso;
+  const seconds = Math.max(0, Math.round((Date.now() - when.getTime()) / 1000));
+  const ago = seconds < 60 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
+  return `${when.toLocaleTimeString()} (${ago})`;
+}
+
+function showRequester(requester, expiresIn) {
+  const list = $('requester');
+  list.replaceChildren();
+  addRow(list, 'Site', requester.appName);
+  addRow(list, 'Browser', describeBrowser(requester.userAgent));
+  addRow(list, 'User agent', requester.userAgent, 'raw');
+  addRow(list, 'IP address', requester.ip);
+  addRow(list, 'Asked at', timeOf(requester.createdAt));
+  if (typeof expiresIn === 'number') addRow(list, 'Valid for', `${expiresIn} s`);
+}
+
+/** Number matching: one radio button per number the server offers. */
+function showChoices(choices) {
+  const box = $('match-choices');
+  box.replaceChildren();
+  const list = Array.isArray(choices) ? choices : [];
+  $('match').hidden = list.length === 0;
+  list.forEach((choice, index) => {
+    const input = document.createElement('input');
+    input.type = 'radio';
+    input.name = 'match';
+    input.id = `match-${index}`;
+    input.value = String(choice);
+    const label = document.createElement('label');
+    label.htmlFor = input.id;
+    label.textContent = String(choice);
+    box.append(input, label);
+  });
+}
+
+function pickedNumber() {
+  const picked = document.querySelector('input[name="match"]:checked');
+  return picked ? picked.value : undefined;
+}
+
+function busy(ids, on) {
+  for (const id of ids) $(id).disabled = on;
+}
+
+async function scan(text) {
+  showError('');
+  setStatus('');
+  $('confirm-section').hidden = true;
+  if (!token) return showError('Log in first: the app scans as its logged-in user.');
+  const entry = entryOf(text);
+  if (!entry) return showError('That is neither a code like K7QM-4XPD nor the link from the QR.');
+  busy(['scan-btn'], true);
+  try {
+    let qrcodeId = entry.qrcodeId;
+    if (!qrcodeId) {
+      const resolved = await call('GET', `/short-codes/${encodeURIComponent(entry.shortCode)}`);
+      if (!resolved.ok) return showError(messageOf(resolved.body, `That code is not known (HTTP ${resolved.status}).`));
+      qrcodeId = resolved.body.qrcodeId;
+    }
     const result = await call('POST', `/qr-login/qrcodes/${encodeURIComponent(qrcodeId)}/scan`);
-    busy(['scan-btn'], false);
     if (!result.ok) return showError(messageOf(result.body, `Scan failed (HTTP ${result.status}).`));
     scannedId = qrcodeId;
-    setStatus('Scanned. Check who is asking before you confirm.');
     showRequester(result.body.requester || {}, result.body.expiresIn);
-  });
+    showChoices(result.body.matchChoices);
+    $('confirm-section').hidden = false;
+    setStatus('Scanned. Check who is asking before you confirm.');
+    $('confirm-title').focus();
+  } finally {
+    busy(['scan-btn'], false);
+  }
+}
 
-  async function decide(action) {
-    if (!scannedId) return;
-    showError('');
-    busy(['confirm-btn', 'cancel-btn'], true);
-    const result = await call('POST', `/qr-login/qrcodes/${encodeURIComponent(scannedId)}/${action}`);
-    busy(['confirm-btn', 'cancel-btn'], false);
-    if (!result.ok) return showError(messageOf(result.body, `${action} failed (HTTP ${result.status}).`));
+async function decide(action) {
+  if (!scannedId) return;
+  showError('');
+  let body;
+  if (action === 'confirm' && !$('match').hidden) {
+    const matchCode = pickedNumber();
+    if (!matchCode) return showError('Pick the number the computer shows first.');
+    body = { matchCode };
+  }
+  busy(['confirm-btn', 'cancel-btn'], true);
+  const result = await call('POST', `/qr-login/qrcodes/${encodeURIComponent(scannedId)}/${action}`, body);
+  busy(['confirm-btn', 'cancel-btn'], false);
+  // Unreachable, throttled or busy: the same decision can be sent again. Anything else ends this code.
+  const retry = !result.ok && [0, 429, 503].includes(result.status);
+  if (!retry) {
     $('confirm-section').hidden = true;
     scannedId = null;
-    setStatus(
-      action === 'confirm' ? 'Confirmed. The web page is signing you in.' : 'Cancelled. The web page was told.',
-    );
   }
+  if (!result.ok) return showError(messageOf(result.body, `${action} failed (HTTP ${result.status}).`));
+  $('code').value = '';
+  setStatus(action === 'confirm' ? 'Confirmed. The web page is signing you in.' : 'Cancelled. The web page was told.');
+}
 
-  $('confirm-btn').addEventListener('click', () => decide('confirm'));
-  $('cancel-btn').addEventListener('click', () => decide('cancel'));
+// The camera, where the browser can read QR codes itself (BarcodeDetector).
+async function cameraSupported() {
+  if (!('BarcodeDetector' in window) || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return false;
+  try {
+    return (await window.BarcodeDetector.getSupportedFormats()).includes('qr_code');
+  } catch {
+    return false;
+  }
+}
 
-  const fromUrl = new URLSearchParams(location.search).get('code');
-  if (fromUrl) $('code').value = fromUrl;
-  restoreAccount();
-})();
+function stopCamera() {
+  if (!camera) return;
+  clearTimeout(camera.timer);
+  for (const track of camera.stream.getTracks()) track.stop();
+  $('camera-video').srcObject = null;
+  camera = null;
+  $('camera-view').hidden = true;
+  $('camera-btn').hidden = false;
+}
+
+async function startCamera() {
+  showError('');
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+  } catch (error) {
+    return showError(`The camera is not available (${error && error.name ? error.name : 'refused'}); type the code instead.`);
+  }
+  const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+  const video = $('camera-video');
+  video.srcObject = stream;
+  camera = { stream, timer: undefined };
+  $('camera-view').hidden = false;
+  $('camera-btn').hidden = true;
+  // Not awaited: play() settles only once frames arrive, and the look-out loop copes without them.
+  video.play().catch(() => undefined);
+  const look = async () => {
+    if (!camera) return;
+    let found;
+    try {
+      found = (await detector.detect(video))[0];
+    } catch {
+      found = undefined;
+    }
+    if (!camera) return;
+    if (found && found.rawValue) {
+      stopCamera();
+      $('code').value = found.rawValue;
+      scan(found.rawValue);
+      return;
+    }
+    camera.timer = setTimeout(look, 250);
+  };
+  look();
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  showError('');
+  busy(['login-btn'], true);
+  token = null;
+  const result = await call('POST', '/auth/login', {
+    username: $('username').value.trim(),
+    password: $('password').value,
+  });
+  busy(['login-btn'], false);
+  if (!result.ok) return showError(messageOf(result.body, `Login failed (HTTP ${result.status}).`));
+  token = result.body.access_token;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  $('password').value = '';
+  showLoggedIn(result.body.user);
+  if ($('code').value.trim()) scan($('code').value);
+  else $('code').focus();
+});
+
+$('logout-btn').addEventListener('click', () => {
+  showLoggedOut();
+  setStatus('');
+  $('confirm-section').hidden = true;
+});
+
+$('scan-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  scan($('code').value);
+});
+
+$('confirm-btn').addEventListener('click', () => decide('confirm'));
+$('cancel-btn').addEventListener('click', () => decide('cancel'));
+$('camera-btn').addEventListener('click', startCamera);
+$('camera-stop-btn').addEventListener('click', stopCamera);
+window.addEventListener('pagehide', stopCamera);
+
+cameraSupported().then((supported) => {
+  $('camera').hidden = !supported;
+  $('camera-note').textContent = supported
+    ? 'Or scan the QR code with the camera.'
+    : 'This browser cannot read QR codes with its camera here (it needs BarcodeDetector and HTTPS or localhost): type the code instead.';
+});
+
+// Opened from the link inside the QR (as a phone camera would): scan at once when logged in.
+const fromUrl = new URLSearchParams(location.search).get('code');
+if (fromUrl) $('code').value = fromUrl;
+restoreAccount().then((loggedIn) => {
+  if (loggedIn && fromUrl) scan(fromUrl);
+});

@@ -16,7 +16,7 @@ const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 // Variables that would change what the sample starts with; each run sets its own.
-const SAMPLE_VARIABLES = ['PORT', 'HTTP_ADAPTER', 'REDIS_URL', 'PUBLIC_URL', 'HOST', 'JWT_SECRET'];
+const SAMPLE_VARIABLES = ['PORT', 'HTTP_ADAPTER', 'REDIS_URL', 'PUBLIC_URL', 'HOST', 'JWT_SECRET', 'NUMBER_MATCHING'];
 
 interface Started {
   child: ChildProcess;
@@ -136,7 +136,12 @@ describe.skipIf(process.platform === 'win32')('npm start', () => {
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       const html = await page.text();
       expect(html).toContain('<title>Log in with your phone');
-      expect(html).toContain('id="qr-img"');
+      expect(html).toContain('id="qr"');
+      // npm start built the browser client the page imports.
+      const clientModule = await fetch(`${base}/assets/client/index.mjs`);
+      expect(clientModule.status).toBe(200);
+      expect(clientModule.headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect(await clientModule.text()).toContain('startQrLogin');
       // Express announces itself; Fastify does not: the variable picked the adapter.
       expect(page.headers.get('x-powered-by')).toBe(adapter === 'express' ? 'Express' : null);
 

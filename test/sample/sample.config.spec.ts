@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsersService } from '../../sample/auth/users.service';
-import { findPublicDir, PublicAssets } from '../../sample/pages/public-assets';
+import { findClientDir, findPublicDir, PublicAssets } from '../../sample/pages/public-assets';
 import { readSampleEnv } from '../../sample/sample.env';
 import { storeFromEnv } from '../../sample/sample.store';
 import { RedisQrLoginStore } from '../../lib';
@@ -16,6 +16,7 @@ describe('readSampleEnv', () => {
       host: undefined,
       publicUrl: 'http://localhost:3000',
       jwtSecret: undefined,
+      numberMatching: false,
     });
   });
 
@@ -27,8 +28,16 @@ describe('readSampleEnv', () => {
         HOST: '0.0.0.0',
         PUBLIC_URL: 'https://qr.example.com/',
         JWT_SECRET: 's3cret',
+        NUMBER_MATCHING: 'true',
       }),
-    ).toEqual({ adapter: 'fastify', port: 8080, host: '0.0.0.0', publicUrl: 'https://qr.example.com', jwtSecret: 's3cret' });
+    ).toEqual({
+      adapter: 'fastify',
+      port: 8080,
+      host: '0.0.0.0',
+      publicUrl: 'https://qr.example.com',
+      jwtSecret: 's3cret',
+      numberMatching: true,
+    });
   });
 
   it('derives the default public URL from PORT', () => {
@@ -41,6 +50,14 @@ describe('readSampleEnv', () => {
 
   it('refuses an unknown adapter', () => {
     expect(() => readSampleEnv({ HTTP_ADAPTER: 'koa' })).toThrow('HTTP_ADAPTER must be "express" or "fastify"; got "koa".');
+  });
+
+  it.each([['1', true], ['ON', true], ['false', false], ['0', false], ['', false]])('reads NUMBER_MATCHING=%s', (text, on) => {
+    expect(readSampleEnv({ NUMBER_MATCHING: text }).numberMatching).toBe(on);
+  });
+
+  it('refuses a NUMBER_MATCHING that is not a yes or a no', () => {
+    expect(() => readSampleEnv({ NUMBER_MATCHING: 'maybe' })).toThrow('NUMBER_MATCHING must be "true" or "false"; got "maybe".');
   });
 
   it('refuses a PUBLIC_URL that is not an http(s) origin', () => {
@@ -93,22 +110,106 @@ describe('findPublicDir', () => {
   });
 });
 
+describe('findClientDir', () => {
+  let scratch: string | undefined;
+
+  afterEach(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    scratch = undefined;
+  });
+
+  it('finds dist/client from the sources and from the compiled output', () => {
+    scratch = mkdtempSync(join(tmpdir(), 'qr-sample-'));
+    const clientDir = join(scratch, 'dist', 'client');
+    mkdirSync(clientDir, { recursive: true });
+    writeFileSync(join(clientDir, 'index.mjs'), 'export {};');
+    mkdirSync(join(scratch, 'dist', 'sample', 'pages'), { recursive: true });
+    mkdirSync(join(scratch, 'sample', 'pages'), { recursive: true });
+
+    expect(findClientDir([join(scratch, 'sample', 'pages')])).toBe(clientDir);
+    expect(findClientDir([join(scratch, 'dist', 'sample', 'pages')])).toBe(clientDir);
+  });
+
+  it('answers undefined when the client is not built', () => {
+    scratch = mkdtempSync(join(tmpdir(), 'qr-sample-'));
+    expect(findClientDir([scratch])).toBeUndefined();
+  });
+});
+
 describe('PublicAssets', () => {
-  it('holds the pages and assets with their content types', () => {
-    const assets = PublicAssets.load();
-    expect(assets.names().sort()).toEqual(['index.html', 'index.js', 'me.html', 'me.js', 'phone.html', 'phone.js', 'style.css']);
+  let scratch: string | undefined;
+
+  afterEach(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    scratch = undefined;
+  });
+
+  /** A stand-in for a built client: what load() reads is the folder, not the build. */
+  function fakeClient(): string {
+    scratch = mkdtempSync(join(tmpdir(), 'qr-client-'));
+    writeFileSync(join(scratch, 'index.mjs'), "export * from './qr-login-client.mjs';");
+    writeFileSync(join(scratch, 'qr-login-client.mjs'), 'export const startQrLogin = () => {};');
+    writeFileSync(join(scratch, 'index.mjs.map'), '{}');
+    writeFileSync(join(scratch, 'index.d.mts'), 'export {};');
+    return scratch;
+  }
+
+  it('holds the pages, their assets and the client with their content types', () => {
+    const assets = PublicAssets.load({ clientDir: fakeClient() });
+    expect(assets.names().sort()).toEqual([
+      'client/index.mjs',
+      'client/index.mjs.map',
+      'client/qr-login-client.mjs',
+      'index.html',
+      'index.js',
+      'me.html',
+      'me.js',
+      'phone.html',
+      'phone.js',
+      'style.css',
+    ]);
+    expect(assets.clientDir).toBe(scratch);
     expect(assets.get('index.html')?.contentType).toBe('text/html; charset=utf-8');
     expect(assets.get('phone.js')?.contentType).toBe('text/javascript; charset=utf-8');
+    expect(assets.get('client/index.mjs')?.contentType).toBe('text/javascript; charset=utf-8');
+    expect(assets.get('client/index.mjs.map')?.contentType).toBe('application/json; charset=utf-8');
     expect(assets.get('style.css')?.contentType).toBe('text/css; charset=utf-8');
     expect(assets.get('../package.json')).toBeUndefined();
   });
 
+  it('refuses a client folder without the client', () => {
+    scratch = mkdtempSync(join(tmpdir(), 'qr-client-'));
+    expect(() => PublicAssets.load({ clientDir: scratch })).toThrow(/No index\.mjs in .*npm run build:client/);
+  });
+
+  it('has the pages import the client from where it is served', () => {
+    const assets = PublicAssets.load({ clientDir: fakeClient() });
+    const imports = (name: string) => [...assets.get(name)!.body.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    expect(imports('index.js')).toEqual(['/assets/client/index.mjs']);
+    for (const page of ['index.html', 'phone.html']) expect(assets.get(page)!.body).toMatch(/<script type="module" src="\/assets\/\w+\.js">/);
+  });
+
   it('gives the ids browser tests drive', () => {
-    const assets = PublicAssets.load();
+    const assets = PublicAssets.load({ clientDir: fakeClient() });
     const ids = (name: string) => [...assets.get(name)!.body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
-    expect(ids('index.html')).toEqual(expect.arrayContaining(['qr-img', 'status', 'payload', 'new-code-btn']));
+    expect(ids('index.html')).toEqual(
+      expect.arrayContaining(['qr', 'scanner', 'scanner-name', 'scanner-photo', 'status', 'payload', 'new-code-btn', 'transport']),
+    );
     expect(ids('phone.html')).toEqual(
-      expect.arrayContaining(['username', 'password', 'login-btn', 'code', 'scan-btn', 'confirm-btn', 'cancel-btn', 'requester', 'status', 'error']),
+      expect.arrayContaining([
+        'username',
+        'password',
+        'login-btn',
+        'code',
+        'scan-btn',
+        'confirm-btn',
+        'cancel-btn',
+        'requester',
+        'match',
+        'match-choices',
+        'status',
+        'error',
+      ]),
     );
     expect(ids('me.html')).toContain('who');
     for (const name of ['index.html', 'phone.html', 'me.html']) {
@@ -123,7 +224,7 @@ describe('PublicAssets', () => {
   });
 
   it('labels every input of the phone page', () => {
-    const html = PublicAssets.load().get('phone.html')!.body;
+    const html = PublicAssets.load({ clientDir: fakeClient() }).get('phone.html')!.body;
     for (const [, id] of html.matchAll(/<input id="([^"]+)"/g)) expect(html).toContain(`<label for="${id}">`);
   });
 });

@@ -3,6 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryQrLoginStore } from '../../lib';
 import { createSampleApp } from '../../sample/sample.app';
 import { openSse, statusesOf } from '../support/sse';
+import { buildClient, type BuiltClient } from '../browser/support/build-client';
+
+// The pages load the browser client; this file serves a fresh build of it.
+let builtClient: BuiltClient;
+
+beforeAll(async () => {
+  builtClient = await buildClient();
+}, 90_000);
+
+afterAll(() => builtClient?.remove());
 
 interface Reply {
   status: number;
@@ -51,7 +61,7 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
   let request: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false }));
+    ({ app, url } = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false, clientDir: builtClient.dir }));
     request = client(url);
   });
 
@@ -61,7 +71,7 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
 
   describe('pages', () => {
     it.each([
-      ['/', 'index.js', 'id="qr-img"'],
+      ['/', 'index.js', 'id="qr"'],
       ['/phone', 'phone.js', 'id="scan-btn"'],
       ['/me', 'me.js', 'id="who"'],
     ])('GET %s is an HTML page that loads its script', async (path, script, marker) => {
@@ -74,26 +84,38 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     });
 
-    it('serves every asset the pages reference, with its content type', async () => {
+    it('serves every asset the pages reference, and every module those import, with its content type', async () => {
       const referenced = new Set<string>();
       for (const path of ['/', '/phone', '/me']) {
         const page = await request('GET', path);
         for (const match of page.text.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) referenced.add(match[1]);
       }
       expect([...referenced].sort()).toEqual(['/assets/index.js', '/assets/me.js', '/assets/phone.js', '/assets/style.css']);
-      for (const path of referenced) {
+      // Follow the ES module imports too: the page script imports the client, the client its parts.
+      const queue = [...referenced];
+      const served: string[] = [];
+      while (queue.length) {
+        const path = queue.shift()!;
         const asset = await request('GET', path);
+        served.push(path);
         expect(asset.status, path).toBe(200);
         expect(asset.contentType, path).toMatch(path.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
         expect(asset.headers.get('x-content-type-options')).toBe('nosniff');
         expect(asset.text.length).toBeGreaterThan(100);
+        for (const match of asset.text.matchAll(/^(?:import|export) [^;]*? from '([^']+)';$/gm)) {
+          const target = new URL(match[1], `${url}${path}`).pathname;
+          if (!served.includes(target) && !queue.includes(target)) queue.push(target);
+        }
       }
+      expect(served).toEqual(expect.arrayContaining(['/assets/client/index.mjs', '/assets/client/qr-login-client.mjs']));
     });
 
     it('answers 404 for unknown assets and for pages under /assets', async () => {
       expect((await request('GET', '/assets/nope.js')).status).toBe(404);
       expect((await request('GET', '/assets/index.html')).status).toBe(404);
       expect((await request('GET', '/assets/..%2Fpackage.json')).status).toBe(404);
+      expect((await request('GET', '/assets/client/nope.mjs')).status).toBe(404);
+      expect((await request('GET', '/assets/client/..%2F..%2Fpackage.json')).status).toBe(404);
     });
   });
 
@@ -271,6 +293,7 @@ describe('sample app options', () => {
       host: '127.0.0.1',
       publicUrl: 'https://qr.example.test/',
       logger: false,
+      clientDir: builtClient.dir,
     });
     try {
       const response = await fetch(`${url}/qr-login/qrcodes`, {
@@ -287,7 +310,7 @@ describe('sample app options', () => {
 
   it('keeps codes in the store it is given', async () => {
     const store = new MemoryQrLoginStore();
-    const { app, url } = await createSampleApp({ adapter: 'fastify', port: 0, host: '127.0.0.1', store, logger: false });
+    const { app, url } = await createSampleApp({ adapter: 'fastify', port: 0, host: '127.0.0.1', store, logger: false, clientDir: builtClient.dir });
     try {
       const response = await fetch(`${url}/qr-login/qrcodes`, {
         method: 'POST',
@@ -305,7 +328,7 @@ describe('sample app options', () => {
   // so the app created last would answer for 'jwt' in all of them.
   it('accepts tokens signed with the configured JWT secret only', async () => {
     async function withApp<T>(jwtSecret: string | undefined, run: (url: string) => Promise<T>): Promise<T> {
-      const { app, url } = await createSampleApp({ adapter: 'express', port: 0, host: '127.0.0.1', jwtSecret, logger: false });
+      const { app, url } = await createSampleApp({ adapter: 'express', port: 0, host: '127.0.0.1', jwtSecret, logger: false, clientDir: builtClient.dir });
       try {
         return await run(url);
       } finally {

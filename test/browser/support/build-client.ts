@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const ROOT = resolve(__dirname, '../../..');
+
+/** A build of the browser client in a folder of its own. */
+export interface BuiltClient {
+  dir: string;
+  remove(): void;
+}
+
+/**
+ * Compiles `client/` with its own tsconfig into a fresh temporary folder, so
+ * a suite serves the current sources and never shares `dist/client` with a
+ * concurrent `npm start` or build.
+ */
+export async function buildClient(): Promise<BuiltClient> {
+  const dir = mkdtempSync(join(tmpdir(), 'qr-login-client-'));
+  try {
+    await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.client.json', '--outDir', dir],
+      { cwd: ROOT, timeout: 60_000 },
+    );
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    const output = (error as { stdout?: string }).stdout ?? '';
+    throw new Error(`The browser client did not compile:\n${output || String(error)}`);
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
