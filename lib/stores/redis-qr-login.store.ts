@@ -87,6 +87,8 @@ const FAIL_FAST_OPTIONS: RedisOptions = {
   maxRetriesPerRequest: 0,
   // A Redis host that does not answer (firewalled, powered off) is retried after 2 s rather than 10 s.
   connectTimeout: 2_000,
+  // A command Redis never answers fails like one the store gave up on (see `call`).
+  commandTimeout: CALL_TIMEOUT_MS,
   // Reconnect forever: 50, 100, 200 … ms, capped, with jitter so many instances do not reconnect in step.
   retryStrategy: (attempt: number) =>
     Math.min(50 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
@@ -325,6 +327,15 @@ export class RedisQrLoginStore implements QrLoginStore {
    */
   private async call<T>(connection: RedisConnection, what: string, run: () => Promise<T>, after?: Promise<void>): Promise<T> {
     if (this.closing) throw closedError();
+    // The hot path: on a ready connection the store made, ioredis's own
+    // commandTimeout bounds the call, so no timer and race are needed per call.
+    if (this.ownsClient && !after && connection.status === 'ready') {
+      try {
+        return await run();
+      } catch (error) {
+        throw storeError(error, what);
+      }
+    }
     let gaveUp = false;
     let timer: NodeJS.Timeout | undefined;
     const deadline = Date.now() + CALL_TIMEOUT_MS;
