@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, Sse, type MessageEvent } from '@nestjs/common';
+import { Controller, Get, Header, Module, Param, Sse, type MessageEvent } from '@nestjs/common';
 import { NEVER, Observable, concat, of } from 'rxjs';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -22,6 +22,16 @@ class BareController {
   @Get()
   bare() {
     return { ok: true };
+  }
+
+  /**
+   * A route shaped like the status poll (a path parameter, a no-store header,
+   * a small JSON answer) doing none of its work: what Nest's routing alone costs.
+   */
+  @Get('shaped/:id')
+  @Header('Cache-Control', 'no-store')
+  shaped(@Param('id') id: string) {
+    return { qrcodeId: id, status: 'PENDING', expiresIn: 120 };
   }
 
   /** The platform's own cost of an idle event stream: one event, then silence. */

@@ -86,6 +86,8 @@ export async function throughput(task: () => Promise<void>, concurrency: number,
   return done / ((Date.now() - started) / 1000);
 }
 
+const FIRST_EVENT_TIMEOUT_MS = 30_000;
+
 /** An open event stream on its own socket, with the arrival time of each status. */
 export interface HeldStream {
   statuses: Array<{ status: string; at: number }>;
@@ -117,8 +119,16 @@ export function holdStream(base: string, qrcodeId: string, headers: Record<strin
       },
       close: () => req.destroy(),
     };
+    // Bounded like every wait of the benchmark: a stream that sends nothing fails the run instead of hanging it.
+    const firstEventTimer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`no first event from ${path ?? qrcodeId} within ${FIRST_EVENT_TIMEOUT_MS} ms`));
+    }, FIRST_EVENT_TIMEOUT_MS);
     req.on('response', (res: IncomingMessage) => {
-      if (res.statusCode !== 200) return reject(new Error(`the event stream answered ${res.statusCode}`));
+      if (res.statusCode !== 200) {
+        clearTimeout(firstEventTimer);
+        return reject(new Error(`the event stream answered ${res.statusCode}`));
+      }
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         const at = performance.now();
@@ -130,13 +140,19 @@ export function holdStream(base: string, qrcodeId: string, headers: Record<strin
           const data = block.split('\n').find((line) => line.startsWith('data:'));
           if (!data) continue;
           statuses.push({ status: JSON.parse(data.slice(5)).status, at });
-          if (statuses.length === 1) resolve(stream);
+          if (statuses.length === 1) {
+            clearTimeout(firstEventTimer);
+            resolve(stream);
+          }
           for (const waiter of waiters.splice(0)) waiter();
         }
       });
       res.on('error', () => undefined);
     });
-    req.on('error', (error) => (statuses.length === 0 ? reject(error) : undefined));
+    req.on('error', (error) => {
+      clearTimeout(firstEventTimer);
+      if (statuses.length === 0) reject(error);
+    });
     req.end();
   });
 }
