@@ -121,6 +121,12 @@ export const qrErrors = {
       E.CREATOR_SECRET_REQUIRED,
       'Only the browser that created the QR code may redeem its ticket: send its cookie, or its creatorSecret in the x-qr-login-secret header.',
     ),
+  userRefused: () =>
+    new QrLoginException(
+      S.UNAUTHORIZED,
+      E.USER_REFUSED,
+      'The confirmed user could not be loaded (loadUser returned nothing); the account may be disabled.',
+    ),
   payloadTooLarge: (field: string, limit: number) =>
     new QrLoginException(
       S.PAYLOAD_TOO_LARGE,

@@ -431,9 +431,14 @@ export class QrLoginService implements OnModuleDestroy {
     return context;
   }
 
-  /** Loads the user for a redeemed ticket with the `loadUser` hook. */
-  loadUser(context: QrLoginContext): Promise<unknown> {
-    return Promise.resolve(this.config.loadUser(context.userId, context));
+  /**
+   * Loads the user for a redeemed ticket with the `loadUser` hook; a hook that
+   * returns nothing refuses the login (401 `QR_USER_REFUSED`).
+   */
+  async loadUser(context: QrLoginContext): Promise<unknown> {
+    const user = await this.config.loadUser(context.userId, context);
+    if (user === null || user === undefined || user === false) throw qrErrors.userRefused();
+    return user;
   }
 
   /** Issues what `POST /login` answers, with the `issueTokenSet` hook. */

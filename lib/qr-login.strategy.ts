@@ -1,9 +1,8 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy as PassportBaseStrategy } from 'passport';
 import { QR_LOGIN_CONFIG, QR_LOGIN_STRATEGY } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
-import { QrLoginErrorCode, QrLoginException } from './qr-login.errors';
 import { creatorSecretsOf } from './qr-login.http';
 import { QrLoginService } from './qr-login.service';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
@@ -57,13 +56,6 @@ export class QrLoginStrategy extends PassportStrategy(QrTicketPassportStrategy, 
     const ticket = body !== null && typeof body === 'object' ? (body as { ticket?: unknown }).ticket : undefined;
     const context = await this.service.redeemTicket(ticket, creatorSecretsOf(request, this.config));
     const user = await this.service.loadUser(context);
-    if (user === null || user === undefined || user === false) {
-      throw new QrLoginException(
-        HttpStatus.UNAUTHORIZED,
-        QrLoginErrorCode.USER_REFUSED,
-        'The confirmed user could not be loaded (loadUser returned nothing); the account may be disabled.',
-      );
-    }
     Object.defineProperty(request, CONTEXT, { value: context, configurable: true });
     return user;
   }

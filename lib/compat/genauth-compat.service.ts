@@ -1,8 +1,7 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { QR_LOGIN_CONFIG } from '../qr-login.constants';
 import type { ResolvedQrLoginConfig } from '../qr-login.config';
-import { QrLoginErrorCode, QrLoginException } from '../qr-login.errors';
 import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from '../qr-login.http';
 import { type CreateQrCodeInput, QrLoginService } from '../qr-login.service';
 import type { BriefUserInfo, QrCodeAction } from '../interfaces/qr-code.interface';
@@ -74,13 +73,6 @@ export class GenAuthCompatService {
       skipCreatorCheck: !this.bound,
     });
     const user = await this.service.loadUser(context);
-    if (user === null || user === undefined || user === false) {
-      throw new QrLoginException(
-        HttpStatus.UNAUTHORIZED,
-        QrLoginErrorCode.USER_REFUSED,
-        'The confirmed user could not be loaded (loadUser returned nothing); the account may be disabled.',
-      );
-    }
     const issue = this.config.genauth.issueTokenSet;
     const issued = issue ? await issue(user, context) : await this.service.issueTokenSet(user, context);
     return { tokenSet: toGenAuthTokenSet(issued), user, context };
