@@ -686,7 +686,9 @@ export class QrLoginService implements OnModuleDestroy {
   /** Size and depth limits for `customData` and `context`: they are stored with the code and echoed to hooks. */
   private checkJson(field: string, value: JsonObject | undefined): void {
     if (value === undefined) return;
-    this.checkJsonSize(field, value);
+    if (Buffer.byteLength(JSON.stringify(value)) > this.config.maxCustomDataBytes) {
+      throw qrErrors.payloadTooLarge(field, this.config.maxCustomDataBytes);
+    }
     const maxDepth = this.config.security.maxCustomDataDepth;
     const deepest = (node: unknown, depth: number): number => {
       if (depth > maxDepth || node === null || typeof node !== 'object') return depth;
@@ -696,13 +698,6 @@ export class QrLoginService implements OnModuleDestroy {
     };
     if (deepest(value, 1) > maxDepth) {
       throw qrErrors.validation(`"${field}" is nested deeper than ${maxDepth} levels; flatten it or raise maxCustomDataDepth.`);
-    }
-  }
-
-  private checkJsonSize(field: string, value: JsonObject | undefined): void {
-    if (value === undefined) return;
-    if (Buffer.byteLength(JSON.stringify(value)) > this.config.maxCustomDataBytes) {
-      throw qrErrors.payloadTooLarge(field, this.config.maxCustomDataBytes);
     }
   }
 }
