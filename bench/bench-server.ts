@@ -5,8 +5,8 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { MemoryQrLoginStore, QrLoginModule, QrLoginService, RedisQrLoginStore, type QrLoginStore } from '../lib';
-import { newQrCodeId } from '../lib/qr-login.ids';
-import { renderQrDataUrl } from '../lib/qr-login.image';
+import { newQrCodeId } from '../lib/kernel/qr-login.ids';
+import { renderQrDataUrl } from '../lib/kernel/qr-login.image';
 import { BENCH_TOKENS, type FromServer, type ServerConfig, type ToServer } from './bench.protocol';
 
 /*

@@ -1,9 +1,9 @@
 import { ConfigurableModuleBuilder, Controller, type Type } from '@nestjs/common';
-import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './qr-login.constants';
-import { resolveRoutePrefix } from './qr-login.config';
-import { QrLoginController } from './qr-login.controller';
-import { compatControllers, compatProviders } from './compat/genauth-compat.definition';
-import type { QrLoginModuleExtras, QrLoginModuleOptions } from './interfaces/qr-login-options.interface';
+import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './kernel/qr-login.constants';
+import { resolveRoutePrefix } from './kernel/qr-login.config';
+import { QrLoginController } from './http/qr-login.controller';
+import { compatControllers, compatProviders } from './plugins/genauth/genauth-compat.definition';
+import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
 
 /**
  * Controllers get their path from a decorator, which runs before any provider

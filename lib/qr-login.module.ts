@@ -1,13 +1,13 @@
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
-import { QR_LOGIN_CONFIG, QR_LOGIN_EXTRAS, QR_LOGIN_STORE } from './qr-login.constants';
-import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from './qr-login.config';
-import { QrLoginAppUserGuard } from './qr-login-app-user.guard';
+import { QR_LOGIN_CONFIG, QR_LOGIN_EXTRAS, QR_LOGIN_STORE } from './kernel/qr-login.constants';
+import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from './kernel/qr-login.config';
+import { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 import { QR_LOGIN_MODULE_OPTIONS, QrLoginConfigurableModule } from './qr-login.module-definition';
-import { QrLoginService } from './qr-login.service';
-import { QrLoginStrategy } from './qr-login.strategy';
+import { QrLoginService } from './kernel/qr-login.service';
+import { QrLoginStrategy } from './auth/qr-login.strategy';
 import { MemoryQrLoginStore } from './stores/memory-qr-login.store';
-import type { QrLoginModuleExtras, QrLoginModuleOptions } from './interfaces/qr-login-options.interface';
-import type { QrLoginStore } from './interfaces/qr-login-store.interface';
+import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
+import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
 
 /**
  * Scan-to-login for a Nest app: `QrLoginModule.forRoot({ appAuth })` mounts

@@ -50,6 +50,6 @@ describe('built package', () => {
 
   it('exposes package.json and hides internals', () => {
     expect(run(['-e', "console.log(require('nestjs-qr-login/package.json').name)"])).toBe('nestjs-qr-login');
-    expect(() => run(['-e', "require('nestjs-qr-login/dist/lib/qr-login.ids')"])).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+    expect(() => run(['-e', "require('nestjs-qr-login/dist/lib/kernel/qr-login.ids')"])).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   });
 });

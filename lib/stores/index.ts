@@ -1,2 +1,2 @@
 export * from './memory-qr-login.store';
-export * from './redis-qr-login.store';
+export * from './redis/redis-qr-login.store';

@@ -1,6 +1,6 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { QrCodeRecord } from '../interfaces/qr-code.interface';
+import type { QrCodeRecord } from '../kernel/interfaces/qr-code.interface';
 import { MemoryQrLoginStore } from './memory-qr-login.store';
 
 function record(id: string, lifeMs: number): QrCodeRecord {

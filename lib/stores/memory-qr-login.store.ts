@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
-import type { QrCodeRecord } from '../interfaces/qr-code.interface';
-import type { QrLoginStore } from '../interfaces/qr-login-store.interface';
+import type { QrCodeRecord } from '../kernel/interfaces/qr-code.interface';
+import type { QrLoginStore } from '../kernel/interfaces/qr-login-store.interface';
 
 interface Entry {
   record: QrCodeRecord;

@@ -1,7 +1,7 @@
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type INestApplication } from '@nestjs/common';
-import { SWAGGER_AVAILABLE } from '../../lib/qr-login.openapi';
+import { SWAGGER_AVAILABLE } from '../../lib/http/qr-login.openapi';
 import { createTestApp } from '../app/test-app';
 
 /*

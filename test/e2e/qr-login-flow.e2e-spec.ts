@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
-import { newQrCodeId } from '../../lib/qr-login.ids';
+import { newQrCodeId } from '../../lib/kernel/qr-login.ids';
 import { asUser, creatorHeader, request } from '../support/http';
 import { eventually, openSse, statusesOf } from '../support/sse';
 import { describeMatrix, type MatrixApp } from '../support/matrix';

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newQrCodeId } from '../../lib/qr-login.ids';
+import { newQrCodeId } from '../../lib/kernel/qr-login.ids';
 import { ADAPTERS } from '../app/test-app';
 import { creatorHeader, nativeClient, request } from '../support/http';
 import { openSse, statusesOf } from '../support/sse';

@@ -1,0 +1,203 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  type MessageEvent,
+  Param,
+  Post,
+  Req,
+  Res,
+  Sse,
+  UseGuards,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { Observable, defer, finalize, interval, map, merge, share, takeWhile } from 'rxjs';
+import { QR_LOGIN_CONFIG } from '../kernel/qr-login.constants';
+import type { ResolvedQrLoginConfig } from '../kernel/qr-login.config';
+import { ConfirmQrCodeDto } from './dto/confirm-qr-code.dto';
+import { CreateQrCodeDto } from './dto/create-qr-code.dto';
+import { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
+import { QrLoginAppUserGuard } from '../auth/qr-login-app-user.guard';
+import { qrErrors } from '../kernel/qr-login.errors';
+import { QrLoginGuard } from '../auth/qr-login.guard';
+import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.http';
+import { QrLoginService, isTerminalStatus } from '../kernel/qr-login.service';
+import { getQrLoginContext } from '../auth/qr-login.strategy';
+import { qrLoginValidationPipe } from './qr-login.validation';
+import { RedeemTicketDto } from './dto/redeem-ticket.dto';
+import { QrCodeCreatedDto, QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from './dto/qr-login-responses.dto';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from './qr-login.openapi';
+import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../kernel/interfaces/qr-login-views.interface';
+
+/**
+ * The module's own validation, for request bodies only: a controller-wide pipe
+ * also ran on every path parameter and cost the status poll (the hottest
+ * route) about a quarter of its throughput on Fastify (BENCHMARKS.md).
+ */
+const body = qrLoginValidationPipe();
+
+/**
+ * The native routes. Its path is the `routePrefix` module setting: the module
+ * mounts a subclass of this controller carrying that path.
+ */
+@Controller()
+@ApiTags('qr-login')
+export class QrLoginController {
+  /** Open event streams per client IP on this instance. */
+  private readonly streamsPerIp = new Map<string, number>();
+
+  /**
+   * One keep-alive ticker for every open stream (started with the first,
+   * stopped with the last), rather than a timer per stream: idle streams are
+   * what a busy login page holds by the thousand.
+   */
+  private readonly keepAlive$: Observable<MessageEvent>;
+
+  constructor(
+    private readonly service: QrLoginService,
+    @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.keepAlive$ = interval(config.sseHeartbeatMs).pipe(
+      map(() => ({ comment: 'keep-alive' }) as unknown as MessageEvent),
+      share(),
+    );
+  }
+
+  /** Web page: creates a code and sets the creator cookie. */
+  @ApiOperation({ summary: 'Create a QR code (web page); sets the HttpOnly creator cookie' })
+  @ApiCreatedResponse({ type: QrCodeCreatedDto })
+  @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED' })
+  @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
+  @Post('qrcodes')
+  @HttpCode(201)
+  @UseGuards(QrLoginRateLimitGuard('create'))
+  @Header('Cache-Control', 'no-store')
+  async create(
+    @Body(body) payload: CreateQrCodeDto,
+    @Req() request: any,
+    @Res({ passthrough: true }) response: any,
+  ): Promise<QrCodeCreated> {
+    // A JSON `null` passes class validation; only an object or no body at all is a request.
+    if (payload === null || request.body === null) throw qrErrors.validation('The body must be a JSON object such as {} or { "customData": { ... } }.');
+    const created = await this.service.create(payload ?? {}, {
+      ip: ipOf(request),
+      userAgent: headerOf(request, 'user-agent'),
+    });
+    setCreatorCookie(this.adapterHost.httpAdapter, request, response, this.config, created.creatorSecret);
+    return created;
+  }
+
+  /** Web page: the current status; the ticket only for the creator. */
+  @ApiOperation({ summary: 'Status of a code; who scanned and the ticket only for the creator' })
+  @ApiHeader({ name: 'x-qr-login-secret', required: false, description: 'Creator proof for callers without the cookie' })
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
+  @Get('qrcodes/:qrcodeId')
+  @UseGuards(QrLoginRateLimitGuard('status'))
+  @Header('Cache-Control', 'no-store')
+  status(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
+    return this.service.getStatus(qrcodeId, creatorSecretsOf(request, this.config));
+  }
+
+  /**
+   * Web page: Server-Sent Events, the current status first, then every change,
+   * with keep-alive comments between; the stream ends after a terminal status.
+   */
+  @ApiOperation({ summary: 'Server-Sent Events: the status now, then each change; ends after a terminal status' })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ type: QrCodeStatusViewDto, description: 'Each event\'s data is one status view (JSON)' })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
+  @Sse('qrcodes/:qrcodeId/events')
+  @UseGuards(QrLoginRateLimitGuard('events'))
+  async events(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<Observable<MessageEvent>> {
+    // Unknown ids answer 404 before the stream opens.
+    await this.service.getStatus(qrcodeId);
+    const ip = ipOf(request) ?? 'unknown';
+    if ((this.streamsPerIp.get(ip) ?? 0) >= this.config.security.maxStreamsPerIp) throw qrErrors.rateLimited(5);
+    const status$ = this.service
+      .watch(qrcodeId, creatorSecretsOf(request, this.config))
+      .pipe(map((view): MessageEvent => ({ data: view })));
+    // Counted from subscription to teardown, so a client that leaves early is not counted at all.
+    return defer(() => {
+      this.streamsPerIp.set(ip, (this.streamsPerIp.get(ip) ?? 0) + 1);
+      return merge(status$, this.keepAlive$).pipe(
+        takeWhile((event) => !isTerminalStatus((event.data as QrCodeStatusView | undefined)?.status ?? 'PENDING'), true),
+        finalize(() => {
+          const left = (this.streamsPerIp.get(ip) ?? 1) - 1;
+          if (left > 0) this.streamsPerIp.set(ip, left);
+          else this.streamsPerIp.delete(ip);
+        }),
+      );
+    });
+  }
+
+  /** Phone: SCAN; answers who asked to log in. */
+  @ApiOperation({ summary: 'Phone: SCAN; answers who asked to log in' })
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: QrScanResultDto })
+  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_APP_USER_UNAUTHENTICATED' })
+  @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WRONG_STATE / QR_ALREADY_SCANNED' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
+  @Post('qrcodes/:qrcodeId/scan')
+  @HttpCode(200)
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  scan(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrScanResult> {
+    return this.service.scan(qrcodeId, request.user);
+  }
+
+  /** Phone: CONFIRM, by the user who scanned. */
+  @ApiOperation({ summary: 'Phone: CONFIRM, by the user who scanned' })
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER / QR_MATCH_FAILED' })
+  @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WRONG_STATE' })
+  @Post('qrcodes/:qrcodeId/confirm')
+  @HttpCode(200)
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  confirm(
+    @Param('qrcodeId') qrcodeId: string,
+    @Body(body) payload: ConfirmQrCodeDto,
+    @Req() request: any,
+  ): Promise<QrCodeStatusView> {
+    return this.service.confirm(qrcodeId, request.user, { matchCode: payload?.matchCode });
+  }
+
+  /** Phone: CANCEL, by the user who scanned. */
+  @ApiOperation({ summary: 'Phone: CANCEL, by the user who scanned' })
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER' })
+  @Post('qrcodes/:qrcodeId/cancel')
+  @HttpCode(200)
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  cancel(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
+    return this.service.cancel(qrcodeId, request.user);
+  }
+
+  /** Web page: redeems the ticket (once) and answers the `issueTokenSet` hook's result. */
+  @ApiOperation({ summary: 'Redeem the ticket once; answers the issueTokenSet hook for the user who confirmed' })
+  @ApiBody({ type: RedeemTicketDto })
+  @ApiOkResponse({ description: 'What the issueTokenSet option returns (by default { user })', schema: { type: 'object', additionalProperties: true } })
+  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_TICKET_MISSING / QR_TICKET_INVALID / QR_TICKET_EXPIRED / QR_TICKET_USED / QR_CREATOR_SECRET_REQUIRED' })
+  @Post('login')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseGuards(QrLoginRateLimitGuard('redeem'), QrLoginGuard)
+  login(@Req() request: any): Promise<unknown> {
+    return this.service.issueTokenSet(request.user, getQrLoginContext(request)!);
+  }
+}

@@ -1,0 +1,50 @@
+import { type CanActivate, type ExecutionContext, Inject, Injectable, mixin, type Type } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { QR_LOGIN_CONFIG } from '../../kernel/qr-login.constants';
+import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
+import { QrLoginStoreUnavailableError, qrErrors } from '../../kernel/qr-login.errors';
+import { ipOf } from '../qr-login.http';
+import type { QrLoginRateBucket } from '../../kernel/qr-login-security.config';
+
+const guards = new Map<QrLoginRateBucket, Type<CanActivate>>();
+
+/**
+ * A guard counting one bucket's hits: per IP for the web side, per app user
+ * for `appAction` (so it must run after `QrLoginAppUserGuard`). Over the limit
+ * it answers 429 `QR_RATE_LIMITED` with `Retry-After` in seconds.
+ */
+export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActivate> {
+  const existing = guards.get(bucket);
+  if (existing) return existing;
+
+  @Injectable()
+  class RateLimitGuard implements CanActivate {
+    constructor(
+      @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
+      private readonly adapterHost: HttpAdapterHost,
+    ) {}
+
+    async canActivate(context: ExecutionContext): Promise<boolean> {
+      const rateLimit = this.config.security.rateLimit;
+      const rule = rateLimit ? rateLimit.rules[bucket] : undefined;
+      if (!rateLimit || !rule) return true;
+      const request = context.switchToHttp().getRequest();
+      const who = bucket === 'appAction' ? `user:${this.config.getUserId(request.user)}` : `ip:${ipOf(request) ?? 'unknown'}`;
+      let verdict;
+      try {
+        verdict = await rateLimit.limiter.hit(`${bucket}:${who}`, rule.limit, rule.windowMs);
+      } catch (error) {
+        if (error instanceof QrLoginStoreUnavailableError) throw qrErrors.storeUnavailable();
+        throw error;
+      }
+      if (verdict.allowed) return true;
+      const retryAfter = Math.max(1, Math.ceil(verdict.resetInMs / 1000));
+      this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Retry-After', String(retryAfter));
+      throw qrErrors.rateLimited(retryAfter);
+    }
+  }
+
+  const guard = mixin(RateLimitGuard);
+  guards.set(bucket, guard);
+  return guard;
+}

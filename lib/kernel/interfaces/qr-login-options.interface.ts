@@ -1,0 +1,114 @@
+import type { BriefUserInfo, JsonObject, QrRequesterInfo } from './qr-code.interface';
+import type { QrLoginStore } from './qr-login-store.interface';
+import type { QrLoginSecurityOptions } from './qr-login-security-options.interface';
+import type { GenAuthCompatOptions, QrLoginCompatExtras } from '../../plugins/genauth/genauth-options.interface';
+
+/**
+ * How the phone side (scan / confirm / cancel) proves who its user is. Give
+ * exactly one of the two fields.
+ */
+export interface QrLoginAppAuthOptions {
+  /**
+   * Names of passport strategies the app already registers for its mobile
+   * API (e.g. `'jwt'`), tried in order; the user they produce is the app user.
+   */
+  strategies?: string | string[];
+  /**
+   * Or a function that returns the app user for a request, or null/undefined
+   * when it carries no valid credentials. Use it for non-passport auth.
+   */
+  resolveUser?: (request: any) => unknown | Promise<unknown>;
+}
+
+/** The cookie that binds a code to the browser that created it. */
+export interface QrLoginCookieOptions {
+  /** Cookie name prefix; a suffix per creator is added. Default `qr_login_secret`. */
+  name?: string;
+  /** `true`, `false`, or `'auto'` (Secure when the request came over HTTPS). Default `'auto'`. */
+  secure?: boolean | 'auto';
+  /** SameSite attribute. Default `'lax'`; `'none'` needs `secure: true`. */
+  sameSite?: 'lax' | 'strict' | 'none';
+  /** Cookie path. Default `/`, so compatible routes outside the prefix see it too. */
+  path?: string;
+}
+
+/** What the hooks learn about the code on authorization and on ticket redemption. */
+export interface QrLoginContext {
+  qrcodeId: string;
+  /** Id of the user who confirmed (from `getUserId`). */
+  userId: string;
+  briefUserInfo: BriefUserInfo;
+  /** `customData` given when the code was created, if any. */
+  customData?: JsonObject;
+  /** `context` given when the code was created, if any. */
+  context?: JsonObject;
+  /** Who asked to log in. */
+  requester: QrRequesterInfo;
+}
+
+/** Options of `QrLoginModule.forRoot()` / the object `forRootAsync()`'s factory returns. */
+export interface QrLoginModuleOptions extends QrLoginSecurityOptions {
+  /** How the phone side is authenticated. Required. */
+  appAuth: QrLoginAppAuthOptions;
+  /** Lifetime of a code, in seconds, while nobody confirms or cancels it. Default 120. */
+  qrCodeTtl?: number;
+  /** Lifetime of the ticket an AUTHORIZED code hands out, in seconds. Default 60. */
+  ticketTtl?: number;
+  /** Where codes live. Default: a new in-memory store (one process only). */
+  store?: QrLoginStore;
+  /**
+   * The text inside the QR image. A string with `{qrcodeId}` in it (e.g.
+   * `'https://example.com/phone?code={qrcodeId}'`) or a function of the id.
+   * Default: the bare qrcodeId, for apps that scan with their own scanner.
+   */
+  payloadUrl?: string | ((qrcodeId: string) => string);
+  /** Name of the site asking, shown on the phone (`requester.appName`). Default: none. */
+  appName?: string;
+  /** Image type of the `url` returned on create: `'svg'` or `'png'` data URL. Default `'svg'`. */
+  imageFormat?: 'svg' | 'png';
+  /**
+   * Whether the ticket is shown only to, and redeemable only by, the browser
+   * that created the code (cookie or `x-qr-login-secret`). Default `true`; turn
+   * it off only for clients that cannot carry it.
+   */
+  bindToCreator?: boolean;
+  /** The creator cookie. Defaults as in `QrLoginCookieOptions`. */
+  cookie?: QrLoginCookieOptions;
+  /** Seconds between SSE keep-alive comments, so proxies keep idle streams open. Default 15. */
+  sseHeartbeatInterval?: number;
+  /** Largest `customData` and `context`, each, in bytes of JSON. Default 4096. */
+  maxCustomDataBytes?: number;
+  /** Stable id of an app user. Default: `user.id ?? user.sub ?? user.userId`, as a string. */
+  getUserId?: (appUser: any) => string;
+  /** `briefUserInfo` shown to the web page. Default: `displayName ?? nickname ?? name ?? username`, `photo ?? avatar ?? picture`. */
+  getBriefUserInfo?: (appUser: any) => BriefUserInfo | Promise<BriefUserInfo>;
+  /** Called once when a code becomes AUTHORIZED, with `customData` and `context` (e.g. to store them on the user). */
+  onAuthorized?: (context: QrLoginContext) => void | Promise<void>;
+  /**
+   * Loads the user when a ticket is redeemed; the result becomes `req.user`.
+   * Return null to refuse (401). Default: `{ id: userId, ...briefUserInfo }`.
+   */
+  loadUser?: (userId: string, context: QrLoginContext) => unknown | Promise<unknown>;
+  /**
+   * Answer of `POST /<prefix>/login`: typically the app's token set for the
+   * user. Default: `{ user }`.
+   */
+  issueTokenSet?: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
+  /** The GenAuth compatible routes (mounted by the `compat` module setting): client authentication of the exchange and more. Defaults as in `GenAuthCompatOptions`. */
+  genauth?: GenAuthCompatOptions;
+}
+
+/** Module-level settings known before any provider runs, so they are given beside the factory in `forRootAsync`. */
+export interface QrLoginModuleExtras {
+  /** Register the module globally. Default false. */
+  isGlobal?: boolean;
+  /** Path prefix of the native routes, without slashes at the ends. Default `qr-login`. */
+  routePrefix?: string;
+  /** GenAuth (Authing) compatible routes to mount, e.g. `{ genauthV3: true, genauthV2: true }`. Default: none. */
+  compat?: QrLoginCompatExtras;
+}
+
+/** A class that makes the options, for `forRootAsync({ useClass })`. */
+export interface QrLoginOptionsFactory {
+  createQrLoginOptions(): QrLoginModuleOptions | Promise<QrLoginModuleOptions>;
+}

@@ -1,0 +1,197 @@
+import { QR_LOGIN_DEFAULTS } from './qr-login.constants';
+import { QrLoginConfigError } from './qr-login.errors';
+import { resolveSecurityConfig, type ResolvedSecurityConfig } from './qr-login-security.config';
+import { resolveGenAuthConfig, type ResolvedGenAuthConfig } from '../plugins/genauth/genauth.config';
+import type { BriefUserInfo } from './interfaces/qr-code.interface';
+import type {
+  QrLoginAppAuthOptions,
+  QrLoginContext,
+  QrLoginModuleExtras,
+  QrLoginModuleOptions,
+} from './interfaces/qr-login-options.interface';
+
+/** The options after validation, with every default filled in. */
+export interface ResolvedQrLoginConfig {
+  appAuth: QrLoginAppAuthOptions & { strategies?: string[] };
+  qrCodeTtlMs: number;
+  ticketTtlMs: number;
+  routePrefix: string;
+  payload: (qrcodeId: string) => string;
+  appName?: string;
+  imageFormat: 'svg' | 'png';
+  bindToCreator: boolean;
+  cookie: { name: string; secure: boolean | 'auto'; sameSite: 'lax' | 'strict' | 'none'; path: string };
+  sseHeartbeatMs: number;
+  maxCustomDataBytes: number;
+  /** Number matching, rotation, rate limits and size limits. */
+  security: ResolvedSecurityConfig;
+  getUserId: (appUser: any) => string;
+  getBriefUserInfo: (appUser: any) => BriefUserInfo | Promise<BriefUserInfo>;
+  onAuthorized?: (context: QrLoginContext) => void | Promise<void>;
+  loadUser: (userId: string, context: QrLoginContext) => unknown | Promise<unknown>;
+  issueTokenSet: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
+  genauth: ResolvedGenAuthConfig;
+}
+
+const EXTRA_KEYS = ['isGlobal', 'routePrefix', 'compat'] as const;
+
+function positiveSeconds(name: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback * 1000;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new QrLoginConfigError(`"${name}" must be a number of seconds above 0 and at most ${max}; got ${String(value)}.`);
+  }
+  return Math.round(value * 1000);
+}
+
+function optionalFunction<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new QrLoginConfigError(`"${name}" must be a function; got ${typeof value}.`);
+  }
+  return value;
+}
+
+function defaultUserId(appUser: any): string {
+  const id = appUser?.id ?? appUser?.sub ?? appUser?.userId;
+  if (id === undefined || id === null || id === '') {
+    throw new Error(
+      'QrLoginModule could not find an id on the app user (looked for id, sub and userId); set the getUserId option.',
+    );
+  }
+  return String(id);
+}
+
+function defaultBriefUserInfo(appUser: any): BriefUserInfo {
+  const displayName = appUser?.displayName ?? appUser?.nickname ?? appUser?.name ?? appUser?.username;
+  const photo = appUser?.photo ?? appUser?.avatar ?? appUser?.picture;
+  return {
+    displayName: displayName === undefined ? defaultUserId(appUser) : String(displayName),
+    ...(typeof photo === 'string' ? { photo } : {}),
+  };
+}
+
+function payloadBuilder(payloadUrl: QrLoginModuleOptions['payloadUrl']): (id: string) => string {
+  if (payloadUrl === undefined) return (id) => id;
+  if (typeof payloadUrl === 'function') return payloadUrl;
+  if (typeof payloadUrl === 'string' && payloadUrl.includes('{qrcodeId}')) {
+    return (id) => payloadUrl.split('{qrcodeId}').join(encodeURIComponent(id));
+  }
+  throw new QrLoginConfigError(
+    '"payloadUrl" must be a function of the qrcodeId or a string holding the placeholder {qrcodeId}, e.g. "https://example.com/phone?code={qrcodeId}".',
+  );
+}
+
+function resolveAppAuth(appAuth: QrLoginAppAuthOptions | undefined): ResolvedQrLoginConfig['appAuth'] {
+  const example = 'e.g. appAuth: { strategies: ["jwt"] } or appAuth: { resolveUser: (req) => usersService.fromToken(req) }';
+  if (!appAuth || typeof appAuth !== 'object') {
+    throw new QrLoginConfigError(`"appAuth" is required: it says how the phone app's user is authenticated, ${example}.`);
+  }
+  const strategies =
+    appAuth.strategies === undefined ? undefined : ([] as string[]).concat(appAuth.strategies);
+  const hasStrategies = strategies !== undefined;
+  const hasResolver = appAuth.resolveUser !== undefined;
+  if (hasStrategies === hasResolver) {
+    throw new QrLoginConfigError(`"appAuth" needs exactly one of "strategies" and "resolveUser", ${example}.`);
+  }
+  if (hasStrategies && (strategies.length === 0 || strategies.some((s) => typeof s !== 'string' || s === ''))) {
+    throw new QrLoginConfigError(`"appAuth.strategies" must name at least one registered passport strategy, ${example}.`);
+  }
+  if (hasResolver && typeof appAuth.resolveUser !== 'function') {
+    throw new QrLoginConfigError(`"appAuth.resolveUser" must be a function of the request, ${example}.`);
+  }
+  return hasStrategies ? { strategies } : { resolveUser: appAuth.resolveUser };
+}
+
+function resolveStore(store: unknown): void {
+  if (store === undefined) return;
+  const missing = ['create', 'get', 'compareAndSet', 'watch'].filter(
+    (m) => typeof (store as Record<string, unknown> | null)?.[m] !== 'function',
+  );
+  if (missing.length > 0) {
+    throw new QrLoginConfigError(
+      `"store" does not implement QrLoginStore (missing ${missing.join(', ')}). Pass a store instance such as new MemoryQrLoginStore() or new RedisQrLoginStore(...), or leave "store" out for the in-memory default.`,
+    );
+  }
+}
+
+/** Normalizes the route prefix: no slashes at the ends, only URL-path characters. */
+export function resolveRoutePrefix(prefix: unknown): string {
+  if (prefix === undefined) return QR_LOGIN_DEFAULTS.routePrefix;
+  if (typeof prefix !== 'string' || !/^\/?[A-Za-z0-9._~\-/]*\/?$/.test(prefix) || prefix.includes('//')) {
+    throw new QrLoginConfigError(`"routePrefix" must be a URL path such as "qr-login" or "auth/qr"; got ${JSON.stringify(prefix)}.`);
+  }
+  return prefix.replace(/^\/+|\/+$/g, '');
+}
+
+/**
+ * Validates the options and fills in defaults. Runs while the module starts,
+ * so a mistake stops the app with a message instead of failing on first use.
+ */
+export function resolveQrLoginConfig(
+  options: QrLoginModuleOptions | undefined,
+  extras: QrLoginModuleExtras = {},
+): ResolvedQrLoginConfig {
+  if (!options || typeof options !== 'object') {
+    throw new QrLoginConfigError(
+      'no options were given. Call QrLoginModule.forRoot({ appAuth: ... }) or make the forRootAsync factory return an options object.',
+    );
+  }
+  for (const key of EXTRA_KEYS) {
+    if (key in options) {
+      throw new QrLoginConfigError(
+        `"${key}" is a module setting and is ignored inside the options object; pass it beside the factory: QrLoginModule.forRootAsync({ ${key}: ..., useFactory }).`,
+      );
+    }
+  }
+  resolveStore(options.store);
+  const cookie = options.cookie ?? {};
+  const sameSite = cookie.sameSite ?? 'lax';
+  if (!['lax', 'strict', 'none'].includes(sameSite)) {
+    throw new QrLoginConfigError(`"cookie.sameSite" must be "lax", "strict" or "none"; got ${String(sameSite)}.`);
+  }
+  const secure = cookie.secure ?? 'auto';
+  if (sameSite === 'none' && secure !== true) {
+    throw new QrLoginConfigError('"cookie.sameSite: none" needs "cookie.secure: true"; browsers drop such cookies otherwise.');
+  }
+  const imageFormat = options.imageFormat ?? QR_LOGIN_DEFAULTS.imageFormat;
+  if (imageFormat !== 'svg' && imageFormat !== 'png') {
+    throw new QrLoginConfigError(`"imageFormat" must be "svg" or "png"; got ${String(imageFormat)}.`);
+  }
+  const maxCustomDataBytes = options.maxCustomDataBytes ?? QR_LOGIN_DEFAULTS.maxCustomDataBytes;
+  if (!Number.isInteger(maxCustomDataBytes) || maxCustomDataBytes < 2) {
+    throw new QrLoginConfigError(`"maxCustomDataBytes" must be a whole number of bytes of at least 2; got ${String(maxCustomDataBytes)}.`);
+  }
+  // Ids carry the expiry in whole seconds as uint32; a day is ample for a login code.
+  const qrCodeTtlMs = positiveSeconds('qrCodeTtl', options.qrCodeTtl, QR_LOGIN_DEFAULTS.qrCodeTtl, 86_400);
+  return {
+    appAuth: resolveAppAuth(options.appAuth),
+    qrCodeTtlMs,
+    ticketTtlMs: positiveSeconds('ticketTtl', options.ticketTtl, QR_LOGIN_DEFAULTS.ticketTtl, 86_400),
+    routePrefix: resolveRoutePrefix(extras.routePrefix),
+    payload: payloadBuilder(options.payloadUrl),
+    appName: options.appName,
+    imageFormat,
+    bindToCreator: options.bindToCreator ?? true,
+    cookie: {
+      name: cookie.name ?? QR_LOGIN_DEFAULTS.cookieName,
+      secure,
+      sameSite,
+      path: cookie.path ?? '/',
+    },
+    sseHeartbeatMs: positiveSeconds(
+      'sseHeartbeatInterval',
+      options.sseHeartbeatInterval,
+      QR_LOGIN_DEFAULTS.sseHeartbeatInterval,
+      3_600,
+    ),
+    maxCustomDataBytes,
+    security: resolveSecurityConfig(options, qrCodeTtlMs),
+    getUserId: optionalFunction('getUserId', options.getUserId) ?? defaultUserId,
+    getBriefUserInfo: optionalFunction('getBriefUserInfo', options.getBriefUserInfo) ?? defaultBriefUserInfo,
+    onAuthorized: optionalFunction('onAuthorized', options.onAuthorized),
+    loadUser:
+      optionalFunction('loadUser', options.loadUser) ??
+      ((userId, context) => ({ id: userId, ...context.briefUserInfo })),
+    issueTokenSet: optionalFunction('issueTokenSet', options.issueTokenSet) ?? ((user) => ({ user })),
+    genauth: resolveGenAuthConfig(options, extras.compat),
+  };
+}

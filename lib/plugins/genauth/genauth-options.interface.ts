@@ -1,0 +1,73 @@
+import type { QrLoginContext } from '../../kernel/interfaces/qr-login-options.interface';
+
+/**
+ * Which GenAuth (Authing) compatible route sets the module mounts. A module
+ * setting (like `routePrefix`), because controllers are chosen before any
+ * provider exists: give it beside the factory in `forRootAsync`.
+ */
+export interface QrLoginCompatExtras {
+  /** Mount GenAuth's V3 routes (`/api/v3/gene-qrcode` …) used by `authing-node-sdk` and the other V3 SDKs. Default false. */
+  genauthV3?: boolean;
+  /** Mount GenAuth's legacy V2 routes (`/api/v2/qrcode/*`) used by `authing-js-sdk`'s `QrCodeAuthenticationClient`. Default false. */
+  genauthV2?: boolean;
+}
+
+/** How the ticket exchange authenticates the client, as GenAuth's "token endpoint auth method" setting. */
+export type GenAuthTokenEndpointAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+
+/**
+ * GenAuth's token set (`LoginTokenResponseDataDto`); `expire_in` is GenAuth's
+ * spelling, in seconds.
+ */
+export interface GenAuthTokenSet {
+  access_token: string;
+  /** Seconds until `access_token` expires. */
+  expire_in: number;
+  /** Default `Bearer`. */
+  token_type: string;
+  id_token?: string;
+  refresh_token?: string;
+  scope?: string;
+}
+
+/** Options of the GenAuth compatible routes (the `genauth` field of the module options). */
+export interface GenAuthCompatOptions {
+  /**
+   * Client authentication of the ticket exchange (`exchange-tokenset-with-qrcode-ticket`
+   * and V2 `qrcode/userinfo`): `'none'` (GenAuth's default for browser and
+   * mobile apps: anyone holding a ticket may exchange it once),
+   * `'client_secret_post'` (`client_id` / `client_secret` in the JSON body) or
+   * `'client_secret_basic'` (`Authorization: Basic base64(client_id:client_secret)`).
+   * The two secret methods need `clientId` and `clientSecret`. Default `'none'`.
+   */
+  tokenEndpointAuthMethod?: GenAuthTokenEndpointAuthMethod;
+  /** The client id the exchange must present: the SDK's `appId`. Required unless the method is `'none'`. */
+  clientId?: string;
+  /** The client secret the exchange must present: the SDK's `appSecret`. Required unless the method is `'none'`. */
+  clientSecret?: string;
+  /**
+   * When set, every compatible request must carry this value in
+   * `x-authing-app-id` (the SDK's `appId`); catches an SDK pointed at the
+   * wrong app. Not a secret: the header is public. Default: not checked.
+   */
+  appId?: string;
+  /**
+   * Whether the compatible routes bind a code to the browser that created it,
+   * as the native routes do: a creator cookie is set on create, the ticket is
+   * shown only to a request carrying it and redeemed only with it. GenAuth's
+   * SDKs do not send the `x-qr-login-secret` header, and the Node SDK keeps no
+   * cookies, so turn this on only when the code is created and polled by the
+   * same browser on this origin (e.g. `authing-js-sdk` in a page served by this
+   * app). Default false: the ticket is shown to whoever polls the code, and the
+   * exchange's protection is client authentication plus single use.
+   */
+  bindToCreator?: boolean;
+  /**
+   * The token set the exchange answers, for the user who confirmed. Default:
+   * the module's `issueTokenSet` hook, whose result is read as a token set
+   * (`access_token`/`accessToken`, `expire_in`/`expires_in`/`expiresIn` (else
+   * the `exp` claim of a JWT access token), `token_type`/`tokenType`,
+   * `id_token`, `refresh_token`, `scope`).
+   */
+  issueTokenSet?: (user: any, context: QrLoginContext) => GenAuthTokenSet | Promise<GenAuthTokenSet>;
+}

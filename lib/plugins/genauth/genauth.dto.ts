@@ -1,0 +1,266 @@
+import { IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { JsonObject, QrCodeAction, QrCodeStatus, QrCodeType } from '../../kernel/interfaces/qr-code.interface';
+import { ApiProperty, ApiPropertyOptional } from '../../http/qr-login.openapi';
+
+/*
+ * Request bodies and queries of the GenAuth compatible routes (validated),
+ * and the answers' shapes (for the OpenAPI description only). Field names
+ * are GenAuth's, snake_case included, because its SDKs send and read them.
+ */
+
+const QR_CODE_TYPES: readonly QrCodeType[] = ['MOBILE_APP', 'WECHAT_MINIPROGRAM', 'WECHAT_OFFICIAL_ACCOUNT'];
+const ACTIONS: readonly QrCodeAction[] = ['SCAN', 'CONFIRM', 'CANCEL'];
+const STATUSES: readonly QrCodeStatus[] = ['PENDING', 'SCANNED', 'AUTHORIZED', 'CANCELLED', 'EXPIRED', 'ERROR'];
+
+// ---------------------------------------------------------------- V3 requests
+
+/** Body of `POST /api/v3/gene-qrcode` (GenAuth's `GenerateQrcodeDto`). */
+export class GenAuthGeneQrCodeDto {
+  @ApiProperty({ enum: QR_CODE_TYPES, description: 'QR code type; this module serves MOBILE_APP unless a handler for another type is registered.' })
+  @IsIn(QR_CODE_TYPES, { message: `"type" is required and must be one of ${QR_CODE_TYPES.join(', ')}.` })
+  type!: QrCodeType;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Handed to the onAuthorized / loadUser / issueTokenSet hooks.' })
+  @IsOptional()
+  @IsObject({ message: '"customData" must be a JSON object.' })
+  customData?: JsonObject;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Handed to the hooks like customData.' })
+  @IsOptional()
+  @IsObject({ message: '"context" must be a JSON object.' })
+  context?: JsonObject;
+
+  @ApiPropertyOptional({ description: 'For WeChat types: the identity source connection.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  extIdpConnId?: string;
+
+  @ApiPropertyOptional({ description: 'For WeChat mini-program codes: merge the logo into the image.' })
+  @IsOptional()
+  @IsBoolean()
+  autoMergeQrCode?: boolean;
+}
+
+/** Query of `GET /api/v3/check-qrcode-status` and `GET /api/v3/get-qrcode-status`. */
+export class GenAuthQrCodeIdQueryDto {
+  @ApiProperty({ description: 'The qrcodeId gene-qrcode returned.' })
+  @IsString({ message: '"qrcodeId" is required: pass the qrcodeId gene-qrcode returned as a query parameter.' })
+  @IsNotEmpty({ message: '"qrcodeId" is required: pass the qrcodeId gene-qrcode returned as a query parameter.' })
+  @MaxLength(256)
+  qrcodeId!: string;
+}
+
+/** Body of `POST /api/v3/exchange-tokenset-with-qrcode-ticket` (GenAuth's `ExchangeTokenSetWithQRcodeTicketDto`). */
+export class GenAuthExchangeTicketDto {
+  @ApiProperty({ description: 'The ticket of an AUTHORIZED code; it works once.' })
+  @IsString({ message: '"ticket" is required: send the ticket the status of an AUTHORIZED code showed.' })
+  @IsNotEmpty({ message: '"ticket" is required: send the ticket the status of an AUTHORIZED code showed.' })
+  @MaxLength(256)
+  ticket!: string;
+
+  @ApiPropertyOptional({ description: 'With client_secret_post: the app id.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  client_id?: string;
+
+  @ApiPropertyOptional({ description: 'With client_secret_post: the app secret.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  client_secret?: string;
+}
+
+/** Body of `POST /api/v3/change-qrcode-status` and `POST /api/v3/set-qrcode-status` (GenAuth's `ChangeQRCodeStatusDto`). */
+export class GenAuthChangeQrCodeStatusDto {
+  @ApiProperty({ description: 'The qrcodeId inside the scanned QR code.' })
+  @IsString({ message: '"qrcodeId" is required: send the id read from the QR code.' })
+  @IsNotEmpty({ message: '"qrcodeId" is required: send the id read from the QR code.' })
+  @MaxLength(256)
+  qrcodeId!: string;
+
+  @ApiProperty({ enum: ACTIONS, description: 'SCAN first, then CONFIRM or CANCEL by the same user.' })
+  @IsIn(ACTIONS, { message: `"action" is required and must be one of ${ACTIONS.join(', ')}.` })
+  action!: QrCodeAction;
+
+  @ApiPropertyOptional({ description: 'Not GenAuth\'s: with the numberMatching option on, the number the page shows, sent with CONFIRM.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  matchCode?: string;
+}
+
+// ---------------------------------------------------------------- V3 answers
+
+/** Fields every GenAuth V3 answer has. */
+export class GenAuthEnvelopeDto {
+  @ApiProperty({ description: '200 on success; otherwise the HTTP-style status of the failure (the HTTP status itself stays 200, as GenAuth does).', example: 200 })
+  statusCode!: number;
+
+  @ApiProperty({ example: 'Success' })
+  message!: string;
+
+  @ApiPropertyOptional({ description: 'GenAuth\'s numeric error code; not sent by this server.' })
+  apiCode?: number;
+
+  @ApiPropertyOptional({ description: 'Id of the failed request, to find it in the logs. Only on failures.' })
+  requestId?: string;
+
+  @ApiPropertyOptional({ description: 'This module\'s stable error code (e.g. QR_TICKET_USED). Only on failures; an addition to GenAuth\'s envelope.' })
+  code?: string;
+}
+
+export class GenAuthGeneQrCodeDataDto {
+  @ApiProperty() qrcodeId!: string;
+  @ApiProperty({ description: 'Data URL of the QR image, ready for an <img src>.' }) url!: string;
+  @ApiPropertyOptional() customLogoUrl?: string;
+}
+
+export class GenAuthGeneQrCodeRespDto extends GenAuthEnvelopeDto {
+  @ApiProperty({ type: GenAuthGeneQrCodeDataDto }) data!: GenAuthGeneQrCodeDataDto;
+}
+
+export class GenAuthBriefUserInfoDto {
+  @ApiProperty() displayName!: string;
+  @ApiProperty({ description: 'Avatar URL; empty when the user has none.' }) photo!: string;
+}
+
+export class GenAuthQrCodeStatusDataDto {
+  @ApiProperty({ enum: STATUSES }) status!: QrCodeStatus;
+  @ApiPropertyOptional({ description: 'Once AUTHORIZED, until redeemed.' }) ticket?: string;
+  @ApiPropertyOptional({ type: GenAuthBriefUserInfoDto, description: 'Once scanned.' }) briefUserInfo?: GenAuthBriefUserInfoDto;
+}
+
+export class GenAuthQrCodeStatusRespDto extends GenAuthEnvelopeDto {
+  @ApiProperty({ type: GenAuthQrCodeStatusDataDto }) data!: GenAuthQrCodeStatusDataDto;
+}
+
+export class GenAuthTokenSetDto {
+  @ApiProperty() access_token!: string;
+  @ApiPropertyOptional() id_token?: string;
+  @ApiPropertyOptional() refresh_token?: string;
+  @ApiProperty({ example: 'Bearer' }) token_type!: string;
+  @ApiProperty({ description: 'Seconds until access_token expires (GenAuth\'s spelling).' }) expire_in!: number;
+  @ApiPropertyOptional() scope?: string;
+}
+
+export class GenAuthLoginTokenRespDto extends GenAuthEnvelopeDto {
+  @ApiProperty({ type: GenAuthTokenSetDto }) data!: GenAuthTokenSetDto;
+}
+
+export class GenAuthIsSuccessDto {
+  @ApiProperty() success!: boolean;
+}
+
+export class GenAuthIsSuccessRespDto extends GenAuthEnvelopeDto {
+  @ApiProperty({ type: GenAuthIsSuccessDto }) data!: GenAuthIsSuccessDto;
+}
+
+// ---------------------------------------------------------------- V2 requests
+
+/** Body of `POST /api/v2/qrcode/gene` as `authing-js-sdk` sends it. */
+export class GenAuthV2GeneDto {
+  @ApiPropertyOptional({ description: 'APP_AUTH (self-built app) is served; default APP_AUTH.', example: 'APP_AUTH' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  scene?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The SDK\'s customData (it sends it as "params").' })
+  @IsOptional()
+  @IsObject({ message: '"params" (customData) must be a JSON object.' })
+  params?: JsonObject;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Same as params, for clients that send customData by that name.' })
+  @IsOptional()
+  @IsObject({ message: '"customData" must be a JSON object.' })
+  customData?: JsonObject;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject({ message: '"context" must be a JSON object.' })
+  context?: JsonObject;
+}
+
+/** Query of `GET /api/v2/qrcode/check`. */
+export class GenAuthV2RandomQueryDto {
+  @ApiProperty({ description: 'The random (QR code id) gene returned.' })
+  @IsString({ message: '"random" is required: pass the random gene returned as a query parameter.' })
+  @IsNotEmpty({ message: '"random" is required: pass the random gene returned as a query parameter.' })
+  @MaxLength(256)
+  random!: string;
+}
+
+/** Body of the V2 app-side calls `scanned` / `confirm` / `cancel`. */
+export class GenAuthV2RandomDto {
+  @ApiProperty({ description: 'The random (QR code id) read from the QR code.' })
+  @IsString({ message: '"random" is required: send the id read from the QR code.' })
+  @IsNotEmpty({ message: '"random" is required: send the id read from the QR code.' })
+  @MaxLength(256)
+  random!: string;
+
+  @ApiPropertyOptional({ description: 'Not GenAuth\'s: with the numberMatching option on, the number the page shows, sent with confirm.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  matchCode?: string;
+}
+
+/** Body of `POST /api/v2/qrcode/userinfo`. */
+export class GenAuthV2TicketDto extends GenAuthExchangeTicketDto {}
+
+// ---------------------------------------------------------------- V2 answers
+
+export class GenAuthV2EnvelopeDto {
+  @ApiProperty({ description: '200 on success; otherwise an error code (2241: no such QR code, 2020: not logged in, else the HTTP-style status). The HTTP status stays 200.', example: 200 })
+  code!: number;
+  @ApiProperty() message!: string;
+}
+
+export class GenAuthV2GeneDataDto {
+  @ApiProperty({ description: 'The QR code id.' }) random!: string;
+  @ApiProperty({ description: 'Data URL of the QR image.' }) url!: string;
+  @ApiProperty({ description: 'Seconds until the code expires.' }) expiresIn!: number;
+  @ApiPropertyOptional() customLogo?: string;
+}
+
+export class GenAuthV2GeneRespDto extends GenAuthV2EnvelopeDto {
+  @ApiProperty({ type: GenAuthV2GeneDataDto }) data!: GenAuthV2GeneDataDto;
+}
+
+export class GenAuthV2UserInfoDto {
+  @ApiPropertyOptional() id?: string;
+  @ApiProperty() nickname!: string;
+  @ApiProperty() photo!: string;
+  @ApiPropertyOptional() username?: string;
+  @ApiPropertyOptional() email?: string;
+  @ApiPropertyOptional() phone?: string;
+  @ApiPropertyOptional({ description: 'The access token (only from qrcode/userinfo).' }) token?: string;
+  @ApiPropertyOptional({ description: 'When token expires, ISO 8601.' }) tokenExpiredAt?: string;
+}
+
+export class GenAuthV2StatusDataDto {
+  @ApiProperty() random!: string;
+  @ApiProperty({ enum: [0, 1, 2, 3, -1, 5], description: '0 pending, 1 scanned, 2 authorized, 3 cancelled, -1 expired, 5 error.' }) status!: number;
+  @ApiPropertyOptional({ type: String, nullable: true }) ticket?: string | null;
+  @ApiProperty({ type: GenAuthV2UserInfoDto, description: 'Empty until scanned, then nickname and photo.' }) userInfo!: Partial<GenAuthV2UserInfoDto>;
+}
+
+export class GenAuthV2StatusRespDto extends GenAuthV2EnvelopeDto {
+  @ApiProperty({ type: GenAuthV2StatusDataDto }) data!: GenAuthV2StatusDataDto;
+}
+
+export class GenAuthV2UserInfoRespDto extends GenAuthV2EnvelopeDto {
+  @ApiProperty({ type: GenAuthV2UserInfoDto }) data!: GenAuthV2UserInfoDto;
+}
+
+export class GenAuthV2ActionDataDto {
+  @ApiProperty() random!: string;
+  @ApiProperty({ description: 'The code\'s status after the action, as in check.' }) status!: number;
+  @ApiProperty() description!: string;
+}
+
+export class GenAuthV2ActionRespDto extends GenAuthV2EnvelopeDto {
+  @ApiProperty({ type: GenAuthV2ActionDataDto }) data!: GenAuthV2ActionDataDto;
+}
