@@ -103,7 +103,7 @@ function resolveAppAuth(appAuth: QrLoginAppAuthOptions | undefined): ResolvedQrL
 
 function resolveStore(store: unknown): void {
   if (store === undefined) return;
-  const missing = ['create', 'get', 'compareAndSet', 'watch'].filter(
+  const missing = ['create', 'get', 'compareAndSet', 'watch', 'rememberOnce', 'setAlias', 'resolveAlias'].filter(
     (m) => typeof (store as Record<string, unknown> | null)?.[m] !== 'function',
   );
   if (missing.length > 0) {

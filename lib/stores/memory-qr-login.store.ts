@@ -10,6 +10,10 @@ interface Entry {
 // setTimeout keeps at most a 32-bit delay; longer ones fire at once.
 const MAX_TIMER_MS = 2_147_483_647;
 
+// How often expired one-time facts and aliases are swept, in ms. Reads check
+// expiry themselves, so the sweep only bounds memory.
+const SWEEP_EVERY_MS = 10_000;
+
 /**
  * The embedded default: codes in a Map, one timer per code that deletes it at
  * `retainUntil`. Correct for a single process only: use a shared store
@@ -21,6 +25,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 export class MemoryQrLoginStore implements QrLoginStore {
   private readonly entries = new Map<string, Entry>();
   private readonly watchers = new Map<string, Set<(record: QrCodeRecord) => void>>();
+  /** One-time facts and aliases with their expiry (ms since the epoch), swept together. */
+  private readonly facts = new Map<string, number>();
+  private readonly aliases = new Map<string, { id: string; expiresAt: number }>();
+  private sweeper?: NodeJS.Timeout;
   private armedTimers = 0;
 
   /** Number of records held (expired ones are already gone). For diagnostics and tests. */
@@ -74,10 +82,59 @@ export class MemoryQrLoginStore implements QrLoginStore {
     });
   }
 
+  async rememberOnce(key: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    const until = this.facts.get(key);
+    if (until !== undefined && until > now) return false;
+    this.facts.set(key, now + ttlMs);
+    this.sweepLater();
+    return true;
+  }
+
+  async setAlias(alias: string, id: string, expiresAt: number): Promise<boolean> {
+    const current = this.aliases.get(alias);
+    if (current && current.expiresAt > Date.now()) return false;
+    this.aliases.set(alias, { id, expiresAt });
+    this.sweepLater();
+    return true;
+  }
+
+  async resolveAlias(alias: string): Promise<string | null> {
+    const current = this.aliases.get(alias);
+    if (!current) return null;
+    if (current.expiresAt > Date.now()) return current.id;
+    this.aliases.delete(alias);
+    return null;
+  }
+
+  /** Number of one-time facts and aliases held (expired ones until the next sweep). For diagnostics and tests. */
+  get keptKeys(): number {
+    return this.facts.size + this.aliases.size;
+  }
+
   async close(): Promise<void> {
     for (const entry of this.entries.values()) this.disarm(entry);
     this.entries.clear();
     this.watchers.clear();
+    this.facts.clear();
+    this.aliases.clear();
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  /** Sweeps expired facts and aliases on one shared timer, which stops when nothing is left. */
+  private sweepLater(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const [key, until] of this.facts) if (until <= now) this.facts.delete(key);
+      for (const [alias, value] of this.aliases) if (value.expiresAt <= now) this.aliases.delete(alias);
+      if (this.facts.size === 0 && this.aliases.size === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
+    }, SWEEP_EVERY_MS);
+    this.sweeper.unref();
   }
 
   private put(record: QrCodeRecord): void {

@@ -325,6 +325,52 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       }
     });
 
+    it('rememberOnce is true once per key while it lives, on every instance, and the key is forgotten after its ttl', async () => {
+      const [a, b] = pair();
+      const key = `nonce-${randomUUID()}`;
+      expect(await a.rememberOnce(key, 60_000)).toBe(true);
+      expect(await a.rememberOnce(key, 60_000)).toBe(false);
+      expect(await b.rememberOnce(key, 60_000)).toBe(false);
+      expect(await b.rememberOnce(`${key}-other`, 60_000)).toBe(true);
+
+      const short = `short-${randomUUID()}`;
+      expect(await a.rememberOnce(short, 150)).toBe(true);
+      expect(await b.rememberOnce(short, 150)).toBe(false);
+      // Only "eventually": how late the store forgets is not measured, only that it does.
+      await eventually(async () => (await b.rememberOnce(short, 60_000)) === true, 5_000, 'the short fact to expire');
+      expect(await a.rememberOnce(short, 60_000)).toBe(false);
+    });
+
+    it('lets exactly one of 200 concurrent rememberOnce calls for one key through', async () => {
+      const [a, b] = pair();
+      const key = `race-${randomUUID()}`;
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => [a, b][i % 2].rememberOnce(key, 60_000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('setAlias points an alias at an id once, resolveAlias reads it on every instance until it expires', async () => {
+      const [a, b] = pair();
+      const alias = `ALIAS-${randomUUID()}`;
+      expect(await b.resolveAlias(alias)).toBeNull();
+      expect(await a.setAlias(alias, 'code-one', Date.now() + 60_000)).toBe(true);
+      expect(await b.resolveAlias(alias)).toBe('code-one');
+      expect(await b.setAlias(alias, 'code-two', Date.now() + 60_000)).toBe(false);
+      expect(await a.resolveAlias(alias)).toBe('code-one');
+
+      const results = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => [a, b][i % 2].setAlias(`${alias}-race`, `code-${i}`, Date.now() + 60_000)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await a.resolveAlias(`${alias}-race`)).toBe(`code-${results.indexOf(true)}`);
+
+      const brief = `${alias}-brief`;
+      expect(await a.setAlias(brief, 'code-brief', Date.now() + 150)).toBe(true);
+      await eventually(async () => (await b.resolveAlias(brief)) === null, 5_000, 'the alias to expire');
+      // An expired alias is free again.
+      expect(await b.setAlias(brief, 'code-next', Date.now() + 60_000)).toBe(true);
+      expect(await a.resolveAlias(brief)).toBe('code-next');
+    });
+
     it('close() releases records, timers, watchers and connections', async () => {
       const [writer, watcher] = pair();
       const probe = open();

@@ -20,6 +20,9 @@ import type { QrCodeRecord } from './qr-code.interface';
  *   need not be announced: the service derives `EXPIRED` from `expiresAt`.
  * - **Isolation.** Records are copies: mutating a returned record, or one passed
  *   in, must not change what the store holds.
+ * - **One-time facts and aliases** (`rememberOnce`, `setAlias`, `resolveAlias`)
+ *   are atomic across every process that shares the store and expire by
+ *   themselves like records do.
  */
 export interface QrLoginStore {
   /** Stores a new record; fails if the id exists (ids are random, so this means a bug). */
@@ -34,6 +37,21 @@ export interface QrLoginStore {
   compareAndSet(id: string, expectedVersion: number, next: QrCodeRecord): Promise<boolean>;
   /** Each later change of the record. Unsubscribing must release everything the subscription held. */
   watch(id: string): Observable<QrCodeRecord>;
+  /**
+   * Records `key` for `ttlMs` milliseconds unless it is recorded already, as
+   * one atomic step: true the first time, false while the key lives (on every
+   * process sharing the store). For facts that may count once, such as the
+   * nonce of a signed push (replay protection) or a poll within an interval.
+   */
+  rememberOnce(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Points `alias` (e.g. a short code a user types) at the code `id` until
+   * `expiresAt` (ms since the epoch), as one atomic step. Returns false, and
+   * changes nothing, when the alias points somewhere already and has not expired.
+   */
+  setAlias(alias: string, id: string, expiresAt: number): Promise<boolean>;
+  /** The code id `alias` points to, or `null` when unknown or past its expiry. */
+  resolveAlias(alias: string): Promise<string | null>;
   /** Optional: releases timers, connections and subscribers; called on application shutdown. */
   close?(): Promise<void>;
 }

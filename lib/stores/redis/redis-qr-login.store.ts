@@ -266,6 +266,34 @@ export class RedisQrLoginStore implements QrLoginStore {
     return written === 1;
   }
 
+  async rememberOnce(key: string, ttlMs: number): Promise<boolean> {
+    const set = await this.call(this.redis, 'remember a one-time fact', () =>
+      this.redis.set(this.factKeyOf(key), '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'),
+    );
+    return set === 'OK';
+  }
+
+  async setAlias(alias: string, id: string, expiresAt: number): Promise<boolean> {
+    const set = await this.call(this.redis, 'store an alias', () =>
+      this.redis.set(this.aliasKeyOf(alias), id, 'PXAT', Math.max(1, Math.ceil(expiresAt)), 'NX'),
+    );
+    return set === 'OK';
+  }
+
+  resolveAlias(alias: string): Promise<string | null> {
+    return this.call(this.redis, 'read an alias', () => this.redis.get(this.aliasKeyOf(alias)));
+  }
+
+  /** The Redis key of a one-time fact (`rememberOnce`); hash-tagged by the fact, so each is its own slot. */
+  factKeyOf(key: string): string {
+    return `${this.prefix}:once:{${key}}`;
+  }
+
+  /** The Redis key of an alias. */
+  aliasKeyOf(alias: string): string {
+    return `${this.prefix}:alias:{${alias}}`;
+  }
+
   watch(id: string): Observable<QrCodeRecord> {
     return new Observable<QrCodeRecord>((subscriber) => {
       if (this.closing) {
