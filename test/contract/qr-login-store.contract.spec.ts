@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QrLoginConfigError, QrLoginStoreUnavailableError, RedisQrLoginStore, type QrLoginStore } from '../../lib';
+import { QrLoginConfigError, QrLoginStoreUnavailableError, type QrLoginStore } from '../../lib';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { eventually } from '../support/sse';
 import { STORE_KINDS } from '../support/stores';
 import { startRedisServer, type RedisServer } from '../support/redis-server';

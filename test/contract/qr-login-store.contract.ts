@@ -2,13 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MemoryQrLoginStore,
-  QrLoginStoreUnavailableError,
-  RedisQrLoginStore,
-  type QrCodeRecord,
-  type QrLoginStore,
-} from '../../lib';
+import { MemoryQrLoginStore, QrLoginStoreUnavailableError, type QrCodeRecord, type QrLoginStore } from '../../lib';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { eventually } from '../support/sse';
 import type { StoreKind } from '../support/stores';
 

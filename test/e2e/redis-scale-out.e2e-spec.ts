@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisQrLoginStore, type QrLoginModuleOptions } from '../../lib';
+import { type QrLoginModuleOptions } from '../../lib';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { ADAPTERS, createTestApp, type AdapterName } from '../app/test-app';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { eventually, openSse, statusesOf, type SseReader } from '../support/sse';

@@ -1,4 +1,5 @@
-import { MemoryQrLoginStore, RedisQrLoginStore, type QrLoginStore } from '../../lib';
+import { MemoryQrLoginStore, type QrLoginStore } from '../../lib';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { startRedisServer, type RedisServer } from './redis-server';
 
 /**
