@@ -30,6 +30,12 @@ export interface RedisCluster {
    * every running node reports `cluster_state:ok`. Resolves to the new master's port.
    */
   failover(masterPort: number): Promise<number>;
+  /**
+   * Starts a node that `failover` killed again, from its own cluster config:
+   * it rejoins as a replica of the master that replaced it. Resolves once it
+   * replicates and every node reports `cluster_state:ok`.
+   */
+  revive(port: number): Promise<void>;
   /** Kills every process this cluster started (by PID) and removes their directories. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -92,7 +98,11 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
       String(replicas),
       '--cluster-yes',
     ]);
-    await until(() => clusterSettled(ports, size), START_TIMEOUT_MS, 'the new cluster to report cluster_state:ok on every node');
+    await until(
+      async () => (await clusterSettled(ports, size)) && (await replicasInSync(ports)),
+      START_TIMEOUT_MS,
+      'the new cluster to report cluster_state:ok on every node, with every replica in sync',
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -135,6 +145,23 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
       );
       return promoted;
     },
+    revive: async (port) => {
+      const index = processes.findIndex((p) => p.node.port === port);
+      if (index < 0 || processes[index].node.alive) throw new Error(`No stopped node on port ${port}.`);
+      const node = processes[index].node;
+      const revived = await launch(root, port, nodeTimeout);
+      revived.node = node;
+      node.alive = true;
+      processes[index] = revived;
+      await until(
+        async () => {
+          const info = await redisCli(['-p', String(port), 'INFO', 'replication']).catch(() => '');
+          return info.includes('role:slave') && (await replicasInSync([port])) && (await clusterSettled(running().map((p) => p.node.port), size));
+        },
+        FAILOVER_TIMEOUT_MS,
+        `node ${port} to rejoin as a replica`,
+      );
+    },
     stop,
   };
   return cluster;
@@ -156,6 +183,8 @@ async function launch(root: string, port: number, nodeTimeout: number): Promise<
       '--cluster-node-timeout', String(nodeTimeout),
       // A replica may take over however long it was cut off: tests kill masters at will.
       '--cluster-replica-validity-factor', '0',
+      // Replicas copy their master's data at once instead of after Redis's default 5 s: until then a failover loses it.
+      '--repl-diskless-sync-delay', '0',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -257,6 +286,15 @@ async function clusterSettled(ports: number[], known: number | undefined): Promi
     const info = await redisCli(['-p', String(port), 'CLUSTER', 'INFO']).catch(() => '');
     if (!info.includes('cluster_state:ok')) return false;
     if (known !== undefined && !info.includes(`cluster_known_nodes:${known}`)) return false;
+  }
+  return true;
+}
+
+/** Every replica among `ports` has a live replication link to its master (its data is a copy, not empty). */
+async function replicasInSync(ports: number[]): Promise<boolean> {
+  for (const port of ports) {
+    const info = await redisCli(['-p', String(port), 'INFO', 'replication']).catch(() => '');
+    if (info.includes('role:slave') && !info.includes('master_link_status:up')) return false;
   }
   return true;
 }

@@ -487,14 +487,17 @@ export class RedisQrLoginStore implements QrLoginStore {
         try {
           const cluster = this.shardedCluster;
           if (cluster) created.slot = slotOf(name);
-          await this.call(this.subscriber, 'watch a QR code', () => {
-            // Read once the subscriber is ready (its slot table loaded), right before ioredis routes the SSUBSCRIBE.
-            if (cluster) created.owner = ownerOf(cluster, created.slot!);
-            return this.subscribe(name);
-          });
-          // The slot moved while subscribing: changes may already have gone to the new owner, unheard.
-          if (cluster && (created.owner === undefined || ownerOf(cluster, created.slot!) !== created.owner)) {
-            throw new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE);
+          for (let attempt = 1; ; attempt++) {
+            await this.call(this.subscriber, 'watch a QR code', () => {
+              // Read once the subscriber is ready (its slot table loaded), right before ioredis routes the SSUBSCRIBE.
+              if (cluster) created.owner = ownerOf(cluster, created.slot!);
+              return this.subscribe(name);
+            });
+            // Only the slot's owner confirms an SSUBSCRIBE. If the slot table changed meanwhile (a stale table
+            // after a failover is refreshed by the redirect itself), subscribe again so the recorded owner is the one
+            // holding the subscription; a slot that keeps moving fails the watch.
+            if (!cluster || (created.owner !== undefined && ownerOf(cluster, created.slot!) === created.owner)) break;
+            if (attempt === SUBSCRIBE_ATTEMPTS) throw new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE);
           }
           if (this.channels.get(name) === created) created.live = true;
         } catch (error) {
@@ -599,6 +602,9 @@ export class RedisQrLoginStore implements QrLoginStore {
     });
   }
 }
+
+/** SSUBSCRIBE attempts of one watch while its slot's owner keeps changing (Cluster, sharded pub/sub). */
+const SUBSCRIBE_ATTEMPTS = 3;
 
 const SHARD_MOVED_MESSAGE =
   'The Redis Cluster shard that carries this QR code\'s changes failed over or moved; open the stream again (the store follows the new master by itself).';
