@@ -210,7 +210,7 @@ function loadIoredis(): typeof import('ioredis') {
  *   subscriber connection per master. When a master crashes, calls on its
  *   slots answer 503 until a replica is promoted and the client's slot table
  *   follows: about `cluster-node-timeout` plus 1 to 2 s (measured on 3
- *   masters with a 1 s node timeout: the last 503 came 2.0 to 3.8 s after the
+ *   masters with a 1 s node timeout: the last 503 came 2.0 to 5.7 s after the
  *   kill). Watchers of that shard's codes are failed (not resubscribed), since
  *   changes published meanwhile reached nobody; watchers of other shards carry
  *   on. Redis replicates asynchronously: a write acknowledged by a master that
