@@ -27,6 +27,10 @@ export const QrLoginErrorCode = {
   MATCH_FAILED: 'QR_MATCH_FAILED',
   /** 400: number matching is on and the confirm carried no `matchCode`. */
   MATCH_REQUIRED: 'QR_MATCH_REQUIRED',
+  /** 403: the app's risk policy refused this scan (e.g. the browser is far from the phone); the code was cancelled. */
+  RISK_DENIED: 'QR_RISK_DENIED',
+  /** 403: the page creating a code is not on the `allowedOrigins` list (or sent no Origin while one is required). */
+  ORIGIN_NOT_ALLOWED: 'QR_ORIGIN_NOT_ALLOWED',
   /** 429: too many requests from this IP or user; see the Retry-After header. */
   RATE_LIMITED: 'QR_RATE_LIMITED',
   /** 404: no such code. */
