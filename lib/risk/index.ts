@@ -10,6 +10,6 @@ export {
 export * from './requester-proximity';
 export * from './qr-login-risk.policy';
 export { describeRequester, lookupPlace, type QrLoginRequesterView } from './requester-context';
-export { isAllowedOrigin, normalizeOriginAllowList } from './origin-allow-list';
+export { acceptsCreateOrigin, isAllowedOrigin, normalizeOriginAllowList } from './origin-allow-list';
 export { qrRiskErrors } from './qr-login-risk.errors';
 export * from './qr-login-risk-options.interface';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QrLoginConfigError } from '../kernel/qr-login.errors';
-import { isAllowedOrigin, normalizeOriginAllowList } from './origin-allow-list';
+import { acceptsCreateOrigin, isAllowedOrigin, normalizeOriginAllowList } from './origin-allow-list';
 
 const list = ['https://app.example.com', 'http://localhost:3000', 'https://*.tenants.example.net'];
 
@@ -64,5 +64,22 @@ describe('normalizeOriginAllowList', () => {
 
   it('refuses a list that is not an array', () => {
     expect(() => normalizeOriginAllowList('https://app.example.com' as never)).toThrow(/must be an array/);
+  });
+});
+
+describe('acceptsCreateOrigin', () => {
+  it('accepts any caller without an allow-list', () => {
+    expect(acceptsCreateOrigin('https://phish.example.org', {})).toBe(true);
+    expect(acceptsCreateOrigin(undefined, { requireOrigin: true })).toBe(true);
+  });
+
+  it('holds browser pages to the list, and lets callers without Origin through unless required', () => {
+    const allowedOrigins = ['https://app.example.com'];
+    expect(acceptsCreateOrigin('https://app.example.com', { allowedOrigins })).toBe(true);
+    expect(acceptsCreateOrigin('https://phish.example.org', { allowedOrigins })).toBe(false);
+    expect(acceptsCreateOrigin('null', { allowedOrigins })).toBe(false);
+    expect(acceptsCreateOrigin(undefined, { allowedOrigins })).toBe(true);
+    expect(acceptsCreateOrigin(undefined, { allowedOrigins, requireOrigin: true })).toBe(false);
+    expect(acceptsCreateOrigin('', { allowedOrigins, requireOrigin: true })).toBe(false);
   });
 });

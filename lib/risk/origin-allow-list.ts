@@ -77,3 +77,18 @@ export function isAllowedOrigin(origin: string | undefined, allowList: readonly 
     return url.protocol === rule.protocol && url.port === rule.port && url.hostname.endsWith(rule.suffix) && url.hostname.length > rule.suffix.length;
   });
 }
+
+/**
+ * The create route's rule: with no `allowedOrigins`, any caller; with a list,
+ * a browser page must be on it, and a request without `Origin` (a native app,
+ * a server, curl) passes unless `requireOrigin` is on. Browsers always send
+ * `Origin` on a cross-origin POST, so a phishing page cannot drop it.
+ */
+export function acceptsCreateOrigin(
+  origin: string | undefined,
+  options: { allowedOrigins?: readonly string[]; requireOrigin?: boolean },
+): boolean {
+  if (!options.allowedOrigins) return true;
+  if (origin === undefined || origin === '') return !options.requireOrigin;
+  return isAllowedOrigin(origin, options.allowedOrigins);
+}
