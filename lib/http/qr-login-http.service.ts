@@ -7,6 +7,8 @@ import type { QrCodeBinding, QrCodeProof } from '../kernel/interfaces/qr-code.in
 import type { CreateQrCodeInput, CreateQrCodeRequester } from '../kernel/interfaces/qr-code-type-handler.interface';
 import type { QrCodeCreated } from '../kernel/interfaces/qr-login-views.interface';
 import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.http';
+import { qrErrors } from '../kernel/qr-login.errors';
+import { acceptsCreateOrigin } from '../risk/origin-allow-list';
 
 /**
  * The HTTP glue every route family shares (native routes, GenAuth
@@ -40,7 +42,8 @@ export class QrLoginHttpService {
   }
 
   /**
-   * Creates a code for the requesting browser. When its binding involves the
+   * Creates a code for the requesting browser, if its page's origin is
+   * allowed (`risk.allowedOrigins`). When its binding involves the
    * creator (always, for the native binding), the HttpOnly creator cookie is
    * set on the response, so the page
    * that shows the code is the one that may read and redeem it.
@@ -51,7 +54,10 @@ export class QrLoginHttpService {
     response: unknown,
     options: { binding?: QrCodeBinding } = {},
   ): Promise<QrCodeCreated> {
-    const created = await this.service.create(input, this.requesterOf(request), options);
+    const requester = this.requesterOf(request);
+    const { allowedOrigins, requireOrigin } = this.config.risk;
+    if (!acceptsCreateOrigin(requester.origin, { allowedOrigins, requireOrigin })) throw qrErrors.originNotAllowed(requester.origin);
+    const created = await this.service.create(input, requester, options);
     const binding = options.binding;
     const creatorBound = binding === undefined || binding.reveal === 'creator' || binding.redeem === 'creator';
     if (creatorBound) setCreatorCookie(this.adapterHost.httpAdapter, request, response, this.config, created.creatorSecret);

@@ -155,7 +155,7 @@ export class QrLoginController {
   @HttpCode(200)
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   scan(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrScanResult> {
-    return this.service.scan(qrcodeId, request.user);
+    return this.service.scan(qrcodeId, request.user, this.http.requesterOf(request));
   }
 
   /** Phone: CONFIRM, by the user who scanned. */

@@ -1,4 +1,9 @@
 import { systemClock, type QrLoginClock } from './qr-login.clock';
+import type { ResolvedRiskConfig } from '../risk/qr-login-risk.assessor';
+import { normalizeOriginAllowList } from '../risk/origin-allow-list';
+import { defaultQrLoginRiskPolicy } from '../risk/qr-login-risk.policy';
+import { DEFAULT_FAR_AWAY_KM } from '../risk/requester-proximity';
+import type { QrLoginRiskOptions } from '../risk/qr-login-risk-options.interface';
 import { QR_LOGIN_DEFAULTS } from './qr-login.constants';
 import { QrLoginConfigError } from './qr-login.errors';
 import { resolveSecurityConfig, type ResolvedSecurityConfig } from './qr-login-security.config';
@@ -30,6 +35,8 @@ export interface ResolvedQrLoginConfig {
   onAuthorized?: (context: QrLoginContext) => void | Promise<void>;
   loadUser: (userId: string, context: QrLoginContext) => unknown | Promise<unknown>;
   issueTokenSet: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
+  /** Requester context and risk policy. */
+  risk: ResolvedRiskConfig;
   /** Whether the app set `issueTokenSet` (plugins that answer token sets need it). */
   issueTokenSetGiven: boolean;
   /** Where the kernel reads the time and sets its timers. */
@@ -114,6 +121,35 @@ function resolveStore(store: unknown): void {
       `"store" does not implement QrLoginStore (missing ${missing.join(', ')}). Pass a store instance such as new MemoryQrLoginStore() or new RedisQrLoginStore(...), or leave "store" out for the in-memory default.`,
     );
   }
+}
+
+const RISK_KEYS = new Set(['geo', 'assessRisk', 'farAwayKm', 'allowedOrigins', 'requireOrigin']);
+
+function resolveRisk(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
+  const given = risk ?? {};
+  if (given === null || typeof given !== 'object') {
+    throw new QrLoginConfigError(`"risk" must be an object such as { allowedOrigins: ["https://app.example.com"] }; got ${JSON.stringify(given)}.`);
+  }
+  for (const key of Object.keys(given)) {
+    if (!RISK_KEYS.has(key)) throw new QrLoginConfigError(`"risk.${key}" is not an option; the options are ${[...RISK_KEYS].join(', ')}.`);
+  }
+  if (given.geo !== undefined && typeof given.geo?.lookup !== 'function') {
+    throw new QrLoginConfigError('"risk.geo" must implement QrLoginGeoLookup (a lookup(ip) method), e.g. await MmdbGeoLookup.open("GeoLite2-City.mmdb").');
+  }
+  const farAwayKm = given.farAwayKm ?? DEFAULT_FAR_AWAY_KM;
+  if (typeof farAwayKm !== 'number' || !(farAwayKm > 0)) {
+    throw new QrLoginConfigError(`"risk.farAwayKm" must be a number of kilometres above 0; got ${JSON.stringify(farAwayKm)}.`);
+  }
+  if (given.requireOrigin !== undefined && typeof given.requireOrigin !== 'boolean') {
+    throw new QrLoginConfigError(`"risk.requireOrigin" must be true or false; got ${JSON.stringify(given.requireOrigin)}.`);
+  }
+  return {
+    ...(given.geo ? { geo: given.geo } : {}),
+    policy: optionalFunction('risk.assessRisk', given.assessRisk) ?? defaultQrLoginRiskPolicy,
+    farAwayKm,
+    ...(given.allowedOrigins !== undefined ? { allowedOrigins: normalizeOriginAllowList(given.allowedOrigins) } : {}),
+    requireOrigin: given.requireOrigin ?? false,
+  };
 }
 
 function resolveClock(clock: unknown): QrLoginClock {
@@ -204,6 +240,7 @@ export function resolveQrLoginConfig(
       optionalFunction('loadUser', options.loadUser) ??
       ((userId, context) => ({ id: userId, ...context.briefUserInfo })),
     issueTokenSet: optionalFunction('issueTokenSet', options.issueTokenSet) ?? ((user) => ({ user })),
+    risk: resolveRisk(options.risk),
     issueTokenSetGiven: options.issueTokenSet !== undefined,
     clock: resolveClock(options.clock),
   };

@@ -25,6 +25,10 @@ export const QrLoginErrorCode = {
   MATCH_FAILED: 'QR_MATCH_FAILED',
   /** 400: number matching is on and the confirm carried no `matchCode`. */
   MATCH_REQUIRED: 'QR_MATCH_REQUIRED',
+  /** 403: the app's risk policy refused this scan (e.g. the browser is far from the phone); the code was cancelled. */
+  RISK_DENIED: 'QR_RISK_DENIED',
+  /** 403: the page creating a code is not on the `allowedOrigins` list (or sent no Origin while one is required). */
+  ORIGIN_NOT_ALLOWED: 'QR_ORIGIN_NOT_ALLOWED',
   /** 429: too many requests from this IP or user; see the Retry-After header. */
   RATE_LIMITED: 'QR_RATE_LIMITED',
   /** 404: no such code. */
@@ -41,10 +45,6 @@ export const QrLoginErrorCode = {
   STORE_UNAVAILABLE: 'QR_STORE_UNAVAILABLE',
   /** 503: the in-memory store holds as many live codes as it may (`maxCodes`); retry after `Retry-After`. */
   STORE_FULL: 'QR_STORE_FULL',
-  /** 403: the app's risk policy (`assessRisk`) refused this login; the code was cancelled. */
-  RISK_DENIED: 'QR_RISK_DENIED',
-  /** 403: the create request's `Origin` is not in the `allowedOrigins` list. */
-  ORIGIN_NOT_ALLOWED: 'QR_ORIGIN_NOT_ALLOWED',
 } as const;
 
 export type QrLoginErrorCode = (typeof QrLoginErrorCode)[keyof typeof QrLoginErrorCode];
@@ -164,15 +164,18 @@ export const qrErrors = {
       `This server holds as many live QR codes as it may; try again in ${retryAfterSeconds} s, or raise the memory store's maxCodes (or use a shared store).`,
       { retryAfterSeconds },
     ),
-  riskDenied: (flags: readonly string[]) =>
+  riskDenied: () =>
     new QrLoginError(
       E.RISK_DENIED,
-      `This login was refused by the site's security policy${flags.length ? ` (${flags.join(', ')})` : ''}, and the QR code was cancelled. Log in on a device near you.`,
+      'This login was refused for safety: the page asking to log in looks like it is not where you are, so the code was cancelled. ' +
+        'If it is your own screen, reload it and scan the new code from the same place.',
     ),
-  originNotAllowed: (origin: string) =>
+  originNotAllowed: (origin: string | undefined) =>
     new QrLoginError(
       E.ORIGIN_NOT_ALLOWED,
-      `Codes cannot be created from the page origin ${JSON.stringify(origin)}; add it to the allowedOrigins option if it is this app's.`,
+      origin
+        ? `QR codes cannot be created from ${JSON.stringify(origin.slice(0, 200))}: add that origin to the allowedOrigins option if the page is yours.`
+        : 'QR codes can only be created from a page on the allowedOrigins list, and this request carried no Origin header; create codes from the browser page.',
     ),
   storeUnavailable: () =>
     new QrLoginError(

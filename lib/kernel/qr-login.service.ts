@@ -9,6 +9,9 @@ import { QrLoginAudit } from './qr-login.audit';
 import { QrCodeRepository } from './qr-code.repository';
 import { newQrCodeRecord } from './qr-code.factory';
 import { checkJsonLimits } from './qr-login.json-limits';
+import { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
+import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
+import { QR_LOGIN_AMR } from '../risk/qr-login-risk-options.interface';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
 import { bindingOf, decideCancel, decideConfirm, decideRedeem, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
@@ -49,6 +52,7 @@ export class QrLoginService implements OnModuleDestroy {
   private readonly audit: QrLoginAudit;
   private readonly rotator: QrLoginRotator;
   private readonly watcher: QrLoginWatcher;
+  private readonly risk: QrLoginRiskAssessor;
 
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
@@ -58,6 +62,7 @@ export class QrLoginService implements OnModuleDestroy {
     this.repository = new QrCodeRepository(store, clock);
     this.audit = new QrLoginAudit(clock, (id) => this.repository.get(id));
     this.rotator = new QrLoginRotator(this.repository, this.audit, config);
+    this.risk = new QrLoginRiskAssessor(config.risk);
     this.watcher = new QrLoginWatcher(this.repository, (id) => store.watch(id), clock, this.rotator);
   }
 
@@ -188,17 +193,36 @@ export class QrLoginService implements OnModuleDestroy {
     return this.watcher.watch(qrcodeId, proof);
   }
 
-  /** SCAN by an app user: the code becomes SCANNED and the phone learns who asked to log in. */
-  async scan(qrcodeId: string, appUser: unknown): Promise<QrScanResult> {
+  /**
+   * SCAN by an app user: the code becomes SCANNED and the phone learns who
+   * asked to log in and how far away it is (`scanner`: the phone's request).
+   * The risk policy is asked first; a `deny` cancels the code (its page sees
+   * CANCELLED with `cancelReason: 'RISK_DENIED'`) and refuses the scan.
+   */
+  async scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
     const userId = this.config.getUserId(appUser);
     const briefUserInfo = await this.config.getBriefUserInfo(appUser);
-    const { record } = await this.act$(qrcodeId, 'SCAN', userId, (current, now) => decideScan(current, { userId, briefUserInfo }, now));
+    const actor = { userId, briefUserInfo };
+    // The rules first (a code that cannot be scanned is refused as such), then the policy, then the change.
+    const current = await this.act$(qrcodeId, 'SCAN', userId, (record, now) => void decideScan(record, actor, now));
+    const scan = await this.risk.assess(current.record.requester, scanner, { qrcodeId, appUser });
+    if (scan.risk.verdict === 'deny') {
+      await this.refuse(qrcodeId, QR_LOGIN_RISK_DENIED_REASON);
+      this.audit.refused(qrcodeId, 'SCAN', 'QR_RISK_DENIED', userId);
+      throw qrErrors.riskDenied();
+    }
+    const risk = { verdict: scan.risk.verdict, flags: [...scan.risk.flags], facts: { ...scan.risk.facts } };
+    const { record } = await this.act$(qrcodeId, 'SCAN', userId, (latest, now) => {
+      const next = decideScan(latest, actor, now);
+      return next && { ...next, scannedBy: { ...next.scannedBy!, risk } };
+    });
     this.audit.emit('scanned', record, { userId });
     return {
       qrcodeId,
       status: 'SCANNED',
       expiresIn: Math.max(0, Math.floor((record.expiresAt - this.config.clock.now()) / 1000)),
-      requester: record.requester,
+      requester: scan.requester,
+      risk: scan.risk,
       ...(record.match ? { matchChoices: record.match.choices } : {}),
     };
   }
@@ -246,10 +270,15 @@ export class QrLoginService implements OnModuleDestroy {
   }
 
   /** Runs one of the three app-side actions by name (GenAuth's `change-qrcode-status`). */
-  act(qrcodeId: string, action: QrCodeAction, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrScanResult | QrCodeStatusView> {
+  act(
+    qrcodeId: string,
+    action: QrCodeAction,
+    appUser: unknown,
+    options: { matchCode?: string; scanner?: { ip?: string } } = {},
+  ): Promise<QrScanResult | QrCodeStatusView> {
     switch (action) {
       case 'SCAN':
-        return this.scan(qrcodeId, appUser);
+        return this.scan(qrcodeId, appUser, options.scanner);
       case 'CONFIRM':
         return this.confirm(qrcodeId, appUser, options);
       case 'CANCEL':
@@ -334,6 +363,8 @@ export class QrLoginService implements OnModuleDestroy {
       ...(record.customData ? { customData: record.customData } : {}),
       ...(record.context ? { context: record.context } : {}),
       requester: record.requester,
+      amr: QR_LOGIN_AMR,
+      ...(scannedBy.risk ? { risk: scannedBy.risk as QrLoginContext['risk'] } : {}),
     };
   }
 }

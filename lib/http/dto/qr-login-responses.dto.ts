@@ -1,3 +1,5 @@
+import type { QrLoginRequesterView } from '../../risk/requester-context';
+import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
 import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
 import type { BriefUserInfo, QrCodeStatus, QrRequesterInfo } from '../../kernel/interfaces/qr-code.interface';
 import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
@@ -26,6 +28,30 @@ export class QrRequesterInfoDto implements QrRequesterInfo {
   createdAt!: string;
   @ApiPropertyOptional({ description: 'The site asking (appName option).' })
   appName?: string;
+}
+
+/** The requester as the phone sees it at SCAN: parsed, placed, and marked where the browser could forge it. */
+export class QrRequesterViewDto extends QrRequesterInfoDto implements QrLoginRequesterView {
+  @ApiPropertyOptional({ description: 'Browser parsed from the user agent (client-supplied): { name, version }.', type: 'object', additionalProperties: true })
+  browser?: QrLoginRequesterView['browser'];
+  @ApiPropertyOptional({ description: 'Operating system parsed from the user agent (client-supplied): { name, version }.', type: 'object', additionalProperties: true })
+  os?: QrLoginRequesterView['os'];
+  @ApiPropertyOptional({ description: 'Device parsed from the user agent (client-supplied): { type, vendor, model }.', type: 'object', additionalProperties: true })
+  device?: QrLoginRequesterView['device'];
+  @ApiPropertyOptional({ description: 'Where the address is (country, city, asn, coordinates), when a geo database is configured.', type: 'object', additionalProperties: true })
+  place?: QrLoginRequesterView['place'];
+  @ApiProperty({ type: [String], description: 'Fields the browser wrote itself and could forge; show them as claims.' })
+  clientSupplied!: string[];
+}
+
+/** The risk assessment of a scan. */
+export class QrScanRiskDto implements QrLoginRiskAssessment {
+  @ApiProperty({ enum: ['allow', 'warn'], description: "The policy's verdict; a deny refuses the scan instead." })
+  verdict!: QrLoginRiskAssessment['verdict'];
+  @ApiProperty({ type: [String], description: 'Stable flag names: different-network, different-asn, different-country, far-away, anonymous-network, unknown-location.' })
+  flags!: QrLoginRiskAssessment['flags'];
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'sameIp, sameNetwork, sameAsn, sameCountry, distanceKm.' })
+  facts!: QrLoginRiskAssessment['facts'];
 }
 
 export class QrCodeCreatedDto implements QrCodeCreated {
@@ -79,8 +105,10 @@ export class QrScanResultDto implements QrScanResult {
   status!: 'SCANNED';
   @ApiProperty({ description: 'Seconds left to confirm.' })
   expiresIn!: number;
-  @ApiProperty({ type: QrRequesterInfoDto, description: 'Who asked to log in.' })
-  requester!: QrRequesterInfo;
+  @ApiProperty({ type: QrRequesterViewDto, description: 'Who asked to log in.' })
+  requester!: QrLoginRequesterView;
+  @ApiProperty({ type: QrScanRiskDto, description: 'How the browser and the phone compare.' })
+  risk!: QrLoginRiskAssessment;
   @ApiPropertyOptional({ type: [String], description: 'Number matching: the numbers to offer.' })
   matchChoices?: string[];
 }

@@ -4,12 +4,13 @@ import type { QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-l
 import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
 import { qrErrors } from '../../kernel/qr-login.errors';
 import { ipOf } from '../qr-login.http';
+import { networkKeyOf } from '../../risk/requester-network';
 import type { QrLoginRateBucket } from '../../kernel/qr-login-security.config';
 
 const guards = new Map<QrLoginRateBucket, Type<CanActivate>>();
 
 /**
- * A guard counting one bucket's hits: per IP for the web side, per app user
+ * A guard counting one bucket's hits: per IPv4 address or IPv6 /64 for the web side, per app user
  * for `appAction` (so it must run after `QrLoginAppUserGuard`). Over the limit
  * it refuses with `QR_RATE_LIMITED`, which the routes answer as 429 with
  * `Retry-After` in seconds.
@@ -30,7 +31,8 @@ export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActiva
       const rule = rateLimit ? rateLimit.rules[bucket] : undefined;
       if (!rateLimit || !rule) return true;
       const request = context.switchToHttp().getRequest();
-      const who = bucket === 'appAction' ? `user:${this.config.getUserId(request.user)}` : `ip:${ipOf(request) ?? 'unknown'}`;
+      // IPv6 clients are counted per /64: one subscriber holds the whole prefix.
+      const who = bucket === 'appAction' ? `user:${this.config.getUserId(request.user)}` : `ip:${networkKeyOf(ipOf(request) ?? 'unknown')}`;
       // A limiter that cannot reach its backend throws QrLoginStoreUnavailableError: a 503 at the edge.
       const verdict = await this.limiter.hit(`${bucket}:${who}`, rule.limit, rule.windowMs);
       if (verdict.allowed) return true;

@@ -58,6 +58,13 @@ export interface QrCodeProof {
   client?: string;
 }
 
+/** The risk assessment of a scan as the record keeps it (see `QrLoginRiskAssessment`). */
+export interface QrCodeRiskSummary {
+  verdict: 'allow' | 'warn' | 'deny';
+  flags: string[];
+  facts: { sameIp: boolean; sameNetwork: boolean; sameAsn?: boolean; sameCountry?: boolean; distanceKm?: number };
+}
+
 /** A JSON object as accepted in `customData` and `context`. */
 export type JsonObject = { [key: string]: unknown };
 
@@ -86,8 +93,8 @@ export interface QrCodeRecord {
   requester: QrRequesterInfo;
   customData?: JsonObject;
   context?: JsonObject;
-  /** Set by SCAN: the only user who may confirm or cancel. */
-  scannedBy?: { userId: string; briefUserInfo: BriefUserInfo; scannedAt: number };
+  /** Set by SCAN: the only user who may confirm or cancel, and what the risk assessment of the scan found. */
+  scannedBy?: { userId: string; briefUserInfo: BriefUserInfo; scannedAt: number; risk?: QrCodeRiskSummary };
   /** Set by CONFIRM: the ticket, its expiry (ms since the epoch) and whether it was redeemed. */
   ticket?: { value: string; expiresAt: number; redeemedAt?: number };
   /** When a terminal status was reached, ms since the epoch. */

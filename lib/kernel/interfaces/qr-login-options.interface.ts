@@ -2,6 +2,8 @@ import type { BriefUserInfo, JsonObject, QrRequesterInfo } from './qr-code.inter
 import type { QrLoginStore } from './qr-login-store.interface';
 import type { QrLoginSecurityOptions } from './qr-login-security-options.interface';
 import type { QrLoginClock } from '../qr-login.clock';
+import type { QrLoginRiskOptions } from '../../risk/qr-login-risk-options.interface';
+import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
 
 /**
  * How the phone side (scan / confirm / cancel) proves who its user is. Give
@@ -44,6 +46,13 @@ export interface QrLoginContext {
   context?: JsonObject;
   /** Who asked to log in. */
   requester: QrRequesterInfo;
+  /**
+   * How the session was made (RFC 8176 style): always `['qr']`, so an app can
+   * issue a narrower or shorter session for QR logins than for passwords.
+   */
+  amr: readonly string[];
+  /** What the scan found comparing the browser and the phone (flags, facts, the policy's verdict), when it was assessed. */
+  risk?: QrLoginRiskAssessment;
 }
 
 /** Options of `QrLoginModule.forRoot()` / the object `forRootAsync()`'s factory returns. */
@@ -94,6 +103,13 @@ export interface QrLoginModuleOptions extends QrLoginSecurityOptions {
    * user. Default: `{ user }`.
    */
   issueTokenSet?: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
+  /**
+   * Where a login comes from, and a policy that can refuse it: a geo
+   * database, the risk policy (`assessRisk`), the far-away distance and the
+   * origins allowed to create codes. Defaults as in `QrLoginRiskOptions`
+   * (no geo data, warn on different-country or far-away, never deny, any origin).
+   */
+  risk?: QrLoginRiskOptions;
   /**
    * Where the kernel reads the time and sets its timers (expiry, ticket
    * lifetime, rotation). For tests that drive time by hand. Default: the system clock.

@@ -1,3 +1,5 @@
+import type { QrLoginRequesterView } from '../../risk/requester-context';
+import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
 import type { BriefUserInfo, JsonObject, QrCodeBinding, QrCodeStatus, QrCodeType, QrRequesterInfo } from './qr-code.interface';
 
 /** Answer of create (`POST /<prefix>/qrcodes`). */
@@ -50,7 +52,10 @@ export interface QrScanResult {
   status: 'SCANNED';
   /** Seconds until the code expires: confirm before then. */
   expiresIn: number;
-  requester: QrRequesterInfo;
+  /** Who asked to log in: address, parsed browser/OS/device (client-supplied, see `clientSupplied`), place when a geo database is configured. */
+  requester: QrLoginRequesterView;
+  /** How the browser and the phone compare: stable flag names, the facts, and the policy's verdict (`allow` or `warn`). */
+  risk: QrLoginRiskAssessment;
   /** With number matching on: the numbers to offer; the user picks the one the page shows. */
   matchChoices?: string[];
 }

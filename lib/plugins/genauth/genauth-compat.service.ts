@@ -62,8 +62,8 @@ export class GenAuthCompatService {
   }
 
   /** An app-side action; `matchCode` only matters for CONFIRM with number matching on (GenAuth's SDKs never send it). */
-  act(qrcodeId: string, action: QrCodeAction, appUser: unknown, matchCode?: string) {
-    return this.service.act(qrcodeId, action, appUser, matchCode === undefined ? {} : { matchCode });
+  act(qrcodeId: string, action: QrCodeAction, appUser: unknown, request: unknown, matchCode?: string) {
+    return this.service.act(qrcodeId, action, appUser, { scanner: this.http.requesterOf(request), ...(matchCode === undefined ? {} : { matchCode }) });
   }
 
   /**

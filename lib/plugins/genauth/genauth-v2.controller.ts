@@ -138,7 +138,7 @@ export class GenAuthV2Controller {
   @ApiOperation({ summary: 'App side: mark the code scanned', description: FAILURES })
   @ApiOkResponse({ type: GenAuthV2ActionRespDto })
   scanned(@Body() body: GenAuthV2RandomDto, @Req() request: any) {
-    return this.act(body.random, 'SCAN', request.user, 'Scanned; waiting for the user to confirm');
+    return this.act(body.random, 'SCAN', request, 'Scanned; waiting for the user to confirm');
   }
 
   @Post('confirm')
@@ -149,7 +149,7 @@ export class GenAuthV2Controller {
   @ApiOperation({ summary: 'App side: confirm the login (after scanned, by the same user)', description: FAILURES })
   @ApiOkResponse({ type: GenAuthV2ActionRespDto })
   confirm(@Body() body: GenAuthV2RandomDto, @Req() request: any) {
-    return this.act(body.random, 'CONFIRM', request.user, 'Login authorized', body.matchCode);
+    return this.act(body.random, 'CONFIRM', request, 'Login authorized', body.matchCode);
   }
 
   @Post('cancel')
@@ -160,17 +160,17 @@ export class GenAuthV2Controller {
   @ApiOperation({ summary: 'App side: cancel the login (after scanned, by the same user)', description: FAILURES })
   @ApiOkResponse({ type: GenAuthV2ActionRespDto })
   cancel(@Body() body: GenAuthV2RandomDto, @Req() request: any) {
-    return this.act(body.random, 'CANCEL', request.user, 'Login cancelled');
+    return this.act(body.random, 'CANCEL', request, 'Login cancelled');
   }
 
   private async act(
     random: string,
     action: QrCodeAction,
-    appUser: unknown,
+    request: any,
     description: string,
     matchCode?: string,
   ): Promise<GenAuthV2Envelope<{ random: string; status: number; description: string }>> {
-    const result = await this.compat.act(random, action, appUser, matchCode);
+    const result = await this.compat.act(random, action, request.user, request, matchCode);
     return genAuthV2Ok({ random, status: GENAUTH_V2_STATUS[result.status], description }, description);
   }
 }

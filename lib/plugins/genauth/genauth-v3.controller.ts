@@ -126,7 +126,7 @@ export class GenAuthV3Controller {
   @ApiOperation({ summary: 'App side: SCAN, CONFIRM or CANCEL (changeQrCodeStatus); answers no data', description: FAILURES })
   @ApiOkResponse({ type: GenAuthEnvelopeDto })
   async changeQrCodeStatus(@Body() body: GenAuthChangeQrCodeStatusDto, @Req() request: any): Promise<GenAuthEnvelope> {
-    await this.compat.act(body.qrcodeId, body.action, request.user, body.matchCode);
+    await this.compat.act(body.qrcodeId, body.action, request.user, request, body.matchCode);
     return genAuthOk();
   }
 
@@ -141,7 +141,7 @@ export class GenAuthV3Controller {
     @Body() body: GenAuthChangeQrCodeStatusDto,
     @Req() request: any,
   ): Promise<GenAuthEnvelope<{ success: boolean }>> {
-    await this.compat.act(body.qrcodeId, body.action, request.user, body.matchCode);
+    await this.compat.act(body.qrcodeId, body.action, request.user, request, body.matchCode);
     return genAuthOk({ success: true });
   }
 }

@@ -1,0 +1,90 @@
+import type { QrLoginUserAgentInfo } from './requester-agent.parser';
+import {
+  compareRequesters,
+  QrLoginRiskFlag,
+  type QrLoginProximityOptions,
+  type QrLoginRequesterSite,
+  type QrLoginRiskFacts,
+} from './requester-proximity';
+
+/**
+ * What a policy decides about a scan:
+ * - `allow`: the phone shows the request as usual;
+ * - `warn`: the phone shows it with the flags as warnings, and the user may still confirm;
+ * - `deny`: the scan is refused (403 `QR_RISK_DENIED`) and the code cancelled (`cancelReason: 'RISK_DENIED'`).
+ */
+export type QrLoginRiskVerdict = 'allow' | 'warn' | 'deny';
+
+/** The `cancelReason` a page sees on a code cancelled because the policy denied its scan. */
+export const QR_LOGIN_RISK_DENIED_REASON = 'RISK_DENIED';
+
+/** Everything a policy may weigh. */
+export interface QrLoginRiskInput {
+  /** The named flags raised, in a fixed order; see `QrLoginRiskFlag`. */
+  flags: QrLoginRiskFlag[];
+  /** The facts behind them. */
+  facts: QrLoginRiskFacts;
+  /** The browser that created the code: its address, place and what its user agent claims (client-supplied). */
+  requester: QrLoginRequesterSite & QrLoginUserAgentInfo & { userAgent?: string };
+  /** The phone that scans: its address and place. */
+  scanner: QrLoginRequesterSite;
+  /** The id of the code being scanned. */
+  qrcodeId?: string;
+  /** The app user who scans, as the app's authentication produced it (e.g. to be stricter for administrators). */
+  appUser?: unknown;
+}
+
+/**
+ * The app's say on a scan, run after the facts are known and before the phone
+ * sees the request. It may be async (a lookup in the app's own records); if it
+ * throws, the scan fails with that error and the code is left as it was.
+ */
+export type QrLoginRiskPolicy = (input: QrLoginRiskInput) => QrLoginRiskVerdict | Promise<QrLoginRiskVerdict>;
+
+/** Flags the default policy warns about. */
+const DEFAULT_WARN_FLAGS: ReadonlySet<QrLoginRiskFlag> = new Set([QrLoginRiskFlag.DIFFERENT_COUNTRY, QrLoginRiskFlag.FAR_AWAY]);
+
+/**
+ * The default policy: `warn` when browser and phone are in different
+ * countries or far apart (`different-country`, `far-away`), `allow`
+ * otherwise, and never `deny`. Deliberately mild: a traveller's laptop on
+ * hotel Wi-Fi and a phone on home-country roaming look exactly like a relay,
+ * so only the user can tell them apart, and the warning puts it in front of
+ * them. Apps that know their users stay in one country can deny instead:
+ *
+ * ```ts
+ * assessRisk: (input) => (input.flags.includes('different-country') ? 'deny' : defaultQrLoginRiskPolicy(input)),
+ * ```
+ */
+export const defaultQrLoginRiskPolicy: QrLoginRiskPolicy = ({ flags }) =>
+  flags.some((flag) => DEFAULT_WARN_FLAGS.has(flag)) ? 'warn' : 'allow';
+
+const VERDICTS: ReadonlySet<string> = new Set(['allow', 'warn', 'deny']);
+
+/** The risk of one scan: the policy's verdict with the flags and facts that led to it. */
+export interface QrLoginRiskAssessment {
+  verdict: QrLoginRiskVerdict;
+  flags: QrLoginRiskFlag[];
+  facts: QrLoginRiskFacts;
+}
+
+/**
+ * Compares browser and phone, then asks the policy (the default one when none
+ * is given). A policy answering anything but `allow`, `warn` or `deny` is a
+ * bug in the app, reported as such rather than read as either.
+ */
+export async function assessQrLoginRisk(
+  input: Omit<QrLoginRiskInput, 'flags' | 'facts'>,
+  policy: QrLoginRiskPolicy = defaultQrLoginRiskPolicy,
+  options: QrLoginProximityOptions = {},
+): Promise<QrLoginRiskAssessment> {
+  const { facts, flags } = compareRequesters(input.requester, input.scanner, options);
+  const verdict = await policy({ ...input, flags: [...flags], facts: { ...facts } });
+  if (typeof verdict !== 'string' || !VERDICTS.has(verdict)) {
+    throw new TypeError(
+      `The assessRisk policy returned ${JSON.stringify(verdict) ?? String(verdict)}; it must return (or resolve to) 'allow', 'warn' or 'deny'.`,
+    );
+  }
+  return { verdict, flags, facts };
+}
+
