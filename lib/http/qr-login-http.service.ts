@@ -43,10 +43,10 @@ export class QrLoginHttpService {
 
   /**
    * Creates a code for the requesting browser, if its page's origin is
-   * allowed (`risk.allowedOrigins`). When its binding involves the
+   * allowed (`risk.allowedOrigins`). When the code's binding involves the
    * creator (always, for the native binding), the HttpOnly creator cookie is
-   * set on the response, so the page
-   * that shows the code is the one that may read and redeem it.
+   * set on the response, so the page that shows the code is the one that
+   * may read and redeem it.
    */
   async create(
     input: CreateQrCodeInput,
