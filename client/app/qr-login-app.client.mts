@@ -77,7 +77,7 @@ function messageOf(answer: unknown, fallback: string): string {
 
 function requireText(name: string, value: unknown): string {
   if (typeof value !== 'string' || !value.trim()) {
-    throw new TypeError(`${name} must be a non-empty string; got ${value === '' ? 'an empty string' : typeof value}.`);
+    throw new TypeError(`${name} must be a non-empty string; got ${typeof value === 'string' ? 'a blank string' : typeof value}.`);
   }
   return value.trim();
 }
@@ -162,13 +162,14 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
 
   const codePath = (qrcodeId: string, action: string) => `/qrcodes/${encodeURIComponent(requireText('qrcodeId', qrcodeId))}/${action}`;
 
+  // async throughout, so a bad argument rejects like every other failure instead of throwing.
   return {
-    scan: (qrcodeId, call) => post(codePath(qrcodeId, 'scan'), undefined, call),
-    scanUserCode: (userCode, call) => post('/user-codes/scan', { userCode: requireText('userCode', userCode) }, call),
-    confirm: (qrcodeId, call) => {
+    scan: async (qrcodeId, call) => post(codePath(qrcodeId, 'scan'), undefined, call),
+    scanUserCode: async (userCode, call) => post('/user-codes/scan', { userCode: requireText('userCode', userCode) }, call),
+    confirm: async (qrcodeId, call) => {
       const path = codePath(qrcodeId, 'confirm');
       return post(path, call?.matchCode === undefined ? undefined : { matchCode: String(call.matchCode) }, call);
     },
-    cancel: (qrcodeId, call) => post(codePath(qrcodeId, 'cancel'), undefined, call),
+    cancel: async (qrcodeId, call) => post(codePath(qrcodeId, 'cancel'), undefined, call),
   };
 }
