@@ -33,7 +33,9 @@ export interface QrLoginStatusView {
   url?: string;
   payload?: string;
   rotatedFrom?: string;
-  /** A short code to type instead of scanning, when the server issues them. */
+  /** The short code to type instead of scanning (e.g. `WDJB-MJHT`), when the server issues one. */
+  userCode?: string;
+  /** The sample's earlier name of `userCode`, still read. */
   shortCode?: string;
   /** On CANCELLED when not cancelled by the user (e.g. `MATCH_FAILED`). */
   cancelReason?: string;
@@ -55,7 +57,9 @@ export interface QrLoginCode {
   expiresAt: number;
   /** Number matching: the number the phone must pick. */
   matchCode?: string;
-  /** A short code to type instead of scanning, when the server issues them. */
+  /** The short code to type instead of scanning (e.g. `WDJB-MJHT`), when the server issues one. */
+  userCode?: string;
+  /** The sample's earlier name of `userCode`, still read. */
   shortCode?: string;
   /** Set when the server replaced (rotated) the previous code: that code's id. */
   rotatedFrom?: string;
@@ -325,6 +329,7 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
       payload: typeof created.payload === 'string' ? created.payload : '',
       expiresIn: Number(created.expiresIn) || 0,
       matchCode: typeof created.matchCode === 'string' ? created.matchCode : undefined,
+      userCode: typeof created.userCode === 'string' ? created.userCode : undefined,
       shortCode: typeof created.shortCode === 'string' ? created.shortCode : undefined,
     });
     this.setState('pending');
@@ -405,6 +410,7 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
         payload: view.payload ?? '',
         expiresIn: view.expiresIn ?? 0,
         matchCode: view.matchCode,
+        userCode: view.userCode,
         shortCode: view.shortCode,
         rotatedFrom: view.rotatedFrom,
       });
@@ -547,8 +553,9 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
     this.view.image.dataset.qrcodeId = code.qrcodeId;
     this.view.matchValue.textContent = code.matchCode ?? '';
     this.view.match.hidden = !code.matchCode;
-    this.view.shortValue.textContent = code.shortCode ?? '';
-    this.view.short.hidden = !code.shortCode;
+    const typed = code.userCode ?? code.shortCode;
+    this.view.shortValue.textContent = typed ?? '';
+    this.view.short.hidden = !typed;
   }
 
   private renderState(status: QrLoginStatus): void {

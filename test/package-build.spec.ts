@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,4 +52,86 @@ describe('built package', () => {
     expect(run(['-e', "console.log(require('nestjs-qr-login/package.json').name)"])).toBe('nestjs-qr-login');
     expect(() => run(['-e', "require('nestjs-qr-login/dist/lib/kernel/qr-login.ids')"])).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
   });
+});
+
+/** `nestjs-qr-login/app` as `npm pack` ships it: resolved through the exports map, typed without the DOM. */
+describe('the app entry of the packed package', () => {
+  let work: string;
+  let consumer: string;
+  let packed: string[];
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'qr-login-app-pack-'));
+    // A staging copy to pack (manifest, README and the clients' own builds), so dist/ stays untouched.
+    const stage = join(work, 'stage');
+    mkdirSync(stage);
+    copyFileSync(join(root, 'package.json'), join(stage, 'package.json'));
+    copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(stage, 'dist/client')], { cwd: root, stdio: 'pipe' });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(stage, 'dist/client/app')], { cwd: root, stdio: 'pipe' });
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const [report] = JSON.parse(
+      execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    packed = report.files.map((file: { path: string }) => file.path);
+    consumer = join(work, 'consumer');
+    const pkg = join(consumer, 'node_modules', 'nestjs-qr-login');
+    mkdirSync(pkg, { recursive: true });
+    execFileSync('tar', ['-xzf', join(work, report.filename), '-C', pkg, '--strip-components=1']);
+  }, 120_000);
+
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('ships the app client with its types and source maps', () => {
+    const entry = manifest.exports['./app'];
+    expect(entry).toEqual({ types: './dist/client/app/index.d.mts', import: './dist/client/app/index.mjs', default: './dist/client/app/index.mjs' });
+    for (const path of [entry.types, entry.import, './dist/client/app/index.mjs.map']) expect(packed).toContain(path.slice(2));
+  });
+
+  it('resolves and runs from an ES module, with no DOM', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { createQrLoginAppClient, qrcodeIdFromPayload, QrLoginAppError } from 'nestjs-qr-login/app'; const c = createQrLoginAppClient({ baseUrl: 'http://127.0.0.1:9', getAccessToken: () => 't' }); console.log(typeof c.scan, qrcodeIdFromPayload('https://x.test/p?code=AAAAAAAAAAAAAAAAAAAAAAAAAA1'), new QrLoginAppError('QR_EXPIRED', 'm', 410).retryable)",
+      ],
+      { cwd: consumer, encoding: 'utf8' },
+    ).trim();
+    expect(out).toBe('function AAAAAAAAAAAAAAAAAAAAAAAAAA1 false');
+  });
+
+  it.each(['bundler', 'nodenext'])('type-checks in a project without the DOM library (moduleResolution %s)', (resolution) => {
+    writeFileSync(
+      join(consumer, 'phone.mts'),
+      [
+        "import { createQrLoginAppClient, isQrLoginAppError, type QrLoginScanAnswer } from 'nestjs-qr-login/app';",
+        "const qrLogin = createQrLoginAppClient({ baseUrl: 'https://example.test', getAccessToken: async () => 'token' });",
+        'export async function ask(id: string): Promise<string[]> {',
+        '  try {',
+        '    const answer: QrLoginScanAnswer = await qrLogin.scan(id);',
+        "    await qrLogin.confirm(answer.qrcodeId, { matchCode: answer.matchChoices?.[0] });",
+        '    return answer.risk.flags;',
+        '  } catch (error) {',
+        "    if (isQrLoginAppError(error, 'QR_EXPIRED')) return [error.code];",
+        '    throw error;',
+        '  }',
+        '}',
+        '// @ts-expect-error: the answer carries no such field',
+        'export const wrong = (answer: QrLoginScanAnswer) => answer.ticket;',
+        '',
+      ].join('\n'),
+    );
+    const module = resolution === 'bundler' ? 'ESNext' : 'NodeNext';
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2020', module, moduleResolution: resolution, lib: ['ES2020'], types: [], strict: true, noEmit: true },
+        files: ['phone.mts'],
+      }),
+    );
+    // Fails (non-zero exit) on any error, an unused @ts-expect-error included.
+    expect(() => execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', consumer], { cwd: consumer, stdio: 'pipe' })).not.toThrow();
+  }, 60_000);
 });

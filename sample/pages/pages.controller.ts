@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { CLIENT_PREFIX, PublicAssets } from './public-assets';
+import { APP_CLIENT_PREFIX, CLIENT_PREFIX, PublicAssets } from './public-assets';
 
 // The pages load nothing from other hosts; QR images and avatars are data: URLs.
 const CONTENT_SECURITY_POLICY = [
@@ -54,6 +54,12 @@ export class PagesController {
   @Get('assets/client/:name')
   clientModule(@Param('name') name: string, @Res({ passthrough: true }) response: unknown): string {
     return this.send(response, `${CLIENT_PREFIX}${name}`);
+  }
+
+  /** The app client's ES modules (`nestjs-qr-login/app`), which the phone simulator runs on. */
+  @Get('assets/client/app/:name')
+  appClientModule(@Param('name') name: string, @Res({ passthrough: true }) response: unknown): string {
+    return this.send(response, `${APP_CLIENT_PREFIX}${name}`);
   }
 
   private send(response: unknown, name: string): string {

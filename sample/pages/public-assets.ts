@@ -21,6 +21,8 @@ const MARKER = 'index.html';
 const CLIENT_MARKER = 'index.mjs';
 /** Names of the client's files under `/assets/`. */
 export const CLIENT_PREFIX = 'client/';
+/** Names of the app client's files (`nestjs-qr-login/app`, built into `client/app`) under `/assets/`. */
+export const APP_CLIENT_PREFIX = 'client/app/';
 
 /** The first `candidates(dir)` holding `marker`, walking up from each start directory. */
 function findUp(starts: readonly string[], marker: string, candidates: (dir: string) => string[]): string | undefined {
@@ -93,6 +95,9 @@ export class PublicAssets {
         throw new Error(`No ${CLIENT_MARKER} in ${clientDir}: build the browser client there (npm run build:client writes dist/client).`);
       }
       readFolder(clientDir, CLIENT_PREFIX, files);
+      // The phone page's client; absent in a client built without it, and then the phone page says nothing works.
+      const appDir = join(clientDir, 'app');
+      if (existsSync(join(appDir, CLIENT_MARKER))) readFolder(appDir, APP_CLIENT_PREFIX, files);
     }
     return new PublicAssets(files, clientDir);
   }

@@ -1,27 +1,29 @@
-// The phone simulator: what a mobile app does with a scanned (or typed) code.
+// The phone simulator: what a mobile app does with a scanned (or typed) code,
+// through the package's app client (nestjs-qr-login/app).
+import { createQrLoginAppClient, isQrLoginAppError, readScannedCode } from '/assets/client/app/index.mjs';
 
 // Apart from the web page's key, so both sides can be tried in one browser.
 const TOKEN_KEY = 'qr-login-sample.phone-token';
-const QRCODE_ID = /^[A-Za-z0-9_-]{27}$/;
 const $ = (id) => document.getElementById(id);
 
 let token = sessionStorage.getItem(TOKEN_KEY);
 let scannedId = null;
 let camera = null;
 
-async function readJson(response) {
-  try {
-    return await response.json();
-  } catch {
-    return {};
-  }
-}
+const qrLogin = createQrLoginAppClient({ getAccessToken: () => token });
 
-function messageOf(body, fallback) {
-  const message = body && body.message;
-  if (Array.isArray(message)) return message.join(' ');
-  return typeof message === 'string' && message ? message : fallback;
-}
+/** What the phone says about each risk flag of the scan answer; unknown flags are shown by name. */
+const RISK_TEXTS = {
+  'different-network': () => 'The computer is on another network than this phone.',
+  'different-asn': () => 'The computer is on another internet provider than this phone.',
+  'different-country': () => 'The computer appears to be in another country.',
+  'far-away': (facts) =>
+    typeof facts.distanceKm === 'number'
+      ? `The computer appears to be far away (about ${Math.round(facts.distanceKm)} km).`
+      : 'The computer appears to be far away.',
+  'anonymous-network': () => 'The computer hides its address (VPN, Tor or proxy).',
+  'unknown-location': () => 'Where the computer is cannot be told.',
+};
 
 function showError(text) {
   $('error').textContent = text || '';
@@ -31,22 +33,28 @@ function setStatus(text) {
   $('status').textContent = text || '';
 }
 
-async function call(method, path, body) {
+// The sample's own account routes (not the QR protocol): log in, and who am I.
+async function callAuth(method, path, body) {
   const headers = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   const init = { method, headers };
-  // Fastify refuses an empty body announced as JSON, so only real bodies get the header.
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  let response;
   try {
-    response = await fetch(path, init);
+    const response = await fetch(path, init);
+    const answer = await response.json().catch(() => ({}));
+    return { ok: response.ok, status: response.status, body: answer };
   } catch {
     return { ok: false, status: 0, body: { message: 'The server cannot be reached.' } };
   }
-  return { ok: response.ok, status: response.status, body: await readJson(response) };
+}
+
+function messageOf(body, fallback) {
+  const message = body && body.message;
+  if (Array.isArray(message)) return message.join(' ');
+  return typeof message === 'string' && message ? message : fallback;
 }
 
 function showLoggedIn(user) {
@@ -67,32 +75,42 @@ async function restoreAccount() {
     showLoggedOut();
     return false;
   }
-  const result = await call('GET', '/auth/me');
+  const result = await callAuth('GET', '/auth/me');
   if (result.ok) showLoggedIn(result.body);
   else showLoggedOut();
   return result.ok;
 }
 
 /**
- * What was typed, pasted or read by the camera: the link inside the QR (its
- * `?code=`), a bare qrcodeId, or a short code such as K7QM-4XPD.
+ * A typed short code. The module answers `scanUserCode` once it issues user
+ * codes itself; until then the sample's own short codes (GET /short-codes/…)
+ * stand in, and a 404 from the module's route sends the lookup there.
  */
-function entryOf(text) {
-  const value = text.trim();
+async function scanUserCode(userCode) {
   try {
-    const code = new URL(value).searchParams.get('code');
-    if (code) return { qrcodeId: code };
-  } catch {
-    // Not a URL.
+    return await qrLogin.scanUserCode(userCode);
+  } catch (error) {
+    if (!isQrLoginAppError(error) || error.status !== 404) throw error;
   }
-  if (QRCODE_ID.test(value)) return { qrcodeId: value };
-  // The server reads case, spaces and dashes loosely; 8 characters is the shape to try.
-  if (value.replace(/[\s-]/g, '').length === 8) return { shortCode: value };
-  return null;
+  const resolved = await callAuth('GET', `/short-codes/${encodeURIComponent(userCode)}`);
+  if (!resolved.ok) throw new Error(messageOf(resolved.body, `That code is not known (HTTP ${resolved.status}).`));
+  return qrLogin.scan(resolved.body.qrcodeId);
 }
 
-/** "Chrome 126 on Linux" from a User-Agent header; the raw header is shown too. */
-function describeBrowser(userAgent) {
+/** "Chrome 140 on Linux": from the server's parsed fields, or the raw header where the server sends none. */
+function describeBrowser(requester) {
+  // Major versions only ("Chrome 140", "Android 14"); parsers also put architectures ("x86_64") there.
+  const major = (version) => (/^\d/.test(version || '') ? ` ${String(version).split('.')[0]}` : '');
+  if (requester.browser || requester.os) {
+    const { browser, os } = requester;
+    const name = browser && browser.name ? `${browser.name}${major(browser.version)}` : 'An unknown browser';
+    return os && os.name ? `${name} on ${os.name}${major(os.version)}` : name;
+  }
+  return guessBrowser(requester.userAgent);
+}
+
+/** A rough reading of a User-Agent header, for servers that do not parse it. */
+function guessBrowser(userAgent) {
   if (!userAgent) return undefined;
   const browsers = [
     [/Edg(?:e|A|iOS)?\/(\d+)/, 'Edge'],
@@ -117,6 +135,13 @@ function describeBrowser(userAgent) {
   return system ? `${name} on ${system[1]}` : name;
 }
 
+function describePlace(place) {
+  if (!place) return undefined;
+  const where = [place.city, place.country].filter(Boolean).join(', ');
+  const network = place.asOrg || (place.asn ? `AS${place.asn}` : '');
+  return [where, network && `network: ${network}`].filter(Boolean).join(' · ') || undefined;
+}
+
 function addRow(list, label, value, className) {
   if (value === undefined || value === null || value === '') return;
   const dt = document.createElement('dt');
@@ -136,15 +161,34 @@ function timeOf(iso) {
   return `${when.toLocaleTimeString()} (${ago})`;
 }
 
-function showRequester(requester, expiresIn) {
+function showRequester(answer) {
+  const requester = answer.requester || {};
+  const forgeable = new Set(requester.clientSupplied || []);
   const list = $('requester');
   list.replaceChildren();
   addRow(list, 'Site', requester.appName);
-  addRow(list, 'Browser', describeBrowser(requester.userAgent));
-  addRow(list, 'User agent', requester.userAgent, 'raw');
+  addRow(list, 'Browser', describeBrowser(requester));
+  if (requester.device && (requester.device.vendor || requester.device.model)) {
+    addRow(list, 'Device', [requester.device.vendor, requester.device.model].filter(Boolean).join(' '));
+  }
+  addRow(list, 'Place', describePlace(requester.place));
+  addRow(list, forgeable.has('userAgent') ? 'User agent (as the browser says)' : 'User agent', requester.userAgent, 'raw');
   addRow(list, 'IP address', requester.ip);
   addRow(list, 'Asked at', timeOf(requester.createdAt));
-  if (typeof expiresIn === 'number') addRow(list, 'Valid for', `${expiresIn} s`);
+  if (typeof answer.expiresIn === 'number') addRow(list, 'Valid for', `${answer.expiresIn} s`);
+}
+
+function showRisk(risk) {
+  const flags = (risk && Array.isArray(risk.flags) && risk.flags) || [];
+  const items = flags.map((flag) => {
+    const li = document.createElement('li');
+    const text = RISK_TEXTS[flag];
+    li.textContent = text ? text((risk && risk.facts) || {}) : `Unusual: ${flag}.`;
+    li.dataset.flag = flag;
+    return li;
+  });
+  $('risk-flags').replaceChildren(...items);
+  $('risk').hidden = items.length === 0;
 }
 
 /** Number matching: one radio button per number the server offers. */
@@ -180,24 +224,20 @@ async function scan(text) {
   setStatus('');
   $('confirm-section').hidden = true;
   if (!token) return showError('Log in first: the app scans as its logged-in user.');
-  const entry = entryOf(text);
+  const entry = readScannedCode(text);
   if (!entry) return showError('That is neither a code like K7QM-4XPD nor the link from the QR.');
   busy(['scan-btn'], true);
   try {
-    let qrcodeId = entry.qrcodeId;
-    if (!qrcodeId) {
-      const resolved = await call('GET', `/short-codes/${encodeURIComponent(entry.shortCode)}`);
-      if (!resolved.ok) return showError(messageOf(resolved.body, `That code is not known (HTTP ${resolved.status}).`));
-      qrcodeId = resolved.body.qrcodeId;
-    }
-    const result = await call('POST', `/qr-login/qrcodes/${encodeURIComponent(qrcodeId)}/scan`);
-    if (!result.ok) return showError(messageOf(result.body, `Scan failed (HTTP ${result.status}).`));
-    scannedId = qrcodeId;
-    showRequester(result.body.requester || {}, result.body.expiresIn);
-    showChoices(result.body.matchChoices);
+    const answer = entry.qrcodeId ? await qrLogin.scan(entry.qrcodeId) : await scanUserCode(entry.userCode);
+    scannedId = answer.qrcodeId;
+    showRequester(answer);
+    showRisk(answer.risk);
+    showChoices(answer.matchChoices);
     $('confirm-section').hidden = false;
     setStatus('Scanned. Check who is asking before you confirm.');
     $('confirm-title').focus();
+  } catch (error) {
+    showError(error instanceof Error ? error.message : String(error));
   } finally {
     busy(['scan-btn'], false);
   }
@@ -206,22 +246,27 @@ async function scan(text) {
 async function decide(action) {
   if (!scannedId) return;
   showError('');
-  let body;
+  let matchCode;
   if (action === 'confirm' && !$('match').hidden) {
-    const matchCode = pickedNumber();
+    matchCode = pickedNumber();
     if (!matchCode) return showError('Pick the number the computer shows first.');
-    body = { matchCode };
   }
   busy(['confirm-btn', 'cancel-btn'], true);
-  const result = await call('POST', `/qr-login/qrcodes/${encodeURIComponent(scannedId)}/${action}`, body);
-  busy(['confirm-btn', 'cancel-btn'], false);
-  // Unreachable, throttled or busy: the same decision can be sent again. Anything else ends this code.
-  const retry = !result.ok && [0, 429, 503].includes(result.status);
-  if (!retry) {
-    $('confirm-section').hidden = true;
-    scannedId = null;
+  try {
+    if (action === 'confirm') await qrLogin.confirm(scannedId, { matchCode });
+    else await qrLogin.cancel(scannedId);
+  } catch (error) {
+    // Unreachable, throttled or busy: the same decision can be sent again. Anything else ends this code.
+    if (!isQrLoginAppError(error) || !error.retryable) {
+      $('confirm-section').hidden = true;
+      scannedId = null;
+    }
+    return showError(error instanceof Error ? error.message : String(error));
+  } finally {
+    busy(['confirm-btn', 'cancel-btn'], false);
   }
-  if (!result.ok) return showError(messageOf(result.body, `${action} failed (HTTP ${result.status}).`));
+  $('confirm-section').hidden = true;
+  scannedId = null;
   $('code').value = '';
   setStatus(action === 'confirm' ? 'Confirmed. The web page is signing you in.' : 'Cancelled. The web page was told.');
 }
@@ -287,7 +332,7 @@ $('login-form').addEventListener('submit', async (event) => {
   showError('');
   busy(['login-btn'], true);
   token = null;
-  const result = await call('POST', '/auth/login', {
+  const result = await callAuth('POST', '/auth/login', {
     username: $('username').value.trim(),
     password: $('password').value,
   });

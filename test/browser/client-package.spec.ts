@@ -21,6 +21,7 @@ describe('the client entry of the package', () => {
     mkdirSync(pkg, { recursive: true });
     copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
     await run(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(pkg, 'dist', 'client')], { cwd: root, timeout: 60_000 });
+    await run(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(pkg, 'dist', 'client', 'app')], { cwd: root, timeout: 60_000 });
   }, 90_000);
 
   afterAll(() => rmSync(consumer, { recursive: true, force: true }));
@@ -49,13 +50,14 @@ describe('the client entry of the package', () => {
     expect(stdout.trim()).toBe('function true false');
   });
 
-  it('depends on nothing: its modules import only each other', () => {
-    const dir = join(pkg, 'dist', 'client');
+  it.each(['client', 'client/app'])('depends on nothing: the modules of dist/%s import only each other', (folder) => {
+    const dir = join(pkg, 'dist', folder);
     const specifiers = readdirSync(dir)
       .filter((name) => name.endsWith('.mjs'))
       .flatMap((name) => [...readFileSync(join(dir, name), 'utf8').matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]));
     expect(specifiers.length).toBeGreaterThan(0);
-    for (const specifier of specifiers) expect(specifier).toMatch(/^\.\/[\w-]+\.mjs$/);
+    // Siblings only: neither a package nor the other entry's folder.
+    for (const specifier of specifiers) expect(specifier).toMatch(/^\.\/[\w.-]+\.mjs$/);
   });
 
   it('gives TypeScript consumers its types', async () => {

@@ -186,6 +186,17 @@ describe('startQrLogin over SSE', () => {
     expect(callbacks.onError).not.toHaveBeenCalled();
   });
 
+  it('carries the server’s userCode to onCode and the container, on creation and rotation', async () => {
+    const server = fakeServer();
+    server.on('POST', '/qr-login/qrcodes', created(ID1, { userCode: 'WDJB-MJHT' }));
+    const { callbacks } = recorder();
+    startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    await flush();
+    expect(callbacks.onCode).toHaveBeenLastCalledWith(expect.objectContaining({ qrcodeId: ID1, userCode: 'WDJB-MJHT' }));
+    lastSource().emit({ qrcodeId: ID2, status: 'PENDING', expiresIn: 100, url: 'data:2', payload: 'p2', rotatedFrom: ID1, userCode: 'BCDF-GHJK' });
+    expect(callbacks.onCode).toHaveBeenLastCalledWith(expect.objectContaining({ qrcodeId: ID2, userCode: 'BCDF-GHJK' }));
+  });
+
   it('talks to another origin and route prefix, with credentials, and sends customData and context', async () => {
     const server = fakeServer();
     server.on('POST', '/auth/qr/qrcodes', created(ID1));

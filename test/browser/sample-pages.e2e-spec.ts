@@ -69,8 +69,9 @@ async function shortCodeOf(page: Page): Promise<string> {
   return (await page.locator('#qr .qr-login-short-code .qr-login-value').textContent()) ?? '';
 }
 
+/** The status line of the page's <qr-login-code> (the locator reaches into its open shadow root). */
 async function statusOf(page: Page): Promise<string> {
-  return (await page.locator('#status').textContent()) ?? '';
+  return (await page.locator('#qr .qr-login-status').textContent()) ?? '';
 }
 
 /** A phone logged in as `username`, on the simulator page. */
@@ -147,9 +148,9 @@ describe.each(['express', 'fastify'] as const)('the sample pages on %s', (adapte
       await phone.screenshot({ path: screenshotPath(`${adapter}-2-phone-who-is-asking`), fullPage: true });
 
       // The web page shows who scanned, with the avatar.
-      await desktop.locator('#scanner').waitFor({ state: 'visible' });
-      expect(await desktop.locator('#scanner-name').textContent()).toBe('Alice Liddell');
-      expect(await desktop.locator('#scanner-photo').getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+      await desktop.locator('#qr .qr-login-scanner').waitFor({ state: 'visible' });
+      expect(await desktop.locator('#qr .qr-login-scanner-name').textContent()).toBe('Alice Liddell');
+      expect(await desktop.locator('#qr .qr-login-scanner-photo').getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
       expect(await statusOf(desktop)).toBe('Alice Liddell scanned the code. Confirm on the phone.');
       await desktop.screenshot({ path: screenshotPath(`${adapter}-3-desktop-scanned`), fullPage: true });
 
@@ -170,15 +171,15 @@ describe.each(['express', 'fastify'] as const)('the sample pages on %s', (adapte
       const first = (await currentIdOf(desktop))!;
       const phone = await openPhone(url, 'bob', 'builder');
       await scanOnPhone(phone, await shortCodeOf(desktop));
-      await desktop.locator('#scanner').waitFor({ state: 'visible' });
-      expect(await desktop.locator('#scanner-name').textContent()).toBe('Bob the Builder');
+      await desktop.locator('#qr .qr-login-scanner').waitFor({ state: 'visible' });
+      expect(await desktop.locator('#qr .qr-login-scanner-name').textContent()).toBe('Bob the Builder');
 
       await phone.click('#cancel-btn');
       await expect.poll(() => statusOf(desktop), { timeout: STEP_MS }).toBe('The login was cancelled on the phone.');
-      expect(await desktop.locator('#status').getAttribute('data-status')).toBe('CANCELLED');
-      const newCode = desktop.locator('#new-code-btn');
+      expect(await desktop.locator('#qr .qr-login-status').getAttribute('data-status')).toBe('CANCELLED');
+      const newCode = desktop.locator('#qr .qr-login-refresh');
       await newCode.waitFor({ state: 'visible' });
-      expect(await desktop.locator('#scanner').isHidden()).toBe(true);
+      expect(await desktop.locator('#qr .qr-login-scanner').isHidden()).toBe(true);
       await desktop.screenshot({ path: screenshotPath(`${adapter}-6-desktop-cancelled`), fullPage: true });
 
       await newCode.click();
@@ -186,7 +187,12 @@ describe.each(['express', 'fastify'] as const)('the sample pages on %s', (adapte
       await expect.poll(() => statusOf(desktop), { timeout: STEP_MS }).toBe('Waiting for a scan…');
       expect(await newCode.isHidden()).toBe(true);
       // Keyboard users keep their place: the focus moved to the status line, not to the page's top.
-      expect(await desktop.evaluate(() => document.activeElement?.id)).toBe('status');
+      expect(
+        await desktop.evaluate(() => {
+          const host = document.activeElement;
+          return `${host?.id} ${host?.shadowRoot?.activeElement?.className}`;
+        }),
+      ).toBe('qr qr-login-status');
       const decoded = await decodeQrOf(desktop.locator('#qr img.qr-login-image'));
       expect(decoded).toBe(`${url}/phone?code=${await currentIdOf(desktop)}`);
     },
@@ -255,7 +261,7 @@ describe.each(['express', 'fastify'] as const)('the sample pages on %s', (adapte
 
       const phone = await openPhone(url);
       await scanOnPhone(phone, await shortCodeOf(desktop));
-      await expect.poll(() => desktop.locator('#scanner-name').textContent(), { timeout: STEP_MS }).toBe('Alice Liddell');
+      await expect.poll(() => desktop.locator('#qr .qr-login-scanner-name').textContent(), { timeout: STEP_MS }).toBe('Alice Liddell');
       // Polling opened no event stream on the server.
       expect(service.activeWatchCount).toBe(streamsBefore);
       await phone.click('#confirm-btn');
@@ -339,7 +345,7 @@ describe('the sample pages with a short-lived code', () => {
       // Every status line the page shows, including the brief "expired" one.
       await desktop.evaluate(() => {
         const lines: string[] = [];
-        const status = document.getElementById('status')!;
+        const status = document.getElementById('qr')!.shadowRoot!.querySelector('.qr-login-status')!;
         new MutationObserver(() => lines.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
         Object.assign(window, { lines });
       });
@@ -349,7 +355,7 @@ describe('the sample pages with a short-lived code', () => {
       await expect.poll(() => statusOf(desktop), { timeout: STEP_MS }).toBe('Waiting for a scan…');
       const lines: string[] = await desktop.evaluate(() => (window as any).lines);
       expect(lines).toContain('The code expired. Here comes a new one…');
-      expect(await desktop.locator('#new-code-btn').isHidden()).toBe(true);
+      expect(await desktop.locator('#qr .qr-login-refresh').isHidden()).toBe(true);
       expect(await shortCodeOf(desktop)).not.toBe(firstShort);
       const decoded = await decodeQrOf(desktop.locator('#qr img.qr-login-image'));
       expect(decoded).toBe(`${url}/phone?code=${await currentIdOf(desktop)}`);
@@ -418,7 +424,7 @@ describe('the sample pages with number matching', () => {
       await phone.locator('#match-choices label', { hasText: wrong }).click();
       await phone.click('#confirm-btn');
       await expect.poll(() => statusOf(desktop), { timeout: STEP_MS }).toBe('The phone picked the wrong number, so the login was cancelled.');
-      await desktop.locator('#new-code-btn').waitFor({ state: 'visible' });
+      await desktop.locator('#qr .qr-login-refresh').waitFor({ state: 'visible' });
       expect(await phone.locator('#error').textContent()).not.toBe('');
     },
     TEST_MS,

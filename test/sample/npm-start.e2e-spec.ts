@@ -142,6 +142,10 @@ describe.skipIf(process.platform === 'win32')('npm start', () => {
       expect(clientModule.status).toBe(200);
       expect(clientModule.headers.get('content-type')).toMatch(/^text\/javascript/);
       expect(await clientModule.text()).toContain('startQrLogin');
+      // The phone page's client, which `npm start` builds beside it.
+      const appModule = await fetch(`${base}/assets/client/app/index.mjs`);
+      expect(appModule.status).toBe(200);
+      expect(await appModule.text()).toContain('createQrLoginAppClient');
       // Express announces itself; Fastify does not: the variable picked the adapter.
       expect(page.headers.get('x-powered-by')).toBe(adapter === 'express' ? 'Express' : null);
 

@@ -177,6 +177,15 @@ describe('PublicAssets', () => {
     expect(assets.get('../package.json')).toBeUndefined();
   });
 
+  it('serves the app client under client/app/ when the build has it', () => {
+    const dir = fakeClient();
+    mkdirSync(join(dir, 'app'));
+    writeFileSync(join(dir, 'app', 'index.mjs'), 'export const createQrLoginAppClient = () => {};');
+    const assets = PublicAssets.load({ clientDir: dir });
+    expect(assets.get('client/app/index.mjs')?.contentType).toBe('text/javascript; charset=utf-8');
+    expect(assets.get('client/app/index.mjs')?.body).toContain('createQrLoginAppClient');
+  });
+
   it('refuses a client folder without the client', () => {
     scratch = mkdtempSync(join(tmpdir(), 'qr-client-'));
     expect(() => PublicAssets.load({ clientDir: scratch })).toThrow(/No index\.mjs in .*npm run build:client/);
@@ -186,15 +195,16 @@ describe('PublicAssets', () => {
     const assets = PublicAssets.load({ clientDir: fakeClient() });
     const imports = (name: string) => [...assets.get(name)!.body.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
     expect(imports('index.js')).toEqual(['/assets/client/index.mjs']);
+    expect(imports('phone.js')).toEqual(['/assets/client/app/index.mjs']);
     for (const page of ['index.html', 'phone.html']) expect(assets.get(page)!.body).toMatch(/<script type="module" src="\/assets\/\w+\.js">/);
   });
 
   it('gives the ids browser tests drive', () => {
     const assets = PublicAssets.load({ clientDir: fakeClient() });
     const ids = (name: string) => [...assets.get(name)!.body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
-    expect(ids('index.html')).toEqual(
-      expect.arrayContaining(['qr', 'scanner', 'scanner-name', 'scanner-photo', 'status', 'payload', 'new-code-btn', 'transport']),
-    );
+    expect(ids('index.html')).toEqual(expect.arrayContaining(['qr', 'payload', 'transport', 'page-error']));
+    // The code, its status, who scanned and the refresh button live inside the package's element.
+    expect(assets.get('index.html')!.body).toMatch(/<qr-login-code id="qr"[ >]/);
     expect(ids('phone.html')).toEqual(
       expect.arrayContaining([
         'username',
@@ -205,6 +215,8 @@ describe('PublicAssets', () => {
         'confirm-btn',
         'cancel-btn',
         'requester',
+        'risk',
+        'risk-flags',
         'match',
         'match-choices',
         'status',

@@ -13,18 +13,19 @@ export interface BuiltClient {
 }
 
 /**
- * Compiles `client/` with its own tsconfig into a fresh temporary folder, so
- * a suite serves the current sources and never shares `dist/client` with a
- * concurrent `npm start` or build.
+ * Compiles `client/` with its own tsconfig into a fresh temporary folder (and
+ * the app client, `client/app/`, into its `app/`, as `npm run build:client`
+ * lays them out), so a suite serves the current sources and never shares
+ * `dist/client` with a concurrent `npm start` or build.
  */
 export async function buildClient(): Promise<BuiltClient> {
   const dir = mkdtempSync(join(tmpdir(), 'qr-login-client-'));
   try {
-    await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.client.json', '--outDir', dir],
-      { cwd: ROOT, timeout: 60_000 },
-    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    await Promise.all([
+      promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', dir], { cwd: ROOT, timeout: 60_000 }),
+      promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(dir, 'app')], { cwd: ROOT, timeout: 60_000 }),
+    ]);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     const output = (error as { stdout?: string }).stdout ?? '';

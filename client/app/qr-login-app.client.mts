@@ -1,0 +1,175 @@
+/*
+ * The phone side of nestjs-qr-login: scan a code, show who is asking, then
+ * confirm or cancel, as the app's logged-in user. Only `fetch` (and, when a
+ * call is given a signal, `AbortSignal`): no DOM, so it runs in React Native,
+ * browsers, Node and workers.
+ */
+import { QR_LOGIN_APP_CLIENT_CODES, QrLoginAppError } from './qr-login-app.error.mjs';
+import type { QrLoginCancelAnswer, QrLoginConfirmAnswer, QrLoginScanAnswer } from './qr-login-app.types.mjs';
+
+/** The part of a fetch `Response` the client reads. */
+export interface QrLoginFetchResponse {
+  ok: boolean;
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** The part of `fetch` the client calls; the platform's `fetch` fits. */
+export type QrLoginFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: unknown },
+) => Promise<QrLoginFetchResponse>;
+
+export interface QrLoginAppClientOptions {
+  /**
+   * Origin (and path, if any) of the Nest app, e.g. `https://example.com`.
+   * Required in an app; `''` (the default) means this page's origin in a browser.
+   */
+  baseUrl?: string;
+  /** The module's `routePrefix`. Default `'qr-login'`. */
+  routePrefix?: string;
+  /**
+   * The app user's access token, sent as `Authorization: Bearer <token>`;
+   * called before every request, so a refreshed token is picked up. Return
+   * nothing to send no header (the server then answers 401
+   * `QR_APP_USER_UNAUTHENTICATED`).
+   */
+  getAccessToken(): string | null | undefined | Promise<string | null | undefined>;
+  /** Default: the global `fetch`. */
+  fetch?: QrLoginFetch;
+}
+
+/** Per call: an `AbortSignal` to give up waiting (the call then rejects with `QR_NETWORK_ERROR`). */
+export interface QrLoginAppCallOptions {
+  signal?: unknown;
+}
+
+/** The phone-side calls, from `createQrLoginAppClient`. Every failure rejects with a `QrLoginAppError`. */
+export interface QrLoginAppClient {
+  /** Scans a code by its id (see `qrcodeIdFromPayload`): who is asking, the risk, the match choices. */
+  scan(qrcodeId: string, options?: QrLoginAppCallOptions): Promise<QrLoginScanAnswer>;
+  /**
+   * Scans a code by the short code typed from under the QR image (or an OAuth
+   * device code such as `WDJB-MJHT`); case, spaces and dashes do not matter.
+   * Confirm or cancel afterwards with the answer's `qrcodeId`.
+   */
+  scanUserCode(userCode: string, options?: QrLoginAppCallOptions): Promise<QrLoginScanAnswer>;
+  /**
+   * Logs the browser in as this app user. With number matching on, pass the
+   * number the user picked among the scan's `matchChoices`: a wrong one
+   * cancels the code (`QR_MATCH_FAILED`), none is refused (`QR_MATCH_REQUIRED`).
+   */
+  confirm(qrcodeId: string, options?: QrLoginAppCallOptions & { matchCode?: string }): Promise<QrLoginConfirmAnswer>;
+  /** Refuses the login; the browser is told at once. */
+  cancel(qrcodeId: string, options?: QrLoginAppCallOptions): Promise<QrLoginCancelAnswer>;
+}
+
+function trimSlashes(text: string): string {
+  return text.replace(/^\/+|\/+$/g, '');
+}
+
+function messageOf(answer: unknown, fallback: string): string {
+  const message = (answer as { message?: unknown } | undefined)?.message;
+  if (Array.isArray(message)) return message.join(' ');
+  return typeof message === 'string' && message ? message : fallback;
+}
+
+function requireText(name: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.trim()) {
+    throw new TypeError(`${name} must be a non-empty string; got ${typeof value === 'string' ? 'a blank string' : typeof value}.`);
+  }
+  return value.trim();
+}
+
+/**
+ * Creates the phone-side client of one Nest app.
+ *
+ * ```ts
+ * const qrLogin = createQrLoginAppClient({
+ *   baseUrl: 'https://example.com',
+ *   getAccessToken: () => session.accessToken,
+ * });
+ * const asked = await qrLogin.scan(qrcodeIdFromPayload(scannedText)!);
+ * // show asked.requester and asked.risk.flags, then:
+ * await qrLogin.confirm(asked.qrcodeId, { matchCode: picked });
+ * ```
+ */
+export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLoginAppClient {
+  if (typeof options?.getAccessToken !== 'function') {
+    throw new TypeError('createQrLoginAppClient needs getAccessToken: a function returning the app user’s access token.');
+  }
+  const base = (options.baseUrl ?? '').replace(/\/+$/, '');
+  const prefix = trimSlashes(options.routePrefix ?? 'qr-login');
+  const root = prefix ? `${base}/${prefix}` : base;
+  const globalFetch = (globalThis as { fetch?: QrLoginFetch }).fetch;
+  const fetchFn = options.fetch ?? globalFetch;
+  if (typeof fetchFn !== 'function') {
+    throw new TypeError('No fetch on this platform: pass createQrLoginAppClient({ fetch }).');
+  }
+  // Called unbound: a browser's fetch throws when called as a method of another object.
+  const send: QrLoginFetch = (url, init) => fetchFn(url, init);
+
+  async function post<T>(path: string, body: unknown, call: QrLoginAppCallOptions | undefined): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = await options.getAccessToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    // Fastify refuses an empty body announced as JSON, so only real bodies get the header.
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: QrLoginFetchResponse;
+    try {
+      response = await send(`${root}${path}`, {
+        method: 'POST',
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(call?.signal ? { signal: call.signal } : {}),
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new QrLoginAppError(QR_LOGIN_APP_CLIENT_CODES.network, `The server cannot be reached (${reason}).`, 0);
+    }
+    let text = '';
+    try {
+      text = await response.text();
+    } catch {
+      // An unreadable body is treated as none.
+    }
+    let answer: unknown;
+    try {
+      answer = text ? JSON.parse(text) : undefined;
+    } catch {
+      answer = undefined;
+    }
+    if (response.ok) {
+      if (typeof answer !== 'object' || answer === null) {
+        throw new QrLoginAppError(
+          QR_LOGIN_APP_CLIENT_CODES.badResponse,
+          `POST ${root}${path} answered ${response.status} without JSON: check baseUrl and routePrefix.`,
+          response.status,
+        );
+      }
+      return answer as T;
+    }
+    const code = (answer as { code?: unknown } | undefined)?.code;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new QrLoginAppError(
+      typeof code === 'string' ? code : `HTTP_${response.status}`,
+      messageOf(answer, `POST ${root}${path} answered HTTP ${response.status}.`),
+      response.status,
+      retryAfter > 0 ? retryAfter : undefined,
+    );
+  }
+
+  const codePath = (qrcodeId: string, action: string) => `/qrcodes/${encodeURIComponent(requireText('qrcodeId', qrcodeId))}/${action}`;
+
+  // async throughout, so a bad argument rejects like every other failure instead of throwing.
+  return {
+    scan: async (qrcodeId, call) => post(codePath(qrcodeId, 'scan'), undefined, call),
+    scanUserCode: async (userCode, call) => post('/user-codes/scan', { userCode: requireText('userCode', userCode) }, call),
+    confirm: async (qrcodeId, call) => {
+      const path = codePath(qrcodeId, 'confirm');
+      return post(path, call?.matchCode === undefined ? undefined : { matchCode: String(call.matchCode) }, call);
+    },
+    cancel: async (qrcodeId, call) => post(codePath(qrcodeId, 'cancel'), undefined, call),
+  };
+}
