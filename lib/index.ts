@@ -23,7 +23,7 @@ export type {
 export { QR_LOGIN_DEFAULTS, QR_LOGIN_SECRET_HEADER, QR_LOGIN_STRATEGY } from './kernel/qr-login.constants';
 
 // The kernel's public service and what it speaks.
-export { QrLoginService, type QrLoginKernelSettings } from './kernel/qr-login.service';
+export { QrLoginService } from './kernel/qr-login.service';
 export { isTerminalStatus } from './kernel/qr-login.rules';
 export { systemClock, type QrLoginClock, type QrLoginTimer } from './kernel/qr-login.clock';
 export type {
@@ -43,7 +43,13 @@ export type {
   QrCodeRendering,
   QrCodeTypeHandler,
 } from './kernel/interfaces/qr-code-type-handler.interface';
-export type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrScanResult } from './kernel/interfaces/qr-login-views.interface';
+export type {
+  QrCodeCreated,
+  QrCodeInfo,
+  QrCodeStatusView,
+  QrLoginKernelSettings,
+  QrScanResult,
+} from './kernel/interfaces/qr-login-views.interface';
 export type { QrLoginEvent, QrLoginEventType } from './kernel/interfaces/qr-login-events.interface';
 
 // Errors: the kernel's plain refusals, and the one HTTP exception class of every route.

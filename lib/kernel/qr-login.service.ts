@@ -2,41 +2,24 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
-import type { QrLoginClock } from './qr-login.clock';
 import { QrLoginError, qrErrors } from './qr-login.errors';
-import { hashSecret, newQrCodeId, newSecret, newTicket, qrCodeIdOfTicket } from './qr-login.ids';
+import { hashSecret, newQrCodeId, newSecret, newTicket } from './qr-login.ids';
 import { QrLoginAudit } from './qr-login.audit';
 import { QrCodeRepository } from './qr-code.repository';
 import { newQrCodeRecord } from './qr-code.factory';
 import { checkJsonLimits } from './qr-login.json-limits';
 import { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
 import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
-import { QR_LOGIN_AMR } from '../risk/qr-login-risk-options.interface';
+import { QrLoginRedeemer, contextOf } from './qr-login.redeemer';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
-import { bindingOf, decideCancel, decideConfirm, decideRedeem, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
+import { bindingOf, decideCancel, decideConfirm, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
 import type { QrCodeAction, QrCodeBinding, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
-import type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
+import type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrLoginKernelSettings, QrScanResult } from './interfaces/qr-login-views.interface';
 import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeRendering, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
-
-/** What `QrLoginService.settings` tells plugins. */
-export interface QrLoginKernelSettings {
-  /** Path prefix of the native routes, e.g. `qr-login`. */
-  routePrefix: string;
-  /** Whether codes carry a match number the phone must send to confirm. */
-  numberMatching: boolean;
-  /** Lifetime of a code, in ms. */
-  qrCodeTtlMs: number;
-  /** Lifetime of a ticket, in ms. */
-  ticketTtlMs: number;
-  /** Whether the app set the `issueTokenSet` hook (else logins answer `{ user }`). */
-  issuesTokenSets: boolean;
-  /** The kernel's clock, so plugins measure time as the kernel does. */
-  clock: QrLoginClock;
-}
 
 /**
  * The kernel's public face, used alike by the HTTP routes, the passport
@@ -53,6 +36,7 @@ export class QrLoginService implements OnModuleDestroy {
   private readonly rotator: QrLoginRotator;
   private readonly watcher: QrLoginWatcher;
   private readonly risk: QrLoginRiskAssessor;
+  private readonly redeemer: QrLoginRedeemer;
 
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
@@ -63,6 +47,7 @@ export class QrLoginService implements OnModuleDestroy {
     this.audit = new QrLoginAudit(clock, (id) => this.repository.get(id));
     this.rotator = new QrLoginRotator(this.repository, this.audit, config);
     this.risk = new QrLoginRiskAssessor(config.risk);
+    this.redeemer = new QrLoginRedeemer(this.repository, this.audit, config);
     this.watcher = new QrLoginWatcher(this.repository, (id) => store.watch(id), clock, this.rotator);
   }
 
@@ -246,7 +231,7 @@ export class QrLoginService implements OnModuleDestroy {
       throw qrErrors.matchFailed();
     }
     this.audit.emit('authorized', record, { userId });
-    if (this.config.onAuthorized) await this.config.onAuthorized(this.contextOf(record));
+    if (this.config.onAuthorized) await this.config.onAuthorized(contextOf(record));
     return viewOf(record, undefined, this.config.clock.now());
   }
 
@@ -293,30 +278,13 @@ export class QrLoginService implements OnModuleDestroy {
    * returns the login's context. The binding is checked before anything
    * about the ticket is told.
    */
-  async redeemTicket(ticket: unknown, proof?: QrCodeProof): Promise<QrLoginContext> {
-    if (typeof ticket !== 'string' || ticket === '') throw qrErrors.ticketMissing();
-    const qrcodeId = qrCodeIdOfTicket(ticket);
-    if (!qrcodeId) throw qrErrors.ticketInvalid();
-    let record: QrCodeRecord;
-    try {
-      ({ record } = await this.repository.update(qrcodeId, (current, now) => decideRedeem(current, ticket, proof, now)));
-    } catch (error) {
-      if (!(error instanceof QrLoginError)) throw error;
-      // A code the store forgot means its ticket's life is over too.
-      const refusal = error.code === 'QR_NOT_FOUND' || error.code === 'QR_EXPIRED' ? qrErrors.ticketInvalid() : error;
-      this.audit.refused(qrcodeId, 'REDEEM', refusal.code);
-      throw refusal;
-    }
-    const context = this.contextOf(record);
-    this.audit.emit('redeemed', record, { userId: context.userId });
-    return context;
+  redeemTicket(ticket: unknown, proof?: QrCodeProof): Promise<QrLoginContext> {
+    return this.redeemer.redeem(ticket, proof);
   }
 
   /** Loads the user for a redeemed ticket with the `loadUser` hook; nothing returned refuses the login (401 `QR_USER_REFUSED`). */
-  async loadUser(context: QrLoginContext): Promise<unknown> {
-    const user = await this.config.loadUser(context.userId, context);
-    if (user === null || user === undefined || user === false) throw qrErrors.userRefused();
-    return user;
+  loadUser(context: QrLoginContext): Promise<unknown> {
+    return this.redeemer.loadUser(context);
   }
 
   /** Issues what `POST /login` answers, with the `issueTokenSet` hook. */
@@ -352,19 +320,5 @@ export class QrLoginService implements OnModuleDestroy {
       if (error instanceof QrLoginError) this.audit.refused(qrcodeId, action, error.code, userId);
       throw error;
     }
-  }
-
-  private contextOf(record: QrCodeRecord): QrLoginContext {
-    const scannedBy = record.scannedBy!;
-    return {
-      qrcodeId: record.id,
-      userId: scannedBy.userId,
-      briefUserInfo: scannedBy.briefUserInfo,
-      ...(record.customData ? { customData: record.customData } : {}),
-      ...(record.context ? { context: record.context } : {}),
-      requester: record.requester,
-      amr: QR_LOGIN_AMR,
-      ...(scannedBy.risk ? { risk: scannedBy.risk as QrLoginContext['risk'] } : {}),
-    };
   }
 }

@@ -1,3 +1,4 @@
+import type { QrLoginClock } from '../qr-login.clock';
 import type { QrLoginRequesterView } from '../../risk/requester-context';
 import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
 import type { BriefUserInfo, JsonObject, QrCodeBinding, QrCodeStatus, QrCodeType, QrRequesterInfo } from './qr-code.interface';
@@ -69,4 +70,20 @@ export interface QrCodeInfo {
   requester: QrRequesterInfo;
   customData?: JsonObject;
   context?: JsonObject;
+}
+
+/** What `QrLoginService.settings` tells plugins. */
+export interface QrLoginKernelSettings {
+  /** Path prefix of the native routes, e.g. `qr-login`. */
+  routePrefix: string;
+  /** Whether codes carry a match number the phone must send to confirm. */
+  numberMatching: boolean;
+  /** Lifetime of a code, in ms. */
+  qrCodeTtlMs: number;
+  /** Lifetime of a ticket, in ms. */
+  ticketTtlMs: number;
+  /** Whether the app set the `issueTokenSet` hook (else logins answer `{ user }`). */
+  issuesTokenSets: boolean;
+  /** The kernel's clock, so plugins measure time as the kernel does. */
+  clock: QrLoginClock;
 }
