@@ -2,7 +2,9 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, mixin, typ
 import { QR_LOGIN_CONFIG, QR_LOGIN_RATE_LIMITER } from '../../kernel/qr-login.constants';
 import type { QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { qrErrors } from '../../kernel/qr-login.errors';
+import { toHttpError } from '../qr-login.exception';
 import { ipOf } from '../qr-login.http';
 import { networkKeyOf } from '../../risk/requester-network';
 import type { QrLoginRateBucket } from '../../kernel/qr-login-security.config';
@@ -12,8 +14,8 @@ const guards = new Map<QrLoginRateBucket, Type<CanActivate>>();
 /**
  * A guard counting one bucket's hits: per IPv4 address or IPv6 /64 for the web side, per app user
  * for `appAction` (so it must run after `QrLoginAppUserGuard`). Over the limit
- * it refuses with `QR_RATE_LIMITED`, which the routes answer as 429 with
- * `Retry-After` in seconds.
+ * it answers 429 `QR_RATE_LIMITED` with `Retry-After` in seconds, on the
+ * module's routes and on an app's own routes alike.
  */
 export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActivate> {
   const existing = guards.get(bucket);
@@ -24,6 +26,7 @@ export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActiva
     constructor(
       @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
       @Inject(QR_LOGIN_RATE_LIMITER) private readonly limiter: QrLoginRateLimiter,
+      private readonly adapterHost: HttpAdapterHost,
     ) {}
 
     async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -33,10 +36,15 @@ export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActiva
       const request = context.switchToHttp().getRequest();
       // IPv6 clients are counted per /64: one subscriber holds the whole prefix.
       const who = bucket === 'appAction' ? `user:${this.config.getUserId(request.user)}` : `ip:${networkKeyOf(ipOf(request) ?? 'unknown')}`;
-      // A limiter that cannot reach its backend throws QrLoginStoreUnavailableError: a 503 at the edge.
-      const verdict = await this.limiter.hit(`${bucket}:${who}`, rule.limit, rule.windowMs);
+      // A limiter that cannot reach its backend throws QrLoginStoreUnavailableError: a 503.
+      const verdict = await this.limiter.hit(`${bucket}:${who}`, rule.limit, rule.windowMs).catch((error: unknown) => {
+        throw toHttpError(error);
+      });
       if (verdict.allowed) return true;
-      throw qrErrors.rateLimited(Math.max(1, Math.ceil(verdict.resetInMs / 1000)));
+      const retryAfter = Math.max(1, Math.ceil(verdict.resetInMs / 1000));
+      // Also usable on an app's own routes, where no filter of the module runs: the answer is complete here.
+      this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Retry-After', String(retryAfter));
+      throw toHttpError(qrErrors.rateLimited(retryAfter));
     }
   }
 
