@@ -373,7 +373,7 @@ export class PostgresQrLoginStore implements QrLoginStore {
         const failure = error instanceof QrLoginStoreUnavailableError ? error : storeError(error, 'watch QR codes', this.names);
         // Nobody is listening for these ids, so their watchers cannot go on.
         this.failAllWatchers(failure);
-        this.noteListenerDown(failure);
+        this.noteListenerDown(failure.message);
         this.reconnectLater();
         throw failure;
       },
@@ -438,7 +438,7 @@ export class PostgresQrLoginStore implements QrLoginStore {
       { cause: error },
     );
     this.failAllWatchers(failure);
-    this.noteListenerDown(failure);
+    this.noteListenerDown(error?.message ?? 'the connection ended');
     this.reconnectLater();
   }
 
@@ -454,11 +454,11 @@ export class PostgresQrLoginStore implements QrLoginStore {
     this.reconnectTimer.unref();
   }
 
-  private noteListenerDown(error: Error): void {
+  private noteListenerDown(reason: string): void {
     if (this.listenerDown || this.closing) return;
     this.listenerDown = true;
     this.logger.warn(
-      `PostgreSQL LISTEN connection failed (${error.message}); watches fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.`,
+      `PostgreSQL LISTEN connection failed (${reason}); watches fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.`,
     );
   }
 
