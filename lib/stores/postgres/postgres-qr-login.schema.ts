@@ -79,6 +79,11 @@ export function postgresQrLoginNames(options: PostgresQrLoginSchemaOptions = {})
  *   several changes land before it reads.
  * - `keys`: one-time facts and aliases, told apart by `kind`.
  *
+ * Records are `json`, not `jsonb`: `json` keeps the text exactly as written
+ * and accepts every string JSON can carry, where `jsonb` refuses an escaped
+ * NUL (`\u0000`) that a client may well send in `customData`. Both can be
+ * queried with `->` and `->>`.
+ *
  * Rows past `retain_until` / `expires_at` are ignored by every read and
  * deleted in small batches by the store's sweeper, found through the indexes.
  */
@@ -88,7 +93,7 @@ export function postgresQrLoginSchemaSql(options: PostgresQrLoginSchemaOptions =
   return `CREATE TABLE IF NOT EXISTS ${names.codes} (
   id           text        PRIMARY KEY,
   version      integer     NOT NULL,
-  record       jsonb       NOT NULL,
+  record       json        NOT NULL,
   retain_until timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ${index(names.codes, 'retain_until')} ON ${names.codes} (retain_until);
@@ -96,7 +101,7 @@ CREATE INDEX IF NOT EXISTS ${index(names.codes, 'retain_until')} ON ${names.code
 CREATE TABLE IF NOT EXISTS ${names.changes} (
   id           text        NOT NULL,
   version      integer     NOT NULL,
-  record       jsonb       NOT NULL,
+  record       json        NOT NULL,
   retain_until timestamptz NOT NULL,
   PRIMARY KEY (id, version)
 );

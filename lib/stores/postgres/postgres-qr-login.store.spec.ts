@@ -112,6 +112,21 @@ describe('PostgresQrLoginStore beyond the contract', () => {
     expect(seenBySecond.records[0].status).toBe('CANCELLED');
   });
 
+  it('keeps every record exactly as JSON.stringify wrote it, escaped NUL characters and key order included', async () => {
+    const [writer, watcher] = [open(), open()];
+    // JSON can carry "\u0000" and PostgreSQL's jsonb cannot: a store on jsonb would fail such a code with a 500.
+    const record = newRecord({ customData: { zeta: 'a\u0000b', alpha: { '': [1.5, -0, 'é\u2028'] }, same: 1 } });
+    const seen = watchInto(watcher, record.id);
+    watches.push(seen);
+    await watcher.get(record.id);
+    await writer.create(record);
+    const next = successor(record, { context: { note: '\u0000' } });
+    expect(await writer.compareAndSet(record.id, 1, next)).toBe(true);
+    expect(JSON.stringify(await watcher.get(record.id))).toBe(JSON.stringify(next));
+    await eventually(() => seen.records.length === 2, 5_000, 'both versions on the watcher');
+    expect(seen.records.map((one) => JSON.stringify(one))).toEqual([JSON.stringify(record), JSON.stringify(next)]);
+  });
+
   it('says how to create the tables when they are missing, instead of answering 503', async () => {
     const store = open({ connectionString: server.url, tablePrefix: 'never_created' });
     const failure = await store.get('anything').catch((error: unknown) => error);
@@ -142,9 +157,9 @@ describe('PostgresQrLoginStore beyond the contract', () => {
     // 300 expired codes, written straight into the tables as a backlog left by a stopped fleet.
     await admin.query(`
       INSERT INTO qr_login_codes (id, version, record, retain_until)
-      SELECT 'backlog-' || n, 1, '{}'::jsonb, now() - interval '1 minute' FROM generate_series(1, 300) AS n;
+      SELECT 'backlog-' || n, 1, '{}'::json, now() - interval '1 minute' FROM generate_series(1, 300) AS n;
       INSERT INTO qr_login_code_changes (id, version, record, retain_until)
-      SELECT 'backlog-' || n, 1, '{}'::jsonb, now() - interval '1 minute' FROM generate_series(1, 300) AS n;
+      SELECT 'backlog-' || n, 1, '{}'::json, now() - interval '1 minute' FROM generate_series(1, 300) AS n;
       INSERT INTO qr_login_keys (kind, key, value, expires_at)
       SELECT 'once', 'backlog-' || n, '', now() - interval '1 minute' FROM generate_series(1, 300) AS n;`);
     const left = async () =>

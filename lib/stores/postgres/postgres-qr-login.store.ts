@@ -5,6 +5,7 @@ import type { Notification, Pool, PoolClient, PoolConfig } from 'pg';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
+import { postgresQrLoginStatements } from './postgres-qr-login.statements';
 import {
   ensurePostgresQrLoginSchema,
   postgresQrLoginNames,
@@ -133,7 +134,7 @@ export class PostgresQrLoginStore implements QrLoginStore {
   private readonly schemaOptions: PostgresQrLoginSchemaOptions;
   private readonly callTimeout: number;
   private readonly sweepBatchSize: number;
-  private readonly sql: ReturnType<typeof statements>;
+  private readonly sql: ReturnType<typeof postgresQrLoginStatements>;
   private readonly watched = new Map<string, WatchedCode>();
   /** The LISTEN connection, once LISTEN is confirmed. */
   private listener?: PoolClient;
@@ -157,7 +158,7 @@ export class PostgresQrLoginStore implements QrLoginStore {
     }
     this.schemaOptions = { schema: options.schema, tablePrefix: options.tablePrefix };
     this.names = postgresQrLoginNames(this.schemaOptions);
-    this.sql = statements(this.names);
+    this.sql = postgresQrLoginStatements(this.names);
     this.callTimeout = positive('callTimeout', options.callTimeout, 1_500);
     const sweepInterval = positive('sweepInterval', options.sweepInterval, 60_000);
     this.sweepBatchSize = Math.floor(positive('sweepBatchSize', options.sweepBatchSize, 500));
@@ -542,53 +543,6 @@ export class PostgresQrLoginStore implements QrLoginStore {
     })();
     return this.sweeping;
   }
-}
-
-/** Every statement, written once per store from its table names. */
-function statements(names: PostgresQrLoginNames) {
-  const sweep = (table: string, column: string) =>
-    // SKIP LOCKED: rows a login is updating right now, or another instance is sweeping, are left for later.
-    `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`;
-  return {
-    // An expired row of the same id (not swept yet) counts as absent; the change row replaces a leftover one.
-    create: `WITH created AS (
-  INSERT INTO ${names.codes} AS c (id, version, record, retain_until)
-  VALUES ($1, $2, $3::jsonb, to_timestamp($4::float8 / 1000))
-  ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
-  WHERE c.retain_until <= now()
-  RETURNING id, version, record, retain_until
-), logged AS (
-  INSERT INTO ${names.changes} AS l (id, version, record, retain_until)
-  SELECT id, version, record, retain_until FROM created
-  ON CONFLICT (id, version) DO UPDATE SET record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
-)
-SELECT pg_notify($5, version || ':' || id) FROM created`,
-    compareAndSet: `WITH changed AS (
-  UPDATE ${names.codes} SET version = $3, record = $4::jsonb, retain_until = to_timestamp($5::float8 / 1000)
-  WHERE id = $1 AND version = $2 AND retain_until > now()
-  RETURNING id, version, record, retain_until
-), logged AS (
-  INSERT INTO ${names.changes} AS l (id, version, record, retain_until)
-  SELECT id, version, record, retain_until FROM changed
-  ON CONFLICT (id, version) DO UPDATE SET record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
-)
-SELECT pg_notify($6, version || ':' || id) FROM changed`,
-    get: `SELECT record::text AS json FROM ${names.codes} WHERE id = $1 AND retain_until > now()`,
-    changes: `SELECT version, record::text AS json FROM ${names.changes}
-WHERE id = $1 AND version > $2 AND version <= $3 AND retain_until > now() ORDER BY version`,
-    rememberOnce: `INSERT INTO ${names.keys} AS k (kind, key, value, expires_at)
-VALUES ('once', $1, '', now() + $2::float8 * interval '1 millisecond')
-ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
-WHERE k.expires_at <= now()`,
-    setAlias: `INSERT INTO ${names.keys} AS k (kind, key, value, expires_at)
-VALUES ('alias', $1, $2, to_timestamp($3::float8 / 1000))
-ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
-WHERE k.expires_at <= now()`,
-    resolveAlias: `SELECT value FROM ${names.keys} WHERE kind = 'alias' AND key = $1 AND expires_at > now()`,
-    sweepCodes: sweep(names.codes, 'retain_until'),
-    sweepChanges: sweep(names.changes, 'retain_until'),
-    sweepKeys: sweep(names.keys, 'expires_at'),
-  };
 }
 
 function expiryOf(record: QrCodeRecord): number {
