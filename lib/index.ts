@@ -1,39 +1,75 @@
-export * from './plugins/genauth';
-export * from './decorators';
-export * from './http/dto';
-export * from './kernel/interfaces';
-export * from './stores';
-export * from './http/rate-limit/qr-login-rate-limiter.interface';
-export { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
-export { RedisQrLoginRateLimiter, type RedisQrLoginRateLimiterOptions } from './stores/redis/redis-rate-limiter';
-export { QrLoginRateLimitGuard } from './http/rate-limit/qr-login-rate-limit.guard';
-export type { QrLoginRateBucket } from './kernel/qr-login-security.config';
-export { QR_LOGIN_CONFIG, QR_LOGIN_DEFAULTS, QR_LOGIN_SECRET_HEADER, QR_LOGIN_STORE, QR_LOGIN_STRATEGY } from './kernel/qr-login.constants';
-export type { ResolvedQrLoginConfig } from './kernel/qr-login.config';
-export { QrLoginController } from './http/qr-login.controller';
+/*
+ * `nestjs-qr-login`: the kernel and what an app uses with it. Each name is
+ * exported on purpose; plugins and optional stores have their own entries
+ * (`nestjs-qr-login/redis`, `/postgres`, `/genauth`, `/wechat`, `/client`, `/app`).
+ */
+
+// The module, its options and settings.
+export { QrLoginModule } from './qr-login.module';
+export { QR_LOGIN_MODULE_OPTIONS, type QrLoginForRootAsyncOptions, type QrLoginForRootOptions } from './qr-login.module-definition';
+export type {
+  QrLoginAppAuthOptions,
+  QrLoginContext,
+  QrLoginCookieOptions,
+  QrLoginModuleExtras,
+  QrLoginModuleOptions,
+  QrLoginOptionsFactory,
+} from './kernel/interfaces/qr-login-options.interface';
+export type {
+  QrLoginRateLimitOptions,
+  QrLoginRateLimitRule,
+  QrLoginSecurityOptions,
+} from './kernel/interfaces/qr-login-security-options.interface';
+export { QR_LOGIN_DEFAULTS, QR_LOGIN_SECRET_HEADER, QR_LOGIN_STRATEGY } from './kernel/qr-login.constants';
+
+// The kernel's public service and what it speaks.
+export { QrLoginService, type QrLoginKernelSettings } from './kernel/qr-login.service';
+export { isTerminalStatus } from './kernel/qr-login.rules';
+export { systemClock, type QrLoginClock, type QrLoginTimer } from './kernel/qr-login.clock';
+export type {
+  BriefUserInfo,
+  JsonObject,
+  QrCodeAction,
+  QrCodeBinding,
+  QrCodeProof,
+  QrCodeRecord,
+  QrCodeStatus,
+  QrCodeType,
+  QrRequesterInfo,
+} from './kernel/interfaces/qr-code.interface';
+export type {
+  CreateQrCodeInput,
+  CreateQrCodeRequester,
+  QrCodeRendering,
+  QrCodeTypeHandler,
+} from './kernel/interfaces/qr-code-type-handler.interface';
+export type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrScanResult } from './kernel/interfaces/qr-login-views.interface';
+export type { QrLoginEvent, QrLoginEventType } from './kernel/interfaces/qr-login-events.interface';
+
+// Errors: the kernel's plain refusals, and the one HTTP exception class of every route.
 export {
   QrLoginConfigError,
+  QrLoginError,
   QrLoginErrorCode,
-  QrLoginException,
+  QrLoginStoreFullError,
   QrLoginStoreUnavailableError,
-  type QrLoginErrorBody,
 } from './kernel/qr-login.errors';
-export { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
-export { QrLoginGuard } from './auth/qr-login.guard';
-export { QrLoginModule } from './qr-login.module';
-export {
-  QR_LOGIN_MODULE_OPTIONS,
-  type QrLoginForRootAsyncOptions,
-  type QrLoginForRootOptions,
-} from './qr-login.module-definition';
-export {
-  QrLoginService,
-  isTerminalStatus,
-  type CreateQrCodeInput,
-  type CreateQrCodeRequester,
-  type CreatorSecrets,
-  type QrCodeRendering,
-  type QrCodeTypeHandler,
-} from './kernel/qr-login.service';
+export { QrLoginException, toHttpError, type QrLoginErrorBody } from './http/qr-login.exception';
+export { QrLoginErrorFilter } from './http/qr-login-error.filter';
+
+// The HTTP edge, for plugins and apps that add routes of their own.
+export { QrLoginHttpService } from './http/qr-login-http.service';
+export { QrLoginRateLimitGuard } from './http/rate-limit/qr-login-rate-limit.guard';
+export { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
+export type { QrLoginRateBucket } from './kernel/qr-login-security.config';
+export type { QrLoginRateLimiter, QrLoginRateLimitResult } from './kernel/interfaces/qr-login-rate-limiter.interface';
+
+// Authentication: the ticket strategy, its guard and the phone-side guard.
 export { QrLoginStrategy, getQrLoginContext } from './auth/qr-login.strategy';
-export * from './plugins/wechat';
+export { QrLoginGuard } from './auth/qr-login.guard';
+export { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
+
+// Stores: the contract and the embedded default.
+export type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
+export { MemoryQrLoginStore, type MemoryQrLoginStoreOptions } from './stores/memory-qr-login.store';
+export { InjectQrLoginStore } from './decorators/inject-qr-login-store.decorator';

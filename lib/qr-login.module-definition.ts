@@ -2,7 +2,6 @@ import { ConfigurableModuleBuilder, Controller, type Type } from '@nestjs/common
 import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './kernel/qr-login.constants';
 import { resolveRoutePrefix } from './kernel/qr-login.config';
 import { QrLoginController } from './http/qr-login.controller';
-import { compatControllers, compatProviders } from './plugins/genauth/genauth-compat.definition';
 import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
 
 /**
@@ -26,20 +25,14 @@ export const {
   .setFactoryMethodName('createQrLoginOptions')
   .setExtras<QrLoginModuleExtras>(
     // Every extra needs a key here (even undefined): Nest strips only these keys from the options.
-    { isGlobal: false, routePrefix: QR_LOGIN_DEFAULTS.routePrefix, compat: undefined },
+    { isGlobal: true, routePrefix: QR_LOGIN_DEFAULTS.routePrefix },
     (definition, extras) => ({
       ...definition,
-      global: extras.isGlobal,
-      controllers: [
-        ...(definition.controllers ?? []),
-        controllerAt(resolveRoutePrefix(extras.routePrefix)),
-        ...compatControllers(extras.compat),
-      ],
-      providers: [
-        ...(definition.providers ?? []),
-        { provide: QR_LOGIN_EXTRAS, useValue: extras },
-        ...compatProviders(extras.compat),
-      ],
+      // Always global: plugins imported beside the module (GenAuth, WeChat, the
+      // device grant) inject its public service wherever the app imports them.
+      global: true,
+      controllers: [...(definition.controllers ?? []), controllerAt(resolveRoutePrefix(extras.routePrefix))],
+      providers: [...(definition.providers ?? []), { provide: QR_LOGIN_EXTRAS, useValue: extras }],
     }),
   )
   .build();

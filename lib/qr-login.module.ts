@@ -1,27 +1,31 @@
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
-import { QR_LOGIN_CONFIG, QR_LOGIN_EXTRAS, QR_LOGIN_STORE } from './kernel/qr-login.constants';
+import { QR_LOGIN_CONFIG, QR_LOGIN_EXTRAS, QR_LOGIN_RATE_LIMITER, QR_LOGIN_STORE } from './kernel/qr-login.constants';
 import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from './kernel/qr-login.config';
-import { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
-import { QR_LOGIN_MODULE_OPTIONS, QrLoginConfigurableModule } from './qr-login.module-definition';
 import { QrLoginService } from './kernel/qr-login.service';
+import { QrLoginHttpService } from './http/qr-login-http.service';
+import { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
+import { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 import { QrLoginStrategy } from './auth/qr-login.strategy';
+import { QR_LOGIN_MODULE_OPTIONS, QrLoginConfigurableModule } from './qr-login.module-definition';
 import { MemoryQrLoginStore } from './stores/memory-qr-login.store';
 import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
+import type { QrLoginRateLimiter } from './kernel/interfaces/qr-login-rate-limiter.interface';
 import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
 
 /**
  * Scan-to-login for a Nest app: `QrLoginModule.forRoot({ appAuth })` mounts
  * the routes under `/qr-login`, registers the `qr-login` passport strategy and
- * exports `QrLoginService`. `forRootAsync` takes `useFactory` / `useClass` /
- * `useExisting`, with `isGlobal` and `routePrefix` beside them.
+ * provides `QrLoginService` app-wide, so plugins imported beside it (GenAuth
+ * compatibility, WeChat, the device grant) reach the kernel through its public
+ * service only. `forRootAsync` takes `useFactory` / `useClass` / `useExisting`,
+ * with `routePrefix` beside them.
  */
 @Module({
   providers: [
     {
       provide: QR_LOGIN_CONFIG,
       inject: [QR_LOGIN_MODULE_OPTIONS, QR_LOGIN_EXTRAS],
-      useFactory: (options: QrLoginModuleOptions, extras: QrLoginModuleExtras) =>
-        resolveQrLoginConfig(options, extras),
+      useFactory: (options: QrLoginModuleOptions, extras: QrLoginModuleExtras) => resolveQrLoginConfig(options, extras),
     },
     {
       provide: QR_LOGIN_STORE,
@@ -30,24 +34,32 @@ import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface'
       useFactory: (_config: ResolvedQrLoginConfig, options: QrLoginModuleOptions): QrLoginStore =>
         options.store ?? new MemoryQrLoginStore(),
     },
+    {
+      provide: QR_LOGIN_RATE_LIMITER,
+      inject: [QR_LOGIN_CONFIG],
+      useFactory: (config: ResolvedQrLoginConfig): QrLoginRateLimiter =>
+        (config.security.rateLimit && config.security.rateLimit.limiter) || new MemoryQrLoginRateLimiter(config.clock),
+    },
     QrLoginService,
+    QrLoginHttpService,
     QrLoginStrategy,
     QrLoginAppUserGuard,
   ],
-  exports: [QrLoginService, QR_LOGIN_STORE, QR_LOGIN_CONFIG, QrLoginAppUserGuard],
+  exports: [QrLoginService, QrLoginHttpService, QrLoginAppUserGuard, QR_LOGIN_STORE, QR_LOGIN_CONFIG, QR_LOGIN_RATE_LIMITER],
 })
 export class QrLoginModule extends QrLoginConfigurableModule implements OnModuleDestroy {
   constructor(
     @Inject(QR_LOGIN_STORE) private readonly store: QrLoginStore,
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
+    @Inject(QR_LOGIN_RATE_LIMITER) private readonly limiter: QrLoginRateLimiter,
   ) {
     super();
   }
 
   /** Releases the store's (and the module's own rate limiter's) timers and connections when the app closes. */
   async onModuleDestroy(): Promise<void> {
-    const rateLimit = this.config.security.rateLimit;
-    if (rateLimit && rateLimit.ownLimiter) await rateLimit.limiter.close?.();
+    const given = this.config.security.rateLimit && this.config.security.rateLimit.limiter;
+    if (this.limiter !== given) await this.limiter.close?.();
     await this.store.close?.();
   }
 }

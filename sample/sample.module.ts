@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { QrLoginModule, type QrLoginModuleOptions } from '../lib';
+import { QrLoginGenAuthModule } from '../lib/plugins/genauth';
 import { AuthModule } from './auth/auth.module';
 import { AuthService } from './auth/auth.service';
 import { UsersService, type SampleUser } from './auth/users.service';
@@ -18,10 +19,6 @@ export class SampleModule {
         AuthModule,
         // The async form, as a real app uses it: the options need the app's own services.
         QrLoginModule.forRootAsync({
-          // GenAuth's SDKs work against the sample unchanged (their routes under /api/v3 and /api/v2).
-          compat: { genauthV3: true, genauthV2: true },
-          // Global, so the short codes' route can reuse the module's rate limit guard.
-          isGlobal: true,
           imports: [AuthModule],
           inject: [AuthService, UsersService, SampleSettings],
           useFactory: (auth: AuthService, users: UsersService, sample: SampleSettings): QrLoginModuleOptions => ({
@@ -38,10 +35,12 @@ export class SampleModule {
             // Load the account afresh, so a user removed since the scan cannot log in.
             loadUser: (userId) => users.findById(userId) ?? null,
             issueTokenSet: (user: SampleUser) => auth.issueTokenSet(user),
-            // Client authentication "none", GenAuth's default for browser apps: an SDK needs no secret.
-            genauth: { tokenEndpointAuthMethod: 'none' },
           }),
         }),
+        // GenAuth's SDKs work against the sample unchanged (their routes under /api/v3 and /api/v2), with
+        // client authentication "none", GenAuth's default for browser apps. The sample's pages are same-origin,
+        // so its codes are bound to the creating browser there too: as safe as the native routes.
+        QrLoginGenAuthModule.forRoot({ v3: true, v2: true, tokenEndpointAuthMethod: 'none', bindToCreator: true }),
         ShortCodesModule,
         PagesModule,
       ],

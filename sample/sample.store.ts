@@ -1,4 +1,5 @@
-import { RedisQrLoginStore, type QrLoginStore } from '../lib';
+import { type QrLoginStore } from '../lib';
+import { RedisQrLoginStore } from '../lib/stores/redis';
 
 /**
  * The store the sample runs on: undefined (the module's in-memory default)

@@ -3,6 +3,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { QR_LOGIN_CONFIG } from '../kernel/qr-login.constants';
 import type { ResolvedQrLoginConfig } from '../kernel/qr-login.config';
 import { qrErrors } from '../kernel/qr-login.errors';
+import { toHttpError } from '../http/qr-login.exception';
 
 /**
  * Guards the app-side actions (scan / confirm / cancel): authenticates the
@@ -21,7 +22,7 @@ export class QrLoginAppUserGuard implements CanActivate {
         override handleRequest(error: unknown, user: unknown): any {
           // The app's own HTTP errors (e.g. a banned user) keep their meaning.
           if (error instanceof HttpException) throw error;
-          if (error || !user) throw qrErrors.appUserUnauthenticated();
+          if (error || !user) throw toHttpError(qrErrors.appUserUnauthenticated());
           return user;
         }
       }
@@ -33,7 +34,7 @@ export class QrLoginAppUserGuard implements CanActivate {
     const request = context.switchToHttp().getRequest();
     if (this.passportGuard) return (await this.passportGuard.canActivate(context)) as boolean;
     const user = await this.config.appAuth.resolveUser!(request);
-    if (user === null || user === undefined || user === false) throw qrErrors.appUserUnauthenticated();
+    if (user === null || user === undefined || user === false) throw toHttpError(qrErrors.appUserUnauthenticated());
     request.user = user;
     return true;
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { QR_LOGIN_STRATEGY } from '../kernel/qr-login.constants';
 import { qrErrors } from '../kernel/qr-login.errors';
+import { toHttpError } from '../http/qr-login.exception';
 
 /**
  * `@UseGuards(QrLoginGuard)` on a route makes a request carrying a valid
@@ -12,8 +13,9 @@ import { qrErrors } from '../kernel/qr-login.errors';
 @Injectable()
 export class QrLoginGuard extends AuthGuard(QR_LOGIN_STRATEGY) {
   override handleRequest<TUser = unknown>(error: unknown, user: TUser): TUser {
-    if (error) throw error;
-    if (!user) throw qrErrors.ticketMissing();
+    // Guards run before any filter of the app's route, so refusals become HTTP answers here.
+    if (error) throw toHttpError(error);
+    if (!user) throw toHttpError(qrErrors.ticketMissing());
     return user;
   }
 }

@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy as PassportBaseStrategy } from 'passport';
-import { QR_LOGIN_CONFIG, QR_LOGIN_STRATEGY } from '../kernel/qr-login.constants';
-import type { ResolvedQrLoginConfig } from '../kernel/qr-login.config';
-import { creatorSecretsOf } from '../http/qr-login.http';
+import { QR_LOGIN_STRATEGY } from '../kernel/qr-login.constants';
+import { QrLoginHttpService } from '../http/qr-login-http.service';
 import { QrLoginService } from '../kernel/qr-login.service';
 import type { QrLoginContext } from '../kernel/interfaces/qr-login-options.interface';
 
@@ -38,7 +37,7 @@ class QrTicketPassportStrategy extends PassportBaseStrategy {
 
 /**
  * Passport strategy `qr-login`: redeems the ticket in `request.body.ticket`
- * (once, and only with the creator's secret when `bindToCreator` is on), loads
+ * (once, and only with the proof the code's binding asks for), loads
  * the user with the `loadUser` hook and makes it `req.user`. Put
  * `@UseGuards(QrLoginGuard)` on a route to use it.
  */
@@ -46,7 +45,7 @@ class QrTicketPassportStrategy extends PassportBaseStrategy {
 export class QrLoginStrategy extends PassportStrategy(QrTicketPassportStrategy, QR_LOGIN_STRATEGY) {
   constructor(
     private readonly service: QrLoginService,
-    @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
+    private readonly http: QrLoginHttpService,
   ) {
     super();
   }
@@ -54,7 +53,7 @@ export class QrLoginStrategy extends PassportStrategy(QrTicketPassportStrategy, 
   async validate(request: any): Promise<unknown> {
     const body = request?.body;
     const ticket = body !== null && typeof body === 'object' ? (body as { ticket?: unknown }).ticket : undefined;
-    const context = await this.service.redeemTicket(ticket, creatorSecretsOf(request, this.config));
+    const context = await this.service.redeemTicket(ticket, this.http.proofOf(request));
     const user = await this.service.loadUser(context);
     Object.defineProperty(request, CONTEXT, { value: context, configurable: true });
     return user;

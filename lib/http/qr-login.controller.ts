@@ -11,9 +11,9 @@ import {
   Req,
   Res,
   Sse,
+  UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import { Observable, defer, finalize, interval, map, merge, share, takeWhile } from 'rxjs';
 import { QR_LOGIN_CONFIG } from '../kernel/qr-login.constants';
 import type { ResolvedQrLoginConfig } from '../kernel/qr-login.config';
@@ -22,9 +22,12 @@ import { CreateQrCodeDto } from './dto/create-qr-code.dto';
 import { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
 import { QrLoginAppUserGuard } from '../auth/qr-login-app-user.guard';
 import { qrErrors } from '../kernel/qr-login.errors';
+import { isTerminalStatus } from '../kernel/qr-login.rules';
 import { QrLoginGuard } from '../auth/qr-login.guard';
-import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.http';
-import { QrLoginService, isTerminalStatus } from '../kernel/qr-login.service';
+import { ipOf } from './qr-login.http';
+import { QrLoginErrorFilter } from './qr-login-error.filter';
+import { QrLoginHttpService } from './qr-login-http.service';
+import { QrLoginService } from '../kernel/qr-login.service';
 import { getQrLoginContext } from '../auth/qr-login.strategy';
 import { qrLoginValidationPipe } from './qr-login.validation';
 import { RedeemTicketDto } from './dto/redeem-ticket.dto';
@@ -55,6 +58,7 @@ const body = qrLoginValidationPipe();
  */
 @Controller()
 @ApiTags('qr-login')
+@UseFilters(QrLoginErrorFilter)
 export class QrLoginController {
   /** Open event streams per client IP on this instance. */
   private readonly streamsPerIp = new Map<string, number>();
@@ -68,8 +72,8 @@ export class QrLoginController {
 
   constructor(
     private readonly service: QrLoginService,
+    private readonly http: QrLoginHttpService,
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
-    private readonly adapterHost: HttpAdapterHost,
   ) {
     this.keepAlive$ = interval(config.sseHeartbeatMs).pipe(
       map(() => ({ comment: 'keep-alive' }) as unknown as MessageEvent),
@@ -93,12 +97,7 @@ export class QrLoginController {
   ): Promise<QrCodeCreated> {
     // A JSON `null` passes class validation; only an object or no body at all is a request.
     if (payload === null || request.body === null) throw qrErrors.validation('The body must be a JSON object such as {} or { "customData": { ... } }.');
-    const created = await this.service.create(payload ?? {}, {
-      ip: ipOf(request),
-      userAgent: headerOf(request, 'user-agent'),
-    });
-    setCreatorCookie(this.adapterHost.httpAdapter, request, response, this.config, created.creatorSecret);
-    return created;
+    return this.http.create(payload ?? {}, request, response);
   }
 
   /** Web page: the current status; the ticket only for the creator. */
@@ -110,7 +109,7 @@ export class QrLoginController {
   @UseGuards(QrLoginRateLimitGuard('status'))
   @Header('Cache-Control', 'no-store')
   status(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
-    return this.service.getStatus(qrcodeId, creatorSecretsOf(request, this.config));
+    return this.service.getStatus(qrcodeId, this.http.proofOf(request));
   }
 
   /**
@@ -129,7 +128,7 @@ export class QrLoginController {
     const ip = ipOf(request) ?? 'unknown';
     if ((this.streamsPerIp.get(ip) ?? 0) >= this.config.security.maxStreamsPerIp) throw qrErrors.rateLimited(5);
     const status$ = this.service
-      .watch(qrcodeId, creatorSecretsOf(request, this.config))
+      .watch(qrcodeId, this.http.proofOf(request))
       .pipe(map((view): MessageEvent => ({ data: view })));
     // Counted from subscription to teardown, so a client that leaves early is not counted at all.
     return defer(() => {

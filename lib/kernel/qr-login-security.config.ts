@@ -3,8 +3,7 @@ import type {
   QrLoginRateLimitRule,
   QrLoginSecurityOptions,
 } from './interfaces/qr-login-security-options.interface';
-import { MemoryQrLoginRateLimiter } from '../http/rate-limit/memory-rate-limiter';
-import type { QrLoginRateLimiter } from '../http/rate-limit/qr-login-rate-limiter.interface';
+import type { QrLoginRateLimiter } from './interfaces/qr-login-rate-limiter.interface';
 
 /** Buckets of the rate limits, one per kind of request. */
 export type QrLoginRateBucket = 'create' | 'status' | 'events' | 'redeem' | 'appAction';
@@ -19,8 +18,8 @@ export interface ResolvedRateRule {
 export interface ResolvedSecurityConfig {
   numberMatching: false | { digits: number; choices: number };
   rotateEveryMs?: number;
-  /** `ownLimiter`: the module made the limiter, so the module closes it. */
-  rateLimit: false | { limiter: QrLoginRateLimiter; ownLimiter: boolean; rules: Partial<Record<QrLoginRateBucket, ResolvedRateRule>> };
+  /** `limiter` absent: the module makes an in-memory one (and closes it). */
+  rateLimit: false | { limiter?: QrLoginRateLimiter; rules: Partial<Record<QrLoginRateBucket, ResolvedRateRule>> };
   maxStreamsPerIp: number;
   maxCustomDataDepth: number;
 }
@@ -83,7 +82,7 @@ export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtl
       const rule = resolveRule(bucket, given[bucket]);
       if (rule) rules[bucket] = rule;
     }
-    rateLimit = { limiter: given.limiter ?? new MemoryQrLoginRateLimiter(), ownLimiter: !given.limiter, rules };
+    rateLimit = { ...(given.limiter ? { limiter: given.limiter } : {}), rules };
   }
   return {
     numberMatching,

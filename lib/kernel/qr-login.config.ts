@@ -1,7 +1,7 @@
+import { systemClock, type QrLoginClock } from './qr-login.clock';
 import { QR_LOGIN_DEFAULTS } from './qr-login.constants';
 import { QrLoginConfigError } from './qr-login.errors';
 import { resolveSecurityConfig, type ResolvedSecurityConfig } from './qr-login-security.config';
-import { resolveGenAuthConfig, type ResolvedGenAuthConfig } from '../plugins/genauth/genauth.config';
 import type { BriefUserInfo } from './interfaces/qr-code.interface';
 import type {
   QrLoginAppAuthOptions,
@@ -30,10 +30,13 @@ export interface ResolvedQrLoginConfig {
   onAuthorized?: (context: QrLoginContext) => void | Promise<void>;
   loadUser: (userId: string, context: QrLoginContext) => unknown | Promise<unknown>;
   issueTokenSet: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
-  genauth: ResolvedGenAuthConfig;
+  /** Whether the app set `issueTokenSet` (plugins that answer token sets need it). */
+  issueTokenSetGiven: boolean;
+  /** Where the kernel reads the time and sets its timers. */
+  clock: QrLoginClock;
 }
 
-const EXTRA_KEYS = ['isGlobal', 'routePrefix', 'compat'] as const;
+const EXTRA_KEYS = ['isGlobal', 'routePrefix'] as const;
 
 function positiveSeconds(name: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback * 1000;
@@ -111,6 +114,15 @@ function resolveStore(store: unknown): void {
       `"store" does not implement QrLoginStore (missing ${missing.join(', ')}). Pass a store instance such as new MemoryQrLoginStore() or new RedisQrLoginStore(...), or leave "store" out for the in-memory default.`,
     );
   }
+}
+
+function resolveClock(clock: unknown): QrLoginClock {
+  if (clock === undefined) return systemClock;
+  const missing = ['now', 'setTimeout', 'clearTimeout'].filter((m) => typeof (clock as Record<string, unknown> | null)?.[m] !== 'function');
+  if (missing.length > 0) {
+    throw new QrLoginConfigError(`"clock" must implement QrLoginClock (missing ${missing.join(', ')}); leave it out for the system clock.`);
+  }
+  return clock as QrLoginClock;
 }
 
 /** Normalizes the route prefix: no slashes at the ends, only URL-path characters. */
@@ -192,6 +204,7 @@ export function resolveQrLoginConfig(
       optionalFunction('loadUser', options.loadUser) ??
       ((userId, context) => ({ id: userId, ...context.briefUserInfo })),
     issueTokenSet: optionalFunction('issueTokenSet', options.issueTokenSet) ?? ((user) => ({ user })),
-    genauth: resolveGenAuthConfig(options, extras.compat),
+    issueTokenSetGiven: options.issueTokenSet !== undefined,
+    clock: resolveClock(options.clock),
   };
 }

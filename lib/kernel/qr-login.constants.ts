@@ -7,6 +7,9 @@ export const QR_LOGIN_STORE = 'QR_LOGIN:STORE';
 /** Injection token of the validated, defaulted configuration (`ResolvedQrLoginConfig`). */
 export const QR_LOGIN_CONFIG = 'QR_LOGIN:CONFIG';
 
+/** Injection token of the rate limiter the module's routes count in (`rateLimit.limiter`, else an in-memory one). */
+export const QR_LOGIN_RATE_LIMITER = 'QR_LOGIN:RATE_LIMITER';
+
 /** Injection token of the module extras (`routePrefix`, `isGlobal`) as given to `forRoot`/`forRootAsync`. */
 export const QR_LOGIN_EXTRAS = 'QR_LOGIN:EXTRAS';
 

@@ -1,5 +1,3 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
-
 /**
  * Stable, machine-readable error codes. They are part of the public contract:
  * clients branch on them, so a code is never renamed or reused.
@@ -41,27 +39,32 @@ export const QrLoginErrorCode = {
   PAYLOAD_TOO_LARGE: 'QR_PAYLOAD_TOO_LARGE',
   /** 503: the store (e.g. Redis) cannot be reached; retry later. */
   STORE_UNAVAILABLE: 'QR_STORE_UNAVAILABLE',
+  /** 503: the in-memory store holds as many live codes as it may (`maxCodes`); retry after `Retry-After`. */
+  STORE_FULL: 'QR_STORE_FULL',
+  /** 403: the app's risk policy (`assessRisk`) refused this login; the code was cancelled. */
+  RISK_DENIED: 'QR_RISK_DENIED',
+  /** 403: the create request's `Origin` is not in the `allowedOrigins` list. */
+  ORIGIN_NOT_ALLOWED: 'QR_ORIGIN_NOT_ALLOWED',
 } as const;
 
 export type QrLoginErrorCode = (typeof QrLoginErrorCode)[keyof typeof QrLoginErrorCode];
 
-/** The JSON body of every error this module answers. */
-export interface QrLoginErrorBody {
-  statusCode: number;
-  code: QrLoginErrorCode;
-  message: string;
-}
-
 /**
- * An HTTP error with a stable `code`. Nest's default exception filter sends
- * its body as is, so no filter has to be registered by the app.
+ * A refusal decided by the kernel: a plain error with a stable `code`, no
+ * HTTP in it. The HTTP edge maps it to a status and a JSON body in one place
+ * (`QrLoginException`); an app calling `QrLoginService` directly can branch
+ * on `code` alone.
  */
-export class QrLoginException extends HttpException {
+export class QrLoginError extends Error {
   readonly code: QrLoginErrorCode;
+  /** For `QR_RATE_LIMITED` and `QR_STORE_FULL`: seconds after which a retry may succeed. */
+  readonly retryAfterSeconds?: number;
 
-  constructor(status: HttpStatus, code: QrLoginErrorCode, message: string) {
-    super({ statusCode: status, code, message } satisfies QrLoginErrorBody, status);
+  constructor(code: QrLoginErrorCode, message: string, options: { retryAfterSeconds?: number } = {}) {
+    super(message);
+    this.name = 'QrLoginError';
     this.code = code;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -81,79 +84,98 @@ export class QrLoginStoreUnavailableError extends Error {
   }
 }
 
-const E = QrLoginErrorCode;
-const S = HttpStatus;
+/**
+ * Thrown by a store's `create` when it holds as many live codes as it may
+ * (the memory store's `maxCodes`); answered as 503 `QR_STORE_FULL` with
+ * `Retry-After`. Existing codes are untouched.
+ */
+export class QrLoginStoreFullError extends Error {
+  /** When a slot is expected to free up, in ms from now. */
+  readonly retryAfterMs: number;
 
-/** Factories for the errors the service throws, so each message is written once. */
+  constructor(message: string, retryAfterMs: number) {
+    super(message);
+    this.name = 'QrLoginStoreFullError';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+const E = QrLoginErrorCode;
+
+/** Factories for the errors the kernel throws, so each message is written once. */
 export const qrErrors = {
-  validation: (message: string) => new QrLoginException(S.BAD_REQUEST, E.VALIDATION_FAILED, message),
+  validation: (message: string) => new QrLoginError(E.VALIDATION_FAILED, message),
   notFound: () =>
-    new QrLoginException(S.NOT_FOUND, E.NOT_FOUND, 'No QR code has this id. Create a new one with POST /qrcodes.'),
+    new QrLoginError(E.NOT_FOUND, 'No QR code has this id. Create a new one with POST /qrcodes.'),
   expired: () =>
-    new QrLoginException(S.GONE, E.EXPIRED, 'This QR code has expired. Show a new one (POST /qrcodes) and scan again.'),
+    new QrLoginError(E.EXPIRED, 'This QR code has expired. Show a new one (POST /qrcodes) and scan again.'),
   wrongState: (status: string, action: string) =>
-    new QrLoginException(
-      S.CONFLICT,
+    new QrLoginError(
       E.WRONG_STATE,
       `Cannot ${action} a QR code whose status is ${status}. ${action === 'SCAN' ? '' : 'SCAN it first; '}CONFIRM and CANCEL follow a SCAN, and nothing follows AUTHORIZED or CANCELLED.`,
     ),
   alreadyScanned: () =>
-    new QrLoginException(S.CONFLICT, E.ALREADY_SCANNED, 'This QR code was already scanned by another user.'),
+    new QrLoginError(E.ALREADY_SCANNED, 'This QR code was already scanned by another user.'),
   notScanner: () =>
-    new QrLoginException(S.FORBIDDEN, E.NOT_SCANNER, 'Only the user who scanned this QR code may confirm or cancel it.'),
+    new QrLoginError(E.NOT_SCANNER, 'Only the user who scanned this QR code may confirm or cancel it.'),
   appUserUnauthenticated: () =>
-    new QrLoginException(
-      S.UNAUTHORIZED,
+    new QrLoginError(
       E.APP_USER_UNAUTHENTICATED,
       'The app-side actions need a logged-in app user: send the app access token as "Authorization: Bearer <token>".',
     ),
   ticketMissing: () =>
-    new QrLoginException(S.UNAUTHORIZED, E.TICKET_MISSING, 'Send the ticket of an AUTHORIZED QR code as "ticket" in the JSON body.'),
+    new QrLoginError(E.TICKET_MISSING, 'Send the ticket of an AUTHORIZED QR code as "ticket" in the JSON body.'),
   ticketInvalid: () =>
-    new QrLoginException(S.UNAUTHORIZED, E.TICKET_INVALID, 'This ticket is not valid. Start a new QR login.'),
+    new QrLoginError(E.TICKET_INVALID, 'This ticket is not valid. Start a new QR login.'),
   ticketExpired: () =>
-    new QrLoginException(S.UNAUTHORIZED, E.TICKET_EXPIRED, 'This ticket has expired; redeem tickets as soon as the code is AUTHORIZED.'),
+    new QrLoginError(E.TICKET_EXPIRED, 'This ticket has expired; redeem tickets as soon as the code is AUTHORIZED.'),
   ticketUsed: () =>
-    new QrLoginException(S.UNAUTHORIZED, E.TICKET_USED, 'This ticket was already redeemed; a ticket works once.'),
+    new QrLoginError(E.TICKET_USED, 'This ticket was already redeemed; a ticket works once.'),
   creatorSecretRequired: () =>
-    new QrLoginException(
-      S.UNAUTHORIZED,
+    new QrLoginError(
       E.CREATOR_SECRET_REQUIRED,
       'Only the browser that created the QR code may redeem its ticket: send its cookie, or its creatorSecret in the x-qr-login-secret header.',
     ),
   userRefused: () =>
-    new QrLoginException(
-      S.UNAUTHORIZED,
+    new QrLoginError(
       E.USER_REFUSED,
       'The confirmed user could not be loaded (loadUser returned nothing); the account may be disabled.',
     ),
   payloadTooLarge: (field: string, limit: number) =>
-    new QrLoginException(
-      S.PAYLOAD_TOO_LARGE,
+    new QrLoginError(
       E.PAYLOAD_TOO_LARGE,
       `"${field}" is larger than ${limit} bytes of JSON; keep it small or raise the maxCustomDataBytes option.`,
     ),
   matchFailed: () =>
-    new QrLoginException(
-      S.FORBIDDEN,
+    new QrLoginError(
       E.MATCH_FAILED,
       'The number picked does not match the one on the login page, so this QR code was cancelled. Scan a new one and pick the number the page shows.',
     ),
   matchRequired: () =>
-    new QrLoginException(
-      S.BAD_REQUEST,
+    new QrLoginError(
       E.MATCH_REQUIRED,
       'Send the number shown on the login page as "matchCode" to confirm (number matching is on).',
     ),
   rateLimited: (retryAfterSeconds: number) =>
-    new QrLoginException(
-      S.TOO_MANY_REQUESTS,
-      E.RATE_LIMITED,
-      `Too many requests; try again in ${retryAfterSeconds} s.`,
+    new QrLoginError(E.RATE_LIMITED, `Too many requests; try again in ${retryAfterSeconds} s.`, { retryAfterSeconds }),
+  storeFull: (retryAfterSeconds: number) =>
+    new QrLoginError(
+      E.STORE_FULL,
+      `This server holds as many live QR codes as it may; try again in ${retryAfterSeconds} s, or raise the memory store's maxCodes (or use a shared store).`,
+      { retryAfterSeconds },
+    ),
+  riskDenied: (flags: readonly string[]) =>
+    new QrLoginError(
+      E.RISK_DENIED,
+      `This login was refused by the site's security policy${flags.length ? ` (${flags.join(', ')})` : ''}, and the QR code was cancelled. Log in on a device near you.`,
+    ),
+  originNotAllowed: (origin: string) =>
+    new QrLoginError(
+      E.ORIGIN_NOT_ALLOWED,
+      `Codes cannot be created from the page origin ${JSON.stringify(origin)}; add it to the allowedOrigins option if it is this app's.`,
     ),
   storeUnavailable: () =>
-    new QrLoginException(
-      S.SERVICE_UNAVAILABLE,
+    new QrLoginError(
       E.STORE_UNAVAILABLE,
       'The QR login store is unreachable right now; retry in a moment.',
     ),

@@ -1,136 +1,96 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { randomInt } from 'node:crypto';
-import { Observable, Subject, type Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
-import { QrLoginException, QrLoginStoreUnavailableError, qrErrors } from './qr-login.errors';
-import {
-  expiryOfQrCodeId,
-  hashSecret,
-  isQrCodeId,
-  newQrCodeId,
-  newSecret,
-  newTicket,
-  qrCodeIdOfTicket,
-  safeEqual,
-} from './qr-login.ids';
-import { renderQrDataUrl } from './qr-login.image';
-import type {
-  JsonObject,
-  QrCodeAction,
-  QrCodeRecord,
-  QrCodeStatus,
-  QrCodeType,
-} from './interfaces/qr-code.interface';
+import type { QrLoginClock } from './qr-login.clock';
+import { QrLoginError, qrErrors } from './qr-login.errors';
+import { hashSecret, newQrCodeId, newSecret, newTicket, qrCodeIdOfTicket } from './qr-login.ids';
+import { QrLoginAudit } from './qr-login.audit';
+import { QrCodeRepository } from './qr-code.repository';
+import { newQrCodeRecord } from './qr-code.factory';
+import { checkJsonLimits } from './qr-login.json-limits';
+import { QrLoginRotator } from './qr-login.rotator';
+import { QrLoginWatcher } from './qr-login.watcher';
+import { bindingOf, decideCancel, decideConfirm, decideRedeem, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
+import type { QrCodeAction, QrCodeBinding, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
-import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
+import type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
+import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeRendering, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
 
-/** Input of `create`. */
-export interface CreateQrCodeInput {
-  /** `MOBILE_APP` (the default) is served by the core; other types need a registered `QrCodeTypeHandler`. */
-  type?: QrCodeType;
-  /** For handler types: which configured connection to use (GenAuth's `extIdpConnId`). */
-  extIdpConnId?: string;
-  /** For handler types that support it: merge the logo into the image on the server. */
-  autoMergeQrCode?: boolean;
-  /** Arbitrary JSON handed to the hooks on authorization (GenAuth's `customData`). */
-  customData?: JsonObject;
-  /** Arbitrary JSON handed to the hooks on authorization (GenAuth's `context`). */
-  context?: JsonObject;
-}
-
-/** One creator secret, or every candidate a request carries (header and cookies); any match counts. */
-export type CreatorSecrets = string | readonly string[];
-
-/** What a `QrCodeTypeHandler` makes for a new code. */
-export interface QrCodeRendering {
-  /** Image URL (data URL or remote) the page shows. */
-  url: string;
-  /** Text or URL inside the QR image. */
-  payload: string;
-  /** Logo for the client to stitch onto the image (GenAuth's `customLogoUrl`). */
-  customLogoUrl?: string;
+/** What `QrLoginService.settings` tells plugins. */
+export interface QrLoginKernelSettings {
+  /** Path prefix of the native routes, e.g. `qr-login`. */
+  routePrefix: string;
+  /** Whether codes carry a match number the phone must send to confirm. */
+  numberMatching: boolean;
+  /** Lifetime of a code, in ms. */
+  qrCodeTtlMs: number;
+  /** Lifetime of a ticket, in ms. */
+  ticketTtlMs: number;
+  /** Whether the app set the `issueTokenSet` hook (else logins answer `{ user }`). */
+  issuesTokenSets: boolean;
+  /** The kernel's clock, so plugins measure time as the kernel does. */
+  clock: QrLoginClock;
 }
 
 /**
- * Serves a code type other than `MOBILE_APP` (e.g. WeChat's): renders the image
- * through its own channel. The state machine, store and routes stay the same.
- * Register with `QrLoginService.registerTypeHandler()`, e.g. in `onModuleInit`.
- */
-export interface QrCodeTypeHandler {
-  readonly type: Exclude<QrCodeType, 'MOBILE_APP'>;
-  /** Called before the code is stored; a throw (e.g. an upstream error) aborts the creation. */
-  render(code: { qrcodeId: string; expiresAt: number; input: CreateQrCodeInput }): Promise<QrCodeRendering>;
-}
-
-/** Facts about the creating request. */
-export interface CreateQrCodeRequester {
-  ip?: string;
-  userAgent?: string;
-}
-
-const TERMINAL: ReadonlySet<QrCodeStatus> = new Set(['AUTHORIZED', 'CANCELLED', 'EXPIRED', 'ERROR']);
-
-/** Whether no further status can follow. */
-export function isTerminalStatus(status: QrCodeStatus): boolean {
-  return TERMINAL.has(status);
-}
-
-// A compare-and-set loses only to a concurrent change, after which the state
-// machine decides again; this many rounds means something else is broken.
-const MAX_CAS_ROUNDS = 32;
-
-// Codes that ended (authorized or cancelled) are kept this long past their
-// expiry, so late readers still see how they ended and an expiry check can
-// tell "gone because expired" from "gone because finished".
-const TERMINAL_GRACE_MS = 5_000;
-
-/**
- * The scan-to-login state machine. Every change reads the record, decides in
- * code, and writes with the store's compare-and-set, retrying on a lost race;
- * so the rules live here once and any atomic store makes them race-free.
+ * The kernel's public face, used alike by the HTTP routes, the passport
+ * strategy and every plugin (GenAuth, WeChat, the device grant). It decides
+ * nothing itself: the rules (`qr-login.rules.ts`) decide from the record, the
+ * repository runs the compare-and-set loop, and this class wires in the
+ * hooks and the audit events. No method takes a flag that loosens a rule.
  */
 @Injectable()
 export class QrLoginService implements OnModuleDestroy {
-  private activeWatches = 0;
-  private readonly typeHandlers = new Map<QrCodeType, QrCodeTypeHandler>();
-  private readonly events = new Subject<QrLoginEvent>();
-  /** Codes created here that are still open: checked at their expiry to report `expired`. */
-  private readonly expiryChecks = new Map<string, NodeJS.Timeout>();
+  private readonly typeHandlers = new Map<string, QrCodeTypeHandler>();
+  private readonly repository: QrCodeRepository;
+  private readonly audit: QrLoginAudit;
+  private readonly rotator: QrLoginRotator;
+  private readonly watcher: QrLoginWatcher;
 
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
     @Inject(QR_LOGIN_STORE) private readonly store: QrLoginStore,
-  ) {}
+  ) {
+    const clock = config.clock;
+    this.repository = new QrCodeRepository(store, clock);
+    this.audit = new QrLoginAudit(clock, (id) => this.repository.get(id));
+    this.rotator = new QrLoginRotator(this.repository, this.audit, config);
+    this.watcher = new QrLoginWatcher(this.repository, (id) => store.watch(id), clock, this.rotator);
+  }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */
   get activeWatchCount(): number {
-    return this.activeWatches;
+    return this.watcher.activeCount;
   }
 
   /** Number of expiry checks armed for codes created by this process. For diagnostics and tests. */
   get pendingExpiryChecks(): number {
-    return this.expiryChecks.size;
+    return this.audit.pendingExpiryChecks;
   }
 
   /**
    * Lifecycle events of this process (created, scanned, authorized,
    * cancelled, expired, rotated, redeemed, refused), for audit logs. Hot:
-   * subscribers see what happens after they subscribe.
+   * subscribers see what happens after they subscribe. No secret is in them.
    */
   get events$(): Observable<QrLoginEvent> {
-    return this.events.asObservable();
+    return this.audit.events$;
+  }
+
+  /** Settings a plugin may need to agree with (read-only). */
+  get settings(): QrLoginKernelSettings {
+    const { routePrefix, qrCodeTtlMs, ticketTtlMs, security, issueTokenSetGiven, clock } = this.config;
+    return { routePrefix, numberMatching: security.numberMatching !== false, qrCodeTtlMs, ticketTtlMs, issuesTokenSets: issueTokenSetGiven, clock };
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.expiryChecks.values()) clearTimeout(timer);
-    this.expiryChecks.clear();
-    this.events.complete();
+    this.audit.close();
   }
 
-  /** Lets a code type other than `MOBILE_APP` be created; one handler per type. */
+  /** Lets a code type other than `MOBILE_APP` be created (e.g. WeChat's); one handler per type. */
   registerTypeHandler(handler: QrCodeTypeHandler): void {
     if (this.typeHandlers.has(handler.type)) {
       throw new Error(`A handler for QR code type ${handler.type} is registered already; register each type once.`);
@@ -138,32 +98,52 @@ export class QrLoginService implements OnModuleDestroy {
     this.typeHandlers.set(handler.type, handler);
   }
 
-  /** Creates a PENDING code bound to a fresh creator secret. */
-  async create(input: CreateQrCodeInput = {}, requester: CreateQrCodeRequester = {}): Promise<QrCodeCreated> {
+  /**
+   * Creates a PENDING code with a fresh creator secret. `binding` (how the
+   * code may be read and redeemed) is stored with it; by default the native
+   * routes' binding (`bindToCreator`).
+   */
+  async create(
+    input: CreateQrCodeInput = {},
+    requester: CreateQrCodeRequester = {},
+    options: { binding?: QrCodeBinding } = {},
+  ): Promise<QrCodeCreated> {
     const type = input.type ?? 'MOBILE_APP';
     const handler = this.typeHandlers.get(type);
     if (type !== 'MOBILE_APP' && !handler) {
       throw qrErrors.validation(`QR code type ${String(type)} is not enabled in this app; use MOBILE_APP or configure its module.`);
     }
-    this.checkJson('customData', input.customData);
-    this.checkJson('context', input.context);
-    const now = Date.now();
+    const limits = { maxBytes: this.config.maxCustomDataBytes, maxDepth: this.config.security.maxCustomDataDepth };
+    checkJsonLimits('customData', input.customData, limits);
+    checkJsonLimits('context', input.context, limits);
+    const now = this.config.clock.now();
     // The id stores its expiry in whole seconds, so the record uses the same rounding.
     const expiresAt = Math.ceil((now + this.config.qrCodeTtlMs) / 1000) * 1000;
     const creatorSecret = newSecret();
-    const record: QrCodeRecord = this.newRecord(newQrCodeId(expiresAt), type, now, expiresAt, hashSecret(creatorSecret), {
-      ip: requester.ip,
-      userAgent: requester.userAgent?.slice(0, 512),
-      createdAt: new Date(now).toISOString(),
-      ...(this.config.appName ? { appName: this.config.appName } : {}),
+    const record = newQrCodeRecord({
+      id: newQrCodeId(expiresAt),
+      type,
+      now,
+      expiresAt,
+      creatorSecretHash: hashSecret(creatorSecret),
+      binding: options.binding ?? this.nativeBinding(),
+      requester: {
+        ...(requester.ip ? { ip: requester.ip } : {}),
+        ...(requester.userAgent ? { userAgent: requester.userAgent.slice(0, 512) } : {}),
+        ...(requester.origin ? { origin: requester.origin.slice(0, 256) } : {}),
+        createdAt: new Date(now).toISOString(),
+        ...(this.config.appName ? { appName: this.config.appName } : {}),
+      },
+      customData: input.customData,
+      context: input.context,
+      numberMatching: this.config.security.numberMatching,
     });
-    if (input.customData) record.customData = input.customData;
-    if (input.context) record.context = input.context;
-    const rendering = handler
+    const rendering: QrCodeRendering = handler
       ? await handler.render({ qrcodeId: record.id, expiresAt, input })
-      : await this.renderNative(record.id);
-    await this.storeCall(() => this.store.create(record));
-    this.opened(record);
+      : await this.rotator.render(record.id);
+    if (rendering.connection) record.binding = { ...record.binding!, connection: rendering.connection };
+    await this.repository.create(record);
+    this.audit.opened(record);
     return {
       qrcodeId: record.id,
       url: rendering.url,
@@ -175,146 +155,49 @@ export class QrLoginService implements OnModuleDestroy {
     };
   }
 
+  /** The current status, as much of it as `proof` lets the reader see (per the code's binding). */
+  async getStatus(qrcodeId: string, proof?: QrCodeProof): Promise<QrCodeStatusView> {
+    const record = await this.repository.find(qrcodeId);
+    return record ? viewOf(record, proof, this.config.clock.now()) : { qrcodeId, status: 'EXPIRED' };
+  }
+
   /**
-   * The current status. The ticket is included only when `creatorSecret`
-   * matches (or `bindToCreator` is off). Pass `{ skipCreatorCheck: true }`
-   * only for clients that cannot carry the creator secret and whose ticket
-   * redemption is protected otherwise (e.g. by client authentication).
+   * What a plugin may know of a code to serve it (type, status, binding and
+   * the creator's JSON), never its secrets or ticket; 404 / 410 like an action.
    */
-  async getStatus(
-    qrcodeId: string,
-    creatorSecret?: CreatorSecrets,
-    options: { skipCreatorCheck?: boolean } = {},
-  ): Promise<QrCodeStatusView> {
-    const record = await this.find(qrcodeId);
-    return record ? this.view(record, creatorSecret, options.skipCreatorCheck) : { qrcodeId, status: 'EXPIRED' };
+  async inspect(qrcodeId: string): Promise<QrCodeInfo> {
+    const record = await this.repository.find(qrcodeId);
+    const now = this.config.clock.now();
+    if (record === null || statusAt(record, now) === 'EXPIRED') throw qrErrors.expired();
+    return {
+      qrcodeId,
+      type: record.type,
+      status: statusAt(record, now),
+      binding: bindingOf(record),
+      requester: record.requester,
+      ...(record.customData ? { customData: record.customData } : {}),
+      ...(record.context ? { context: record.context } : {}),
+    };
   }
 
   /**
    * The current status, then every change, completing after a terminal status
-   * (EXPIRED included, announced when the lifetime passes even if nothing
-   * else happens). Errors of the store arrive as one `ERROR` status. With
-   * `rotateEvery` set, the creator's stream replaces an unscanned code on
-   * schedule and goes on with the new one (its view carries `url`, `payload`
-   * and `rotatedFrom`); anyone else's stream ends with EXPIRED at rotation.
+   * (see `QrLoginWatcher`). The creator's stream follows rotations.
    */
-  watch(qrcodeId: string, creatorSecret?: CreatorSecrets): Observable<QrCodeStatusView> {
-    return new Observable<QrCodeStatusView>((subscriber) => {
-      this.activeWatches++;
-      let currentId = qrcodeId;
-      let lastVersion = 0;
-      let changes: Subscription | undefined;
-      let expiryTimer: NodeJS.Timeout | undefined;
-      let rotationTimer: NodeJS.Timeout | undefined;
-      // Changes that arrive while the stream moves to a rotated code wait here.
-      let held: QrCodeRecord[] | undefined;
-      const rotateEveryMs = this.config.security.rotateEveryMs;
-      const emit = (view: QrCodeStatusView) => {
-        if (subscriber.closed) return;
-        subscriber.next(view);
-        if (isTerminalStatus(view.status)) subscriber.complete();
-      };
-      const fail = (error: unknown) => {
-        if (!(error instanceof QrLoginException)) return subscriber.error(error);
-        const body = error.getResponse() as { code: string; message: string };
-        emit({ qrcodeId: currentId, status: 'ERROR', code: body.code, message: body.message });
-      };
-      const onRecord = (record: QrCodeRecord | null) => {
-        if (held) return void (record && held.push(record));
-        if (record === null) return emit({ qrcodeId: currentId, status: 'EXPIRED' });
-        if (record.id !== currentId || record.version <= lastVersion) return;
-        lastVersion = record.version;
-        if (record.replacedBy) {
-          // Only the creator follows a rotation; anyone else saw a code that is now dead.
-          if (this.seesAll(record, creatorSecret)) return moveTo(record.replacedBy, record.id);
-          return emit({ qrcodeId: currentId, status: 'EXPIRED' });
-        }
-        emit(this.view(record, creatorSecret));
-        armTimers(record);
-      };
-      // At the expiry the record may be unchanged (same version) yet its
-      // derived status is now EXPIRED, so this path bypasses the version check.
-      const checkExpiry = (record: QrCodeRecord | null) => {
-        if (record === null || record.version > lastVersion) return onRecord(record);
-        const view = this.view(record, creatorSecret);
-        if (isTerminalStatus(view.status)) emit(view);
-      };
-      const moveTo = (nextId: string, previousId: string) => {
-        follow(nextId);
-        held = [];
-        Promise.all([this.storeCall(() => this.store.get(nextId)), this.renderNative(nextId)]).then(([record, rendering]) => {
-          const waiting = held ?? [];
-          held = undefined;
-          if (record === null) return emit({ qrcodeId: nextId, status: 'EXPIRED' });
-          lastVersion = record.version;
-          emit({ ...this.view(record, creatorSecret), url: rendering.url, payload: rendering.payload, rotatedFrom: previousId });
-          armTimers(record);
-          for (const later of waiting) onRecord(later);
-        }, fail);
-      };
-      // Timers of an open code: the expiry check, and (creator, unscanned) the next rotation.
-      const armTimers = (record: QrCodeRecord) => {
-        if (isTerminalStatus(this.statusOf(record, Date.now()))) return;
-        const rotates = rotateEveryMs && record.status === 'PENDING' && record.type === 'MOBILE_APP';
-        if (rotates && rotationTimer === undefined && this.seesAll(record, creatorSecret)) {
-          rotationTimer = setTimeout(() => {
-            rotationTimer = undefined;
-            // The change feed then carries the old record's `replacedBy`, which moves this stream.
-            this.rotate(currentId).catch(fail);
-          }, rotateEveryMs);
-        }
-        if (expiryTimer === undefined) {
-          expiryTimer = setTimeout(() => {
-            expiryTimer = undefined;
-            this.storeCall(() => this.store.get(currentId)).then(checkExpiry, fail);
-          }, Math.max(record.expiresAt - Date.now(), 0) + 5);
-        }
-      };
-      // Subscribe to changes before reading, so nothing between the two is lost;
-      // versions drop whatever arrives twice.
-      const follow = (id: string) => {
-        changes?.unsubscribe();
-        clearTimeout(expiryTimer);
-        clearTimeout(rotationTimer);
-        expiryTimer = rotationTimer = undefined;
-        currentId = id;
-        lastVersion = 0;
-        changes = this.store.watch(id).subscribe({
-          next: onRecord,
-          error: (error) => fail(error instanceof QrLoginStoreUnavailableError ? qrErrors.storeUnavailable() : error),
-        });
-      };
-      follow(qrcodeId);
-      this.storeCall(() => this.store.get(qrcodeId)).then(onRecord, fail);
-      return () => {
-        changes?.unsubscribe();
-        clearTimeout(expiryTimer);
-        clearTimeout(rotationTimer);
-        this.activeWatches--;
-      };
-    });
+  watch(qrcodeId: string, proof?: QrCodeProof): Observable<QrCodeStatusView> {
+    return this.watcher.watch(qrcodeId, proof);
   }
 
   /** SCAN by an app user: the code becomes SCANNED and the phone learns who asked to log in. */
   async scan(qrcodeId: string, appUser: unknown): Promise<QrScanResult> {
     const userId = this.config.getUserId(appUser);
     const briefUserInfo = await this.config.getBriefUserInfo(appUser);
-    const record = await this.transition(qrcodeId, 'SCAN', userId, (current, now) => {
-      if (current.status === 'SCANNED') {
-        // The same phone may repeat its scan (a retry after a lost answer).
-        if (current.scannedBy?.userId === userId) return undefined;
-        throw qrErrors.alreadyScanned();
-      }
-      if (current.status !== 'PENDING') throw qrErrors.wrongState(current.status, 'SCAN');
-      current.status = 'SCANNED';
-      current.scannedBy = { userId, briefUserInfo, scannedAt: now };
-      return current;
-    });
-    this.emitEvent('scanned', record, { userId });
+    const { record } = await this.act$(qrcodeId, 'SCAN', userId, (current, now) => decideScan(current, { userId, briefUserInfo }, now));
+    this.audit.emit('scanned', record, { userId });
     return {
       qrcodeId,
       status: 'SCANNED',
-      expiresIn: Math.max(0, Math.floor((record.expiresAt - Date.now()) / 1000)),
+      expiresIn: Math.max(0, Math.floor((record.expiresAt - this.config.clock.now()) / 1000)),
       requester: record.requester,
       ...(record.match ? { matchChoices: record.match.choices } : {}),
     };
@@ -328,58 +211,42 @@ export class QrLoginService implements OnModuleDestroy {
   async confirm(qrcodeId: string, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrCodeStatusView> {
     const userId = this.config.getUserId(appUser);
     let mismatch = false;
-    const record = await this.transition(qrcodeId, 'CONFIRM', userId, (current, now) => {
-      this.assertScannedBy(current, userId, 'CONFIRM');
-      mismatch = false;
-      if (current.match) {
-        if (options.matchCode === undefined || options.matchCode === '') throw qrErrors.matchRequired();
-        if (!safeEqual(String(options.matchCode), current.match.code)) {
-          // A wrong pick may be a relayed code on an attacker's page: end it.
-          mismatch = true;
-          current.status = 'CANCELLED';
-          current.cancelReason = 'MATCH_FAILED';
-          current.endedAt = now;
-          current.retainUntil = current.expiresAt + TERMINAL_GRACE_MS;
-          return current;
-        }
-      }
-      const ticketExpiresAt = now + this.config.ticketTtlMs;
-      current.status = 'AUTHORIZED';
-      current.ticket = { value: newTicket(current.id), expiresAt: ticketExpiresAt };
-      current.endedAt = now;
-      current.retainUntil = Math.max(current.expiresAt + TERMINAL_GRACE_MS, ticketExpiresAt);
-      return current;
+    const { record } = await this.act$(qrcodeId, 'CONFIRM', userId, (current, now) => {
+      const decision = decideConfirm(current, { userId, matchCode: options.matchCode }, { value: newTicket(current.id), ttlMs: this.config.ticketTtlMs }, now);
+      mismatch = decision.mismatch;
+      return decision.record;
     });
     if (mismatch) {
-      this.emitEvent('cancelled', record, { userId, code: 'QR_MATCH_FAILED' });
-      throw this.refused(qrErrors.matchFailed(), qrcodeId, 'CONFIRM', userId);
+      this.audit.emit('cancelled', record, { userId, code: 'QR_MATCH_FAILED' });
+      this.audit.refused(qrcodeId, 'CONFIRM', 'QR_MATCH_FAILED', userId);
+      throw qrErrors.matchFailed();
     }
-    this.emitEvent('authorized', record, { userId });
+    this.audit.emit('authorized', record, { userId });
     if (this.config.onAuthorized) await this.config.onAuthorized(this.contextOf(record));
-    return this.view(record, undefined);
+    return viewOf(record, undefined, this.config.clock.now());
   }
 
   /** CANCEL by the user who scanned: the code becomes CANCELLED. */
   async cancel(qrcodeId: string, appUser: unknown): Promise<QrCodeStatusView> {
     const userId = this.config.getUserId(appUser);
-    const record = await this.transition(qrcodeId, 'CANCEL', userId, (current, now) => {
-      this.assertScannedBy(current, userId, 'CANCEL');
-      current.status = 'CANCELLED';
-      current.endedAt = now;
-      current.retainUntil = current.expiresAt + TERMINAL_GRACE_MS;
-      return current;
-    });
-    this.emitEvent('cancelled', record, { userId });
-    return this.view(record, undefined);
+    const { record } = await this.act$(qrcodeId, 'CANCEL', userId, (current, now) => decideCancel(current, { userId }, now));
+    this.audit.emit('cancelled', record, { userId });
+    return viewOf(record, undefined, this.config.clock.now());
+  }
+
+  /**
+   * Ends an open code on the site's behalf (a policy said no, a plugin's
+   * confirmation timed out): it becomes CANCELLED with `reason`, which the
+   * page sees as `cancelReason`. A code that already ended is left as it is.
+   */
+  async refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {
+    const { record, changed } = await this.repository.update(qrcodeId, (current, now) => decideRefusal(current, reason, now));
+    if (changed) this.audit.emit('cancelled', record, { code: reason });
+    return viewOf(record, undefined, this.config.clock.now());
   }
 
   /** Runs one of the three app-side actions by name (GenAuth's `change-qrcode-status`). */
-  async act(
-    qrcodeId: string,
-    action: QrCodeAction,
-    appUser: unknown,
-    options: { matchCode?: string } = {},
-  ): Promise<QrScanResult | QrCodeStatusView> {
+  act(qrcodeId: string, action: QrCodeAction, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrScanResult | QrCodeStatusView> {
     switch (action) {
       case 'SCAN':
         return this.scan(qrcodeId, appUser);
@@ -393,48 +260,30 @@ export class QrLoginService implements OnModuleDestroy {
   }
 
   /**
-   * Redeems a ticket once: marks it used atomically and returns the login's
-   * context. With `bindToCreator` on, `creatorSecret` must be the creator's.
-   * Pass `{ skipCreatorCheck: true }` only for clients that authenticate
-   * otherwise (e.g. a confidential client with its own secret).
+   * Redeems a ticket once, if `proof` satisfies the code's binding, and
+   * returns the login's context. The binding is checked before anything
+   * about the ticket is told.
    */
-  async redeemTicket(
-    ticket: unknown,
-    creatorSecret?: CreatorSecrets,
-    options: { skipCreatorCheck?: boolean } = {},
-  ): Promise<QrLoginContext> {
+  async redeemTicket(ticket: unknown, proof?: QrCodeProof): Promise<QrLoginContext> {
     if (typeof ticket !== 'string' || ticket === '') throw qrErrors.ticketMissing();
     const qrcodeId = qrCodeIdOfTicket(ticket);
     if (!qrcodeId) throw qrErrors.ticketInvalid();
     let record: QrCodeRecord;
     try {
-      record = await this.casLoop(qrcodeId, 'REDEEM', (current, now) => {
-        if (current.status !== 'AUTHORIZED' || !current.ticket || !safeEqual(current.ticket.value, ticket)) {
-          throw qrErrors.ticketInvalid();
-        }
-        if (current.ticket.redeemedAt !== undefined) throw qrErrors.ticketUsed();
-        if (now >= current.ticket.expiresAt) throw qrErrors.ticketExpired();
-        if (this.config.bindToCreator && !options.skipCreatorCheck && !this.isCreator(current, creatorSecret)) {
-          throw qrErrors.creatorSecretRequired();
-        }
-        current.ticket.redeemedAt = now;
-        return current;
-      });
+      ({ record } = await this.repository.update(qrcodeId, (current, now) => decideRedeem(current, ticket, proof, now)));
     } catch (error) {
-      if (!(error instanceof QrLoginException)) throw error;
+      if (!(error instanceof QrLoginError)) throw error;
       // A code the store forgot means its ticket's life is over too.
-      const forgotten = error.code === 'QR_NOT_FOUND' || error.code === 'QR_EXPIRED';
-      throw this.refused(forgotten ? qrErrors.ticketInvalid() : error, qrcodeId, 'REDEEM', undefined);
+      const refusal = error.code === 'QR_NOT_FOUND' || error.code === 'QR_EXPIRED' ? qrErrors.ticketInvalid() : error;
+      this.audit.refused(qrcodeId, 'REDEEM', refusal.code);
+      throw refusal;
     }
     const context = this.contextOf(record);
-    this.emitEvent('redeemed', record, { userId: context.userId });
+    this.audit.emit('redeemed', record, { userId: context.userId });
     return context;
   }
 
-  /**
-   * Loads the user for a redeemed ticket with the `loadUser` hook; a hook that
-   * returns nothing refuses the login (401 `QR_USER_REFUSED`).
-   */
+  /** Loads the user for a redeemed ticket with the `loadUser` hook; nothing returned refuses the login (401 `QR_USER_REFUSED`). */
   async loadUser(context: QrLoginContext): Promise<unknown> {
     const user = await this.config.loadUser(context.userId, context);
     if (user === null || user === undefined || user === false) throw qrErrors.userRefused();
@@ -446,105 +295,34 @@ export class QrLoginService implements OnModuleDestroy {
     return Promise.resolve(this.config.issueTokenSet(user, context));
   }
 
-  private async storeCall<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Records a one-time fact (e.g. a signed push's nonce) for `ttlMs`: true the
+   * first time, false while it lives, on every instance sharing the store.
+   * `scope` keeps plugins' facts apart.
+   */
+  rememberOnce(scope: string, key: string, ttlMs: number): Promise<boolean> {
+    return this.repository.call((store) => store.rememberOnce(`${scope}:${key}`, ttlMs));
+  }
+
+  /** The binding of codes created on the native routes, per `bindToCreator`. */
+  private nativeBinding(): QrCodeBinding {
+    const who = this.config.bindToCreator ? 'creator' : 'anyone';
+    return { reveal: who, redeem: who, via: 'native' };
+  }
+
+  /** An app-side action through the compare-and-set loop; a refusal is reported before it is thrown. */
+  private async act$(
+    qrcodeId: string,
+    action: QrCodeAction,
+    userId: string,
+    decide: (current: QrCodeRecord, now: number) => QrCodeRecord | undefined,
+  ): Promise<{ record: QrCodeRecord; changed: boolean }> {
     try {
-      return await call();
+      return await this.repository.update(qrcodeId, decide);
     } catch (error) {
-      if (error instanceof QrLoginStoreUnavailableError) throw qrErrors.storeUnavailable();
+      if (error instanceof QrLoginError) this.audit.refused(qrcodeId, action, error.code, userId);
       throw error;
     }
-  }
-
-  /** The record, or null when the id is well-formed but its code expired and was forgotten; 404 otherwise. */
-  private async find(qrcodeId: string): Promise<QrCodeRecord | null> {
-    if (!isQrCodeId(qrcodeId)) throw qrErrors.notFound();
-    const record = await this.storeCall(() => this.store.get(qrcodeId));
-    if (record) return record;
-    const expiry = expiryOfQrCodeId(qrcodeId);
-    if (expiry !== undefined && expiry <= Date.now()) return null;
-    throw qrErrors.notFound();
-  }
-
-  /**
-   * Read → decide → compare-and-set, again on a lost race. `decide` mutates
-   * and returns the record, returns undefined for "nothing to change", or
-   * throws the refusal.
-   */
-  private async transition(
-    qrcodeId: string,
-    action: QrCodeAction | 'REDEEM' | 'ROTATE',
-    userId: string | undefined,
-    decide: (current: QrCodeRecord, now: number) => QrCodeRecord | undefined,
-  ): Promise<QrCodeRecord> {
-    try {
-      return await this.casLoop(qrcodeId, action, decide);
-    } catch (error) {
-      if (error instanceof QrLoginException && action !== 'ROTATE') throw this.refused(error, qrcodeId, action, userId);
-      throw error;
-    }
-  }
-
-  private async casLoop(
-    qrcodeId: string,
-    action: QrCodeAction | 'REDEEM' | 'ROTATE',
-    decide: (current: QrCodeRecord, now: number) => QrCodeRecord | undefined,
-  ): Promise<QrCodeRecord> {
-    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-      const current = await this.find(qrcodeId);
-      const now = Date.now();
-      if (current === null) throw qrErrors.expired();
-      if (action !== 'REDEEM' && this.statusOf(current, now) === 'EXPIRED') throw qrErrors.expired();
-      const expectedVersion = current.version;
-      const next = decide(current, now);
-      if (next === undefined) return current;
-      next.version = expectedVersion + 1;
-      if (await this.storeCall(() => this.store.compareAndSet(qrcodeId, expectedVersion, next))) return next;
-    }
-    throw new Error(`QR code ${qrcodeId} kept changing during ${action}; the store's compareAndSet may be broken.`);
-  }
-
-  private assertScannedBy(record: QrCodeRecord, userId: string, action: QrCodeAction): void {
-    if (record.status !== 'SCANNED') throw qrErrors.wrongState(record.status, action);
-    if (record.scannedBy?.userId !== userId) throw qrErrors.notScanner();
-  }
-
-  private isCreator(record: QrCodeRecord, creatorSecret: CreatorSecrets | undefined): boolean {
-    const candidates = typeof creatorSecret === 'string' ? [creatorSecret] : (creatorSecret ?? []);
-    // Every candidate is compared, so timing does not tell which one matched.
-    let match = false;
-    for (const candidate of candidates) {
-      if (typeof candidate === 'string' && safeEqual(hashSecret(candidate), record.creatorSecretHash)) match = true;
-    }
-    return match;
-  }
-
-  private statusOf(record: QrCodeRecord, now: number): QrCodeStatus {
-    if ((record.status === 'PENDING' || record.status === 'SCANNED') && now >= record.expiresAt) return 'EXPIRED';
-    return record.status;
-  }
-
-  /**
-   * What a reader may see. Anonymous readers (anyone who saw the QR) get only
-   * id, status and lifetime; who scanned, the ticket and the match number go
-   * to the creator alone, unless `bindToCreator` is off.
-   */
-  private view(record: QrCodeRecord, creatorSecret: CreatorSecrets | undefined, skipCreatorCheck = false): QrCodeStatusView {
-    const now = Date.now();
-    const status = this.statusOf(record, now);
-    const view: QrCodeStatusView = { qrcodeId: record.id, status };
-    const open = status === 'PENDING' || status === 'SCANNED';
-    if (open) view.expiresIn = Math.max(0, Math.floor((record.expiresAt - now) / 1000));
-    if (status === 'CANCELLED' && record.cancelReason) view.cancelReason = record.cancelReason;
-    if (this.config.bindToCreator && !skipCreatorCheck && !this.isCreator(record, creatorSecret)) return view;
-    if (record.scannedBy && (status === 'SCANNED' || status === 'AUTHORIZED')) {
-      view.briefUserInfo = record.scannedBy.briefUserInfo;
-    }
-    if (open && record.match) view.matchCode = record.match.code;
-    const ticket = record.ticket;
-    if (status === 'AUTHORIZED' && ticket && ticket.redeemedAt === undefined && now < ticket.expiresAt) {
-      view.ticket = ticket.value;
-    }
-    return view;
   }
 
   private contextOf(record: QrCodeRecord): QrLoginContext {
@@ -557,147 +335,5 @@ export class QrLoginService implements OnModuleDestroy {
       ...(record.context ? { context: record.context } : {}),
       requester: record.requester,
     };
-  }
-
-  private newRecord(
-    id: string,
-    type: QrCodeType,
-    now: number,
-    expiresAt: number,
-    creatorSecretHash: string,
-    requester: QrCodeRecord['requester'],
-  ): QrCodeRecord {
-    const record: QrCodeRecord = {
-      id,
-      type,
-      status: 'PENDING',
-      version: 1,
-      createdAt: now,
-      expiresAt,
-      retainUntil: expiresAt,
-      creatorSecretHash,
-      requester,
-    };
-    const matching = this.config.security.numberMatching;
-    if (matching) {
-      const pick = () => String(randomInt(10 ** matching.digits)).padStart(matching.digits, '0');
-      const code = pick();
-      const choices = new Set([code]);
-      while (choices.size < matching.choices) choices.add(pick());
-      // Shuffle so the right number's place tells nothing.
-      const list = [...choices];
-      for (let i = list.length - 1; i > 0; i--) {
-        const j = randomInt(i + 1);
-        [list[i], list[j]] = [list[j], list[i]];
-      }
-      record.match = { code, choices: list };
-    }
-    return record;
-  }
-
-  private async renderNative(qrcodeId: string): Promise<QrCodeRendering> {
-    const payload = this.config.payload(qrcodeId);
-    return { payload, url: await renderQrDataUrl(payload, this.config.imageFormat) };
-  }
-
-  /**
-   * Replaces a still-PENDING code by a new one with the same creator and
-   * expiry, and ends the old one (it reads EXPIRED; its record keeps
-   * `replacedBy`, which moves the creator's streams to the new code). The new
-   * code is stored first, so a stream that moves never finds it missing; if
-   * the old one changed meanwhile (scanned), the new one is left to expire.
-   */
-  private async rotate(qrcodeId: string): Promise<void> {
-    const current = await this.storeCall(() => this.store.get(qrcodeId));
-    if (!current || current.status !== 'PENDING' || current.replacedBy || Date.now() >= current.expiresAt) return;
-    const next = this.newRecord(
-      newQrCodeId(current.expiresAt),
-      current.type,
-      Date.now(),
-      current.expiresAt,
-      current.creatorSecretHash,
-      current.requester,
-    );
-    if (current.customData) next.customData = current.customData;
-    if (current.context) next.context = current.context;
-    await this.storeCall(() => this.store.create(next));
-    const old = await this.transition(qrcodeId, 'ROTATE', undefined, (record, at) => {
-      if (record.status !== 'PENDING' || record.replacedBy) return undefined;
-      record.replacedBy = next.id;
-      record.expiresAt = at;
-      return record;
-    });
-    if (old.replacedBy !== next.id) return;
-    this.closeExpiryCheck(qrcodeId);
-    this.emitEvent('rotated', old, { replacedBy: next.id });
-    this.opened(next);
-  }
-
-  /** Whether a reader sees the creator-only fields (and follows rotations). */
-  private seesAll(record: QrCodeRecord, creatorSecret: CreatorSecrets | undefined): boolean {
-    return !this.config.bindToCreator || this.isCreator(record, creatorSecret);
-  }
-
-  /** Reports a new code and arms the check that reports its expiry. */
-  private opened(record: QrCodeRecord): void {
-    this.emitEvent('created', record, {});
-    const timer = setTimeout(() => {
-      this.expiryChecks.delete(record.id);
-      this.store.get(record.id).then(
-        (latest) => {
-          // Terminal records outlive the expiry (TERMINAL_GRACE_MS), so a record
-          // already gone was still open when its lifetime ended.
-          if (latest === null || (!latest.replacedBy && this.statusOf(latest, Date.now()) === 'EXPIRED')) {
-            this.emitEvent('expired', latest ?? record, {});
-          }
-        },
-        // Nothing to report when the store cannot be read; the code is gone either way.
-        () => undefined,
-      );
-    }, Math.max(record.expiresAt - Date.now(), 0) + 5);
-    timer.unref();
-    this.expiryChecks.set(record.id, timer);
-  }
-
-  private closeExpiryCheck(qrcodeId: string): void {
-    clearTimeout(this.expiryChecks.get(qrcodeId));
-    this.expiryChecks.delete(qrcodeId);
-  }
-
-  private emitEvent(type: QrLoginEvent['type'], record: QrCodeRecord, extra: Partial<QrLoginEvent>): void {
-    if (type === 'authorized' || type === 'cancelled') this.closeExpiryCheck(record.id);
-    if (!this.events.observed) return;
-    this.events.next({ type, qrcodeId: record.id, at: Date.now(), requester: record.requester, ...extra });
-  }
-
-  /** Reports a refusal and hands the error back for throwing. */
-  private refused(
-    error: QrLoginException,
-    qrcodeId: string,
-    action: QrCodeAction | 'REDEEM',
-    userId: string | undefined,
-  ): QrLoginException {
-    if (this.events.observed) {
-      this.events.next({ type: 'refused', qrcodeId, at: Date.now(), action, code: error.code, ...(userId ? { userId } : {}) });
-    }
-    return error;
-  }
-
-  /** Size and depth limits for `customData` and `context`: they are stored with the code and echoed to hooks. */
-  private checkJson(field: string, value: JsonObject | undefined): void {
-    if (value === undefined) return;
-    if (Buffer.byteLength(JSON.stringify(value)) > this.config.maxCustomDataBytes) {
-      throw qrErrors.payloadTooLarge(field, this.config.maxCustomDataBytes);
-    }
-    const maxDepth = this.config.security.maxCustomDataDepth;
-    const deepest = (node: unknown, depth: number): number => {
-      if (depth > maxDepth || node === null || typeof node !== 'object') return depth;
-      let max = depth;
-      for (const child of Object.values(node)) max = Math.max(max, deepest(child, depth + 1));
-      return max;
-    };
-    if (deepest(value, 1) > maxDepth) {
-      throw qrErrors.validation(`"${field}" is nested deeper than ${maxDepth} levels; flatten it or raise maxCustomDataDepth.`);
-    }
   }
 }

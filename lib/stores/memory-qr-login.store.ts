@@ -1,6 +1,21 @@
 import { Observable } from 'rxjs';
 import type { QrCodeRecord } from '../kernel/interfaces/qr-code.interface';
 import type { QrLoginStore } from '../kernel/interfaces/qr-login-store.interface';
+import { QrLoginConfigError, QrLoginStoreFullError } from '../kernel/qr-login.errors';
+
+/** Options of `MemoryQrLoginStore`. */
+export interface MemoryQrLoginStoreOptions {
+  /**
+   * Most codes held at once (live, or ended and kept briefly for late
+   * readers). At the cap, creating a code fails with 503 `QR_STORE_FULL` and
+   * `Retry-After`, and existing codes are untouched: a flood of creates from
+   * many addresses cannot exhaust the process. A code costs about 1–2 KB.
+   * Default 100 000.
+   */
+  maxCodes?: number;
+}
+
+const DEFAULT_MAX_CODES = 100_000;
 
 interface Entry {
   record: QrCodeRecord;
@@ -24,12 +39,21 @@ const SWEEP_EVERY_MS = 10_000;
  */
 export class MemoryQrLoginStore implements QrLoginStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly maxCodes: number;
   private readonly watchers = new Map<string, Set<(record: QrCodeRecord) => void>>();
   /** One-time facts and aliases with their expiry (ms since the epoch), swept together. */
   private readonly facts = new Map<string, number>();
   private readonly aliases = new Map<string, { id: string; expiresAt: number }>();
   private sweeper?: NodeJS.Timeout;
   private armedTimers = 0;
+
+  constructor(options: MemoryQrLoginStoreOptions = {}) {
+    const maxCodes = options.maxCodes ?? DEFAULT_MAX_CODES;
+    if (!Number.isInteger(maxCodes) || maxCodes < 1) {
+      throw new QrLoginConfigError(`MemoryQrLoginStore "maxCodes" must be a whole number of at least 1; got ${String(maxCodes)}.`);
+    }
+    this.maxCodes = maxCodes;
+  }
 
   /** Number of records held (expired ones are already gone). For diagnostics and tests. */
   get size(): number {
@@ -48,6 +72,14 @@ export class MemoryQrLoginStore implements QrLoginStore {
 
   async create(record: QrCodeRecord): Promise<void> {
     if (this.entries.has(record.id)) throw new Error(`A QR code with id ${record.id} exists already.`);
+    if (this.entries.size >= this.maxCodes) {
+      // Codes share one lifetime, so the oldest held code is about the first to free its slot.
+      const oldest = this.entries.values().next().value as Entry;
+      throw new QrLoginStoreFullError(
+        `The in-memory store holds ${this.maxCodes} codes, its maxCodes.`,
+        Math.max(oldest.record.retainUntil - Date.now(), 1_000),
+      );
+    }
     this.put(structuredClone(record));
   }
 

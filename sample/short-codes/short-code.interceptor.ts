@@ -1,6 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type MessageEvent, type NestInterceptor } from '@nestjs/common';
 import { type Observable, map } from 'rxjs';
-import { QrLoginController, type QrCodeCreated, type QrCodeStatusView } from '../../lib';
+import { type QrCodeCreated, type QrCodeStatusView } from '../../lib';
+import { QrLoginController } from '../../lib/http/qr-login.controller';
 import { ShortCodeService } from './short-code.service';
 
 /**

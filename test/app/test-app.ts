@@ -2,13 +2,8 @@ import { Controller, Module, Post, UseGuards, Req, HttpCode, type INestApplicati
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import {
-  QrLoginGuard,
-  QrLoginModule,
-  type QrLoginCompatExtras,
-  type QrLoginModuleOptions,
-  type QrLoginStore,
-} from '../../lib';
+import { QrLoginGuard, QrLoginModule, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
+import { QrLoginGenAuthModule, type QrLoginGenAuthForRootOptions } from '../../lib/plugins/genauth';
 
 export type AdapterName = 'express' | 'fastify';
 export const ADAPTERS: AdapterName[] = ['express', 'fastify'];
@@ -45,8 +40,8 @@ export interface TestAppOptions {
   store?: QrLoginStore;
   options?: Partial<QrLoginModuleOptions>;
   routePrefix?: string;
-  /** The `compat` module setting (GenAuth compatible routes). Default: none. */
-  compat?: QrLoginCompatExtras;
+  /** Mounts the GenAuth compatible routes with these settings and options (`v3` defaults to true). Default: not mounted. */
+  genauth?: QrLoginGenAuthForRootOptions;
 }
 
 export function fixtureOptions(extra: Partial<QrLoginModuleOptions> = {}): QrLoginModuleOptions {
@@ -67,8 +62,8 @@ export async function createTestApp(opts: TestAppOptions): Promise<{ app: INestA
       QrLoginModule.forRoot({
         ...fixtureOptions({ ...(opts.store ? { store: opts.store } : {}), ...opts.options }),
         ...(opts.routePrefix ? { routePrefix: opts.routePrefix } : {}),
-        ...(opts.compat ? { compat: opts.compat } : {}),
       }),
+      ...(opts.genauth ? [QrLoginGenAuthModule.forRoot(opts.genauth)] : []),
       FixtureAppModule,
     ],
   }).compile();

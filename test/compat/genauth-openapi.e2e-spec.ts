@@ -15,7 +15,7 @@ describe('OpenAPI description of the compatible routes', () => {
   beforeAll(async () => {
     ({ app } = await createTestApp({
       adapter: 'express',
-      compat: { genauthV3: true, genauthV2: true },
+      genauth: { v3: true, v2: true },
       options: { issueTokenSet: () => ({ access_token: 'a', expires_in: 60 }) },
     }));
     document = SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('t').build());

@@ -2,7 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { AuthenticationClient as LegacyAuthenticationClient } from 'authing-js-sdk';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenAuthCompatOptions, QrLoginContext, QrLoginModuleOptions } from '../../lib';
+import type { QrLoginContext, QrLoginModuleOptions } from '../../lib';
+import type { QrLoginGenAuthModuleOptions } from '../../lib/plugins/genauth';
 import { ADAPTERS, APP_USERS, createTestApp, type AdapterName } from '../app/test-app';
 
 /*
@@ -32,13 +33,13 @@ interface RunningApp {
 async function boot(
   adapter: AdapterName,
   extra: Partial<QrLoginModuleOptions> = {},
-  genauth: GenAuthCompatOptions = { appId: APP_ID },
+  genauth: QrLoginGenAuthModuleOptions = { appId: APP_ID },
 ): Promise<RunningApp> {
   const authorized: QrLoginContext[] = [];
   const { app, url } = await createTestApp({
     adapter,
-    compat: { genauthV2: true },
-    options: { genauth, issueTokenSet, loadUser, onAuthorized: (context) => void authorized.push(context), ...extra },
+    genauth: { v3: false, v2: true, ...genauth },
+    options: { issueTokenSet, loadUser, onAuthorized: (context) => void authorized.push(context), ...extra },
   });
   return { url, authorized, close: () => app.close() };
 }

@@ -1,6 +1,7 @@
 import { AuthenticationClient } from 'authing-node-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenAuthCompatOptions, QrLoginContext, QrLoginModuleOptions } from '../../lib';
+import type { QrLoginContext, QrLoginModuleOptions } from '../../lib';
+import type { QrLoginGenAuthModuleOptions } from '../../lib/plugins/genauth';
 import { ADAPTERS, createTestApp, type AdapterName } from '../app/test-app';
 
 /*
@@ -32,14 +33,14 @@ interface RunningApp {
 
 async function boot(
   adapter: AdapterName,
-  genauth: GenAuthCompatOptions,
+  genauth: QrLoginGenAuthModuleOptions,
   extra: Partial<QrLoginModuleOptions> = {},
 ): Promise<RunningApp> {
   const authorized: QrLoginContext[] = [];
   const { app, url } = await createTestApp({
     adapter,
-    compat: { genauthV3: true },
-    options: { genauth, issueTokenSet, onAuthorized: (context) => void authorized.push(context), ...extra },
+    genauth,
+    options: { issueTokenSet, onAuthorized: (context) => void authorized.push(context), ...extra },
   });
   return { url, authorized, close: () => app.close() };
 }
@@ -232,7 +233,7 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
       expect((await sdk(url).getQrCodeStatus({ qrcodeId })).data.status).toBe('AUTHORIZED');
     });
 
-    it('refuses an SDK initialised with another appId (genauth.appId)', async () => {
+    it('refuses an SDK initialised with another appId (appId)', async () => {
       const other = sdk(running.url, { appId: 'someone-elses-app' });
       expectFailure(await other.geneQrCode({ type: 'MOBILE_APP' as any }), 403, 'QR_APP_ID_MISMATCH');
       const none = await raw(running.url, '/api/v3/gene-qrcode', {
@@ -342,7 +343,7 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
     });
   });
 
-  describe('genauth.bindToCreator', () => {
+  describe('bindToCreator', () => {
     let running: RunningApp;
     beforeAll(async () => {
       running = await boot(adapter, { bindToCreator: true });

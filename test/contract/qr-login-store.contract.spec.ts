@@ -1,13 +1,16 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QrLoginConfigError, QrLoginStoreUnavailableError, RedisQrLoginStore, type QrLoginStore } from '../../lib';
+import { QrLoginConfigError, QrLoginStoreUnavailableError, type QrLoginStore } from '../../lib';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { eventually } from '../support/sse';
-import { STORE_KINDS } from '../support/stores';
+import { redisClusterStoreKind, STORE_KINDS } from '../support/stores';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { describeQrLoginStoreContract, newRecord, successor, watchInto, type Watched } from './qr-login-store.contract';
 
 // The same suite, unchanged, for every store the e2e suites run over.
 for (const kind of STORE_KINDS) describeQrLoginStoreContract(kind);
+// And on a real Redis Cluster with sharded pub/sub (not an e2e store kind: see redisClusterStoreKind).
+describeQrLoginStoreContract(redisClusterStoreKind);
 
 /** Settles `promise` or fails after `ms`: proves a call does not hang, without measuring speed. */
 async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown }> {
@@ -50,7 +53,7 @@ describe('RedisQrLoginStore beyond the contract', () => {
 
   it('needs exactly one of client, url and options, and a key prefix that keeps the hash tags intact', () => {
     expect(() => new RedisQrLoginStore({})).toThrow(QrLoginConfigError);
-    expect(() => new RedisQrLoginStore({})).toThrow(/exactly one of "client".*"url" or "options"; got none/);
+    expect(() => new RedisQrLoginStore({})).toThrow(/exactly one of "client".*"url", "options" or "cluster"; got none/);
     expect(() => new RedisQrLoginStore({ url: server.url, options: { port: server.port } })).toThrow(
       /got "url" and "options"/,
     );

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MemoryQrLoginStore,
-  QrLoginStoreUnavailableError,
-  RedisQrLoginStore,
-  type QrCodeRecord,
-  type QrLoginStore,
-} from '../../lib';
+import { MemoryQrLoginStore, QrLoginStoreUnavailableError, type QrCodeRecord, type QrLoginStore } from '../../lib';
 import { POSTGRES_QR_LOGIN_LISTENER_NAME, PostgresQrLoginStore } from '../../lib/stores/postgres';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { rowsOf } from '../support/postgres-store-kind';
 import { eventually } from '../support/sse';
 import type { StoreKind } from '../support/stores';
@@ -64,9 +59,24 @@ function redisOf(store: RedisQrLoginStore): Redis {
   return store.client as Redis;
 }
 
-/** Subscribers of a code's channel on the whole Redis server (every connection, every process). */
+/**
+ * Subscribers of a code's channel on the whole Redis server or cluster (every
+ * connection, every process). Sharded channels are counted with
+ * `PUBSUB SHARDNUMSUB` on every master, since only the slot's owner knows them.
+ */
 async function subscribersOf(store: RedisQrLoginStore, id: string): Promise<number> {
-  const reply = (await redisOf(store).pubsub('NUMSUB', store.channelOf(id))) as [string, number | string];
+  const client = store.client;
+  const channel = store.channelOf(id);
+  if (store.pubsub === 'sharded') {
+    const nodes: Redis[] = (client as Cluster).isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+    let total = 0;
+    for (const node of nodes) {
+      const reply = (await node.call('PUBSUB', 'SHARDNUMSUB', channel)) as [string, number | string];
+      total += Number(reply[1]);
+    }
+    return total;
+  }
+  const reply = (await redisOf(store).pubsub('NUMSUB', channel)) as [string, number | string];
   return Number(reply[1]);
 }
 

@@ -1,15 +1,8 @@
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  MemoryQrLoginStore,
-  QR_LOGIN_STORE,
-  QrLoginConfigError,
-  QrLoginModule,
-  QrLoginService,
-  type QrLoginModuleOptions,
-  type QrLoginOptionsFactory,
-} from '../../lib';
+import { MemoryQrLoginStore, QrLoginConfigError, QrLoginModule, QrLoginService, type QrLoginModuleOptions, type QrLoginOptionsFactory } from '../../lib';
+import { QR_LOGIN_STORE } from '../../lib/kernel/qr-login.constants';
 import { fixtureOptions } from '../app/test-app';
 import { asUser, nativeClient } from '../support/http';
 
@@ -133,7 +126,7 @@ describe('QrLoginModule refuses a bad configuration at start-up', () => {
     [
       'a store that is not a store',
       () => QrLoginModule.forRoot(fixtureOptions({ store: { get: () => null } as any })),
-      /"store" does not implement QrLoginStore \(missing create, compareAndSet, watch\)/,
+      /"store" does not implement QrLoginStore \(missing create, compareAndSet, watch, rememberOnce, setAlias, resolveAlias\)/,
     ],
     [
       'an async factory that returns nothing',

@@ -10,7 +10,7 @@ describe.each(ADAPTERS)('loadUser refusing on %s', (adapter) => {
   beforeAll(async () => {
     ({ app, url: base } = await createTestApp({
       adapter,
-      compat: { genauthV3: true },
+      genauth: {},
       options: { loadUser: (userId) => (userId === 'u-bob' ? null : { id: userId }) },
     }));
   });
@@ -35,8 +35,13 @@ describe.each(ADAPTERS)('loadUser refusing on %s', (adapter) => {
   });
 
   it("answers GenAuth's envelope with QR_USER_REFUSED on the V3 exchange", async () => {
-    const { ticket } = await authorizedBy('bob');
-    const refused = await request(`${base}/api/v3/exchange-tokenset-with-qrcode-ticket`, { method: 'POST', json: { ticket } });
+    const { ticket, created } = await authorizedBy('bob');
+    // A native code stays bound to its creator on the compatible routes too, so the exchange carries the proof.
+    const refused = await request(`${base}/api/v3/exchange-tokenset-with-qrcode-ticket`, {
+      method: 'POST',
+      json: { ticket },
+      headers: creatorHeader(created),
+    });
     expect(refused.body).toMatchObject({ statusCode: 401, code: 'QR_USER_REFUSED' });
     expect(refused.body.requestId).toEqual(expect.any(String));
   });

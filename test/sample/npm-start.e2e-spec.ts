@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { RedisQrLoginStore } from '../../lib';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { startRedisServer } from '../support/redis-server';
 
 /*

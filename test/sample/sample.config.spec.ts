@@ -6,7 +6,7 @@ import { UsersService } from '../../sample/auth/users.service';
 import { findClientDir, findPublicDir, PublicAssets } from '../../sample/pages/public-assets';
 import { readSampleEnv } from '../../sample/sample.env';
 import { storeFromEnv } from '../../sample/sample.store';
-import { RedisQrLoginStore } from '../../lib';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 
 describe('readSampleEnv', () => {
   it('defaults to Express on port 3000 with a localhost public URL', () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, createTestApp } from '../app/test-app';
 import { asUser, nativeClient } from '../support/http';
 import { eventually, openSse } from '../support/sse';
-import { QrLoginService, RedisQrLoginRateLimiter, RedisQrLoginStore } from '../../lib';
+import { QrLoginService } from '../../lib';
+import { RedisQrLoginRateLimiter, RedisQrLoginStore } from '../../lib/stores/redis';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 
 describe.each(ADAPTERS)('rate limits on %s', (adapter) => {

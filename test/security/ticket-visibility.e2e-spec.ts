@@ -15,9 +15,8 @@ describe.each(ADAPTERS)('ticket visibility on every status route (%s)', (adapter
   beforeAll(async () => {
     ({ app, url: base } = await createTestApp({
       adapter,
-      compat: { genauthV3: true, genauthV2: true },
+      genauth: { v3: true, v2: true, bindToCreator: true },
       options: {
-        genauth: { bindToCreator: true },
         issueTokenSet: (user: any) => ({ access_token: `session-for-${user.id}`, expires_in: 60 }),
       },
     }));

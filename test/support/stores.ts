@@ -1,5 +1,7 @@
-import { MemoryQrLoginStore, RedisQrLoginStore, type QrLoginStore } from '../../lib';
+import { MemoryQrLoginStore, type QrLoginStore } from '../../lib';
+import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { postgresStoreKind } from './postgres-store-kind';
+import { startRedisCluster, type RedisCluster } from './redis-cluster';
 import { startRedisServer, type RedisServer } from './redis-server';
 
 /**
@@ -67,6 +69,39 @@ export const redisStoreKind: StoreKind = {
     return (await redis.client.exists(redis.keyOf(id))) === 1;
   },
 };
+
+let redisCluster: RedisCluster | undefined;
+let startingCluster: Promise<RedisCluster> | undefined;
+
+/**
+ * A real Redis Cluster (3 masters, 3 replicas) per test file, with stores on
+ * sharded pub/sub. Not in STORE_KINDS: six servers per e2e file is too much
+ * for small CI machines, so the contract suite and a dedicated cluster e2e
+ * suite run on it instead.
+ */
+export const redisClusterStoreKind: StoreKind = {
+  name: 'redis-cluster',
+  setup: async () => {
+    startingCluster ??= startRedisCluster();
+    redisCluster = await startingCluster;
+  },
+  make: () => {
+    if (!redisCluster) throw new Error('redisClusterStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
+    return new RedisQrLoginStore({ cluster: { nodes: redisCluster.startupNodes() } });
+  },
+  teardown: async () => {
+    const cluster = startingCluster;
+    startingCluster = undefined;
+    redisCluster = undefined;
+    await (await cluster?.catch(() => undefined))?.stop();
+  },
+};
+
+/** The cluster behind `redisClusterStoreKind`, once set up (for failover tests). */
+export function currentRedisCluster(): RedisCluster {
+  if (!redisCluster) throw new Error('The Redis Cluster is not running; await redisClusterStoreKind.setup() in beforeAll.');
+  return redisCluster;
+}
 
 /** Every store kind. */
 export const STORE_KINDS: StoreKind[] = [memoryStoreKind, redisStoreKind, postgresStoreKind];

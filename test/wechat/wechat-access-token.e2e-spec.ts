@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { QrLoginWechatModuleOptions, WechatConnection } from '../../lib';
+import type { QrLoginWechatModuleOptions, WechatConnection } from '../../lib/plugins/wechat';
 import { ADAPTERS } from '../app/test-app';
 import { nativeClient } from '../support/http';
 import type { FakeWechatServer } from './fake-wechat.server';

@@ -3,14 +3,8 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  QrLoginModule,
-  QrLoginWechatConfigError,
-  QrLoginWechatModule,
-  QrLoginWechatService,
-  type QrLoginWechatModuleOptions,
-  type QrLoginWechatOptionsFactory,
-} from '../../lib';
+import { QrLoginModule } from '../../lib';
+import { QrLoginWechatConfigError, QrLoginWechatModule, QrLoginWechatService, type QrLoginWechatModuleOptions, type QrLoginWechatOptionsFactory } from '../../lib/plugins/wechat';
 import { ADAPTERS, fixtureOptions, type AdapterName } from '../app/test-app';
 import { nativeClient, request } from '../support/http';
 import type { FakeWechatServer } from './fake-wechat.server';

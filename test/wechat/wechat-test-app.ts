@@ -2,14 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import {
-  QrLoginModule,
-  QrLoginWechatModule,
-  type QrLoginModuleOptions,
-  type QrLoginWechatModuleOptions,
-  type WechatConnection,
-  type WechatUserIdentity,
-} from '../../lib';
+import { QrLoginModule, type QrLoginModuleOptions } from '../../lib';
+import { QrLoginWechatModule, type QrLoginWechatModuleOptions, type WechatConnection, type WechatUserIdentity } from '../../lib/plugins/wechat';
 import { fixtureOptions, type AdapterName } from '../app/test-app';
 import { FakeWechatServer } from './fake-wechat.server';
 

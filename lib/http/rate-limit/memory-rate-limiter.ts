@@ -1,4 +1,4 @@
-import type { QrLoginRateLimitResult, QrLoginRateLimiter } from './qr-login-rate-limiter.interface';
+import type { QrLoginRateLimitResult, QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 
 /**
  * Fixed-window counters in a Map, for one process. Windows that ended are
@@ -8,13 +8,16 @@ export class MemoryQrLoginRateLimiter implements QrLoginRateLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private sweeper?: NodeJS.Timeout;
 
+  /** @param clock where windows read the time (ms since the epoch); tests pass a manual clock. Default: `Date.now`. */
+  constructor(private readonly clock: { now(): number } = { now: () => Date.now() }) {}
+
   /** Number of keys with a live window. For diagnostics and tests. */
   get size(): number {
     return this.windows.size;
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<QrLoginRateLimitResult> {
-    const now = Date.now();
+    const now = this.clock.now();
     let window = this.windows.get(key);
     if (!window || window.resetAt <= now) {
       window = { count: 0, resetAt: now + windowMs };
@@ -34,7 +37,7 @@ export class MemoryQrLoginRateLimiter implements QrLoginRateLimiter {
   private ensureSweeper(): void {
     if (this.sweeper) return;
     this.sweeper = setInterval(() => {
-      const now = Date.now();
+      const now = this.clock.now();
       for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
       if (this.windows.size === 0) {
         clearInterval(this.sweeper);

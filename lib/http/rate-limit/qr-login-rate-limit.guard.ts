@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable, mixin, type Type } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { QR_LOGIN_CONFIG } from '../../kernel/qr-login.constants';
+import { QR_LOGIN_CONFIG, QR_LOGIN_RATE_LIMITER } from '../../kernel/qr-login.constants';
+import type { QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
-import { QrLoginStoreUnavailableError, qrErrors } from '../../kernel/qr-login.errors';
+import { qrErrors } from '../../kernel/qr-login.errors';
 import { ipOf } from '../qr-login.http';
 import type { QrLoginRateBucket } from '../../kernel/qr-login-security.config';
 
@@ -11,7 +11,8 @@ const guards = new Map<QrLoginRateBucket, Type<CanActivate>>();
 /**
  * A guard counting one bucket's hits: per IP for the web side, per app user
  * for `appAction` (so it must run after `QrLoginAppUserGuard`). Over the limit
- * it answers 429 `QR_RATE_LIMITED` with `Retry-After` in seconds.
+ * it refuses with `QR_RATE_LIMITED`, which the routes answer as 429 with
+ * `Retry-After` in seconds.
  */
 export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActivate> {
   const existing = guards.get(bucket);
@@ -21,7 +22,7 @@ export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActiva
   class RateLimitGuard implements CanActivate {
     constructor(
       @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
-      private readonly adapterHost: HttpAdapterHost,
+      @Inject(QR_LOGIN_RATE_LIMITER) private readonly limiter: QrLoginRateLimiter,
     ) {}
 
     async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -30,17 +31,10 @@ export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActiva
       if (!rateLimit || !rule) return true;
       const request = context.switchToHttp().getRequest();
       const who = bucket === 'appAction' ? `user:${this.config.getUserId(request.user)}` : `ip:${ipOf(request) ?? 'unknown'}`;
-      let verdict;
-      try {
-        verdict = await rateLimit.limiter.hit(`${bucket}:${who}`, rule.limit, rule.windowMs);
-      } catch (error) {
-        if (error instanceof QrLoginStoreUnavailableError) throw qrErrors.storeUnavailable();
-        throw error;
-      }
+      // A limiter that cannot reach its backend throws QrLoginStoreUnavailableError: a 503 at the edge.
+      const verdict = await this.limiter.hit(`${bucket}:${who}`, rule.limit, rule.windowMs);
       if (verdict.allowed) return true;
-      const retryAfter = Math.max(1, Math.ceil(verdict.resetInMs / 1000));
-      this.adapterHost.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'Retry-After', String(retryAfter));
-      throw qrErrors.rateLimited(retryAfter);
+      throw qrErrors.rateLimited(Math.max(1, Math.ceil(verdict.resetInMs / 1000)));
     }
   }
 

@@ -4,3 +4,5 @@ export * from './qr-login-store.interface';
 export * from './qr-login-views.interface';
 export * from './qr-login-events.interface';
 export * from './qr-login-security-options.interface';
+export * from './qr-code-type-handler.interface';
+export * from './qr-login-rate-limiter.interface';

@@ -26,6 +26,36 @@ export interface QrRequesterInfo {
   createdAt: string;
   /** The configured `appName`, so the phone can say which site is asking. */
   appName?: string;
+  /** The page origin (`Origin` header) that created the code, when the browser sent one. */
+  origin?: string;
+}
+
+/**
+ * How a code may be read and redeemed, decided when it is created and stored
+ * with it. Every route applies the record's own binding; no caller can loosen it.
+ */
+export interface QrCodeBinding {
+  /** Who sees who scanned, the match number and the ticket: the creator (with its proof) or anyone who knows the id. */
+  reveal: 'creator' | 'anyone';
+  /** Who may redeem the ticket: the creator (with its proof), an authenticated client (`client`), or whoever holds the ticket. */
+  redeem: 'creator' | 'client' | 'anyone';
+  /** With `redeem: 'client'`: the client that must have authenticated, e.g. `genauth:<clientId>`. */
+  client?: string;
+  /** The route family that created the code (`native`, `genauth`, `wechat`, `device`, …), for audits and for plugins that serve only their own codes. */
+  via: string;
+  /** For plugins with several connections (e.g. WeChat): the connection that made the code. */
+  connection?: string;
+}
+
+/**
+ * What a request proves when it reads or redeems a code. Facts only, checked
+ * by the HTTP edge or a plugin: the kernel compares them with the record's binding.
+ */
+export interface QrCodeProof {
+  /** Creator secrets the request carries (the `x-qr-login-secret` header and creator cookies); any match counts. */
+  creatorSecrets?: readonly string[];
+  /** The client the request authenticated as (a plugin's client authentication), e.g. `genauth:<clientId>`. */
+  client?: string;
 }
 
 /** A JSON object as accepted in `customData` and `context`. */
@@ -51,6 +81,8 @@ export interface QrCodeRecord {
   retainUntil: number;
   /** SHA-256 (base64url) of the creator secret; the secret itself is never stored. */
   creatorSecretHash: string;
+  /** How the code may be read and redeemed (records written before bindings existed read as creator-bound). */
+  binding?: QrCodeBinding;
   requester: QrRequesterInfo;
   customData?: JsonObject;
   context?: JsonObject;

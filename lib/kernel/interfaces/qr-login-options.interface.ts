@@ -1,7 +1,7 @@
 import type { BriefUserInfo, JsonObject, QrRequesterInfo } from './qr-code.interface';
 import type { QrLoginStore } from './qr-login-store.interface';
 import type { QrLoginSecurityOptions } from './qr-login-security-options.interface';
-import type { GenAuthCompatOptions, QrLoginCompatExtras } from '../../plugins/genauth/genauth-options.interface';
+import type { QrLoginClock } from '../qr-login.clock';
 
 /**
  * How the phone side (scan / confirm / cancel) proves who its user is. Give
@@ -94,18 +94,22 @@ export interface QrLoginModuleOptions extends QrLoginSecurityOptions {
    * user. Default: `{ user }`.
    */
   issueTokenSet?: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
-  /** The GenAuth compatible routes (mounted by the `compat` module setting): client authentication of the exchange and more. Defaults as in `GenAuthCompatOptions`. */
-  genauth?: GenAuthCompatOptions;
+  /**
+   * Where the kernel reads the time and sets its timers (expiry, ticket
+   * lifetime, rotation). For tests that drive time by hand. Default: the system clock.
+   */
+  clock?: QrLoginClock;
 }
 
 /** Module-level settings known before any provider runs, so they are given beside the factory in `forRootAsync`. */
 export interface QrLoginModuleExtras {
-  /** Register the module globally. Default false. */
+  /**
+   * The module is always global, since plugins imported beside it need its
+   * service; `false` is accepted and has no effect. Default true.
+   */
   isGlobal?: boolean;
   /** Path prefix of the native routes, without slashes at the ends. Default `qr-login`. */
   routePrefix?: string;
-  /** GenAuth (Authing) compatible routes to mount, e.g. `{ genauthV3: true, genauthV2: true }`. Default: none. */
-  compat?: QrLoginCompatExtras;
 }
 
 /** A class that makes the options, for `forRootAsync({ useClass })`. */

@@ -1,4 +1,4 @@
-import type { QrLoginRateLimiter } from '../../http/rate-limit/qr-login-rate-limiter.interface';
+import type { QrLoginRateLimiter } from './qr-login-rate-limiter.interface';
 
 /** A limit: at most `limit` hits per `window` seconds for one key (an IP or a user). */
 export interface QrLoginRateLimitRule {

@@ -1,4 +1,4 @@
-import type { BriefUserInfo, QrCodeStatus, QrRequesterInfo } from './qr-code.interface';
+import type { BriefUserInfo, JsonObject, QrCodeBinding, QrCodeStatus, QrCodeType, QrRequesterInfo } from './qr-code.interface';
 
 /** Answer of create (`POST /<prefix>/qrcodes`). */
 export interface QrCodeCreated {
@@ -29,7 +29,7 @@ export interface QrCodeStatusView {
   expiresIn?: number;
   /** Who scanned, once SCANNED or AUTHORIZED. */
   briefUserInfo?: BriefUserInfo;
-  /** Once AUTHORIZED, and only to the creator (when `bindToCreator` is on), until redeemed. */
+  /** Once AUTHORIZED, until redeemed, to readers the code's binding lets see it (by default only its creator). */
   ticket?: string;
   /** With number matching on, to the creator only, while PENDING or SCANNED. */
   matchCode?: string;
@@ -53,4 +53,15 @@ export interface QrScanResult {
   requester: QrRequesterInfo;
   /** With number matching on: the numbers to offer; the user picks the one the page shows. */
   matchChoices?: string[];
+}
+
+/** What a plugin may know of a code to serve it (`QrLoginService.inspect`): never its secrets or ticket. */
+export interface QrCodeInfo {
+  qrcodeId: string;
+  type: QrCodeType;
+  status: QrCodeStatus;
+  binding: QrCodeBinding;
+  requester: QrRequesterInfo;
+  customData?: JsonObject;
+  context?: JsonObject;
 }

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { QR_LOGIN_CONFIG } from '../../kernel/qr-login.constants';
-import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
-import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from '../../http/qr-login.http';
-import { type CreateQrCodeInput, QrLoginService } from '../../kernel/qr-login.service';
-import type { BriefUserInfo, QrCodeAction } from '../../kernel/interfaces/qr-code.interface';
+import { QrLoginService } from '../../kernel/qr-login.service';
+import { QrLoginHttpService } from '../../http/qr-login-http.service';
+import type { BriefUserInfo, QrCodeAction, QrCodeBinding } from '../../kernel/interfaces/qr-code.interface';
+import type { CreateQrCodeInput } from '../../kernel/interfaces/qr-code-type-handler.interface';
 import type { QrLoginContext } from '../../kernel/interfaces/qr-login-options.interface';
 import type { QrCodeCreated, QrCodeStatusView } from '../../kernel/interfaces/qr-login-views.interface';
+import { QR_LOGIN_GENAUTH_CONFIG } from './genauth.constants';
+import type { ResolvedGenAuthConfig } from './genauth.config';
 import { authenticateClient } from './genauth.guards';
 import type { GenAuthTokenSet } from './genauth-options.interface';
 import { toGenAuthTokenSet } from './genauth-token-set';
@@ -25,33 +25,40 @@ export function genAuthBriefUserInfo(info: BriefUserInfo): { displayName: string
 }
 
 /**
- * The compatible routes' use of `QrLoginService`: the same codes, store and
- * state machine as the native routes, plus what GenAuth's protocol adds
- * (client authentication of the exchange, a token set in GenAuth's shape, and
- * creator binding per `genauth.bindToCreator`).
+ * The compatible routes' use of the kernel, through its public services
+ * only: the same codes, store and state machine as the native routes. What
+ * GenAuth's protocol adds is decided here as facts (the binding its codes are
+ * created with, the client a request authenticated as); the kernel applies
+ * each code's own binding, so a code created elsewhere keeps its rules here.
  */
 @Injectable()
 export class GenAuthCompatService {
   constructor(
     private readonly service: QrLoginService,
-    @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
-    private readonly adapterHost: HttpAdapterHost,
+    private readonly http: QrLoginHttpService,
+    @Inject(QR_LOGIN_GENAUTH_CONFIG) private readonly config: ResolvedGenAuthConfig,
   ) {}
 
-  private get bound(): boolean {
-    return this.config.genauth.bindToCreator;
+  /** The client identity a successful client authentication proves. */
+  private get client(): string | undefined {
+    return this.config.tokenEndpointAuthMethod === 'none' ? undefined : `genauth:${this.config.clientId}`;
   }
 
-  /** Creates a code; sets the creator cookie only when the compatible routes bind codes to their creator. */
-  async create(input: CreateQrCodeInput, request: any, response: any): Promise<QrCodeCreated> {
-    const created = await this.service.create(input, { ip: ipOf(request), userAgent: headerOf(request, 'user-agent') });
-    if (this.bound) setCreatorCookie(this.adapterHost.httpAdapter, request, response, this.config, created.creatorSecret);
-    return created;
+  /** How codes created on these routes are bound (see `bindToCreator`). */
+  private get binding(): QrCodeBinding {
+    if (this.config.bindToCreator) return { reveal: 'creator', redeem: 'creator', via: 'genauth' };
+    const client = this.client;
+    return client ? { reveal: 'anyone', redeem: 'client', client, via: 'genauth' } : { reveal: 'anyone', redeem: 'anyone', via: 'genauth' };
   }
 
-  /** The status; the ticket is shown without creator proof unless `genauth.bindToCreator` is on. */
-  status(qrcodeId: string, request: any): Promise<QrCodeStatusView> {
-    return this.service.getStatus(qrcodeId, creatorSecretsOf(request, this.config), { skipCreatorCheck: !this.bound });
+  /** Creates a code with this plugin's binding; the creator cookie is set when that binding is the creator's. */
+  create(input: CreateQrCodeInput, request: unknown, response: unknown): Promise<QrCodeCreated> {
+    return this.http.create(input, request, response, { binding: this.binding });
+  }
+
+  /** The status, as much of it as the request's proof and the code's binding allow. */
+  status(qrcodeId: string, request: unknown): Promise<QrCodeStatusView> {
+    return this.service.getStatus(qrcodeId, this.http.proofOf(request));
   }
 
   /** An app-side action; `matchCode` only matters for CONFIRM with number matching on (GenAuth's SDKs never send it). */
@@ -61,7 +68,8 @@ export class GenAuthCompatService {
 
   /**
    * Client authentication first (a refused client leaves the ticket intact),
-   * then the single-use redemption, `loadUser`, and the token set hook.
+   * then the single-use redemption under the code's own binding, `loadUser`,
+   * and the token set hook.
    */
   async exchange(
     ticket: string,
@@ -69,11 +77,9 @@ export class GenAuthCompatService {
     body: { client_id?: unknown; client_secret?: unknown } | undefined,
   ): Promise<GenAuthExchangeResult> {
     authenticateClient(this.config, request, body);
-    const context = await this.service.redeemTicket(ticket, creatorSecretsOf(request, this.config), {
-      skipCreatorCheck: !this.bound,
-    });
+    const context = await this.service.redeemTicket(ticket, this.http.proofOf(request, this.client));
     const user = await this.service.loadUser(context);
-    const issue = this.config.genauth.issueTokenSet;
+    const issue = this.config.issueTokenSet;
     const issued = issue ? await issue(user, context) : await this.service.issueTokenSet(user, context);
     return { tokenSet: toGenAuthTokenSet(issued), user, context };
   }

@@ -1,15 +1,15 @@
 import type { QrLoginContext } from '../../kernel/interfaces/qr-login-options.interface';
 
 /**
- * Which GenAuth (Authing) compatible route sets the module mounts. A module
- * setting (like `routePrefix`), because controllers are chosen before any
- * provider exists: give it beside the factory in `forRootAsync`.
+ * Which GenAuth (Authing) compatible route sets `QrLoginGenAuthModule`
+ * mounts. Module settings, because controllers are chosen before any provider
+ * exists: give them beside the factory in `forRootAsync`. At least one must be true.
  */
-export interface QrLoginCompatExtras {
-  /** Mount GenAuth's V3 routes (`/api/v3/gene-qrcode` …) used by `authing-node-sdk` and the other V3 SDKs. Default false. */
-  genauthV3?: boolean;
+export interface QrLoginGenAuthModuleExtras {
+  /** Mount GenAuth's V3 routes (`/api/v3/gene-qrcode` …) used by `authing-node-sdk` and the other V3 SDKs. Default true. */
+  v3?: boolean;
   /** Mount GenAuth's legacy V2 routes (`/api/v2/qrcode/*`) used by `authing-js-sdk`'s `QrCodeAuthenticationClient`. Default false. */
-  genauthV2?: boolean;
+  v2?: boolean;
 }
 
 /** How the ticket exchange authenticates the client, as GenAuth's "token endpoint auth method" setting. */
@@ -30,8 +30,8 @@ export interface GenAuthTokenSet {
   scope?: string;
 }
 
-/** Options of the GenAuth compatible routes (the `genauth` field of the module options). */
-export interface GenAuthCompatOptions {
+/** Options of `QrLoginGenAuthModule.forRoot()` / what its `forRootAsync()` factory returns. */
+export interface QrLoginGenAuthModuleOptions {
   /**
    * Client authentication of the ticket exchange (`exchange-tokenset-with-qrcode-ticket`
    * and V2 `qrcode/userinfo`): `'none'` (GenAuth's default for browser and
@@ -52,19 +52,22 @@ export interface GenAuthCompatOptions {
    */
   appId?: string;
   /**
-   * Whether the compatible routes bind a code to the browser that created it,
-   * as the native routes do: a creator cookie is set on create, the ticket is
-   * shown only to a request carrying it and redeemed only with it. GenAuth's
-   * SDKs do not send the `x-qr-login-secret` header, and the Node SDK keeps no
-   * cookies, so turn this on only when the code is created and polled by the
-   * same browser on this origin (e.g. `authing-js-sdk` in a page served by this
-   * app). Default false: the ticket is shown to whoever polls the code, and the
-   * exchange's protection is client authentication plus single use.
+   * How codes created on the compatible routes are bound (stored with each
+   * code; codes created elsewhere keep their own binding, so a native code is
+   * never revealed here without its creator's proof). `true`: as the native
+   * routes, a creator cookie is set on create, and the ticket is shown to and
+   * redeemed by that browser only; use it when the code is created and polled
+   * by a browser on this origin (e.g. `authing-js-sdk` in a page served by
+   * this app). `false` (GenAuth's own model, for SDKs that cannot carry the
+   * cookie, such as `authing-node-sdk`): the ticket is shown to whoever polls
+   * the code, and redeeming it needs client authentication when
+   * `tokenEndpointAuthMethod` is a secret method, else only single use.
+   * Default false.
    */
   bindToCreator?: boolean;
   /**
    * The token set the exchange answers, for the user who confirmed. Default:
-   * the module's `issueTokenSet` hook, whose result is read as a token set
+   * `QrLoginModule`'s `issueTokenSet` hook, whose result is read as a token set
    * (`access_token`/`accessToken`, `expire_in`/`expires_in`/`expiresIn` (else
    * the `exp` claim of a JWT access token), `token_type`/`tokenType`,
    * `id_token`, `refresh_token`, `scope`).

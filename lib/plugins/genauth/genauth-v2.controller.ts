@@ -107,7 +107,7 @@ export class GenAuthV2Controller {
   @UseGuards(QrLoginRateLimitGuard('redeem'))
   @ApiOperation({
     summary: 'Exchange the ticket for the user and their token, once (exchangeUserInfo)',
-    description: `Client authentication per genauth.tokenEndpointAuthMethod. ${FAILURES}`,
+    description: `Client authentication per QrLoginGenAuthModule's tokenEndpointAuthMethod. ${FAILURES}`,
   })
   @ApiOkResponse({ type: GenAuthV2UserInfoRespDto })
   async userinfo(@Body() body: GenAuthV2TicketDto, @Req() request: any) {

@@ -46,7 +46,7 @@ const FAILURES = 'Failures also answer HTTP 200, with statusCode, message, reque
  * with HTTP 200, failures included.
  */
 @ApiTags('GenAuth V3 compatible')
-@ApiHeader({ name: 'x-authing-app-id', required: false, description: 'The SDK\'s appId; checked when genauth.appId is set.' })
+@ApiHeader({ name: 'x-authing-app-id', required: false, description: "The SDK's appId; checked when QrLoginGenAuthModule's appId option is set." })
 @Controller('api/v3')
 @UseFilters(GenAuthV3ExceptionFilter)
 @UseGuards(GenAuthAppIdGuard)
@@ -107,7 +107,7 @@ export class GenAuthV3Controller {
   @UseGuards(QrLoginRateLimitGuard('redeem'))
   @ApiOperation({
     summary: 'Exchange the ticket of an AUTHORIZED code for a token set, once (exchangeTokenSetWithQrCodeTicket)',
-    description: `Client authentication per genauth.tokenEndpointAuthMethod. ${FAILURES}`,
+    description: `Client authentication per QrLoginGenAuthModule's tokenEndpointAuthMethod. ${FAILURES}`,
   })
   @ApiOkResponse({ type: GenAuthLoginTokenRespDto })
   async exchangeTokenSetWithQrCodeTicket(

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { QrLoginErrorCode } from '../../kernel/qr-login.errors';
+import { QrLoginException, toHttpError } from '../../http/qr-login.exception';
 
 /**
  * Error codes only the GenAuth compatible routes produce. Like
@@ -8,7 +9,7 @@ import { QrLoginErrorCode } from '../../kernel/qr-login.errors';
 export const GenAuthCompatErrorCode = {
   /** 401: the ticket exchange's client authentication (client_secret_post / client_secret_basic) failed. */
   CLIENT_UNAUTHENTICATED: 'QR_CLIENT_UNAUTHENTICATED',
-  /** 403: `x-authing-app-id` differs from the configured `genauth.appId`. */
+  /** 403: `x-authing-app-id` differs from QrLoginGenAuthModule's `appId` option. */
   APP_ID_MISMATCH: 'QR_APP_ID_MISMATCH',
   /** 500: the token set hook returned something that is not a token set. */
   TOKEN_SET_INVALID: 'QR_TOKEN_SET_INVALID',
@@ -16,13 +17,12 @@ export const GenAuthCompatErrorCode = {
 
 export type GenAuthCompatErrorCode = (typeof GenAuthCompatErrorCode)[keyof typeof GenAuthCompatErrorCode];
 
-/** An error of the compatible routes; its body has the same `{ statusCode, code, message }` as `QrLoginException`'s. */
-export class GenAuthCompatException extends HttpException {
-  readonly code: GenAuthCompatErrorCode;
+/** An error of the compatible routes: a `QrLoginException` with one of `GenAuthCompatErrorCode`. */
+export class GenAuthCompatException extends QrLoginException {
+  declare readonly code: GenAuthCompatErrorCode;
 
   constructor(status: HttpStatus, code: GenAuthCompatErrorCode, message: string) {
-    super({ statusCode: status, code, message }, status);
-    this.code = code;
+    super(status, code, message);
   }
 }
 
@@ -41,13 +41,13 @@ export const genAuthErrors = {
     new GenAuthCompatException(
       HttpStatus.FORBIDDEN,
       E.APP_ID_MISMATCH,
-      'The x-authing-app-id header does not name this app: initialise the SDK with the appId configured in genauth.appId.',
+      'The x-authing-app-id header does not name this app: initialise the SDK with the appId configured in QrLoginGenAuthModule.',
     ),
   tokenSetInvalid: (detail: string) =>
     new GenAuthCompatException(
       HttpStatus.INTERNAL_SERVER_ERROR,
       E.TOKEN_SET_INVALID,
-      `The server's token set hook ${detail}; make issueTokenSet (or genauth.issueTokenSet) return { access_token, expires_in, token_type? }.`,
+      `The server's token set hook ${detail}; make issueTokenSet (of QrLoginModule or QrLoginGenAuthModule) return { access_token, expires_in, token_type? }.`,
     ),
 };
 
@@ -65,7 +65,8 @@ export interface GenAuthFailure {
  * message (the app's own strategies may throw them); anything else is a 500
  * whose details stay in the server log.
  */
-export function failureOf(error: unknown): GenAuthFailure {
+export function failureOf(thrown: unknown): GenAuthFailure {
+  const error = toHttpError(thrown);
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const body = error.getResponse();

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { QR_LOGIN_CONFIG } from '../../kernel/qr-login.constants';
-import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
+import { QR_LOGIN_GENAUTH_CONFIG } from './genauth.constants';
+import type { ResolvedGenAuthConfig } from './genauth.config';
 import { headerOf } from '../../http/qr-login.http';
 import { safeEqual } from '../../kernel/qr-login.ids';
 import { QrLoginAppUserGuard } from '../../auth/qr-login-app-user.guard';
@@ -33,16 +33,16 @@ export class GenAuthAppUserGuard implements CanActivate {
 }
 
 /**
- * When `genauth.appId` is set, refuses requests whose `x-authing-app-id`
+ * When `appId` is set, refuses requests whose `x-authing-app-id`
  * names another app: an SDK initialised for the wrong app fails loudly here
  * rather than half-working.
  */
 @Injectable()
 export class GenAuthAppIdGuard implements CanActivate {
-  constructor(@Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig) {}
+  constructor(@Inject(QR_LOGIN_GENAUTH_CONFIG) private readonly config: ResolvedGenAuthConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const expected = this.config.genauth.appId;
+    const expected = this.config.appId;
     if (expected === undefined) return true;
     const sent = headerOf(context.switchToHttp().getRequest(), 'x-authing-app-id');
     if (sent === undefined || !safeEqual(sent, expected)) throw genAuthErrors.appIdMismatch();
@@ -73,15 +73,15 @@ function presentedCredentials(
 
 /**
  * Client authentication of the ticket exchange, per
- * `genauth.tokenEndpointAuthMethod`. Runs before the ticket is touched, so a
+ * `tokenEndpointAuthMethod`. Runs before the ticket is touched, so a
  * failed attempt does not use up the ticket. Throws `QR_CLIENT_UNAUTHENTICATED`.
  */
 export function authenticateClient(
-  config: ResolvedQrLoginConfig,
+  config: ResolvedGenAuthConfig,
   request: any,
   body: { client_id?: unknown; client_secret?: unknown } | undefined,
 ): void {
-  const { tokenEndpointAuthMethod: method, clientId, clientSecret } = config.genauth;
+  const { tokenEndpointAuthMethod: method, clientId, clientSecret } = config;
   if (method === 'none') return;
   const presented = presentedCredentials(request, body, method);
   // Both comparisons always run, so timing does not tell which part was wrong.

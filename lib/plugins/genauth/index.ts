@@ -1,10 +1,17 @@
-export * from './genauth-options.interface';
-export * from './genauth.dto';
+/*
+ * `nestjs-qr-login/genauth`: GenAuth (Authing) compatible routes, a plugin
+ * imported beside `QrLoginModule`.
+ */
+export { QrLoginGenAuthModule } from './genauth.module';
+export type { QrLoginGenAuthForRootAsyncOptions, QrLoginGenAuthForRootOptions } from './genauth.module-definition';
+export type {
+  GenAuthTokenEndpointAuthMethod,
+  GenAuthTokenSet,
+  QrLoginGenAuthModuleExtras,
+  QrLoginGenAuthModuleOptions,
+} from './genauth-options.interface';
+export { QrLoginGenAuthConfigError } from './genauth.config';
 export { GenAuthCompatErrorCode, GenAuthCompatException } from './genauth.errors';
 export type { GenAuthEnvelope, GenAuthV2Envelope } from './genauth.envelope';
-export type { ResolvedGenAuthConfig } from './genauth.config';
 export { GenAuthCompatService, type GenAuthExchangeResult } from './genauth-compat.service';
-export { GenAuthAppUserGuard } from './genauth.guards';
-export { GenAuthV2Controller, GENAUTH_V2_STATUS } from './genauth-v2.controller';
-export { GenAuthV3Controller } from './genauth-v3.controller';
 export { toGenAuthTokenSet } from './genauth-token-set';

@@ -1,4 +1,5 @@
-import { Body, Controller, Header, HttpCode, Post, UsePipes } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, UsePipes, UseFilters } from '@nestjs/common';
+import { QrLoginErrorFilter } from '../../http/qr-login-error.filter';
 import { qrLoginValidationPipe } from '../../http/qr-login.validation';
 import type { QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
 import { WechatMiniProgramActionDto } from './dto/wechat-miniprogram-action.dto';
@@ -11,6 +12,7 @@ import { QrLoginWechatService } from './wechat.service';
  * `routePrefix` (see `QrLoginWechatModule`).
  */
 @Controller()
+@UseFilters(QrLoginErrorFilter)
 @UsePipes(qrLoginValidationPipe())
 export class QrLoginWechatMiniProgramController {
   constructor(private readonly wechat: QrLoginWechatService) {}

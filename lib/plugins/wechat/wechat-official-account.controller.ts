@@ -1,4 +1,5 @@
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req, UseFilters } from '@nestjs/common';
+import { QrLoginErrorFilter } from '../../http/qr-login-error.filter';
 import { QR_LOGIN_WECHAT_CONFIG } from './wechat.constants';
 import type { ResolvedQrLoginWechatConfig } from './wechat.config';
 import { decryptWechatMessage, isWechatSignature } from './wechat-crypto';
@@ -19,6 +20,7 @@ function text(value: unknown): string {
  * else; WeChat gets the plain-text `success` it expects.
  */
 @Controller()
+@UseFilters(QrLoginErrorFilter)
 export class QrLoginWechatOfficialAccountController {
   constructor(
     private readonly wechat: QrLoginWechatService,

@@ -1,5 +1,6 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
 import { QrLoginConfigError } from '../../kernel/qr-login.errors';
+import { QrLoginException } from '../../http/qr-login.exception';
 
 /**
  * Stable, machine-readable codes of the WeChat routes' own errors, beside the
@@ -32,13 +33,12 @@ export const QrLoginWechatErrorCode = {
 
 export type QrLoginWechatErrorCode = (typeof QrLoginWechatErrorCode)[keyof typeof QrLoginWechatErrorCode];
 
-/** An HTTP error of the WeChat routes, in the core's `{ statusCode, code, message }` shape. */
-export class QrLoginWechatException extends HttpException {
-  readonly code: QrLoginWechatErrorCode;
+/** An HTTP error of the WeChat routes: a `QrLoginException` with one of `QrLoginWechatErrorCode`. */
+export class QrLoginWechatException extends QrLoginException {
+  declare readonly code: QrLoginWechatErrorCode;
 
   constructor(status: HttpStatus, code: QrLoginWechatErrorCode, message: string) {
-    super({ statusCode: status, code, message }, status);
-    this.code = code;
+    super(status, code, message);
   }
 }
 

@@ -1,13 +1,12 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
-import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from '../../kernel/qr-login.constants';
-import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
-import { QrLoginException, QrLoginStoreUnavailableError, qrErrors } from '../../kernel/qr-login.errors';
+import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { QrLoginError } from '../../kernel/qr-login.errors';
 import { isQrCodeId } from '../../kernel/qr-login.ids';
-import { QrLoginService, type QrCodeRendering, type QrCodeTypeHandler } from '../../kernel/qr-login.service';
-import type { QrCodeAction, QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
-import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
-import type { QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
+import { QrLoginService } from '../../kernel/qr-login.service';
+import { httpStatusOf } from '../../http/qr-login.exception';
+import type { QrCodeAction } from '../../kernel/interfaces/qr-code.interface';
+import type { QrCodeRendering, QrCodeTypeHandler } from '../../kernel/interfaces/qr-code-type-handler.interface';
+import type { QrCodeInfo, QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
 import { imageTypeOf, WechatApiClient, type WechatSession } from './wechat-api.client';
 import { QR_LOGIN_WECHAT_CONFIG } from './wechat.constants';
 import type { ResolvedQrLoginWechatConfig, ResolvedWechatConnection } from './wechat.config';
@@ -53,32 +52,23 @@ const MAX_OFFICIAL_ACCOUNT_CODE_SECONDS = 2_592_000;
 @Injectable()
 export class QrLoginWechatService implements OnModuleInit {
   private readonly logger = new Logger('QrLoginWechat');
-  private core?: QrLoginService;
-  private store?: QrLoginStore;
 
   constructor(
     @Inject(QR_LOGIN_WECHAT_CONFIG) private readonly config: ResolvedQrLoginWechatConfig,
     private readonly api: WechatApiClient,
     private readonly merger: WechatLogoMerger,
-    private readonly moduleRef: ModuleRef,
     private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly core?: QrLoginService,
   ) {}
 
-  /**
-   * Finds the core module wherever the app imported it (globally or not), so
-   * the two modules can sit side by side, and registers the code types.
-   */
+  /** Checks that the kernel is there and agrees with this module, and registers the code types. */
   onModuleInit(): void {
-    let coreConfig: ResolvedQrLoginConfig;
-    try {
-      this.core = this.moduleRef.get(QrLoginService, { strict: false });
-      this.store = this.moduleRef.get<QrLoginStore>(QR_LOGIN_STORE, { strict: false });
-      coreConfig = this.moduleRef.get<ResolvedQrLoginConfig>(QR_LOGIN_CONFIG, { strict: false });
-    } catch {
+    if (!this.core) {
       throw new QrLoginWechatConfigError(
         'QrLoginModule was not found. Import QrLoginModule.forRoot(...) in the application as well; QrLoginWechatModule adds the WeChat code types to it.',
       );
     }
+    const coreConfig = this.core.settings;
     if (!this.config.routePrefixGiven && coreConfig.routePrefix !== this.config.routePrefix) {
       throw new QrLoginWechatConfigError(
         `QrLoginModule's routes are under "/${coreConfig.routePrefix}" but the WeChat routes would be under "/${this.config.routePrefix}"; pass routePrefix: "${coreConfig.routePrefix}" to QrLoginWechatModule.forRoot() (or another prefix on purpose).`,
@@ -86,7 +76,7 @@ export class QrLoginWechatService implements OnModuleInit {
     }
     const types = new Set(this.config.connections.map((c) => c.type));
     // An official-account user only scans; there is no screen on which to pick the number.
-    if (types.has('WECHAT_OFFICIAL_ACCOUNT') && coreConfig.security?.numberMatching) {
+    if (types.has('WECHAT_OFFICIAL_ACCOUNT') && coreConfig.numberMatching) {
       throw new QrLoginWechatConfigError(
         'QrLoginModule has numberMatching on, which official-account codes cannot satisfy (the user only scans, and WeChat shows no choices). Turn numberMatching off, or configure only WECHAT_MINIPROGRAM connections (the mini program can show the choices and send matchCode on confirm).',
       );
@@ -118,7 +108,7 @@ export class QrLoginWechatService implements OnModuleInit {
     const core = this.requireCore();
     const connection = this.connectionFor('WECHAT_MINIPROGRAM', input.connectionId);
     // Checked before the login code is spent, so a wrong or stale code costs the user nothing.
-    const record = await this.liveRecord(input.qrcodeId);
+    const record = await core.inspect(input.qrcodeId);
     if (record.type !== 'WECHAT_MINIPROGRAM') throw wechatErrors.wrongType(record.type, 'WECHAT_MINIPROGRAM');
     const session = await this.api.code2Session(connection, input.code);
     const appUser = await this.appUserOf(connection, session, record);
@@ -141,7 +131,7 @@ export class QrLoginWechatService implements OnModuleInit {
       message.Event === 'subscribe' && key.startsWith('qrscene_') ? key.slice('qrscene_'.length) : message.Event === 'SCAN' ? key : '';
     // Scenes of the account's other codes (campaigns, menus) are not ours.
     if (!isQrCodeId(scene) || !message.FromUserName) return 'IGNORED';
-    const record = await this.storeCall((store) => store.get(scene));
+    const record = await this.liveCode(scene);
     if (!record || record.type !== 'WECHAT_OFFICIAL_ACCOUNT') return 'IGNORED';
     const appUser = await this.appUserOf(connection, { openid: message.FromUserName }, record);
     if (appUser === null || appUser === undefined || appUser === false) {
@@ -155,7 +145,7 @@ export class QrLoginWechatService implements OnModuleInit {
     } catch (error) {
       // A refusal (expired, scanned by someone else, a repeated push after
       // success) is not WeChat's concern; it still gets its "success".
-      if (error instanceof QrLoginException && error.getStatus() < 500) return 'IGNORED';
+      if (error instanceof QrLoginError && httpStatusOf(error.code) < 500) return 'IGNORED';
       throw error;
     }
   }
@@ -169,6 +159,7 @@ export class QrLoginWechatService implements OnModuleInit {
       const merge = input.autoMergeQrCode === true && connection.logoUrl !== undefined;
       if (merge) image = await this.merger.merge(connection, image);
       return {
+        connection: connection.id,
         url: `data:${imageTypeOf(image) ?? 'image/png'};base64,${image.toString('base64')}`,
         // A mini-program code holds no readable text; what the page gets is the scene.
         payload: qrcodeId,
@@ -184,37 +175,29 @@ export class QrLoginWechatService implements OnModuleInit {
       const seconds = Math.min(MAX_OFFICIAL_ACCOUNT_CODE_SECONDS, Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)));
       const code = await this.api.createTemporaryQrCode(connection, qrcodeId, seconds);
       const url = `${this.config.showQrCodeUrl}?ticket=${encodeURIComponent(code.ticket)}`;
-      return { url, payload: code.url || url };
+      return { connection: connection.id, url, payload: code.url || url };
     },
   };
 
-  private async appUserOf(connection: WechatConnection, session: WechatSession, record: QrCodeRecord): Promise<unknown> {
+  private async appUserOf(connection: WechatConnection, session: WechatSession, record: QrCodeInfo): Promise<unknown> {
     return this.config.findOrCreateUser({
       openid: session.openid,
       ...(session.unionid ? { unionid: session.unionid } : {}),
       connectionId: connection.id,
       connectionType: connection.type,
       appId: connection.appId,
-      qrcodeId: record.id,
+      qrcodeId: record.qrcodeId,
       ...(record.context ? { context: record.context } : {}),
       ...(record.customData ? { customData: record.customData } : {}),
     });
   }
 
-  /** The record of a code that can still be acted on; the core's 404 / 410 otherwise. */
-  private async liveRecord(qrcodeId: string): Promise<QrCodeRecord> {
-    const record = isQrCodeId(qrcodeId) ? await this.storeCall((store) => store.get(qrcodeId)) : null;
-    if (record) return record;
-    // The core knows a code that never existed (404) apart from one that expired and was forgotten.
-    const view = await this.requireCore().getStatus(qrcodeId);
-    throw view.status === 'EXPIRED' ? qrErrors.expired() : qrErrors.notFound();
-  }
-
-  private async storeCall<T>(call: (store: QrLoginStore) => Promise<T>): Promise<T> {
+  /** A live code of ours, or null when it is unknown, expired or forgotten (a push about it is not ours to act on). */
+  private async liveCode(qrcodeId: string): Promise<QrCodeInfo | null> {
     try {
-      return await call(this.store!);
+      return await this.requireCore().inspect(qrcodeId);
     } catch (error) {
-      if (error instanceof QrLoginStoreUnavailableError) throw qrErrors.storeUnavailable();
+      if (error instanceof QrLoginError && (error.code === 'QR_NOT_FOUND' || error.code === 'QR_EXPIRED')) return null;
       throw error;
     }
   }

@@ -1,13 +1,34 @@
 import { Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
 // Types only: ioredis is an optional peer, loaded at run time only when the store has to create a connection.
-import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { whenReady } from './redis-connection';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
 
-/** Options of `RedisQrLoginStore`. Give exactly one of `client`, `url` or `options`. */
+/**
+ * How changes travel between instances.
+ * - `'sharded'`: `SPUBLISH`/`SSUBSCRIBE` (Redis 7 or later). On a Cluster a
+ *   change goes only to the shard that owns the code's slot, instead of being
+ *   broadcast over the cluster bus to every node.
+ * - `'classic'`: `PUBLISH`/`SUBSCRIBE`, for Redis 6 (on a Cluster, every node
+ *   then carries every change).
+ */
+export type RedisQrLoginPubSub = 'sharded' | 'classic';
+
+/** A Redis Cluster for the store to connect to and own. */
+export interface RedisQrLoginClusterOptions {
+  /** Startup nodes, e.g. `[{ host: 'redis-1', port: 6379 }]`; the rest of the cluster is discovered from them. */
+  nodes: ClusterNode[];
+  /**
+   * ioredis Cluster options, laid over the store's fail-fast defaults
+   * (`redisOptions` is merged field by field). Default: none.
+   */
+  options?: ClusterOptions;
+}
+
+/** Options of `RedisQrLoginStore`. Give exactly one of `client`, `url`, `options` or `cluster`. */
 export interface RedisQrLoginStoreOptions {
   /**
    * A ready ioredis client (`Redis`, or `Cluster` for Redis Cluster). The store
@@ -24,6 +45,18 @@ export interface RedisQrLoginStoreOptions {
    */
   options?: RedisOptions;
   /**
+   * A Redis Cluster to connect to; the store creates and owns the `Cluster`
+   * client, with the same fail-fast behaviour as for a single node. Default: none.
+   */
+  cluster?: RedisQrLoginClusterOptions;
+  /**
+   * Pub/sub flavour of the change feed (see `RedisQrLoginPubSub`). Every
+   * instance sharing a Redis must use the same one. Default: `'sharded'` on a
+   * Cluster (needs Redis 7; set `'classic'` for a Redis 6 cluster), `'classic'`
+   * on a single node.
+   */
+  pubsub?: RedisQrLoginPubSub;
+  /**
    * First part of every key and channel, so several apps can share one Redis
    * without seeing each other's codes. Must not contain `{` or `}`. Default `'qr-login'`.
    */
@@ -32,18 +65,8 @@ export interface RedisQrLoginStoreOptions {
 
 type RedisConnection = Redis | Cluster;
 
-/** The two scripts, as ioredis `defineCommand` adds them to a connection. */
-interface ScriptCommands {
-  qrLoginStoreCreate(key: string, version: number, json: string, retainUntil: number, channel: string): Promise<number>;
-  qrLoginStoreCompareAndSet(
-    key: string,
-    expectedVersion: number,
-    version: number,
-    json: string,
-    retainUntil: number,
-    channel: string,
-  ): Promise<number>;
-}
+/** The two scripts, as ioredis `defineCommand` adds them to a connection (under the names of SCRIPT_NAMES). */
+type ScriptCommands = Record<string, (...args: Array<string | number>) => Promise<number>>;
 
 /*
  * A record is a hash { version, record }: `version` lets the compare-and-set
@@ -52,22 +75,32 @@ interface ScriptCommands {
  * watcher never sees a change that is not stored, and order on the channel is
  * commit order, which is version order.
  */
-const CREATE_SCRIPT = `
+const createScript = (publish: string) => `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'record', ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
-redis.call('PUBLISH', ARGV[4], ARGV[2])
+redis.call('${publish}', ARGV[4], ARGV[2])
 return 1
 `;
 
-const COMPARE_AND_SET_SCRIPT = `
+const compareAndSetScript = (publish: string) => `
 local stored = redis.call('HGET', KEYS[1], 'version')
 if not stored or tonumber(stored) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3])
 redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-redis.call('PUBLISH', ARGV[5], ARGV[3])
+redis.call('${publish}', ARGV[5], ARGV[3])
 return 1
 `;
+
+/*
+ * Commands are defined on the connection, possibly shared with other stores:
+ * each pub/sub flavour has its own names, so two stores of different flavours
+ * on one client do not overwrite each other's scripts.
+ */
+const SCRIPT_NAMES: Record<RedisQrLoginPubSub, { create: string; compareAndSet: string; publish: string }> = {
+  classic: { create: 'qrLoginStoreCreate', compareAndSet: 'qrLoginStoreCompareAndSet', publish: 'PUBLISH' },
+  sharded: { create: 'qrLoginStoreCreateSharded', compareAndSet: 'qrLoginStoreCompareAndSetSharded', publish: 'SPUBLISH' },
+};
 
 /** How long one store call may take, waiting for a connection included, before it fails as unavailable (ms). */
 const CALL_TIMEOUT_MS = 1_500;
@@ -94,6 +127,17 @@ const FAIL_FAST_OPTIONS: RedisOptions = {
     Math.min(50 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
 };
 
+/**
+ * Defaults for a Cluster the store creates (`cluster` option): commands fail
+ * at once while the cluster is unreachable, and each node connection gives up
+ * on a command after CALL_TIMEOUT_MS. ioredis follows MOVED/ASK redirections
+ * and refreshes its slot table after a failover by itself.
+ */
+const CLUSTER_FAIL_FAST_OPTIONS: ClusterOptions = {
+  enableOfflineQueue: false,
+  redisOptions: { connectTimeout: 2_000, commandTimeout: CALL_TIMEOUT_MS, maxRetriesPerRequest: 0 },
+};
+
 /** The subscriber tracks its channels itself: after a lost connection it fails its watchers instead of resubscribing. */
 const SUBSCRIBER_OVERRIDES: RedisOptions = {
   autoResubscribe: false,
@@ -114,6 +158,9 @@ interface Channel {
   ack: Promise<void>;
   /** SUBSCRIBE confirmed by Redis and not undone. */
   live: boolean;
+  /** Sharded pub/sub on a Cluster: the channel's slot, and the master (`host:port`) that confirmed the SSUBSCRIBE. */
+  slot?: number;
+  owner?: string;
 }
 
 const noop = () => undefined;
@@ -157,6 +204,18 @@ function loadIoredis(): typeof import('ioredis') {
  *   (changes published meanwhile are lost, so a stream cannot go on silently);
  *   later watches subscribe afresh once Redis is back. Connections the store
  *   creates reconnect forever with backoff.
+ * - **Redis Cluster.** Pass a `Cluster` as `client` or let the store create
+ *   one (`cluster`). Changes use sharded pub/sub by default (`pubsub`), so each
+ *   goes only to the master owning the code's slot; ioredis keeps one
+ *   subscriber connection per master. When a master crashes, calls on its
+ *   slots answer 503 until a replica is promoted and the client's slot table
+ *   follows: about `cluster-node-timeout` plus 1 to 2 s (measured on 3
+ *   masters with a 1 s node timeout: the last 503 came 2.0 to 5.7 s after the
+ *   kill). Watchers of that shard's codes are failed (not resubscribed), since
+ *   changes published meanwhile reached nobody; watchers of other shards carry
+ *   on. Redis replicates asynchronously: a write acknowledged by a master that
+ *   dies before its replica copied it is lost, and an answer lost with the
+ *   master leaves its caller with a 503 for a change that was made.
  */
 export class RedisQrLoginStore implements QrLoginStore {
   private readonly logger = new Logger(RedisQrLoginStore.name);
@@ -164,6 +223,8 @@ export class RedisQrLoginStore implements QrLoginStore {
   private readonly subscriber: RedisConnection;
   private readonly ownsClient: boolean;
   private readonly prefix: string;
+  /** The pub/sub flavour this store publishes and subscribes with. */
+  readonly pubsub: RedisQrLoginPubSub;
   /** Watched channels by name. */
   private readonly channels = new Map<string, Channel>();
   /** Per channel name, the tail of its SUBSCRIBE/UNSUBSCRIBE sequence, so they reach Redis in the order they were decided. */
@@ -171,10 +232,10 @@ export class RedisQrLoginStore implements QrLoginStore {
   private closing?: Promise<void>;
 
   constructor(options: RedisQrLoginStoreOptions) {
-    const given = (['client', 'url', 'options'] as const).filter((field) => options?.[field] !== undefined);
+    const given = (['client', 'url', 'options', 'cluster'] as const).filter((field) => options?.[field] !== undefined);
     if (given.length !== 1) {
       throw new QrLoginConfigError(
-        `RedisQrLoginStore needs exactly one of "client" (a ready ioredis client), "url" or "options"; got ${
+        `RedisQrLoginStore needs exactly one of "client" (a ready ioredis client), "url", "options" or "cluster"; got ${
           given.length === 0 ? 'none' : given.map((field) => `"${field}"`).join(' and ')
         }.`,
       );
@@ -190,6 +251,21 @@ export class RedisQrLoginStore implements QrLoginStore {
     if (options.client) {
       this.redis = options.client;
       this.ownsClient = false;
+    } else if (options.cluster) {
+      if (!Array.isArray(options.cluster.nodes) || options.cluster.nodes.length === 0) {
+        throw new QrLoginConfigError(
+          'RedisQrLoginStore "cluster.nodes" must list at least one startup node, e.g. { cluster: { nodes: [{ host: "redis-1", port: 6379 }] } }.',
+        );
+      }
+      const { Cluster: ClusterClient } = loadIoredis();
+      const given = options.cluster.options ?? {};
+      this.redis = new ClusterClient(options.cluster.nodes, {
+        ...CLUSTER_FAIL_FAST_OPTIONS,
+        ...given,
+        redisOptions: { ...CLUSTER_FAIL_FAST_OPTIONS.redisOptions, ...given.redisOptions },
+      });
+      this.ownsClient = true;
+      this.watchHealth(this.redis, 'command');
     } else {
       const { Redis: RedisClient } = loadIoredis();
       this.redis =
@@ -199,11 +275,20 @@ export class RedisQrLoginStore implements QrLoginStore {
       this.ownsClient = true;
       this.watchHealth(this.redis, 'command');
     }
+    if (options.pubsub !== undefined && options.pubsub !== 'sharded' && options.pubsub !== 'classic') {
+      throw new QrLoginConfigError(`RedisQrLoginStore "pubsub" must be 'sharded' or 'classic'; got ${JSON.stringify(options.pubsub)}.`);
+    }
+    this.pubsub = options.pubsub ?? (isCluster(this.redis) ? 'sharded' : 'classic');
+    const sharded = this.pubsub === 'sharded';
     this.subscriber = isCluster(this.redis)
-      ? this.redis.duplicate(undefined, { enableOfflineQueue: false })
+      ? // With shardedSubscribers, ioredis keeps one subscriber connection per master and routes each SSUBSCRIBE to the owner of its slot.
+        this.redis.duplicate(undefined, { enableOfflineQueue: false, ...(sharded ? { shardedSubscribers: true } : {}) })
       : this.redis.duplicate(SUBSCRIBER_OVERRIDES);
     this.watchHealth(this.subscriber, 'subscriber');
-    this.subscriber.on('message', (channel: string, json: string) => this.channels.get(channel)?.messages.next(json));
+    this.subscriber.on(sharded ? 'smessage' : 'message', (channel: string, json: string) =>
+      this.channels.get(channel)?.messages.next(json),
+    );
+    if (sharded && isCluster(this.subscriber)) this.followShards(this.subscriber);
     // Whatever was published while the subscriber was away is lost, so its watchers cannot go on.
     this.subscriber.on('close', () =>
       this.failAllWatchers(
@@ -213,9 +298,11 @@ export class RedisQrLoginStore implements QrLoginStore {
       ),
     );
 
-    this.redis.defineCommand('qrLoginStoreCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
-    this.redis.defineCommand('qrLoginStoreCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET_SCRIPT });
+    const names = SCRIPT_NAMES[this.pubsub];
+    this.redis.defineCommand(names.create, { numberOfKeys: 1, lua: createScript(names.publish) });
+    this.redis.defineCommand(names.compareAndSet, { numberOfKeys: 1, lua: compareAndSetScript(names.publish) });
   }
+
 
   /** The connection commands run on: the given `client`, or the one the store created. For health checks and diagnostics. */
   get client(): Redis | Cluster {
@@ -241,7 +328,7 @@ export class RedisQrLoginStore implements QrLoginStore {
     const json = JSON.stringify(record);
     const retainUntil = expiryOf(record);
     const created = await this.call(this.redis, 'create a QR code', () =>
-      this.scripts.qrLoginStoreCreate(this.keyOf(record.id), record.version, json, retainUntil, this.channelOf(record.id)),
+      this.scripts[SCRIPT_NAMES[this.pubsub].create](this.keyOf(record.id), record.version, json, retainUntil, this.channelOf(record.id)),
     );
     if (created !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
   }
@@ -261,7 +348,14 @@ export class RedisQrLoginStore implements QrLoginStore {
     const json = JSON.stringify(next);
     const retainUntil = expiryOf(next);
     const written = await this.call(this.redis, 'update a QR code', () =>
-      this.scripts.qrLoginStoreCompareAndSet(this.keyOf(id), expectedVersion, next.version, json, retainUntil, this.channelOf(id)),
+      this.scripts[SCRIPT_NAMES[this.pubsub].compareAndSet](
+        this.keyOf(id),
+        expectedVersion,
+        next.version,
+        json,
+        retainUntil,
+        this.channelOf(id),
+      ),
     );
     return written === 1;
   }
@@ -403,12 +497,25 @@ export class RedisQrLoginStore implements QrLoginStore {
         // Released or failed while waiting for its turn: nothing to subscribe for.
         if (this.channels.get(name) !== created) return;
         try {
-          await this.call(this.subscriber, 'watch a QR code', () => this.subscriber.subscribe(name));
-          created.live = true;
+          const cluster = this.shardedCluster;
+          if (cluster) created.slot = slotOf(name);
+          for (let attempt = 1; ; attempt++) {
+            await this.call(this.subscriber, 'watch a QR code', () => {
+              // Read once the subscriber is ready (its slot table loaded), right before ioredis routes the SSUBSCRIBE.
+              if (cluster) created.owner = ownerOf(cluster, created.slot!);
+              return this.subscribe(name);
+            });
+            // Only the slot's owner confirms an SSUBSCRIBE. If the slot table changed meanwhile (a stale table
+            // after a failover is refreshed by the redirect itself), subscribe again so the recorded owner is the one
+            // holding the subscription; a slot that keeps moving fails the watch.
+            if (!cluster || (created.owner !== undefined && ownerOf(cluster, created.slot!) === created.owner)) break;
+            if (attempt === SUBSCRIBE_ATTEMPTS) throw new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE);
+          }
+          if (this.channels.get(name) === created) created.live = true;
         } catch (error) {
           this.dropChannel(created, error instanceof QrLoginStoreUnavailableError ? error : storeError(error, 'watch a QR code'));
           // A SUBSCRIBE that timed out may still reach Redis; undo it so nothing stays subscribed for nobody.
-          if (this.subscriber.status === 'ready') await this.subscriber.unsubscribe(name).catch(noop);
+          if (this.subscriber.status === 'ready') await this.unsubscribe(name).catch(noop);
         }
       });
       channel = created;
@@ -425,7 +532,7 @@ export class RedisQrLoginStore implements QrLoginStore {
       if (!channel.live) return;
       channel.live = false;
       // A failure means the connection is gone, and with it the subscription.
-      await this.subscriber.unsubscribe(channel.name).catch(noop);
+      await this.unsubscribe(channel.name).catch(noop);
     });
   }
 
@@ -437,6 +544,45 @@ export class RedisQrLoginStore implements QrLoginStore {
 
   private failAllWatchers(error: Error): void {
     for (const channel of [...this.channels.values()]) this.dropChannel(channel, error);
+  }
+
+  /** The subscriber, when it is a Cluster on sharded pub/sub (where each channel lives on one shard). */
+  private get shardedCluster(): Cluster | undefined {
+    return this.pubsub === 'sharded' && isCluster(this.subscriber) ? this.subscriber : undefined;
+  }
+
+  private subscribe(name: string): Promise<unknown> {
+    return this.pubsub === 'sharded' ? this.subscriber.ssubscribe(name) : this.subscriber.subscribe(name);
+  }
+
+  private unsubscribe(name: string): Promise<unknown> {
+    return this.pubsub === 'sharded' ? this.subscriber.sunsubscribe(name) : this.subscriber.unsubscribe(name);
+  }
+
+  /**
+   * Sharded pub/sub on a Cluster: a change is published only on the master
+   * that owns the code's slot. When that master's subscriber connection ends
+   * (the master crashed or was removed) or the slot moves to another master
+   * (failover, resharding), changes published meanwhile reached nobody here,
+   * so the watchers of that shard's codes fail with
+   * QrLoginStoreUnavailableError; watchers of other shards carry on. ioredis
+   * would resubscribe on the new master by itself, but silently, hiding the gap.
+   */
+  private followShards(cluster: Cluster): void {
+    const failWhere = (lost: (channel: Channel) => boolean) => {
+      for (const channel of [...this.channels.values()]) {
+        if (channel.owner === undefined || !lost(channel)) continue;
+        this.dropChannel(channel, new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE));
+        // Tell ioredis to forget the channel too, or it would resubscribe it on the new master for nobody.
+        void this.enqueue(channel.name, () => this.unsubscribe(channel.name).then(noop, noop));
+      }
+    };
+    cluster.on('-node', (node: Redis | undefined, nodeKey?: string) => {
+      const key = nodeKey ?? (node ? `${node.options.host}:${node.options.port}` : undefined);
+      if (key !== undefined) failWhere((channel) => channel.owner === key);
+    });
+    // After every slot table refresh: channels whose slot now has another master.
+    cluster.on('refresh', () => failWhere((channel) => ownerOf(cluster, channel.slot!) !== channel.owner));
   }
 
   private enqueue(name: string, op: () => Promise<void>): Promise<void> {
@@ -467,6 +613,23 @@ export class RedisQrLoginStore implements QrLoginStore {
       this.logger.log(`Redis ${role} connection is back.`);
     });
   }
+}
+
+/** SSUBSCRIBE attempts of one watch while its slot's owner keeps changing (Cluster, sharded pub/sub). */
+const SUBSCRIBE_ATTEMPTS = 3;
+
+const SHARD_MOVED_MESSAGE =
+  'The Redis Cluster shard that carries this QR code\'s changes failed over or moved; open the stream again (the store follows the new master by itself).';
+
+/** The hash slot of a key or sharded channel, computed by ioredis itself (as it routes commands). */
+function slotOf(name: string): number {
+  const { Command } = loadIoredis();
+  return new Command('ssubscribe', [name]).getSlot() as number;
+}
+
+/** The master (`host:port`) that owns `slot` in the Cluster client's current slot table. */
+function ownerOf(cluster: Cluster, slot: number): string | undefined {
+  return cluster.slots[slot]?.[0];
 }
 
 function isCluster(connection: RedisConnection): connection is Cluster {
@@ -514,7 +677,10 @@ function storeError(error: unknown, what: string): Error {
   if (error instanceof QrLoginStoreUnavailableError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && error.name === 'ReplyError' && !TRANSIENT_REPLY.test(message)) {
-    return new Error(`Redis refused to ${what}: ${message}`, { cause: error });
+    const hint = /unknown command .?spublish/i.test(message)
+      ? ' Sharded pub/sub needs Redis 7 or later; on Redis 6 create the store with pubsub: \'classic\'.'
+      : '';
+    return new Error(`Redis refused to ${what}: ${message}${hint}`, { cause: error });
   }
   return new QrLoginStoreUnavailableError(
     `Redis could not ${what} (${message}); check that Redis is running and reachable, the store reconnects by itself.`,

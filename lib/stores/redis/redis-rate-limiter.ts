@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { whenReady } from './redis-connection';
-import type { QrLoginRateLimitResult, QrLoginRateLimiter } from '../../http/rate-limit/qr-login-rate-limiter.interface';
+import type { QrLoginRateLimitResult, QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 
 /** How long a hit waits for the connection to come up before answering 503 (ms). */
 const READY_TIMEOUT_MS = 1_500;

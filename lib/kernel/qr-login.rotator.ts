@@ -1,0 +1,60 @@
+import type { ResolvedQrLoginConfig } from './qr-login.config';
+import type { QrLoginAudit } from './qr-login.audit';
+import type { QrCodeRepository } from './qr-code.repository';
+import { newQrCodeRecord } from './qr-code.factory';
+import { newQrCodeId } from './qr-login.ids';
+import { renderQrDataUrl } from './qr-login.image';
+import { bindingOf, decideRotate, isRotatable } from './qr-login.rules';
+import type { QrLoginRotation } from './qr-login.watcher';
+
+/**
+ * Rotation (`rotateEvery`): replaces a still-PENDING code by a new one with
+ * the same creator, binding and expiry, and ends the old one (it reads
+ * EXPIRED; its record keeps `replacedBy`, which moves the creator's streams).
+ * Also renders native codes, since a rotated code needs a new image.
+ */
+export class QrLoginRotator implements QrLoginRotation {
+  constructor(
+    private readonly repository: QrCodeRepository,
+    private readonly audit: QrLoginAudit,
+    private readonly config: ResolvedQrLoginConfig,
+  ) {}
+
+  get everyMs(): number | undefined {
+    return this.config.security.rotateEveryMs;
+  }
+
+  /** The QR text and image of a native code. */
+  async render(qrcodeId: string): Promise<{ url: string; payload: string }> {
+    const payload = this.config.payload(qrcodeId);
+    return { payload, url: await renderQrDataUrl(payload, this.config.imageFormat) };
+  }
+
+  /**
+   * The successor is stored first, so a stream that moves never finds it
+   * missing; if the old code changed meanwhile (scanned), the successor is
+   * left to expire unseen.
+   */
+  async rotate(qrcodeId: string): Promise<void> {
+    const clock = this.config.clock;
+    const current = await this.repository.get(qrcodeId);
+    if (!current || !isRotatable(current, clock.now())) return;
+    const successor = newQrCodeRecord({
+      id: newQrCodeId(current.expiresAt),
+      type: current.type,
+      now: clock.now(),
+      expiresAt: current.expiresAt,
+      creatorSecretHash: current.creatorSecretHash,
+      binding: bindingOf(current),
+      requester: current.requester,
+      customData: current.customData,
+      context: current.context,
+      numberMatching: this.config.security.numberMatching,
+    });
+    await this.repository.create(successor);
+    const { record, changed } = await this.repository.update(qrcodeId, (latest, now) => decideRotate(latest, successor.id, now));
+    if (!changed || record.replacedBy !== successor.id) return;
+    this.audit.emit('rotated', record, { replacedBy: successor.id });
+    this.audit.opened(successor);
+  }
+}

@@ -1,0 +1,209 @@
+import { qrErrors } from './qr-login.errors';
+import { hashSecret, safeEqual } from './qr-login.ids';
+import type {
+  BriefUserInfo,
+  QrCodeAction,
+  QrCodeBinding,
+  QrCodeProof,
+  QrCodeRecord,
+  QrCodeStatus,
+} from './interfaces/qr-code.interface';
+import type { QrCodeStatusView } from './interfaces/qr-login-views.interface';
+
+/*
+ * The state machine and the visibility rules as plain functions of
+ * (record, actor, now): no Nest, no HTTP, no store, no clock. Each decision
+ * returns the next record (a copy), `undefined` for "nothing to change", or
+ * throws a `QrLoginError`. The service only runs them inside its
+ * compare-and-set loop, so every rule lives here once.
+ */
+
+const TERMINAL: ReadonlySet<QrCodeStatus> = new Set(['AUTHORIZED', 'CANCELLED', 'EXPIRED', 'ERROR']);
+
+/**
+ * Codes that ended (authorized or cancelled) are kept this long past their
+ * expiry, in ms, so late readers still see how they ended.
+ */
+export const TERMINAL_GRACE_MS = 5_000;
+
+/** The binding of a record written before bindings existed: creator-bound, as native codes always were. */
+const LEGACY_BINDING: QrCodeBinding = { reveal: 'creator', redeem: 'creator', via: 'native' };
+
+/** Whether no further status can follow. */
+export function isTerminalStatus(status: QrCodeStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/** The status a reader sees at `now`: EXPIRED is derived from `expiresAt`, never stored. */
+export function statusAt(record: QrCodeRecord, now: number): QrCodeStatus {
+  if ((record.status === 'PENDING' || record.status === 'SCANNED') && now >= record.expiresAt) return 'EXPIRED';
+  return record.status;
+}
+
+/** The record's binding. */
+export function bindingOf(record: QrCodeRecord): QrCodeBinding {
+  return record.binding ?? LEGACY_BINDING;
+}
+
+/** Whether the proof carries the creator's secret. Every candidate is compared, so timing does not tell which matched. */
+export function provesCreator(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
+  let match = false;
+  for (const candidate of proof?.creatorSecrets ?? []) {
+    if (typeof candidate === 'string' && safeEqual(hashSecret(candidate), record.creatorSecretHash)) match = true;
+  }
+  return match;
+}
+
+/** Whether a reader sees who scanned, the match number and the ticket (and follows rotations). */
+export function seesAll(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
+  return bindingOf(record).reveal === 'anyone' || provesCreator(record, proof);
+}
+
+/** Whether a redeemer may spend the ticket, per the record's binding. */
+export function mayRedeem(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
+  const binding = bindingOf(record);
+  switch (binding.redeem) {
+    case 'anyone':
+      return true;
+    case 'client':
+      return binding.client !== undefined && proof?.client === binding.client;
+    default:
+      return provesCreator(record, proof);
+  }
+}
+
+/** Refuses any action on a code whose lifetime has passed. */
+function assertLive(record: QrCodeRecord, now: number): void {
+  if (statusAt(record, now) === 'EXPIRED') throw qrErrors.expired();
+}
+
+function assertScannedBy(record: QrCodeRecord, userId: string, action: QrCodeAction): void {
+  if (record.status !== 'SCANNED') throw qrErrors.wrongState(record.status, action);
+  if (record.scannedBy?.userId !== userId) throw qrErrors.notScanner();
+}
+
+/** SCAN by an app user: PENDING becomes SCANNED; the same user's repeated scan changes nothing. */
+export function decideScan(
+  record: QrCodeRecord,
+  actor: { userId: string; briefUserInfo: BriefUserInfo },
+  now: number,
+): QrCodeRecord | undefined {
+  assertLive(record, now);
+  if (record.status === 'SCANNED') {
+    // The same phone may repeat its scan (a retry after a lost answer).
+    if (record.scannedBy?.userId === actor.userId) return undefined;
+    throw qrErrors.alreadyScanned();
+  }
+  if (record.status !== 'PENDING' || record.replacedBy) throw qrErrors.wrongState(statusAt(record, now), 'SCAN');
+  return { ...record, status: 'SCANNED', scannedBy: { userId: actor.userId, briefUserInfo: actor.briefUserInfo, scannedAt: now } };
+}
+
+/** What CONFIRM decided: the next record, and whether it is a cancellation for a wrong match number. */
+export interface ConfirmDecision {
+  record: QrCodeRecord;
+  mismatch: boolean;
+}
+
+/**
+ * CONFIRM by the user who scanned: SCANNED becomes AUTHORIZED with the given
+ * single-use ticket. With number matching, a missing number is refused and a
+ * wrong one cancels the code.
+ */
+export function decideConfirm(
+  record: QrCodeRecord,
+  actor: { userId: string; matchCode?: string },
+  ticket: { value: string; ttlMs: number },
+  now: number,
+): ConfirmDecision {
+  assertLive(record, now);
+  assertScannedBy(record, actor.userId, 'CONFIRM');
+  if (record.match) {
+    if (actor.matchCode === undefined || actor.matchCode === '') throw qrErrors.matchRequired();
+    if (!safeEqual(String(actor.matchCode), record.match.code)) {
+      return { record: endAs(record, 'CANCELLED', now, 'MATCH_FAILED'), mismatch: true };
+    }
+  }
+  const expiresAt = now + ticket.ttlMs;
+  return {
+    record: {
+      ...record,
+      status: 'AUTHORIZED',
+      ticket: { value: ticket.value, expiresAt },
+      endedAt: now,
+      retainUntil: Math.max(record.expiresAt + TERMINAL_GRACE_MS, expiresAt),
+    },
+    mismatch: false,
+  };
+}
+
+/** CANCEL by the user who scanned: SCANNED becomes CANCELLED. */
+export function decideCancel(record: QrCodeRecord, actor: { userId: string }, now: number): QrCodeRecord {
+  assertLive(record, now);
+  assertScannedBy(record, actor.userId, 'CANCEL');
+  return endAs(record, 'CANCELLED', now);
+}
+
+/**
+ * A cancellation decided by the site rather than the user (e.g. a risk policy
+ * that says no): any open code becomes CANCELLED with `reason`.
+ */
+export function decideRefusal(record: QrCodeRecord, reason: string, now: number): QrCodeRecord | undefined {
+  const status = statusAt(record, now);
+  if (status !== 'PENDING' && status !== 'SCANNED') return undefined;
+  return endAs(record, 'CANCELLED', now, reason);
+}
+
+function endAs(record: QrCodeRecord, status: 'CANCELLED', now: number, reason?: string): QrCodeRecord {
+  const next: QrCodeRecord = { ...record, status, endedAt: now, retainUntil: record.expiresAt + TERMINAL_GRACE_MS };
+  if (reason) next.cancelReason = reason;
+  return next;
+}
+
+/**
+ * Redeems the ticket once. The binding is checked before anything about the
+ * ticket is told, so a stranger holding a ticket learns nothing from the
+ * answer (not even whether it is used or expired).
+ */
+export function decideRedeem(record: QrCodeRecord, ticket: string, proof: QrCodeProof | undefined, now: number): QrCodeRecord {
+  if (!mayRedeem(record, proof)) {
+    throw bindingOf(record).redeem === 'client' ? qrErrors.ticketInvalid() : qrErrors.creatorSecretRequired();
+  }
+  const current = record.ticket;
+  if (record.status !== 'AUTHORIZED' || !current || !safeEqual(current.value, ticket)) throw qrErrors.ticketInvalid();
+  if (current.redeemedAt !== undefined) throw qrErrors.ticketUsed();
+  if (now >= current.expiresAt) throw qrErrors.ticketExpired();
+  return { ...record, ticket: { ...current, redeemedAt: now } };
+}
+
+/**
+ * Rotation: a still-PENDING code is ended (it reads EXPIRED from `now`) and
+ * points at its successor, which moves the creator's streams along.
+ */
+export function decideRotate(record: QrCodeRecord, successorId: string, now: number): QrCodeRecord | undefined {
+  if (record.status !== 'PENDING' || record.replacedBy || now >= record.expiresAt) return undefined;
+  return { ...record, replacedBy: successorId, expiresAt: now };
+}
+
+/** Whether a code can still be rotated by its creator's stream at `now`. */
+export function isRotatable(record: QrCodeRecord, now: number): boolean {
+  return record.status === 'PENDING' && !record.replacedBy && now < record.expiresAt;
+}
+
+/**
+ * What a reader may see. Anyone who knows the id (it is in the QR) gets id,
+ * status and lifetime; who scanned, the ticket and the match number go only
+ * to a reader the record's binding lets see them.
+ */
+export function viewOf(record: QrCodeRecord, proof: QrCodeProof | undefined, now: number): QrCodeStatusView {
+  const status = statusAt(record, now);
+  const view: QrCodeStatusView = { qrcodeId: record.id, status };
+  const open = status === 'PENDING' || status === 'SCANNED';
+  if (open) view.expiresIn = Math.max(0, Math.floor((record.expiresAt - now) / 1000));
+  if (status === 'CANCELLED' && record.cancelReason) view.cancelReason = record.cancelReason;
+  if (!seesAll(record, proof)) return view;
+  if (record.scannedBy && (status === 'SCANNED' || status === 'AUTHORIZED')) view.briefUserInfo = record.scannedBy.briefUserInfo;
+  if (open && record.match) view.matchCode = record.match.code;
+  const ticket = record.ticket;
+  if (status === 'AUTHORIZED' && ticket && ticket.redeemedAt === undefined && now < ticket.expiresAt) view.ticket = ticket.value;
+  return view;
+}
