@@ -44,7 +44,13 @@ export const postgresStoreKind: StoreKind = {
   },
   make: () => {
     if (!server) throw new Error('postgresStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
-    return new PostgresQrLoginStore({ connectionString: server.url, sweepInterval: TEST_SWEEP_INTERVAL_MS });
+    return new PostgresQrLoginStore({
+      connectionString: server.url,
+      sweepInterval: TEST_SWEEP_INTERVAL_MS,
+      // Suites fire 200 concurrent requests at a 10-connection pool on a shared 2-core machine: queueing
+      // there must not turn into 503s. An unreachable database still fails at once (connection refused).
+      callTimeout: 5_000,
+    });
   },
   teardown: async () => {
     const started = starting;

@@ -181,6 +181,11 @@ export class PostgresQrLoginStore implements QrLoginStore {
         ...(options.connectionString !== undefined ? { connectionString: options.connectionString } : options.config),
       });
       this.ownsPool = true;
+      // The same guard from the moment the pool hands a connection out, which `call` cannot reach.
+      this.db.on('acquire', (client) => {
+        if (client.listeners('error').includes(noop)) return;
+        client.on('error', noop);
+      });
       let down = false;
       // pg emits errors of idle connections on the pool (e.g. the server restarting); without a listener they would crash the app.
       this.db.on('error', (error: Error) => {
@@ -336,18 +341,26 @@ export class PostgresQrLoginStore implements QrLoginStore {
     const attempt = (async () => {
       if (after) await after;
       const client = await this.db.connect();
+      // pg-pool listens for errors only on idle connections. A server that shuts down sends its last
+      // message right behind a query's answer, before this call has released the connection, and an
+      // 'error' nobody listens for would crash the app; the failed connection is dropped on release.
+      client.on('error', noop);
+      const release = (error?: Error) => {
+        client.release(error);
+        client.removeListener('error', noop);
+      };
       // Past the deadline the caller has been told it failed, so it must not happen after all.
       if (gaveUp) {
-        client.release();
+        release();
         throw new QrLoginStoreUnavailableError(`Gave up trying to ${what}.`);
       }
       try {
         const result = await run(client);
-        client.release();
+        release();
         return result;
       } catch (error) {
         // A connection that failed is dropped rather than handed to the next call.
-        client.release(isTransient(error) ? (error as Error) : undefined);
+        release(isTransient(error) ? (error as Error) : undefined);
         throw error;
       }
     })();
