@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { MemoryQrLoginStore, QrLoginModule, QrLoginService, type QrLoginStore } from '../lib';
+import { PostgresQrLoginStore } from '../lib/stores/postgres';
 import { RedisQrLoginStore } from '../lib/stores/redis';
 import { newQrCodeId } from '../lib/kernel/qr-login.ids';
 import { renderQrDataUrl } from '../lib/kernel/qr-login.image';
@@ -57,7 +58,11 @@ function gc(): void {
 
 async function main(): Promise<void> {
   const store: QrLoginStore =
-    config.store === 'redis' ? new RedisQrLoginStore({ url: config.redisUrl! }) : new MemoryQrLoginStore();
+    config.store === 'redis'
+      ? new RedisQrLoginStore({ url: config.redisUrl! })
+      : config.store === 'postgres'
+        ? new PostgresQrLoginStore({ connectionString: config.postgresUrl! })
+        : new MemoryQrLoginStore();
 
   @Module({
     imports: [

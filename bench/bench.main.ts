@@ -1,6 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { Pool } from 'pg';
+import { ensurePostgresQrLoginSchema } from '../lib/stores/postgres';
+import { startPostgresServer, type PostgresServer } from '../test/support/postgres-server';
 import { startRedisServer, type RedisServer } from '../test/support/redis-server';
 import { startServer, type ServerChild } from './bench.child';
 import { alice, call, holdStream, load, quantile, throughput, wholeLogin, type HeldStream } from './bench.http';
@@ -116,7 +119,8 @@ async function perStream(server: ServerChild, ids: string[], bare: boolean): Pro
   return { rss: (after.rss - before.rss) / ids.length / 1024, heap: (after.heapUsed - before.heapUsed) / ids.length / 1024, streams };
 }
 
-async function sseRows(server: ServerChild, adapter: string, store: string, redisUrl?: string): Promise<void> {
+/** `shared`: how to start a second instance on the same store, for the rows across two instances. */
+async function sseRows(server: ServerChild, adapter: string, store: string, shared?: ServerConfig): Promise<void> {
   const { ids } = await openStreams(server, P.streams);
   const bare = await perStream(server, ids, true);
   for (const stream of bare.streams) stream.close();
@@ -132,8 +136,8 @@ async function sseRows(server: ServerChild, adapter: string, store: string, redi
   add({ section: 'confirm → event', adapter, store, figure: 'p50 in-process', value: quantile(local, 0.5), unit: 'ms' });
   add({ section: 'confirm → event', adapter, store, figure: 'p99 in-process', value: quantile(local, 0.99), unit: 'ms', target: `<= ${p99Target} ms`, met: quantile(local, 0.99) <= p99Target });
 
-  if (redisUrl) {
-    const other = await startServer({ adapter: adapter as ServerConfig['adapter'], store: 'redis', redisUrl });
+  if (shared) {
+    const other = await startServer(shared);
     try {
       const across = await latency(other, server, P.latencySamples);
       add({ section: 'confirm → event', adapter, store, figure: 'p50 across two instances', value: quantile(across, 0.5), unit: 'ms' });
@@ -153,8 +157,9 @@ async function sseRows(server: ServerChild, adapter: string, store: string, redi
   add({ section: 'SSE idle streams', adapter, store, figure: 'subscriptions left after closing', value: open, unit: '', target: '0', met: open === 0 });
 }
 
-async function leakRows(adapter: ServerConfig['adapter'], store: ServerConfig['store'], redisUrl?: string): Promise<void> {
-  const server = await startServer({ adapter, store, redisUrl, qrCodeTtl: 1 });
+async function leakRows(config: ServerConfig): Promise<void> {
+  const { adapter, store } = config;
+  const server = await startServer({ ...config, qrCodeTtl: 1 });
   try {
     const leak = await server.ask({ type: 'leak', count: P.leakCodes }, 'leak');
     const growth = leak.afterHeap / leak.baselineHeap - 1;
@@ -193,24 +198,36 @@ async function main(): Promise<void> {
   } catch (error) {
     throw new Error(`The Redis rows need redis-server: ${(error as Error).message}`);
   }
+  let postgres: PostgresServer | undefined;
+  try {
+    postgres = await startPostgresServer();
+    const pool = new Pool({ connectionString: postgres.url, max: 1 });
+    await ensurePostgresQrLoginSchema(pool).finally(() => pool.end());
+  } catch (error) {
+    await redis.stop();
+    await postgres?.stop();
+    throw new Error(`The Postgres rows need PostgreSQL: ${(error as Error).message}`);
+  }
   try {
     for (const adapter of ['express', 'fastify'] as const) {
-      for (const store of ['memory', 'redis'] as const) {
+      for (const store of ['memory', 'redis', 'postgres'] as const) {
         console.log(`\n${adapter} + ${store} store`);
-        const server = await startServer({ adapter, store, redisUrl: redis.url });
+        const config: ServerConfig = { adapter, store, redisUrl: redis.url, postgresUrl: postgres.url };
+        const server = await startServer(config);
         try {
           await pollRows(server, adapter, store);
           await renderRows(server, adapter, store, rows.find((r) => r.section === 'create' && r.adapter === adapter && r.store === store)!.value);
           await loginRows(server, adapter, store);
-          await sseRows(server, adapter, store, store === 'redis' ? redis.url : undefined);
+          await sseRows(server, adapter, store, store === 'memory' ? undefined : config);
         } finally {
           await server.stop();
         }
-        await leakRows(adapter, store, redis.url);
+        await leakRows(config);
       }
     }
   } finally {
     await redis.stop();
+    await postgres.stop();
   }
   const report = {
     quick,

@@ -15,8 +15,10 @@ export type FromServer =
 /** How a server child is configured, passed as one JSON argument. */
 export interface ServerConfig {
   adapter: 'express' | 'fastify';
-  store: 'memory' | 'redis';
+  store: 'memory' | 'redis' | 'postgres';
   redisUrl?: string;
+  /** Connection URL of a database whose QR login tables exist already. */
+  postgresUrl?: string;
   qrCodeTtl?: number;
 }
 

@@ -48,6 +48,20 @@ describe('built package', () => {
     expect(out).toBe('function 0');
   });
 
+  it('serves the Postgres store from its own entry, and loads pg only when a store creates its pool', () => {
+    const loadsPg = "Object.keys(require.cache).some((file) => /[\\\\/]node_modules[\\\\/]pg[\\\\/]/.test(file))";
+    expect(run(['-e', `require('nestjs-qr-login'); console.log(${loadsPg})`])).toBe('false');
+    expect(run(['-e', `const m = require('nestjs-qr-login/postgres'); console.log(typeof m.PostgresQrLoginStore, ${loadsPg})`])).toBe(
+      'function false',
+    );
+    const out = run([
+      '--input-type=module',
+      '-e',
+      "import { PostgresQrLoginStore, postgresQrLoginSchemaSql } from 'nestjs-qr-login/postgres'; const s = new PostgresQrLoginStore({ connectionString: 'postgres://127.0.0.1:1/none' }); console.log(s.pool.constructor.name, postgresQrLoginSchemaSql().includes('qr_login_codes')); await s.close();",
+    ]);
+    expect(out).toBe('BoundPool true');
+  });
+
   it('exposes package.json and hides internals', () => {
     expect(run(['-e', "console.log(require('nestjs-qr-login/package.json').name)"])).toBe('nestjs-qr-login');
     expect(() => run(['-e', "require('nestjs-qr-login/dist/lib/kernel/qr-login.ids')"])).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);

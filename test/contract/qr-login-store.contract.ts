@@ -3,7 +3,9 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Subscription } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryQrLoginStore, QrLoginStoreUnavailableError, type QrCodeRecord, type QrLoginStore } from '../../lib';
+import { POSTGRES_QR_LOGIN_LISTENER_NAME, PostgresQrLoginStore } from '../../lib/stores/postgres';
 import { RedisQrLoginStore } from '../../lib/stores/redis';
+import { rowsOf } from '../support/postgres-store-kind';
 import { eventually } from '../support/sse';
 import type { StoreKind } from '../support/stores';
 
@@ -76,6 +78,20 @@ async function subscribersOf(store: RedisQrLoginStore, id: string): Promise<numb
   }
   const reply = (await redisOf(store).pubsub('NUMSUB', channel)) as [string, number | string];
   return Number(reply[1]);
+}
+
+/** LISTEN connections of the store's kind on the whole PostgreSQL server, or of one backend when `pid` is given. */
+async function listenersOf(store: PostgresQrLoginStore, pid?: number): Promise<number> {
+  const { rows } = await store.pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND ($2::int IS NULL OR pid = $2)',
+    [POSTGRES_QR_LOGIN_LISTENER_NAME, pid ?? null],
+  );
+  return Number(rows[0].n);
+}
+
+/** Stores that count their watched ids. */
+function countsWatchers(store: QrLoginStore): store is MemoryQrLoginStore | RedisQrLoginStore | PostgresQrLoginStore {
+  return store instanceof MemoryQrLoginStore || store instanceof RedisQrLoginStore || store instanceof PostgresQrLoginStore;
 }
 
 /**
@@ -191,6 +207,10 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
         expect(ttl).toBeGreaterThan(0);
         expect(ttl).toBeLessThanOrEqual(400);
       }
+      if (store instanceof PostgresQrLoginStore) {
+        // The record and its first version.
+        expect(await rowsOf(store, record.id)).toBe(2);
+      }
 
       // No read in between: the store must let go on its own.
       await sleep(Math.max(record.retainUntil - Date.now(), 0) + 20);
@@ -199,6 +219,11 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       }
       if (store instanceof RedisQrLoginStore) {
         expect(await redisOf(store).exists(store.keyOf(record.id))).toBe(0);
+      }
+      if (store instanceof PostgresQrLoginStore) {
+        // Reads ignore the expired row at once; the sweeper deletes it on its next tick.
+        expect(await store.get(record.id)).toBeNull();
+        await eventually(async () => (await rowsOf(store, record.id)) === 0, 5_000, 'the sweeper to delete the expired rows');
       }
       expect(await store.get(record.id)).toBeNull();
       expect(await store.compareAndSet(record.id, 1, successor(record))).toBe(false);
@@ -290,8 +315,21 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       const one = watch(watcher, record.id);
       const two = watch(watcher, record.id);
       await watcher.get(record.id);
-      if (watcher instanceof MemoryQrLoginStore || watcher instanceof RedisQrLoginStore) expect(watcher.watchedIds).toBe(1);
+      if (countsWatchers(watcher)) expect(watcher.watchedIds).toBe(1);
       if (watcher instanceof RedisQrLoginStore) expect(await subscribersOf(watcher, record.id)).toBe(1);
+      if (watcher instanceof PostgresQrLoginStore) {
+        // One LISTEN connection serves every id: a second watched id adds no connection.
+        const pid = watcher.listenerPid;
+        expect(pid).toBeTypeOf('number');
+        const other = watch(watcher, `${record.id}-other`);
+        await watcher.get(`${record.id}-other`);
+        expect(watcher.watchedIds).toBe(2);
+        expect(watcher.listenerPid).toBe(pid);
+        await eventually(async () => (await listenersOf(watcher)) === 1, 5_000, 'one LISTEN connection on the server');
+        expect(await listenersOf(watcher, pid)).toBe(1);
+        other.subscription.unsubscribe();
+        expect(watcher.watchedIds).toBe(1);
+      }
 
       one.subscription.unsubscribe();
       const v2 = successor(record);
@@ -301,7 +339,7 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       if (watcher instanceof RedisQrLoginStore) expect(await subscribersOf(watcher, record.id)).toBe(1);
 
       two.subscription.unsubscribe();
-      if (watcher instanceof MemoryQrLoginStore || watcher instanceof RedisQrLoginStore) expect(watcher.watchedIds).toBe(0);
+      if (countsWatchers(watcher)) expect(watcher.watchedIds).toBe(0);
       if (watcher instanceof RedisQrLoginStore) {
         await eventually(async () => (await subscribersOf(watcher, record.id)) === 0, 5_000, 'UNSUBSCRIBE to reach Redis');
       }
@@ -324,6 +362,7 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       const staying = watch(watcher, record.id);
       expect(await watcher.get(record.id)).toBeNull();
       if (watcher instanceof RedisQrLoginStore) expect(await subscribersOf(watcher, record.id)).toBe(1);
+      if (countsWatchers(watcher)) expect(watcher.watchedIds).toBe(1);
       await writer.create(record);
       const next = successor(record);
       expect(await writer.compareAndSet(record.id, 1, next)).toBe(true);
@@ -389,6 +428,8 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       const seen = watch(watcher, record.id);
       await watcher.get(record.id);
       if (watcher instanceof RedisQrLoginStore) expect(await subscribersOf(watcher, record.id)).toBe(1);
+      const listenerPid = watcher instanceof PostgresQrLoginStore ? watcher.listenerPid : undefined;
+      if (watcher instanceof PostgresQrLoginStore) expect(listenerPid).toBeTypeOf('number');
 
       await watcher.close?.();
       await watcher.close?.();
@@ -401,6 +442,20 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
         expect(seen.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
         expect(watcher.client.status).toBe('end');
         await eventually(async () => (await subscribersOf(probe as RedisQrLoginStore, record.id)) === 0, 5_000, 'the subscriber to disconnect');
+        await expect(watcher.get(record.id)).rejects.toBeInstanceOf(QrLoginStoreUnavailableError);
+      }
+      if (watcher instanceof PostgresQrLoginStore) {
+        expect(watcher.watchedIds).toBe(0);
+        expect(seen.errors).toHaveLength(1);
+        expect(seen.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+        // The pool it created is ended, the LISTEN connection with it.
+        expect(watcher.pool.ending).toBe(true);
+        expect(watcher.pool.totalCount).toBe(0);
+        await eventually(
+          async () => (await listenersOf(probe as PostgresQrLoginStore, listenerPid)) === 0,
+          5_000,
+          'the LISTEN connection to end',
+        );
         await expect(watcher.get(record.id)).rejects.toBeInstanceOf(QrLoginStoreUnavailableError);
       }
       if (writer !== watcher) {

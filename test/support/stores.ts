@@ -1,5 +1,6 @@
 import { MemoryQrLoginStore, type QrLoginStore } from '../../lib';
 import { RedisQrLoginStore } from '../../lib/stores/redis';
+import { postgresStoreKind } from './postgres-store-kind';
 import { startRedisCluster, type RedisCluster } from './redis-cluster';
 import { startRedisServer, type RedisServer } from './redis-server';
 
@@ -15,6 +16,15 @@ export interface StoreKind {
   make(): QrLoginStore;
   /** Undoes `setup`; called in afterAll. */
   teardown(): Promise<void>;
+  /** Stops and starts the shared backend, for outage tests; absent where there is none (memory). */
+  outage?: {
+    stop(): Promise<void>;
+    start(): Promise<void>;
+    /** Whether codes survive the restart (a database does; a Redis without persistence does not). */
+    keepsData: boolean;
+  };
+  /** Whether the backend still holds anything of code `id`, to prove that expiry frees it. */
+  holds?(store: QrLoginStore, id: string): Promise<boolean>;
 }
 
 export const memoryStoreKind: StoreKind = {
@@ -48,6 +58,15 @@ export const redisStoreKind: StoreKind = {
     redisServer = undefined;
     // A failed start was reported by setup already.
     await (await server?.catch(() => undefined))?.stop();
+  },
+  outage: {
+    keepsData: false,
+    stop: async () => redisServer!.stop(),
+    start: async () => redisServer!.restart(),
+  },
+  holds: async (store, id) => {
+    const redis = store as RedisQrLoginStore;
+    return (await redis.client.exists(redis.keyOf(id))) === 1;
   },
 };
 
@@ -85,4 +104,7 @@ export function currentRedisCluster(): RedisCluster {
 }
 
 /** Every store kind. */
-export const STORE_KINDS: StoreKind[] = [memoryStoreKind, redisStoreKind];
+export const STORE_KINDS: StoreKind[] = [memoryStoreKind, redisStoreKind, postgresStoreKind];
+
+/** The kinds that share state between instances through a server the tests can stop and start. */
+export const SHARED_STORE_KINDS: StoreKind[] = STORE_KINDS.filter((kind) => kind.outage !== undefined);

@@ -1,0 +1,14 @@
+// The `nestjs-qr-login/postgres` entry: the only place whose types mention `pg`, an optional peer.
+export {
+  POSTGRES_QR_LOGIN_LISTENER_NAME,
+  PostgresQrLoginStore,
+  type PostgresQrLoginStoreOptions,
+} from './postgres-qr-login.store';
+export {
+  ensurePostgresQrLoginSchema,
+  postgresQrLoginNames,
+  postgresQrLoginSchemaSql,
+  type PostgresQrLoginNames,
+  type PostgresQueryable,
+  type PostgresQrLoginSchemaOptions,
+} from './postgres-qr-login.schema';

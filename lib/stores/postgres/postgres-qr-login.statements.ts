@@ -1,0 +1,50 @@
+import type { PostgresQrLoginNames } from './postgres-qr-login.schema';
+
+// Internal to the Postgres store; not part of the public API.
+
+/** Every statement, written once per store from its table names. */
+export function postgresQrLoginStatements(names: PostgresQrLoginNames) {
+  const sweep = (table: string, column: string) =>
+    // SKIP LOCKED: rows a login is updating right now, or another instance is sweeping, are left for later.
+    `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} <= now() LIMIT $1 FOR UPDATE SKIP LOCKED)`;
+  return {
+    // An expired row of the same id (not swept yet) counts as absent; the change row replaces a leftover one.
+    create: `WITH created AS (
+  INSERT INTO ${names.codes} AS c (id, version, record, retain_until)
+  VALUES ($1, $2, $3::json, to_timestamp($4::float8 / 1000))
+  ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
+  WHERE c.retain_until <= now()
+  RETURNING id, version, record, retain_until
+), logged AS (
+  INSERT INTO ${names.changes} AS l (id, version, record, retain_until)
+  SELECT id, version, record, retain_until FROM created
+  ON CONFLICT (id, version) DO UPDATE SET record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
+)
+SELECT pg_notify($5, version || ':' || id) FROM created`,
+    compareAndSet: `WITH changed AS (
+  UPDATE ${names.codes} SET version = $3, record = $4::json, retain_until = to_timestamp($5::float8 / 1000)
+  WHERE id = $1 AND version = $2 AND retain_until > now()
+  RETURNING id, version, record, retain_until
+), logged AS (
+  INSERT INTO ${names.changes} AS l (id, version, record, retain_until)
+  SELECT id, version, record, retain_until FROM changed
+  ON CONFLICT (id, version) DO UPDATE SET record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
+)
+SELECT pg_notify($6, version || ':' || id) FROM changed`,
+    get: `SELECT record::text AS json FROM ${names.codes} WHERE id = $1 AND retain_until > now()`,
+    changes: `SELECT version, record::text AS json FROM ${names.changes}
+WHERE id = $1 AND version > $2 AND version <= $3 AND retain_until > now() ORDER BY version`,
+    rememberOnce: `INSERT INTO ${names.keys} AS k (kind, key, value, expires_at)
+VALUES ('once', $1, '', now() + $2::float8 * interval '1 millisecond')
+ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
+WHERE k.expires_at <= now()`,
+    setAlias: `INSERT INTO ${names.keys} AS k (kind, key, value, expires_at)
+VALUES ('alias', $1, $2, to_timestamp($3::float8 / 1000))
+ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
+WHERE k.expires_at <= now()`,
+    resolveAlias: `SELECT value FROM ${names.keys} WHERE kind = 'alias' AND key = $1 AND expires_at > now()`,
+    sweepCodes: sweep(names.codes, 'retain_until'),
+    sweepChanges: sweep(names.changes, 'retain_until'),
+    sweepKeys: sweep(names.keys, 'expires_at'),
+  };
+}

@@ -1,0 +1,241 @@
+import { Pool } from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
+import { newRecord, successor, watchInto, type Watched } from '../../../test/contract/qr-login-store.contract';
+import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
+import { rowsOf } from '../../../test/support/postgres-store-kind';
+import { eventually } from '../../../test/support/sse';
+import {
+  ensurePostgresQrLoginSchema,
+  PostgresQrLoginStore,
+  postgresQrLoginSchemaSql,
+  type PostgresQrLoginStoreOptions,
+} from './index';
+
+/** Settles `promise` or fails after `ms`: proves a call does not hang, without measuring speed. */
+async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  try {
+    return { value: await Promise.race([promise, hang]) };
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('still pending')) throw error;
+    return { error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('PostgresQrLoginStore beyond the contract', () => {
+  let server: PostgresServer;
+  let admin: Pool;
+  const stores: PostgresQrLoginStore[] = [];
+  const watches: Watched[] = [];
+  const open = (options: PostgresQrLoginStoreOptions = { connectionString: server.url }) => {
+    const store = new PostgresQrLoginStore(options);
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    server = await startPostgresServer();
+    admin = new Pool({ connectionString: server.url, max: 2 });
+    admin.on('error', () => undefined);
+    await ensurePostgresQrLoginSchema(admin);
+  });
+  afterEach(async () => {
+    for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+
+  it('needs exactly one of pool, connectionString and config, and names that are plain SQL identifiers', () => {
+    expect(() => new PostgresQrLoginStore({})).toThrow(QrLoginConfigError);
+    expect(() => new PostgresQrLoginStore({})).toThrow(/exactly one of "pool".*"connectionString" or "config"; got none/);
+    expect(() => new PostgresQrLoginStore({ connectionString: server.url, config: { port: server.port } })).toThrow(
+      /got "connectionString" and "config"/,
+    );
+    expect(() => new PostgresQrLoginStore({ connectionString: server.url, tablePrefix: 'qr-login' })).toThrow(/lower-case SQL identifier/);
+    expect(() => new PostgresQrLoginStore({ connectionString: server.url, schema: 'Auth; DROP' })).toThrow(/"schema"/);
+    expect(() => new PostgresQrLoginStore({ connectionString: server.url, tablePrefix: 'p'.repeat(40) })).toThrow(/too long/);
+    expect(() => new PostgresQrLoginStore({ connectionString: server.url, sweepInterval: 0 })).toThrow(/"sweepInterval" must be a positive/);
+    expect(() => new PostgresQrLoginStore({ pool: {} as Pool })).toThrow(/must be a pg.Pool/);
+  });
+
+  it('uses a given pool without taking it over: close() leaves it open and destroys only the LISTEN connection', async () => {
+    const pool = new Pool({ connectionString: server.url, max: 3 });
+    pool.on('error', () => undefined);
+    try {
+      const store = open({ pool });
+      const record = newRecord();
+      const seen = watchInto(store, record.id);
+      watches.push(seen);
+      expect(await store.get(record.id)).toBeNull();
+      await store.create(record);
+      await eventually(() => seen.records.length === 1, 5_000, 'the create on the watcher');
+      // The LISTEN connection is one of the pool's, held for as long as the store runs.
+      expect(pool.totalCount - pool.idleCount).toBe(1);
+
+      await store.close();
+      expect(seen.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+      expect(pool.ending).toBe(false);
+      expect(pool.totalCount - pool.idleCount).toBe(0);
+      const { rows } = await pool.query('SELECT version FROM qr_login_codes WHERE id = $1', [record.id]);
+      expect(rows).toEqual([{ version: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('keeps apps with different schemas and prefixes apart in one database, tables and notifications alike', async () => {
+    await admin.query('CREATE SCHEMA IF NOT EXISTS app_two');
+    const first = open({ connectionString: server.url });
+    const second = open({ config: { connectionString: server.url }, schema: 'app_two', tablePrefix: 'login' });
+    await second.ensureSchema();
+    expect(second.tables.codes).toBe('"app_two"."login_codes"');
+
+    const record = newRecord();
+    const seenBySecond = watchInto(second, record.id);
+    watches.push(seenBySecond);
+    await second.get(record.id);
+    await first.create(record);
+    expect(await second.get(record.id)).toBeNull();
+    await second.create({ ...record, status: 'CANCELLED' });
+    expect((await first.get(record.id))!.status).toBe('PENDING');
+    expect((await second.get(record.id))!.status).toBe('CANCELLED');
+    await eventually(() => seenBySecond.records.length === 1, 5_000, 'the second app to see its own create');
+    expect(seenBySecond.records[0].status).toBe('CANCELLED');
+  });
+
+  it('keeps every record exactly as JSON.stringify wrote it, escaped NUL characters and key order included', async () => {
+    const [writer, watcher] = [open(), open()];
+    // JSON can carry "\u0000" and PostgreSQL's jsonb cannot: a store on jsonb would fail such a code with a 500.
+    const record = newRecord({ customData: { zeta: 'a\u0000b', alpha: { '': [1.5, -0, 'é\u2028'] }, same: 1 } });
+    const seen = watchInto(watcher, record.id);
+    watches.push(seen);
+    await watcher.get(record.id);
+    await writer.create(record);
+    const next = successor(record, { context: { note: '\u0000' } });
+    expect(await writer.compareAndSet(record.id, 1, next)).toBe(true);
+    expect(JSON.stringify(await watcher.get(record.id))).toBe(JSON.stringify(next));
+    await eventually(() => seen.records.length === 2, 5_000, 'both versions on the watcher');
+    expect(seen.records.map((one) => JSON.stringify(one))).toEqual([JSON.stringify(record), JSON.stringify(next)]);
+  });
+
+  it('says how to create the tables when they are missing, instead of answering 503', async () => {
+    const store = open({ connectionString: server.url, tablePrefix: 'never_created' });
+    const failure = await store.get('anything').catch((error: unknown) => error);
+    expect(failure).not.toBeInstanceOf(QrLoginStoreUnavailableError);
+    expect(String((failure as Error).message)).toMatch(/"never_created_codes".*ensurePostgresQrLoginSchema\(pool\)/);
+  });
+
+  it('creates its tables idempotently, also from several connections at once', async () => {
+    const pools = Array.from({ length: 4 }, () => new Pool({ connectionString: server.url, max: 1 }));
+    try {
+      await admin.query('CREATE SCHEMA IF NOT EXISTS racing');
+      await Promise.all(pools.map((pool) => ensurePostgresQrLoginSchema(pool, { schema: 'racing' })));
+      await ensurePostgresQrLoginSchema(pools[0], { schema: 'racing' });
+      const { rows } = await admin.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'racing' ORDER BY table_name",
+      );
+      expect(rows.map((row) => row.table_name)).toEqual(['qr_login_code_changes', 'qr_login_codes', 'qr_login_keys']);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+    expect(postgresQrLoginSchemaSql()).toMatch(/CREATE TABLE IF NOT EXISTS "qr_login_codes"/);
+  });
+
+  it('sweeps expired rows in batches and keeps the live ones', async () => {
+    const store = open({ connectionString: server.url, sweepInterval: 100, sweepBatchSize: 50 });
+    const live = newRecord();
+    await store.create(live);
+    // 300 expired codes, written straight into the tables as a backlog left by a stopped fleet.
+    await admin.query(`
+      INSERT INTO qr_login_codes (id, version, record, retain_until)
+      SELECT 'backlog-' || n, 1, '{}'::json, now() - interval '1 minute' FROM generate_series(1, 300) AS n;
+      INSERT INTO qr_login_code_changes (id, version, record, retain_until)
+      SELECT 'backlog-' || n, 1, '{}'::json, now() - interval '1 minute' FROM generate_series(1, 300) AS n;
+      INSERT INTO qr_login_keys (kind, key, value, expires_at)
+      SELECT 'once', 'backlog-' || n, '', now() - interval '1 minute' FROM generate_series(1, 300) AS n;`);
+    const left = async () =>
+      Number(
+        (
+          await admin.query<{ n: string }>(`SELECT
+            (SELECT count(*) FROM qr_login_codes WHERE id LIKE 'backlog-%') +
+            (SELECT count(*) FROM qr_login_code_changes WHERE id LIKE 'backlog-%') +
+            (SELECT count(*) FROM qr_login_keys WHERE key LIKE 'backlog-%') AS n`)
+        ).rows[0].n,
+      );
+    await eventually(async () => (await left()) === 0, 10_000, 'the sweeper to work off the backlog');
+    expect(await rowsOf(store, live.id)).toBe(2);
+    expect(await store.get(live.id)).toEqual(live);
+  });
+
+  it('answers every call with QrLoginStoreUnavailableError while the database is down, ends watchers, and recovers with its data', async () => {
+    const store = open();
+    const other = open();
+    const record = newRecord();
+    await store.create(record);
+    const seen = watchInto(store, record.id);
+    watches.push(seen);
+    await store.get(record.id);
+
+    await server.pause();
+    try {
+      await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to learn that the database is gone');
+      expect(seen.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+      expect(store.watchedIds).toBe(0);
+
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['create', () => store.create(newRecord())],
+        ['get', () => store.get(record.id)],
+        ['compareAndSet', () => store.compareAndSet(record.id, 1, successor(record))],
+        ['rememberOnce', () => store.rememberOnce('outage', 60_000)],
+        ['get on a second store', () => other.get(record.id)],
+      ];
+      for (const [name, call] of calls) {
+        const outcome = await settleWithin(call(), 5_000);
+        expect(outcome.error, name).toBeInstanceOf(QrLoginStoreUnavailableError);
+        expect(String((outcome.error as Error).message), name).toMatch(/PostgreSQL/);
+      }
+      const late = watchInto(store, record.id);
+      watches.push(late);
+      await eventually(() => late.errors.length === 1, 5_000, 'a new watcher to fail while the database is down');
+      expect(late.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+    } finally {
+      await server.start();
+    }
+
+    // The same store instances serve again, and the record written before the outage is still there.
+    await eventually(async () => (await store.get(record.id).catch(() => null)) !== null, 10_000, 'the store to reconnect');
+    expect(await store.get(record.id)).toEqual(record);
+    let again: Watched | undefined;
+    await eventually(
+      async () => {
+        again?.subscription.unsubscribe();
+        again = watchInto(other, record.id);
+        watches.push(again);
+        const read = await other.get(record.id).catch(() => null);
+        return read !== null && again.errors.length === 0 && other.listenerPid !== undefined;
+      },
+      10_000,
+      'the second store to listen again',
+    );
+    const next = successor(record, { status: 'SCANNED' });
+    expect(await store.compareAndSet(record.id, 1, next)).toBe(true);
+    await eventually(() => again!.records.length === 1, 5_000, 'the change on a watcher after the outage');
+    expect(again!.records).toEqual([next]);
+    expect(again!.errors).toEqual([]);
+  }, 60_000);
+
+  it('the test helper fails loudly, not silently, when PostgreSQL is missing', async () => {
+    await expect(startPostgresServer({ binDir: '/nonexistent/postgresql/bin' })).rejects.toThrow(
+      'PostgreSQL is not installed; install it (apt-get install -y postgresql) — the test suite needs a real PostgreSQL',
+    );
+  });
+});
