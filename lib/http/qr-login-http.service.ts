@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { QR_LOGIN_CONFIG } from '../kernel/qr-login.constants';
+import { QR_LOGIN_CONFIG, QR_LOGIN_RATE_LIMITER } from '../kernel/qr-login.constants';
+import type { QrLoginRateLimiter } from '../kernel/interfaces/qr-login-rate-limiter.interface';
+import type { QrLoginRateBucket } from '../kernel/qr-login-security.config';
 import type { ResolvedQrLoginConfig } from '../kernel/qr-login.config';
 import { QrLoginService } from '../kernel/qr-login.service';
 import type { QrCodeBinding, QrCodeProof } from '../kernel/interfaces/qr-code.interface';
@@ -23,7 +25,22 @@ export class QrLoginHttpService {
     private readonly service: QrLoginService,
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
     private readonly adapterHost: HttpAdapterHost,
+    @Inject(QR_LOGIN_RATE_LIMITER) private readonly limiter: QrLoginRateLimiter,
   ) {}
+
+  /**
+   * Counts one hit of `subject` in the rate-limit `bucket`, for routes that
+   * learn who acts only inside the handler (a WeChat user named by a verified
+   * push): the same rules and limiter as `QrLoginRateLimitGuard`. Over the
+   * limit it throws `QR_RATE_LIMITED` (429 with `Retry-After`); with limits off, nothing.
+   */
+  async limit(bucket: QrLoginRateBucket, subject: string): Promise<void> {
+    const rateLimit = this.config.security.rateLimit;
+    const rule = rateLimit ? rateLimit.rules[bucket] : undefined;
+    if (!rule) return;
+    const verdict = await this.limiter.hit(`${bucket}:${subject}`, rule.limit, rule.windowMs);
+    if (!verdict.allowed) throw qrErrors.rateLimited(Math.max(1, Math.ceil(verdict.resetInMs / 1000)));
+  }
 
   /**
    * What the request proves: the creator secrets it carries (header and

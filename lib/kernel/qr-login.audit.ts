@@ -59,6 +59,12 @@ export class QrLoginAudit {
     this.events.next({ type: 'refused', qrcodeId, at: this.clock.now(), action, code, ...(userId ? { userId } : {}) });
   }
 
+  /** Reports a plugin's `accepted` / `refused` event as given (the time is added). */
+  report(event: Omit<QrLoginEvent, 'at'>): void {
+    if (!this.events.observed) return;
+    this.events.next({ ...event, at: this.clock.now() });
+  }
+
   close(): void {
     for (const timer of this.expiryChecks.values()) this.clock.clearTimeout(timer);
     this.expiryChecks.clear();

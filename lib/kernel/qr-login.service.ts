@@ -165,6 +165,8 @@ export class QrLoginService implements OnModuleDestroy {
       status: statusAt(record, now),
       binding: bindingOf(record),
       requester: record.requester,
+      expiresAt: record.expiresAt,
+      ...(record.scannedBy ? { scannedAt: record.scannedBy.scannedAt } : {}),
       ...(record.customData ? { customData: record.customData } : {}),
       ...(record.context ? { context: record.context } : {}),
     };
@@ -299,6 +301,38 @@ export class QrLoginService implements OnModuleDestroy {
    */
   rememberOnce(scope: string, key: string, ttlMs: number): Promise<boolean> {
     return this.repository.call((store) => store.rememberOnce(`${scope}:${key}`, ttlMs));
+  }
+
+  /**
+   * Points `alias` (within `scope`) at a code until `expiresAt` (ms since the
+   * epoch), atomically on every instance sharing the store: false, changing
+   * nothing, while the alias points somewhere already. For plugins that find
+   * a code by something else than its id (a WeChat user's pending confirmation).
+   */
+  setAlias(scope: string, alias: string, qrcodeId: string, expiresAt: number): Promise<boolean> {
+    return this.repository.call((store) => store.setAlias(`${scope}:${alias}`, qrcodeId, expiresAt));
+  }
+
+  /** The code `alias` (within `scope`) points to, or null when unknown or expired. */
+  resolveAlias(scope: string, alias: string): Promise<string | null> {
+    return this.repository.call((store) => store.resolveAlias(`${scope}:${alias}`));
+  }
+
+  /**
+   * Reports a plugin's inbound message on `events$`: `accepted`, or `refused`
+   * with the error code answered, so a forged or replayed push is audited like
+   * a refused scan. Carries no secret; `source` names the plugin's connection.
+   */
+  report(event: {
+    type: 'accepted' | 'refused';
+    action: 'PUSH';
+    qrcodeId?: string;
+    code?: string;
+    userId?: string;
+    source?: string;
+  }): void {
+    const { qrcodeId = '', ...rest } = event;
+    this.audit.report({ ...rest, qrcodeId });
   }
 
   /** The binding of codes created on the native routes, per `bindToCreator`. */

@@ -1,4 +1,4 @@
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
@@ -229,47 +229,83 @@ export class FakeWechatServer {
   }
 
   /**
-   * Sends an event push to the webhook as WeChat does: XML body, `signature`,
+   * Sends a push to the webhook as WeChat does: XML body, `signature`,
    * `timestamp`, `nonce` and `openid` in the query; with `encrypt`, the safe
    * mode (`encrypt_type=aes`, `msg_signature`, the message AES-encrypted).
+   * `msgType: 'text'` with `content` is a user's text message. The other
+   * fields play an attacker: a chosen timestamp / nonce (a replayed URL), a
+   * plaintext body under a valid plain signature, bad padding.
    */
   async push(
     webhookUrl: string,
     push: {
       token: string;
       openid: string;
-      event: string;
+      event?: string;
       eventKey?: string;
       msgType?: string;
+      content?: string;
+      toUserName?: string;
       encrypt?: { encodingAESKey: string; appId: string };
       tamper?: 'signature' | 'msg_signature' | 'body';
+      timestamp?: string;
+      nonce?: string;
+      /** Pads the encrypted message with bytes that do not all equal the pad length. */
+      badPadding?: boolean;
+      /** Leaves `encrypt_type` out of the query of an encrypted push. */
+      omitEncryptType?: boolean;
     },
-  ): Promise<{ status: number; contentType: string | null; body: string }> {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = String(randomBytes(4).readUInt32BE());
+  ): Promise<{ status: number; contentType: string | null; body: string; query: string; sentBody: string }> {
+    const timestamp = push.timestamp ?? String(Math.floor(Date.now() / 1000));
+    const nonce = push.nonce ?? String(randomBytes(4).readUInt32BE());
     const fields: [string, string][] = [
-      ['ToUserName', 'gh_fake0account'],
+      ['ToUserName', push.toUserName ?? 'gh_fake0account'],
       ['FromUserName', push.openid],
       ['CreateTime', timestamp],
       ['MsgType', push.msgType ?? 'event'],
-      ['Event', push.event],
     ];
+    if (push.event !== undefined) fields.push(['Event', push.event]);
+    if (push.content !== undefined) fields.push(['Content', push.content], ['MsgId', String(randomBytes(6).readUIntBE(0, 6))]);
     if (push.eventKey !== undefined) fields.push(['EventKey', push.eventKey], ['Ticket', 'gQFake']);
     const message = `<xml>${fields.map(([k, v]) => (k === 'CreateTime' ? `<${k}>${v}</${k}>` : `<${k}><![CDATA[${v}]]></${k}>`)).join('')}</xml>`;
     const query = new URLSearchParams({ timestamp, nonce, openid: push.openid });
     query.set('signature', sha1Sorted(push.token, timestamp, nonce));
     let body = message;
     if (push.encrypt) {
-      const encrypted = aesEncrypt(message, push.encrypt.encodingAESKey, push.encrypt.appId);
-      body = `<xml><ToUserName><![CDATA[gh_fake0account]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`;
-      query.set('encrypt_type', 'aes');
+      const encrypted = aesEncrypt(message, push.encrypt.encodingAESKey, push.encrypt.appId, push.badPadding);
+      body = `<xml><ToUserName><![CDATA[${push.toUserName ?? 'gh_fake0account'}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`;
+      if (!push.omitEncryptType) query.set('encrypt_type', 'aes');
       query.set('msg_signature', sha1Sorted(push.token, timestamp, nonce, encrypted));
     }
     if (push.tamper === 'signature') query.set('signature', sha1Sorted('not-the-token', timestamp, nonce));
     if (push.tamper === 'msg_signature') query.set('msg_signature', sha1Sorted(push.token, timestamp, nonce, 'other'));
     if (push.tamper === 'body') body = body.replace(push.openid, `${push.openid}-forged`);
+    return this.send(webhookUrl, query.toString(), body);
+  }
+
+  /** Posts a body to the webhook with exactly this query (e.g. one copied from a log). */
+  async send(webhookUrl: string, query: string, body: string) {
     const response = await fetch(`${webhookUrl}?${query}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
-    return { status: response.status, contentType: response.headers.get('content-type'), body: await response.text() };
+    return { status: response.status, contentType: response.headers.get('content-type'), body: await response.text(), query, sentBody: body };
+  }
+
+  /**
+   * Reads a passive reply as WeChat does: checks the reply's signature in
+   * safe mode and decrypts it; answers the reply's fields, or null for "success".
+   */
+  readReply(body: string, token: string, aes?: { encodingAESKey: string; appId: string }): Record<string, string> | null {
+    if (body === 'success' || body === '') return null;
+    let xml = body;
+    if (aes) {
+      const field = (name: string) => new RegExp(`<${name}>(?:<!\\[CDATA\\[)?(.*?)(?:\\]\\]>)?</${name}>`, 's').exec(body)?.[1] ?? '';
+      const encrypted = field('Encrypt');
+      if (sha1Sorted(token, field('TimeStamp'), field('Nonce'), encrypted) !== field('MsgSignature')) throw new Error('bad reply signature');
+      xml = aesDecrypt(encrypted, aes.encodingAESKey, aes.appId);
+    }
+    const fields: Record<string, string> = {};
+    xml = xml.trim().replace(/^<xml>/, '').replace(/<\/xml>$/, '');
+    for (const match of xml.matchAll(/<(\w+)>(?:<!\[CDATA\[)?([\s\S]*?)(?:\]\]>)?<\/\1>/g)) if (match[1] !== 'xml') fields[match[1]] = match[2];
+    return fields;
   }
 
   /** WeChat's check of the server URL (GET with `echostr`). */
@@ -287,15 +323,30 @@ function sha1Sorted(...parts: string[]): string {
 }
 
 /** WeChat's safe-mode encryption, written from its specification. */
-function aesEncrypt(message: string, encodingAESKey: string, appId: string): string {
+function aesEncrypt(message: string, encodingAESKey: string, appId: string, badPadding = false): string {
   const key = Buffer.from(`${encodingAESKey}=`, 'base64');
   const msg = Buffer.from(message);
   const length = Buffer.alloc(4);
   length.writeUInt32BE(msg.length, 0);
   const plain = Buffer.concat([randomBytes(16), length, msg, Buffer.from(appId)]);
-  const padLength = 32 - (plain.length % 32);
+  let padLength = 32 - (plain.length % 32);
+  // Bad padding needs at least two pad bytes to differ; one more block guarantees them.
+  if (badPadding && padLength < 2) padLength += 32;
+  const padding = Buffer.alloc(padLength, padLength);
+  if (badPadding) padding[0] = padLength ^ 0x01;
   const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
-  return Buffer.concat([cipher.update(Buffer.concat([plain, Buffer.alloc(padLength, padLength)])), cipher.final()]).toString('base64');
+  return Buffer.concat([cipher.update(Buffer.concat([plain, padding])), cipher.final()]).toString('base64');
+}
+
+/** The reverse, for reading the module's encrypted replies. */
+function aesDecrypt(encrypted: string, encodingAESKey: string, appId: string): string {
+  const key = Buffer.from(`${encodingAESKey}=`, 'base64');
+  const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+  const padded = Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64')), decipher.final()]);
+  const plain = padded.subarray(0, padded.length - padded[padded.length - 1]);
+  const length = plain.readUInt32BE(16);
+  if (plain.subarray(20 + length).toString() !== appId) throw new Error('reply for another app id');
+  return plain.subarray(20, 20 + length).toString();
 }
 
 function sendJson(response: ServerResponse, body: unknown): void {

@@ -153,11 +153,31 @@ describe('QrLoginWechatModule with number matching', () => {
     expect(confirmed.body.status).toBe('AUTHORIZED');
   });
 
-  it('refuses official-account connections at start-up, as they cannot match numbers', async () => {
+  it('refuses a loginOnScan official-account connection at start-up, as scan = login leaves no step to send the number', async () => {
     const failure = start([
+      QrLoginModule.forRoot(fixtureOptions({ numberMatching: true })),
+      QrLoginWechatModule.forRoot(wechatOptions({ connections: [{ ...OA, type: 'WECHAT_OFFICIAL_ACCOUNT', loginOnScan: true }] })),
+    ]);
+    await expect(failure).rejects.toThrow(/numberMatching on, which connection "oa" with loginOnScan cannot satisfy/);
+  });
+
+  it('starts with number matching and an official-account connection that confirms by reply', async () => {
+    const started = await start([
       QrLoginModule.forRoot(fixtureOptions({ numberMatching: true })),
       QrLoginWechatModule.forRoot(wechatOptions({ connections: [{ ...OA, type: 'WECHAT_OFFICIAL_ACCOUNT' }] })),
     ]);
-    await expect(failure).rejects.toThrow(/numberMatching on, which official-account codes cannot satisfy/);
+    app = started.app;
+    const created = await nativeClient(started.url).create({ type: 'WECHAT_OFFICIAL_ACCOUNT' });
+    expect(created.status).toBe(201);
+    expect(created.body.matchCode).toMatch(/^\d{2}$/);
+  });
+
+  it('refuses the safe mode without originalId at start-up', async () => {
+    const { originalId: _left, ...withoutId } = OA;
+    const failure = start([
+      QrLoginModule.forRoot(fixtureOptions()),
+      QrLoginWechatModule.forRoot(wechatOptions({ connections: [{ ...withoutId, type: 'WECHAT_OFFICIAL_ACCOUNT' }] })),
+    ]);
+    await expect(failure).rejects.toThrow(/safe mode \("encodingAESKey"\) needs "originalId"/);
   });
 });

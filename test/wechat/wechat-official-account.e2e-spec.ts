@@ -3,7 +3,7 @@ import { ADAPTERS } from '../app/test-app';
 import { creatorHeader, nativeClient, request } from '../support/http';
 import { eventually, openSse, statusesOf } from '../support/sse';
 import type { FakeWechatServer } from './fake-wechat.server';
-import { OA, createWechatTestApp, startFakeWechat, type WechatUsers } from './wechat-test-app';
+import { OA, OA_AES, createWechatTestApp, startFakeWechat, type WechatUsers } from './wechat-test-app';
 
 describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
   let fake: FakeWechatServer;
@@ -11,6 +11,9 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
   let users: WechatUsers;
   let api: ReturnType<typeof nativeClient>;
   let webhook: string;
+  /** The scan = login connection (loginOnScan, safe mode). */
+  let scanWebhook: string;
+  const encrypt = OA_AES;
 
   beforeAll(async () => {
     fake = await startFakeWechat();
@@ -19,6 +22,7 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     users = started.users;
     api = nativeClient(started.url);
     webhook = `${started.url}/qr-login/wechat/official-account/oa/events`;
+    scanWebhook = `${started.url}/qr-login/wechat/official-account/oa-scan/events`;
   });
   afterAll(async () => {
     await app?.close();
@@ -49,13 +53,13 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     expect(created.body.customLogoUrl).toBeUndefined();
   });
 
-  it('logs the user in on a signed SCAN push: the web page sees SCANNED then AUTHORIZED', async () => {
-    const created = await createCode({ context: { source: 'poster' } });
+  it('with loginOnScan, logs the user in on a signed SCAN push: the web page sees SCANNED then AUTHORIZED', async () => {
+    const created = await createCode({ context: { source: 'poster' }, extIdpConnId: 'oa-scan' });
     const id = created.body.qrcodeId;
     const stream = await openSse(api.eventsUrl(id), creatorHeader(created));
     await stream.waitForEvents(1);
 
-    const pushed = await fake.push(webhook, { token: OA.token, openid: 'oa-alice', event: 'SCAN', eventKey: id });
+    const pushed = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-alice', event: 'SCAN', eventKey: id, encrypt });
     expect(pushed).toMatchObject({ status: 200, body: 'success' });
     expect(pushed.contentType).toMatch(/^text\/plain/);
 
@@ -68,7 +72,7 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     expect(login.body).toMatchObject({ access_token: 'session-for-wx-oa-alice', user: { id: 'wx-oa-alice' } });
     expect(users.identities.find((i) => i.qrcodeId === id)).toEqual({
       openid: 'oa-alice',
-      connectionId: 'oa',
+      connectionId: 'oa-scan',
       connectionType: 'WECHAT_OFFICIAL_ACCOUNT',
       appId: OA.appId,
       qrcodeId: id,
@@ -76,14 +80,14 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     });
 
     // WeChat repeats a push it got no timely answer for; the repeat changes nothing and still gets "success".
-    const repeated = await fake.push(webhook, { token: OA.token, openid: 'oa-alice', event: 'SCAN', eventKey: id });
+    const repeated = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-alice', event: 'SCAN', eventKey: id, encrypt });
     expect(repeated).toMatchObject({ status: 200, body: 'success' });
   });
 
-  it('logs the user in on a subscribe push through the code (EventKey qrscene_<id>)', async () => {
-    const created = await createCode();
+  it('with loginOnScan, logs the user in on a subscribe push through the code (EventKey qrscene_<id>)', async () => {
+    const created = await createCode({ extIdpConnId: 'oa-scan' });
     const id = created.body.qrcodeId;
-    const pushed = await fake.push(webhook, { token: OA.token, openid: 'oa-bob', event: 'subscribe', eventKey: `qrscene_${id}` });
+    const pushed = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-bob', event: 'subscribe', eventKey: `qrscene_${id}`, encrypt });
     expect(pushed).toMatchObject({ status: 200, body: 'success' });
     const status = await api.status(id, creatorHeader(created));
     expect(status.body).toMatchObject({ status: 'AUTHORIZED', briefUserInfo: { displayName: 'WeChat oa-bob' } });
@@ -122,13 +126,13 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
       { event: 'SCAN', eventKey: id, msgType: 'text' },
     ];
     for (const push of pushes) {
-      const answer = await fake.push(webhook, { token: OA.token, openid: 'oa-carol', ...push });
+      const answer = await fake.push(webhook, { token: OA.token, openid: 'oa-carol', encrypt, ...push });
       expect(answer, JSON.stringify(push)).toMatchObject({ status: 200, body: 'success' });
     }
     expect((await api.status(id)).body.status).toBe('PENDING');
     // A SCAN of a code of another type is not ours either.
     const appCode = await api.create({});
-    const other = await fake.push(webhook, { token: OA.token, openid: 'oa-carol', event: 'SCAN', eventKey: appCode.body.qrcodeId });
+    const other = await fake.push(webhook, { token: OA.token, openid: 'oa-carol', event: 'SCAN', eventKey: appCode.body.qrcodeId, encrypt });
     expect(other.body).toBe('success');
     expect((await api.status(appCode.body.qrcodeId)).body.status).toBe('PENDING');
   });
@@ -144,21 +148,33 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
   });
 
   it('handles the encrypted (safe) mode: decrypts a signed push, refuses a bad msg_signature', async () => {
-    const created = await createCode();
+    const created = await createCode({ extIdpConnId: 'oa-scan' });
     const id = created.body.qrcodeId;
-    const encrypt = { encodingAESKey: OA.encodingAESKey, appId: OA.appId };
-    const forged = await fake.push(webhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt, tamper: 'msg_signature' });
+    const forged = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt, tamper: 'msg_signature' });
     expect(forged.status).toBe(401);
     expect((await api.status(id)).body.status).toBe('PENDING');
-    const otherApp = await fake.push(webhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt: { ...encrypt, appId: 'wxsomeoneelse' } });
+    const otherApp = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt: { ...encrypt, appId: 'wxsomeoneelse' } });
     expect(otherApp.status).toBe(400);
     expect(JSON.parse(otherApp.body).code).toBe('QR_WECHAT_WEBHOOK_BODY_INVALID');
     expect((await api.status(id)).body.status).toBe('PENDING');
 
-    const pushed = await fake.push(webhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt });
+    const pushed = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt });
     expect(pushed).toMatchObject({ status: 200, body: 'success' });
     await eventually(async () => (await api.status(id)).body.status === 'AUTHORIZED', 5_000, 'AUTHORIZED');
     expect(users.identities.at(-1)).toMatchObject({ openid: 'oa-dave', qrcodeId: id });
+  });
+
+  it('in plain mode, still logs in through the confirming reply', async () => {
+    const created = await createCode({ extIdpConnId: 'oa-plain' });
+    const id = created.body.qrcodeId;
+    const plainHook = webhook.replace('/oa/', '/oa-plain/');
+    const scanned = await fake.push(plainHook, { token: OA.token, openid: 'oa-erin', event: 'SCAN', eventKey: id });
+    expect(scanned.status).toBe(200);
+    expect(fake.readReply(scanned.body, OA.token)?.Content).toMatch(/reply OK/);
+    expect((await api.status(id)).body.status).toBe('SCANNED');
+    const replied = await fake.push(plainHook, { token: OA.token, openid: 'oa-erin', msgType: 'text', content: ' ok ' });
+    expect(fake.readReply(replied.body, OA.token)?.Content).toMatch(/logged in/);
+    expect((await api.status(id)).body.status).toBe('AUTHORIZED');
   });
 
   it('refuses bodies that are not WeChat XML, and DTDs outright', async () => {

@@ -17,7 +17,10 @@ export const OA = {
   appSecret: 'oa-secret-00001',
   token: 'oaToken123',
   encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+  originalId: 'gh_fake0account',
 } as const;
+/** WeChat's side of the safe mode of OA (what the fake server encrypts with). */
+export const OA_AES = { encodingAESKey: OA.encodingAESKey, appId: OA.appId } as const;
 
 /** The fixture's connections: a disabled one first, so "the first enabled one" is tested by every default. */
 export function fixtureConnections(fake: FakeWechatServer): WechatConnection[] {
@@ -27,7 +30,12 @@ export function fixtureConnections(fake: FakeWechatServer): WechatConnection[] {
     { ...MINI_B, type: 'WECHAT_MINIPROGRAM' },
     // Same app as "mini" (so it shares its access token), with a logo that cannot be loaded.
     { ...MINI, id: 'mini-bad-logo', type: 'WECHAT_MINIPROGRAM', logoUrl: `${fake.url}/no-such-logo.png` },
+    // Safe mode, confirmation by reply (the default flow).
     { ...OA, type: 'WECHAT_OFFICIAL_ACCOUNT' },
+    // The same account with GenAuth's behaviour: scan = login.
+    { ...OA, id: 'oa-scan', type: 'WECHAT_OFFICIAL_ACCOUNT', loginOnScan: true },
+    // The same account in plain mode.
+    { id: 'oa-plain', appId: OA.appId, appSecret: OA.appSecret, token: OA.token, originalId: OA.originalId, type: 'WECHAT_OFFICIAL_ACCOUNT' },
   ];
 }
 

@@ -9,7 +9,9 @@ export type QrLoginEventType =
   | 'expired'
   | 'rotated'
   | 'redeemed'
-  | 'refused';
+  | 'refused'
+  /** A plugin accepted a message from outside (e.g. a signed WeChat push), before it acted on any code. */
+  | 'accepted';
 
 /**
  * One lifecycle event, from `QrLoginService.events$`. Events are per process:
@@ -18,6 +20,7 @@ export type QrLoginEventType =
  */
 export interface QrLoginEvent {
   type: QrLoginEventType;
+  /** The code concerned; '' for a plugin's refusal that came before any code was known (a bad signature, say). */
   qrcodeId: string;
   /** When, ms since the epoch. */
   at: number;
@@ -25,9 +28,14 @@ export interface QrLoginEvent {
   requester?: QrRequesterInfo;
   /** The app user acting or confirmed, where known. */
   userId?: string;
-  /** For `refused`: the action refused and the error code answered. */
-  action?: QrCodeAction | 'REDEEM';
+  /**
+   * For `refused`: the action refused and the error code answered. `PUSH` is
+   * a plugin's inbound message (a WeChat push), also on `accepted`.
+   */
+  action?: QrCodeAction | 'REDEEM' | 'PUSH';
   code?: string;
+  /** For plugin events: where the message came from, e.g. `wechat:<connection id>`. */
+  source?: string;
   /** For `rotated`: the code that replaces this one. */
   replacedBy?: string;
 }

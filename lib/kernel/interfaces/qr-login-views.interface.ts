@@ -68,6 +68,10 @@ export interface QrCodeInfo {
   status: QrCodeStatus;
   binding: QrCodeBinding;
   requester: QrRequesterInfo;
+  /** When the code expires, ms since the epoch (kernel clock). */
+  expiresAt: number;
+  /** When it was scanned, ms since the epoch (kernel clock); once SCANNED. */
+  scannedAt?: number;
   customData?: JsonObject;
   context?: JsonObject;
 }

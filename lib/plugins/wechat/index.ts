@@ -18,7 +18,12 @@ export type { QrLoginWechatForRootAsyncOptions, QrLoginWechatForRootOptions } fr
 export { QrLoginWechatOfficialAccountController } from './wechat-official-account.controller';
 export {
   QrLoginWechatService,
+  WECHAT_NOT_CONFIRMED,
+  WECHAT_SUPERSEDED,
   type WechatMiniProgramActionInput,
   type WechatPushOutcome,
+  type WechatPushResult,
+  type WechatWebhookAnswer,
 } from './wechat.service';
+export { defaultWechatReplyText } from './wechat-reply.text';
 export { parseWechatXml, type WechatMessage } from './wechat-webhook.body';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decryptWechatMessage, encryptWechatMessage, isWechatSignature, wechatSignature } from './wechat-crypto';
 
@@ -33,5 +33,28 @@ describe('WeChat safe-mode encryption', () => {
     expect(() => decryptWechatMessage(encrypted, KEY, 'wxother')).toThrow(/another app id/);
     expect(() => decryptWechatMessage(encrypted, 'B'.repeat(43), 'wxapp')).toThrow();
     expect(() => decryptWechatMessage('not base64 at all', KEY, 'wxapp')).toThrow();
+  });
+
+  it('refuses PKCS#7 padding whose bytes do not all carry the pad length', () => {
+    // Built by hand so the padding can be wrong in one byte only.
+    const encryptWithPadding = (padding: Buffer) => {
+      const key = Buffer.from(`${KEY}=`, 'base64');
+      const message = Buffer.from('<xml><Event>SCAN</Event></xml>');
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(message.length);
+      const plain = Buffer.concat([randomBytes(16), length, message, Buffer.from('wxapp')]);
+      const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+      return Buffer.concat([cipher.update(Buffer.concat([plain, padding])), cipher.final()]).toString('base64');
+    };
+    const plainLength = 16 + 4 + '<xml><Event>SCAN</Event></xml>'.length + 'wxapp'.length;
+    const pad = 32 - (plainLength % 32);
+    expect(pad).toBeGreaterThan(2);
+    expect(decryptWechatMessage(encryptWithPadding(Buffer.alloc(pad, pad)), KEY, 'wxapp')).toBe('<xml><Event>SCAN</Event></xml>');
+    const mismatched = Buffer.alloc(pad, pad);
+    mismatched[0] = pad ^ 1;
+    expect(() => decryptWechatMessage(encryptWithPadding(mismatched), KEY, 'wxapp')).toThrow(/padding/);
+    const zeros = Buffer.alloc(pad, 0);
+    zeros[pad - 1] = pad;
+    expect(() => decryptWechatMessage(encryptWithPadding(zeros), KEY, 'wxapp')).toThrow(/padding/);
   });
 });

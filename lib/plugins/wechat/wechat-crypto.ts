@@ -33,7 +33,12 @@ export function decryptWechatMessage(encrypted: string, encodingAESKey: string, 
   decipher.setAutoPadding(false);
   const padded = Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64')), decipher.final()]);
   const pad = padded[padded.length - 1];
-  if (pad < 1 || pad > BLOCK || pad > padded.length) throw new Error('bad padding');
+  if (padded.length === 0 || padded.length % 16 !== 0 || pad < 1 || pad > BLOCK || pad > padded.length) throw new Error('bad padding');
+  // Every padding byte must carry the pad length (PKCS#7); checking only the
+  // last one would accept bytes an attacker flipped in the final block.
+  let mismatch = 0;
+  for (let i = padded.length - pad; i < padded.length; i++) mismatch |= padded[i] ^ pad;
+  if (mismatch !== 0) throw new Error('bad padding');
   const plain = padded.subarray(0, padded.length - pad);
   if (plain.length < 20) throw new Error('too short');
   const length = plain.readUInt32BE(16);

@@ -1,5 +1,8 @@
-import { Body, Controller, Header, HttpCode, Post, UsePipes, UseFilters } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { QrLoginErrorFilter } from '../../http/qr-login-error.filter';
+import { QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from '../../http/dto/qr-login-responses.dto';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '../../http/qr-login.openapi';
+import { QrLoginRateLimitGuard } from '../../http/rate-limit/qr-login-rate-limit.guard';
 import { qrLoginValidationPipe } from '../../http/qr-login.validation';
 import type { QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
 import { WechatMiniProgramActionDto } from './dto/wechat-miniprogram-action.dto';
@@ -9,15 +12,27 @@ import { QrLoginWechatService } from './wechat.service';
  * The mini program's side of a `WECHAT_MINIPROGRAM` code. It proves its user
  * with a `wx.login()` code instead of the app's bearer token, so these routes
  * are open; WeChat vouches for the user. Mounted under the module's
- * `routePrefix` (see `QrLoginWechatModule`).
+ * `routePrefix` (see `QrLoginWechatModule`). Rate limits: the `appAction`
+ * rule per address here (the user is not known before WeChat names them),
+ * and per openid once it does (in the service).
  */
 @Controller()
+@ApiTags('qr-login-wechat')
+@UseGuards(QrLoginRateLimitGuard('appAction'))
 @UseFilters(QrLoginErrorFilter)
 @UsePipes(qrLoginValidationPipe())
 export class QrLoginWechatMiniProgramController {
   constructor(private readonly wechat: QrLoginWechatService) {}
 
   /** SCAN; answers who asked to log in, for the page to show. */
+  @ApiOperation({ summary: 'Mini program: SCAN with a wx.login() code; answers who asked to log in' })
+  @ApiBody({ type: WechatMiniProgramActionDto })
+  @ApiOkResponse({ type: QrScanResultDto })
+  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_WECHAT_LOGIN_CODE_INVALID' })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_WECHAT_USER_REFUSED' })
+  @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WECHAT_WRONG_TYPE / QR_WRONG_STATE / QR_ALREADY_SCANNED' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
+  @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
   @Post('wechat/miniprogram/scan')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -26,6 +41,14 @@ export class QrLoginWechatMiniProgramController {
   }
 
   /** CONFIRM, by the WeChat user who scanned. */
+  @ApiOperation({ summary: 'Mini program: CONFIRM, by the WeChat user who scanned (matchCode with number matching)' })
+  @ApiBody({ type: WechatMiniProgramActionDto })
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_WECHAT_LOGIN_CODE_INVALID' })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_WECHAT_USER_REFUSED / QR_NOT_SCANNER / QR_MATCH_FAILED' })
+  @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WECHAT_WRONG_TYPE / QR_WRONG_STATE' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
+  @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
   @Post('wechat/miniprogram/confirm')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
@@ -34,6 +57,14 @@ export class QrLoginWechatMiniProgramController {
   }
 
   /** CANCEL, by the WeChat user who scanned. */
+  @ApiOperation({ summary: 'Mini program: CANCEL, by the WeChat user who scanned' })
+  @ApiBody({ type: WechatMiniProgramActionDto })
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_WECHAT_LOGIN_CODE_INVALID' })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_WECHAT_USER_REFUSED / QR_NOT_SCANNER' })
+  @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WECHAT_WRONG_TYPE / QR_WRONG_STATE' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
+  @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
   @Post('wechat/miniprogram/cancel')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')

@@ -4,6 +4,7 @@ import { QR_LOGIN_WECHAT_DEFAULTS } from './wechat.constants';
 import { QrLoginWechatConfigError } from './wechat.errors';
 import type {
   QrLoginWechatModuleExtras,
+  WechatReply,
   QrLoginWechatModuleOptions,
   WechatConnection,
   WechatUserIdentity,
@@ -25,6 +26,10 @@ export interface ResolvedQrLoginWechatConfig {
   requestTimeoutMs: number;
   logoSize: number;
   maxWebhookBodyBytes: number;
+  pushTimestampWindowMs: number;
+  confirmationTimeoutMs: number;
+  confirmKeyword: string;
+  replyText?: (reply: WechatReply) => string;
   routePrefix: string;
   /** Whether `routePrefix` was given, rather than defaulted. */
   routePrefixGiven: boolean;
@@ -105,6 +110,17 @@ function resolveConnection(connection: WechatConnection, index: number): Resolve
         `${named}: "encodingAESKey" must be the 43 letters and digits of the account's EncodingAESKey, or be left out for the plain message mode.`,
       );
     }
+    if (connection.originalId !== undefined && (typeof connection.originalId !== 'string' || connection.originalId.trim() === '')) {
+      throw new QrLoginWechatConfigError(`${named}: "originalId" must be the account's original id, such as "gh_0123456789ab".`);
+    }
+    if (connection.encodingAESKey !== undefined && connection.originalId === undefined) {
+      throw new QrLoginWechatConfigError(
+        `${named}: the safe mode ("encodingAESKey") needs "originalId", the account's original id (gh_…, shown as 原始ID in the admin console), so pushes addressed to another account are refused.`,
+      );
+    }
+    if (connection.loginOnScan !== undefined && typeof connection.loginOnScan !== 'boolean') {
+      throw new QrLoginWechatConfigError(`${named}: "loginOnScan" must be true or false.`);
+    }
   }
   return { ...connection, enabled: connection.enabled ?? true };
 }
@@ -169,6 +185,15 @@ export function resolveQrLoginWechatConfig(
   if (!Number.isInteger(maxBody) || maxBody < 512) {
     throw new QrLoginWechatConfigError(`"maxWebhookBodyBytes" must be a whole number of bytes of at least 512; got ${String(maxBody)}.`);
   }
+  const keyword = options.confirmKeyword ?? QR_LOGIN_WECHAT_DEFAULTS.confirmKeyword;
+  if (typeof keyword !== 'string' || keyword.trim() === '' || keyword.trim().length > 32 || /^\d+$/.test(keyword.trim())) {
+    throw new QrLoginWechatConfigError(
+      `"confirmKeyword" must be 1 to 32 characters and not only digits (digits are the number-matching answer); got ${JSON.stringify(keyword)}.`,
+    );
+  }
+  if (options.replyText !== undefined && typeof options.replyText !== 'function') {
+    throw new QrLoginWechatConfigError('"replyText" must be a function of the reply ({ kind, appName, … }) returning its text.');
+  }
   return {
     connections,
     findOrCreateUser: options.findOrCreateUser,
@@ -180,6 +205,12 @@ export function resolveQrLoginWechatConfig(
     requestTimeoutMs: positiveNumber('requestTimeout', options.requestTimeout, QR_LOGIN_WECHAT_DEFAULTS.requestTimeout, 300, 'seconds') * 1000,
     logoSize: positiveNumber('logoSize', options.logoSize, QR_LOGIN_WECHAT_DEFAULTS.logoSize, 0.5, 'image widths'),
     maxWebhookBodyBytes: maxBody,
+    pushTimestampWindowMs:
+      positiveNumber('pushTimestampWindow', options.pushTimestampWindow, QR_LOGIN_WECHAT_DEFAULTS.pushTimestampWindow, 3600, 'seconds') * 1000,
+    confirmationTimeoutMs:
+      positiveNumber('confirmationTimeout', options.confirmationTimeout, QR_LOGIN_WECHAT_DEFAULTS.confirmationTimeout, 86_400, 'seconds') * 1000,
+    confirmKeyword: keyword.trim(),
+    ...(options.replyText ? { replyText: options.replyText } : {}),
     routePrefix: wechatRoutePrefix(extras.routePrefix),
     routePrefixGiven: extras.routePrefix !== undefined,
   };

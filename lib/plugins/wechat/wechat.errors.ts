@@ -19,6 +19,16 @@ export const QrLoginWechatErrorCode = {
   SIGNATURE_INVALID: 'QR_WECHAT_SIGNATURE_INVALID',
   /** 400: a webhook push whose body is not a WeChat XML message (or cannot be decrypted). */
   WEBHOOK_BODY_INVALID: 'QR_WECHAT_WEBHOOK_BODY_INVALID',
+  /** 401: a webhook push whose `timestamp` is further from now than `pushTimestampWindow` (a logged URL replayed later, or a skewed clock). */
+  PUSH_STALE: 'QR_WECHAT_PUSH_STALE',
+  /** 401: a webhook push whose (timestamp, nonce) was seen already within the window, on any instance: a replay. */
+  PUSH_REPLAYED: 'QR_WECHAT_PUSH_REPLAYED',
+  /** 400: a plaintext push to a safe-mode connection (one with `encodingAESKey`); only encrypted pushes with `msg_signature` are accepted. */
+  PLAINTEXT_REFUSED: 'QR_WECHAT_PLAINTEXT_REFUSED',
+  /** 400: a push addressed (`ToUserName`) to another account than the connection's `originalId`. */
+  WRONG_ACCOUNT: 'QR_WECHAT_WRONG_ACCOUNT',
+  /** 409: a mini-program call naming another connection than the one that made the code; on a push, audit only (WeChat still gets "success"). */
+  CONNECTION_MISMATCH: 'QR_WECHAT_CONNECTION_MISMATCH',
   /** 503: WeChat's call quota of the app is used up (errcode 45009 / 45011); retry later. */
   RATE_LIMITED: 'QR_WECHAT_RATE_LIMITED',
   /** 502: WeChat answered an error; the message carries its errcode and errmsg. */
@@ -74,6 +84,7 @@ const S = HttpStatus;
 
 /** Factories for the errors, so each message is written once. */
 export const wechatErrors = {
+  connectionMismatchCode: E.CONNECTION_MISMATCH,
   connectionNotFound: (type: string, id: string | undefined) =>
     new QrLoginWechatException(
       S.BAD_REQUEST,
@@ -101,6 +112,36 @@ export const wechatErrors = {
       S.UNAUTHORIZED,
       E.SIGNATURE_INVALID,
       'The WeChat signature does not match; check that the connection\'s "token" (and "encodingAESKey") equal the official account\'s server configuration.',
+    ),
+  pushStale: (windowSeconds: number) =>
+    new QrLoginWechatException(
+      S.UNAUTHORIZED,
+      E.PUSH_STALE,
+      `The WeChat push's timestamp is more than ${windowSeconds} s from now; a push URL cannot be replayed later. If WeChat's own pushes hit this, fix the server's clock (NTP) or raise "pushTimestampWindow".`,
+    ),
+  pushReplayed: () =>
+    new QrLoginWechatException(
+      S.UNAUTHORIZED,
+      E.PUSH_REPLAYED,
+      'This WeChat push (timestamp and nonce) was received already; each push is accepted once.',
+    ),
+  plaintextRefused: (connectionId: string) =>
+    new QrLoginWechatException(
+      S.BAD_REQUEST,
+      E.PLAINTEXT_REFUSED,
+      `Connection "${connectionId}" is in safe mode ("encodingAESKey" is set): only encrypted pushes with msg_signature are accepted. Set the account's message encryption mode to safe mode (安全模式), or remove "encodingAESKey".`,
+    ),
+  wrongAccount: (connectionId: string) =>
+    new QrLoginWechatException(
+      S.BAD_REQUEST,
+      E.WRONG_ACCOUNT,
+      `The WeChat push is addressed to another account than connection "${connectionId}"'s "originalId"; check that the server URL and "originalId" belong to the same account.`,
+    ),
+  connectionMismatch: (made: string) =>
+    new QrLoginWechatException(
+      S.CONFLICT,
+      E.CONNECTION_MISMATCH,
+      `This QR code was made by WeChat connection "${made}"; act on it from that mini program (connectionId "${made}", or leave connectionId out).`,
     ),
   webhookBodyInvalid: (why: string) =>
     new QrLoginWechatException(S.BAD_REQUEST, E.WEBHOOK_BODY_INVALID, `The WeChat push cannot be read: ${why}`),

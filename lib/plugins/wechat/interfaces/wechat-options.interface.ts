@@ -48,11 +48,28 @@ export interface WechatOfficialAccountConnection extends WechatConnectionBase {
   /** The "Token" of the account's server configuration; signs every webhook push. Required. */
   token: string;
   /**
-   * The "EncodingAESKey" (43 characters) of the server configuration. Needed
-   * only when the account uses the safe (encrypted) message mode. Default: none
-   * (plain mode; encrypted pushes are then refused).
+   * The "EncodingAESKey" (43 characters) of the server configuration. Setting
+   * it puts the connection in safe mode: only encrypted pushes with a valid
+   * `msg_signature` are accepted (plaintext ones are refused, whatever the
+   * query says), and replies are encrypted. Default: none (plain mode, whose
+   * signature does not cover the body; see SECURITY.md).
    */
   encodingAESKey?: string;
+  /**
+   * The account's original id (`gh_…`, "原始ID" in the admin console): pushes
+   * must be addressed to it (`ToUserName`). Required with `encodingAESKey`;
+   * checked in plain mode too when given. Default: none.
+   */
+  originalId?: string;
+  /**
+   * GenAuth's behaviour: a SCAN / subscribe push logs the user in at once,
+   * without showing them who asks. Off by default: the scan moves the code to
+   * SCANNED and WeChat shows the user the requesting site, browser and place,
+   * and the user confirms by replying. Turning it on trades that check away
+   * (QRLJacking: a victim who scans an attacker's relayed code is logged in
+   * for the attacker). Cannot be combined with the core's `numberMatching`. Default `false`.
+   */
+  loginOnScan?: boolean;
 }
 
 /** One WeChat app the module makes codes with. */
@@ -77,6 +94,33 @@ export interface WechatUserIdentity {
   /** `customData` given when the code was created, if any. */
   customData?: JsonObject;
 }
+
+/**
+ * A passive reply the module sends a WeChat user of an official account, for
+ * `replyText` to word (e.g. in Chinese). `prompt` follows a scan; the others
+ * follow the user's reply.
+ */
+export type WechatReply =
+  | {
+      kind: 'prompt';
+      /** The site asking (`QrLoginModule`'s `appName`), if set. */
+      appName?: string;
+      /** What the requesting browser says it is (forgeable), e.g. `Chrome`, `Windows`. */
+      browser?: string;
+      os?: string;
+      /** Where its address is, when a geo lookup is configured. */
+      country?: string;
+      city?: string;
+      ip?: string;
+      /** The text the user must reply to confirm: the number the page shows (number matching) or the keyword. */
+      answer: 'number' | 'keyword';
+      keyword: string;
+      /** Seconds left to reply. */
+      expiresIn: number;
+    }
+  | { kind: 'confirmed'; appName?: string }
+  | { kind: 'cancelled'; appName?: string }
+  | { kind: 'expired'; appName?: string };
 
 /** Options of `QrLoginWechatModule.forRoot()` / the object `forRootAsync()`'s factory returns. */
 export interface QrLoginWechatModuleOptions {
@@ -121,6 +165,26 @@ export interface QrLoginWechatModuleOptions {
   logoSize?: number;
   /** Largest official-account webhook body, in bytes. Default 65536. */
   maxWebhookBodyBytes?: number;
+  /**
+   * How far a push's `timestamp` may be from now, in seconds, either way; each
+   * (timestamp, nonce) is remembered in the store for twice that, so a logged
+   * push URL cannot be replayed on any instance. Default 300.
+   */
+  pushTimestampWindow?: number;
+  /**
+   * Seconds an official-account user has to confirm by replying after a scan;
+   * then the code is cancelled (`cancelReason` `WECHAT_NOT_CONFIRMED`). Never
+   * beyond the code's own lifetime. Default 120.
+   */
+  confirmationTimeout?: number;
+  /**
+   * The reply that confirms an official-account login when the core's
+   * `numberMatching` is off (with it on, the user replies with the number the
+   * page shows). Compared trimmed and case-insensitively. Default `'OK'`.
+   */
+  confirmKeyword?: string;
+  /** Words the official account's passive replies; default: short English texts. */
+  replyText?: (reply: WechatReply) => string;
 }
 
 /** Module-level settings known before any provider runs, so they are given beside the factory in `forRootAsync`. */
