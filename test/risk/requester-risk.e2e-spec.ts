@@ -1,13 +1,16 @@
 import type { Subscription } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { QrLoginService, type QrLoginContext, type QrLoginEvent } from '../../lib';
+// From the package's main entry, as an app imports them.
 import {
   defaultQrLoginRiskPolicy,
   MmdbGeoLookup,
+  QrLoginService,
+  type QrLoginContext,
+  type QrLoginEvent,
   type QrLoginGeoLookup,
   type QrLoginRiskInput,
   type QrLoginRiskPolicy,
-} from '../../lib/risk';
+} from '../../lib';
 import { ADAPTERS, APP_USERS, createTestApp } from '../app/test-app';
 import { asUser, creatorHeader, request } from '../support/http';
 import { describeMatrix } from '../support/matrix';
