@@ -79,3 +79,6 @@ export { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 export type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
 export { MemoryQrLoginStore, type MemoryQrLoginStoreOptions } from './stores/memory-qr-login.store';
 export { InjectQrLoginStore } from './decorators/inject-qr-login-store.decorator';
+
+// Where a login comes from: the requester context, proximity, the risk policy and the origin allow-list.
+export * from './risk';

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { QrLoginStore } from '../lib';
+import { MmdbGeoLookup } from '../lib/risk';
 import type { SampleAdapter } from './sample.env';
 import { SampleModule } from './sample.module';
 import { setupOpenApi } from './sample.openapi';
@@ -25,8 +26,16 @@ export interface SampleAppOptions {
   logger?: false | LogLevel[] | LoggerService;
   /** Lifetime of a QR code in seconds. Default: the module's (120). */
   qrCodeTtl?: number;
-  /** Number matching on the phone. Default off. */
+  /** Number matching on the phone. Default on: the sample shows the flow that stops a relayed code. */
   numberMatching?: boolean;
+  /** Paths of MaxMind-format (`.mmdb`) databases, e.g. GeoLite2 City; the phone then sees where a login comes from. Default: none. */
+  geoDatabases?: string[];
+  /**
+   * Which proxies' `X-Forwarded-For` to believe (Express `trust proxy`, Fastify
+   * `trustProxy`): `true`, or the proxies' addresses/subnets such as `loopback`.
+   * Default: none, so the address is the socket's.
+   */
+  trustProxy?: boolean | string;
   /** Rotate unscanned codes this often, in seconds. Default: never. */
   rotateEvery?: number;
   /** Folder of the built browser client. Default: `dist/client` of the repository (`npm run build:client`). */
@@ -35,6 +44,8 @@ export interface SampleAppOptions {
 
 /** Creates the sample app and listens; returns the app and the URL it answers on. */
 export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: INestApplication; url: string }> {
+  // Read once, before the app starts, so a wrong path stops the start with the lookup's message.
+  const geo = opts.geoDatabases?.length ? await MmdbGeoLookup.open(opts.geoDatabases) : undefined;
   const settings = new SampleSettings({
     publicUrl: opts.publicUrl,
     jwtSecret: opts.jwtSecret ?? randomBytes(32).toString('base64url'),
@@ -43,8 +54,11 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     numberMatching: opts.numberMatching,
     rotateEvery: opts.rotateEvery,
     clientDir: opts.clientDir,
+    geo,
   });
-  const adapter = opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+  const trustProxy = opts.trustProxy;
+  const adapter = opts.adapter === 'fastify' ? new FastifyAdapter(trustProxy === undefined ? {} : { trustProxy }) : new ExpressAdapter();
+  if (trustProxy !== undefined && adapter instanceof ExpressAdapter) adapter.set('trust proxy', trustProxy);
   const app = await NestFactory.create<INestApplication>(SampleModule.forRoot(settings), adapter, {
     logger: opts.logger ?? ['error', 'warn'],
     // SSE streams stay open for minutes; close() must not wait for them.

@@ -10,15 +10,22 @@ export interface SampleEnv {
   host: string | undefined;
   publicUrl: string;
   jwtSecret: string | undefined;
-  /** The page shows a number the phone must pick before confirming. */
+  /** The page shows a number the phone must pick before confirming. On unless `NUMBER_MATCHING=false`. */
   numberMatching: boolean;
+  /** Paths of MaxMind-format (`.mmdb`) databases, so the phone sees where a login comes from; empty for none. */
+  geoDatabases: string[];
+  /** Express `trust proxy` / Fastify `trustProxy`: which proxies' `X-Forwarded-For` to believe; undefined for none. */
+  trustProxy: boolean | string | undefined;
 }
 
 /**
  * Reads `PORT` (default 3000), `HTTP_ADAPTER` (`express` or `fastify`,
  * default express), `HOST`, `PUBLIC_URL` (default `http://localhost:<PORT>`)
- * `JWT_SECRET` and `NUMBER_MATCHING` (`true`/`false`, default false). A bad
- * value stops the start with a message saying which.
+ * `JWT_SECRET`, `NUMBER_MATCHING` (`true`/`false`, default true: the sample
+ * shows the defended flow; turn it off to try GenAuth's SDKs, which cannot
+ * send the number), `GEO_DB` (path of an `.mmdb` file, or several separated
+ * by commas, e.g. an IPv4 and an IPv6 file) and `TRUST_PROXY` (`true`, or
+ * addresses/subnets such as `loopback` or `10.0.0.0/8`; default: none). A bad value stops the start with a message saying which.
  */
 export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
   const portText = env.PORT?.trim() || '3000';
@@ -34,7 +41,7 @@ export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
   if (!/^https?:\/\/[^/]+/i.test(publicUrl)) {
     throw new Error(`PUBLIC_URL must be an http(s) origin such as "https://qr.example.com"; got "${env.PUBLIC_URL}".`);
   }
-  const matchingText = (env.NUMBER_MATCHING?.trim() || 'false').toLowerCase();
+  const matchingText = (env.NUMBER_MATCHING?.trim() || 'true').toLowerCase();
   if (!['true', '1', 'on', 'false', '0', 'off'].includes(matchingText)) {
     throw new Error(`NUMBER_MATCHING must be "true" or "false"; got "${env.NUMBER_MATCHING}".`);
   }
@@ -45,5 +52,22 @@ export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
     publicUrl,
     jwtSecret: env.JWT_SECRET || undefined,
     numberMatching: ['true', '1', 'on'].includes(matchingText),
+    geoDatabases: (env.GEO_DB ?? '').split(',').map((path) => path.trim()).filter(Boolean),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
   };
+}
+
+/**
+ * `TRUST_PROXY` as both adapters take it: `true` (every hop; only when the
+ * sample is reachable through the proxy alone), or a comma-separated list of
+ * addresses, subnets or `loopback`/`linklocal`/`uniquelocal` (the proxies).
+ */
+function readTrustProxy(text: string | undefined): boolean | string | undefined {
+  const value = text?.trim();
+  if (!value || ['false', 'off'].includes(value.toLowerCase())) return undefined;
+  if (['true', 'on'].includes(value.toLowerCase())) return true;
+  if (!/^[\w.:/,\s-]+$/.test(value) || /^\d+$/.test(value)) {
+    throw new Error(`TRUST_PROXY must be true, or the proxies' addresses/subnets such as "loopback" or "10.0.0.0/8"; got "${text}".`);
+  }
+  return value;
 }

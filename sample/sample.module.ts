@@ -30,6 +30,8 @@ export class SampleModule {
             ...(sample.store ? { store: sample.store } : {}),
             ...(sample.qrCodeTtl !== undefined ? { qrCodeTtl: sample.qrCodeTtl } : {}),
             ...(sample.numberMatching ? { numberMatching: true } : {}),
+            // Places for the phone's "who is asking", and the distance between browser and phone.
+            ...(sample.geo ? { risk: { geo: sample.geo } } : {}),
             ...(sample.rotateEvery !== undefined ? { rotateEvery: sample.rotateEvery } : {}),
             getBriefUserInfo: (user: SampleUser) => ({ displayName: user.displayName, photo: users.avatarOf(user) }),
             // Load the account afresh, so a user removed since the scan cannot log in.

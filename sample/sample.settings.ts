@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { QrLoginStore } from '../lib';
+import type { QrLoginGeoLookup } from '../lib/risk';
 
 /** What differs between one run of the sample and another (port, store, secrets). */
 export class SampleSettings {
@@ -16,8 +17,14 @@ export class SampleSettings {
   readonly store: QrLoginStore | undefined;
   /** Lifetime of a QR code, in seconds; undefined means the module's default (120). */
   readonly qrCodeTtl: number | undefined;
-  /** Number matching: the page shows a number the phone must pick. */
+  /**
+   * Number matching: the page shows a number the phone must pick. On by
+   * default in the sample: a relayed code then also needs the number from the
+   * attacker's screen, which the victim does not have.
+   */
   readonly numberMatching: boolean;
+  /** Where addresses are, so the phone sees the requesting browser's place and distance; undefined means no places. */
+  readonly geo: QrLoginGeoLookup | undefined;
   /** Replace an unscanned code this often, in seconds; undefined means never. */
   readonly rotateEvery: number | undefined;
   /** Folder of the built browser client (`index.mjs`); undefined means the repository's `dist/client`. */
@@ -32,13 +39,15 @@ export class SampleSettings {
     numberMatching?: boolean;
     rotateEvery?: number;
     clientDir?: string;
+    geo?: QrLoginGeoLookup;
   }) {
     this.publicUrl = init.publicUrl === undefined ? undefined : trimSlashes(init.publicUrl);
     this.jwtSecret = init.jwtSecret;
     this.accessTokenTtl = init.accessTokenTtl ?? 3600;
     this.store = init.store;
     this.qrCodeTtl = init.qrCodeTtl;
-    this.numberMatching = init.numberMatching ?? false;
+    this.numberMatching = init.numberMatching ?? true;
+    this.geo = init.geo;
     this.rotateEvery = init.rotateEvery;
     this.clientDir = init.clientDir;
   }

@@ -1,11 +1,13 @@
-import { BadRequestException, Controller, Get, Header, NotFoundException, Param, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Header, NotFoundException, Param, UseFilters, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { QrLoginRateLimitGuard } from '../../lib';
+import { QrLoginErrorFilter, QrLoginRateLimitGuard } from '../../lib';
 import { normalizeShortCode } from './short-code';
 import { ShortCodeService } from './short-code.service';
 
 /** The phone side: what a typed short code stands for. */
 @Controller('short-codes')
+// The module's rate-limit guard refuses with the kernel's error; the filter answers it as 429 with Retry-After.
+@UseFilters(QrLoginErrorFilter)
 export class ShortCodesController {
   constructor(private readonly shortCodes: ShortCodeService) {}
 

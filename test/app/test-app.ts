@@ -2,7 +2,7 @@ import { Controller, Module, Post, UseGuards, Req, HttpCode, type INestApplicati
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { QrLoginGuard, QrLoginModule, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
+import { getQrLoginContext, QrLoginGuard, QrLoginModule, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
 import { QrLoginGenAuthModule, type QrLoginGenAuthForRootOptions } from '../../lib/plugins/genauth';
 
 export type AdapterName = 'express' | 'fastify';
@@ -30,6 +30,15 @@ class FixtureAppController {
   session(@Req() request: any) {
     return { sessionFor: request.user.id };
   }
+
+  /** Also says how the login was made (`amr`, `risk`), as an app reads it to scope a QR login's session. */
+  @Post('qr-session/context')
+  @HttpCode(200)
+  @UseGuards(QrLoginGuard)
+  sessionContext(@Req() request: any) {
+    const context = getQrLoginContext(request);
+    return { sessionFor: request.user.id, amr: context?.amr, risk: context?.risk };
+  }
 }
 
 @Module({ controllers: [FixtureAppController] })
@@ -42,6 +51,11 @@ export interface TestAppOptions {
   routePrefix?: string;
   /** Mounts the GenAuth compatible routes with these settings and options (`v3` defaults to true). Default: not mounted. */
   genauth?: QrLoginGenAuthForRootOptions;
+  /**
+   * Trust `X-Forwarded-For` from a proxy on loopback, as the README tells apps
+   * behind a reverse proxy to do (Express `trust proxy`, Fastify `trustProxy`). Default false.
+   */
+  trustProxy?: boolean;
 }
 
 export function fixtureOptions(extra: Partial<QrLoginModuleOptions> = {}): QrLoginModuleOptions {
@@ -68,9 +82,10 @@ export async function createTestApp(opts: TestAppOptions): Promise<{ app: INestA
     ],
   }).compile();
   const app = moduleRef.createNestApplication(
-    opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+    opts.adapter === 'fastify' ? new FastifyAdapter(opts.trustProxy ? { trustProxy: 'loopback' } : {}) : new ExpressAdapter(),
     { logger: false, forceCloseConnections: true },
   );
+  if (opts.trustProxy && opts.adapter === 'express') app.getHttpAdapter().getInstance().set('trust proxy', 'loopback');
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url };

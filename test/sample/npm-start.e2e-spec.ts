@@ -16,7 +16,7 @@ const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 // Variables that would change what the sample starts with; each run sets its own.
-const SAMPLE_VARIABLES = ['PORT', 'HTTP_ADAPTER', 'REDIS_URL', 'PUBLIC_URL', 'HOST', 'JWT_SECRET', 'NUMBER_MATCHING'];
+const SAMPLE_VARIABLES = ['PORT', 'HTTP_ADAPTER', 'REDIS_URL', 'PUBLIC_URL', 'HOST', 'JWT_SECRET', 'NUMBER_MATCHING', 'GEO_DB', 'TRUST_PROXY'];
 
 interface Started {
   child: ChildProcess;

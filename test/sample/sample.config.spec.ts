@@ -9,14 +9,16 @@ import { storeFromEnv } from '../../sample/sample.store';
 import { RedisQrLoginStore } from '../../lib/stores/redis';
 
 describe('readSampleEnv', () => {
-  it('defaults to Express on port 3000 with a localhost public URL', () => {
+  it('defaults to Express on port 3000 with a localhost public URL, number matching on, no places, no proxy', () => {
     expect(readSampleEnv({})).toEqual({
       adapter: 'express',
       port: 3000,
       host: undefined,
       publicUrl: 'http://localhost:3000',
       jwtSecret: undefined,
-      numberMatching: false,
+      numberMatching: true,
+      geoDatabases: [],
+      trustProxy: undefined,
     });
   });
 
@@ -28,7 +30,9 @@ describe('readSampleEnv', () => {
         HOST: '0.0.0.0',
         PUBLIC_URL: 'https://qr.example.com/',
         JWT_SECRET: 's3cret',
-        NUMBER_MATCHING: 'true',
+        NUMBER_MATCHING: 'false',
+        GEO_DB: ' city-ipv4.mmdb , city-ipv6.mmdb ',
+        TRUST_PROXY: 'loopback',
       }),
     ).toEqual({
       adapter: 'fastify',
@@ -36,7 +40,9 @@ describe('readSampleEnv', () => {
       host: '0.0.0.0',
       publicUrl: 'https://qr.example.com',
       jwtSecret: 's3cret',
-      numberMatching: true,
+      numberMatching: false,
+      geoDatabases: ['city-ipv4.mmdb', 'city-ipv6.mmdb'],
+      trustProxy: 'loopback',
     });
   });
 
@@ -52,12 +58,26 @@ describe('readSampleEnv', () => {
     expect(() => readSampleEnv({ HTTP_ADAPTER: 'koa' })).toThrow('HTTP_ADAPTER must be "express" or "fastify"; got "koa".');
   });
 
-  it.each([['1', true], ['ON', true], ['false', false], ['0', false], ['', false]])('reads NUMBER_MATCHING=%s', (text, on) => {
+  it.each([['1', true], ['ON', true], ['false', false], ['0', false], ['off', false], ['', true]])('reads NUMBER_MATCHING=%s', (text, on) => {
     expect(readSampleEnv({ NUMBER_MATCHING: text }).numberMatching).toBe(on);
   });
 
   it('refuses a NUMBER_MATCHING that is not a yes or a no', () => {
     expect(() => readSampleEnv({ NUMBER_MATCHING: 'maybe' })).toThrow('NUMBER_MATCHING must be "true" or "false"; got "maybe".');
+  });
+
+  it.each([
+    ['true', true],
+    ['false', undefined],
+    ['', undefined],
+    ['loopback, 10.0.0.0/8', 'loopback, 10.0.0.0/8'],
+    ['::1', '::1'],
+  ])('reads TRUST_PROXY=%s', (text, trust) => {
+    expect(readSampleEnv({ TRUST_PROXY: text }).trustProxy).toBe(trust);
+  });
+
+  it.each([['2'], ['*']])('refuses TRUST_PROXY=%s with what it takes', (text) => {
+    expect(() => readSampleEnv({ TRUST_PROXY: text })).toThrow(/TRUST_PROXY must be true, or the proxies' addresses\/subnets/);
   });
 
   it('refuses a PUBLIC_URL that is not an http(s) origin', () => {

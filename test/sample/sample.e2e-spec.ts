@@ -189,6 +189,10 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
         const scan = await request('POST', `/qr-login/qrcodes/${qrcodeId}/scan`, { token: alice });
         expect(scan.status).toBe(200);
         expect(scan.body.status).toBe('SCANNED');
+        // Number matching is on in the sample: the phone picks the page's number among three.
+        expect(created.body.matchCode).toMatch(/^\d{2}$/);
+        expect(scan.body.matchChoices).toHaveLength(3);
+        expect(scan.body.matchChoices).toContain(created.body.matchCode);
         expect(scan.body.requester).toMatchObject({ appName: 'nestjs-qr-login sample', ip: expect.any(String) });
         expect(scan.body.requester.userAgent).toEqual(expect.any(String));
         expect(Date.parse(scan.body.requester.createdAt)).not.toBeNaN();
@@ -199,7 +203,10 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
         expect(scanned.briefUserInfo.photo).toMatch(/^data:image\/svg\+xml;charset=utf-8,/);
         expect(decodeURIComponent(scanned.briefUserInfo.photo)).toContain('>A</text>');
 
-        const confirm = await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: alice });
+        const unmatched = await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: alice });
+        expect(unmatched.status).toBe(400);
+        expect(unmatched.body.code).toBe('QR_MATCH_REQUIRED');
+        const confirm = await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: alice, body: { matchCode: created.body.matchCode } });
         expect(confirm.status).toBe(200);
         expect(confirm.body.status).toBe('AUTHORIZED');
         expect(confirm.body.ticket).toBeUndefined();
@@ -243,10 +250,10 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
 
     it('redeems with the x-qr-login-secret header instead of the cookie', async () => {
       const created = await request('POST', '/qr-login/qrcodes', { body: {} });
-      const { qrcodeId, creatorSecret } = created.body;
+      const { qrcodeId, creatorSecret, matchCode } = created.body;
       const bob = await tokenOf('bob', 'builder');
       expect((await request('POST', `/qr-login/qrcodes/${qrcodeId}/scan`, { token: bob })).status).toBe(200);
-      expect((await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: bob })).status).toBe(200);
+      expect((await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: bob, body: { matchCode } })).status).toBe(200);
       const headers = { 'x-qr-login-secret': creatorSecret };
       const view = await request('GET', `/qr-login/qrcodes/${qrcodeId}`, { headers });
       const login = await request('POST', '/qr-login/login', { body: { ticket: view.body.ticket }, headers });

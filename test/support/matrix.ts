@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { QrLoginModuleOptions } from '../../lib';
-import { ADAPTERS, createTestApp, type AdapterName } from '../app/test-app';
+import { ADAPTERS, createTestApp, type AdapterName, type TestAppOptions } from '../app/test-app';
 import { nativeClient } from './http';
 import { STORE_KINDS, type StoreKind } from './stores';
 
@@ -16,11 +16,13 @@ export interface MatrixApp {
  * Declares `body` once per store kind × HTTP adapter, each cell with its own
  * fixture app (built with `options`), started before the cell's tests and
  * closed after. `body` receives a getter: the app exists once hooks have run.
+ * `app` sets the rest of the fixture (GenAuth routes, trust proxy).
  */
 export function describeMatrix(
   title: string,
   options: Partial<QrLoginModuleOptions>,
   body: (current: () => MatrixApp, adapter: AdapterName, kind: StoreKind) => void,
+  app: Pick<TestAppOptions, 'genauth' | 'trustProxy'> = {},
 ): void {
   describe.each(STORE_KINDS)(`${title} over the $name store`, (kind) => {
     beforeAll(() => kind.setup());
@@ -29,7 +31,7 @@ export function describeMatrix(
     describe.each(ADAPTERS)('on %s', (adapter) => {
       let cell: MatrixApp | undefined;
       beforeAll(async () => {
-        const started = await createTestApp({ adapter, store: kind.make(), options });
+        const started = await createTestApp({ ...app, adapter, store: kind.make(), options });
         cell = { ...started, api: nativeClient(started.url) };
       });
       afterAll(() => cell?.app.close());
