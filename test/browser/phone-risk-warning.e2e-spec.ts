@@ -109,7 +109,7 @@ describe('the sample behind a trusted proxy, with a geo database', () => {
   });
 
   // Switched on once the phone page shows `requester.place` and the `risk.flags` warnings.
-  it.todo(
+  it(
     'shows the phone where a far-away login comes from, with a visible warning and Cancel as prominent as Confirm',
     async () => {
       const phone = await openPhoneAt(KNOWN_PLACES.britain.ip);
