@@ -23,8 +23,9 @@ export type {
 export { QR_LOGIN_DEFAULTS, QR_LOGIN_SECRET_HEADER, QR_LOGIN_STRATEGY } from './kernel/qr-login.constants';
 
 // The kernel's public service and what it speaks.
-export { QrLoginService, type QrLoginKernelSettings } from './kernel/qr-login.service';
-export { isTerminalStatus } from './kernel/qr-login.rules';
+export { QrLoginService, type QrLoginKernelSettings, type QrLoginPollResult } from './kernel/qr-login.service';
+export { isTerminalStatus, type PollPace } from './kernel/qr-login.rules';
+export { formatUserCode, normalizeUserCode } from './kernel/qr-login.user-code';
 export { systemClock, type QrLoginClock, type QrLoginTimer } from './kernel/qr-login.clock';
 export type {
   BriefUserInfo,
@@ -73,3 +74,6 @@ export { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 export type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
 export { MemoryQrLoginStore, type MemoryQrLoginStoreOptions } from './stores/memory-qr-login.store';
 export { InjectQrLoginStore } from './decorators/inject-qr-login-store.decorator';
+
+// The OAuth 2.0 device authorization grant (RFC 8628), a plugin imported beside the module.
+export * from './plugins/device';

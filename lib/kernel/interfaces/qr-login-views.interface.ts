@@ -16,6 +16,12 @@ export interface QrCodeCreated {
   /** With number matching on: the number to show beside the QR; the phone must pick it. */
   matchCode?: string;
   /**
+   * A code to type instead of scanning, e.g. `WDJB-MJHT` (RFC 8628 §6.1),
+   * resolved by `POST /<prefix>/user-codes/scan`; present unless the
+   * `userCodes` option is off. Show it under the QR.
+   */
+  userCode?: string;
+  /**
    * Proof of being the creator, for callers without cookies: send it as the
    * `x-qr-login-secret` header on status reads and ticket redemption. Keep it
    * out of the QR, of logs and of URLs.
@@ -35,6 +41,8 @@ export interface QrCodeStatusView {
   ticket?: string;
   /** With number matching on, to the creator only, while PENDING or SCANNED. */
   matchCode?: string;
+  /** The code to type instead of scanning (e.g. `WDJB-MJHT`), to the creator only, while PENDING or SCANNED (a rotation brings a new one). */
+  userCode?: string;
   /** On a rotation event (creator only): the new code's image, payload and the id it replaced. */
   url?: string;
   payload?: string;
