@@ -85,7 +85,7 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     advanceBeforePoll = [1_000, 0, 6_000];
     tokenAnswers = [];
     const config = await discover();
-    const started = await oidc.initiateDeviceAuthorization(config);
+    const started = await oidc.initiateDeviceAuthorization(config, {});
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);
     await eventually(() => tokenAnswers.length >= 2);
     expect(tokenAnswers).toEqual(['authorization_pending', 'slow_down']);
@@ -100,7 +100,7 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     advanceBeforePoll = [];
     tokenAnswers = [];
     const config = await discover();
-    const started = await oidc.initiateDeviceAuthorization(config);
+    const started = await oidc.initiateDeviceAuthorization(config, {});
     const scanned = await phone('user-codes/scan', { userCode: started.user_code }, 'bob');
     expect((await phone(`qrcodes/${scanned.body.qrcodeId}/cancel`, {}, 'bob')).body.status).toBe('CANCELLED');
     await expect(oidc.pollDeviceAuthorizationGrant(config, started)).rejects.toMatchObject({ error: 'access_denied' });
@@ -111,25 +111,25 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     advanceBeforePoll = [121_000];
     tokenAnswers = [];
     const config = await discover();
-    const started = await oidc.initiateDeviceAuthorization(config);
+    const started = await oidc.initiateDeviceAuthorization(config, {});
     await expect(oidc.pollDeviceAuthorizationGrant(config, started)).rejects.toMatchObject({ error: 'expired_token' });
     // And the phone cannot pick it up any more either.
     expect((await phone('user-codes/scan', { userCode: started.user_code })).status).toBe(410);
   }, 30_000);
 
   it('refuses unknown clients and wrong secrets with invalid_client, and serves confidential clients', async () => {
-    await expect(oidc.initiateDeviceAuthorization(await discover('nobody'))).rejects.toMatchObject({ error: 'invalid_client' });
+    await expect(oidc.initiateDeviceAuthorization(await discover('nobody'), {})).rejects.toMatchObject({ error: 'invalid_client' });
     const wrongPost = await discover('post-app', oidc.ClientSecretPost('not-the-secret'));
-    await expect(oidc.initiateDeviceAuthorization(wrongPost)).rejects.toMatchObject({ error: 'invalid_client' });
+    await expect(oidc.initiateDeviceAuthorization(wrongPost, {})).rejects.toMatchObject({ error: 'invalid_client' });
     // A Basic attempt gets its challenge (RFC 6749 §5.2), which openid-client reports as such.
     const wrongBasic = await discover('basic-app', oidc.ClientSecretBasic('not-the-secret'));
-    const refused = await oidc.initiateDeviceAuthorization(wrongBasic).catch((error: unknown) => error);
+    const refused = await oidc.initiateDeviceAuthorization(wrongBasic, {}).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(oidc.WWWAuthenticateChallengeError);
     expect((refused as oidc.WWWAuthenticateChallengeError).response?.status).toBe(401);
 
     advanceBeforePoll = [];
     const basic = await discover('basic-app', oidc.ClientSecretBasic('basic-secret'));
-    const started = await oidc.initiateDeviceAuthorization(basic);
+    const started = await oidc.initiateDeviceAuthorization(basic, {});
     // The device code is good only in the hands of the client it was issued to.
     const other = await discover('post-app', oidc.ClientSecretPost('post-secret'));
     const polling = oidc.pollDeviceAuthorizationGrant(basic, started);
