@@ -35,6 +35,8 @@ export interface QrLoginStatusView {
   rotatedFrom?: string;
   /** A short code to type instead of scanning, when the server issues them. */
   shortCode?: string;
+  /** The module's user code (e.g. `WDJB-MJHT`): shown as the short code. */
+  userCode?: string;
   /** On CANCELLED when not cancelled by the user (e.g. `MATCH_FAILED`). */
   cancelReason?: string;
   /** On ERROR. */
@@ -325,7 +327,7 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
       payload: typeof created.payload === 'string' ? created.payload : '',
       expiresIn: Number(created.expiresIn) || 0,
       matchCode: typeof created.matchCode === 'string' ? created.matchCode : undefined,
-      shortCode: typeof created.shortCode === 'string' ? created.shortCode : undefined,
+      shortCode: typeof created.userCode === 'string' ? created.userCode : typeof created.shortCode === 'string' ? created.shortCode : undefined,
     });
     this.setState('pending');
     this.startTransport(follow);
@@ -405,7 +407,7 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
         payload: view.payload ?? '',
         expiresIn: view.expiresIn ?? 0,
         matchCode: view.matchCode,
-        shortCode: view.shortCode,
+        shortCode: view.userCode ?? view.shortCode,
         rotatedFrom: view.rotatedFrom,
       });
     } else if (view.qrcodeId !== current.qrcodeId) {

@@ -75,19 +75,21 @@ async function restoreAccount() {
 
 /**
  * What was typed, pasted or read by the camera: the link inside the QR (its
- * `?code=`), a bare qrcodeId, or a short code such as K7QM-4XPD.
+ * `?code=`), a device-flow link (its `?user_code=`), a bare qrcodeId, or a
+ * user code such as WDJB-MJHT.
  */
 function entryOf(text) {
   const value = text.trim();
   try {
-    const code = new URL(value).searchParams.get('code');
-    if (code) return { qrcodeId: code };
+    const params = new URL(value).searchParams;
+    if (params.get('code')) return { qrcodeId: params.get('code') };
+    if (params.get('user_code')) return { userCode: params.get('user_code') };
   } catch {
     // Not a URL.
   }
   if (QRCODE_ID.test(value)) return { qrcodeId: value };
   // The server reads case, spaces and dashes loosely; 8 characters is the shape to try.
-  if (value.replace(/[\s-]/g, '').length === 8) return { shortCode: value };
+  if (value.replace(/[\s-]/g, '').length === 8) return { userCode: value };
   return null;
 }
 
@@ -181,18 +183,15 @@ async function scan(text) {
   $('confirm-section').hidden = true;
   if (!token) return showError('Log in first: the app scans as its logged-in user.');
   const entry = entryOf(text);
-  if (!entry) return showError('That is neither a code like K7QM-4XPD nor the link from the QR.');
+  if (!entry) return showError('That is neither a code like WDJB-MJHT nor the link from the QR.');
   busy(['scan-btn'], true);
   try {
-    let qrcodeId = entry.qrcodeId;
-    if (!qrcodeId) {
-      const resolved = await call('GET', `/short-codes/${encodeURIComponent(entry.shortCode)}`);
-      if (!resolved.ok) return showError(messageOf(resolved.body, `That code is not known (HTTP ${resolved.status}).`));
-      qrcodeId = resolved.body.qrcodeId;
-    }
-    const result = await call('POST', `/qr-login/qrcodes/${encodeURIComponent(qrcodeId)}/scan`);
+    // A user code is scanned by the module in one call, which answers the qrcodeId to confirm.
+    const result = entry.userCode
+      ? await call('POST', '/qr-login/user-codes/scan', { userCode: entry.userCode })
+      : await call('POST', `/qr-login/qrcodes/${encodeURIComponent(entry.qrcodeId)}/scan`);
     if (!result.ok) return showError(messageOf(result.body, `Scan failed (HTTP ${result.status}).`));
-    scannedId = qrcodeId;
+    scannedId = result.body.qrcodeId;
     showRequester(result.body.requester || {}, result.body.expiresIn);
     showChoices(result.body.matchChoices);
     $('confirm-section').hidden = false;
@@ -326,7 +325,9 @@ cameraSupported().then((supported) => {
 });
 
 // Opened from the link inside the QR (as a phone camera would): scan at once when logged in.
-const fromUrl = new URLSearchParams(location.search).get('code');
+// A device flow's verification_uri_complete brings ?user_code= instead.
+const query = new URLSearchParams(location.search);
+const fromUrl = query.get('code') || query.get('user_code');
 if (fromUrl) $('code').value = fromUrl;
 restoreAccount().then((loggedIn) => {
   if (loggedIn && fromUrl) scan(fromUrl);
