@@ -24,7 +24,8 @@ export { QR_LOGIN_DEFAULTS, QR_LOGIN_SECRET_HEADER, QR_LOGIN_STRATEGY } from './
 
 // The kernel's public service and what it speaks.
 export { QrLoginService } from './kernel/qr-login.service';
-export { isTerminalStatus } from './kernel/qr-login.rules';
+export { isTerminalStatus, type PollPace } from './kernel/qr-login.rules';
+export { formatUserCode, normalizeUserCode } from './kernel/qr-login.user-code';
 export { systemClock, type QrLoginClock, type QrLoginTimer } from './kernel/qr-login.clock';
 export type {
   BriefUserInfo,
@@ -48,6 +49,7 @@ export type {
   QrCodeInfo,
   QrCodeStatusView,
   QrLoginKernelSettings,
+  QrLoginPollResult,
   QrScanResult,
 } from './kernel/interfaces/qr-login-views.interface';
 export type { QrLoginEvent, QrLoginEventType } from './kernel/interfaces/qr-login-events.interface';
@@ -82,3 +84,6 @@ export { InjectQrLoginStore } from './decorators/inject-qr-login-store.decorator
 
 // Where a login comes from: the requester context, proximity, the risk policy and the origin allow-list.
 export * from './risk';
+
+// The OAuth 2.0 device authorization grant (RFC 8628), a plugin imported beside the module.
+export * from './plugins/device';

@@ -1,14 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { QrLoginModule, type QrLoginModuleOptions } from '../lib';
+import { QrLoginDeviceGrantModule, QrLoginModule, type QrLoginModuleOptions } from '../lib';
 import { QrLoginGenAuthModule } from '../lib/plugins/genauth';
 import { AuthModule } from './auth/auth.module';
 import { AuthService } from './auth/auth.service';
 import { UsersService, type SampleUser } from './auth/users.service';
 import { PagesModule } from './pages/pages.module';
 import { SampleSettings, SampleSettingsModule } from './sample.settings';
-import { ShortCodesModule } from './short-codes/short-codes.module';
 
-/** The sample app: its own users and JWT login, scan-to-login on top, short codes, and three pages. */
+/** The sample app: its own users and JWT login, scan-to-login on top, the device grant, and its pages. */
 @Module({})
 export class SampleModule {
   static forRoot(settings: SampleSettings): DynamicModule {
@@ -43,7 +42,17 @@ export class SampleModule {
         // client authentication "none", GenAuth's default for browser apps. The sample's pages are same-origin,
         // so its codes are bound to the creating browser there too: as safe as the native routes.
         QrLoginGenAuthModule.forRoot({ v3: true, v2: true, tokenEndpointAuthMethod: 'none', bindToCreator: true }),
-        ShortCodesModule,
+        // A second device (a TV, a CLI) logs in with the phone through the OAuth device grant: one public
+        // client, discovery at /.well-known/oauth-authorization-server, and the phone page as verification URI.
+        QrLoginDeviceGrantModule.forRootAsync({
+          discovery: true,
+          inject: [SampleSettings],
+          useFactory: (sample: SampleSettings) => ({
+            clients: [{ clientId: 'sample-device' }],
+            issuer: () => sample.requirePublicUrl(),
+            verificationUri: (issuer: string) => `${issuer}/phone`,
+          }),
+        }),
         PagesModule,
       ],
     };

@@ -56,12 +56,15 @@ export function qrcodeIdFromPayload(payload: string): string | undefined {
 /**
  * What a scanned or typed text stands for: a QR code (`{ qrcodeId }`, for
  * `scan`), a short user code such as `WDJB-MJHT` (`{ userCode }`, for
- * `scanUserCode`; case, spaces and dashes are the server's to ignore), or
+ * `scanUserCode`, typed or from a device-flow link's `user_code`; case, spaces
+ * and dashes are the server's to ignore), or
  * undefined when it is neither.
  */
 export function readScannedCode(text: string): { qrcodeId: string } | { userCode: string } | undefined {
   const qrcodeId = qrcodeIdFromPayload(text);
   if (qrcodeId) return { qrcodeId };
-  const userCode = text.trim();
+  // An OAuth device flow's verification_uri_complete carries the user code as ?user_code=.
+  const fromLink = /[?&]user_code=([^&#]+)/.exec(text)?.[1];
+  const userCode = (fromLink === undefined ? text : decodeURIComponent(fromLink.replace(/\+/g, ' '))).trim();
   return USER_CODE.test(userCode.replace(/[\s-]/g, '')) ? { userCode } : undefined;
 }

@@ -31,6 +31,7 @@ import { QrLoginService } from '../kernel/qr-login.service';
 import { getQrLoginContext } from '../auth/qr-login.strategy';
 import { qrLoginValidationPipe } from './qr-login.validation';
 import { RedeemTicketDto } from './dto/redeem-ticket.dto';
+import { ScanUserCodeDto } from './dto/scan-user-code.dto';
 import { QrCodeCreatedDto, QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from './dto/qr-login-responses.dto';
 import {
   ApiBearerAuth,
@@ -156,6 +157,26 @@ export class QrLoginController {
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   scan(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrScanResult> {
     return this.service.scan(qrcodeId, request.user, this.http.requesterOf(request));
+  }
+
+  /**
+   * Phone: SCAN by user code (typed, or from a device-grant link); answers as
+   * the scan above, with the `qrcodeId` for CONFIRM / CANCEL. Every attempt,
+   * a wrong code included, counts against the user's `appAction` limit.
+   */
+  @ApiOperation({ summary: 'Phone: SCAN by user code (e.g. WDJB-MJHT); answers who asked to log in and the qrcodeId' })
+  @ApiBearerAuth()
+  @ApiBody({ type: ScanUserCodeDto })
+  @ApiOkResponse({ type: QrScanResultDto })
+  @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED' })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
+  @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
+  @Post('user-codes/scan')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  scanUserCode(@Body(body) payload: ScanUserCodeDto, @Req() request: any): Promise<QrScanResult> {
+    return this.service.scanByUserCode(payload?.userCode, request.user, this.http.requesterOf(request));
   }
 
   /** Phone: CONFIRM, by the user who scanned. */

@@ -41,6 +41,8 @@ export interface ResolvedQrLoginConfig {
   issueTokenSetGiven: boolean;
   /** Where the kernel reads the time and sets its timers. */
   clock: QrLoginClock;
+  /** Whether codes get a user code to type. */
+  userCodes: boolean;
 }
 
 const EXTRA_KEYS = ['isGlobal', 'routePrefix'] as const;
@@ -161,6 +163,12 @@ function resolveClock(clock: unknown): QrLoginClock {
   return clock as QrLoginClock;
 }
 
+function resolveBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new QrLoginConfigError(`"${name}" must be true or false; got ${JSON.stringify(value)}.`);
+  return value;
+}
+
 /** Normalizes the route prefix: no slashes at the ends, only URL-path characters. */
 export function resolveRoutePrefix(prefix: unknown): string {
   if (prefix === undefined) return QR_LOGIN_DEFAULTS.routePrefix;
@@ -243,5 +251,6 @@ export function resolveQrLoginConfig(
     risk: resolveRisk(options.risk),
     issueTokenSetGiven: options.issueTokenSet !== undefined,
     clock: resolveClock(options.clock),
+    userCodes: resolveBoolean('userCodes', options.userCodes, true),
   };
 }

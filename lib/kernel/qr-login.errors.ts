@@ -33,6 +33,8 @@ export const QrLoginErrorCode = {
   RATE_LIMITED: 'QR_RATE_LIMITED',
   /** 404: no such code. */
   NOT_FOUND: 'QR_NOT_FOUND',
+  /** 404: no live code has this user code (typed or read from a link); counted against the user's rate limit. */
+  USER_CODE_NOT_FOUND: 'QR_USER_CODE_NOT_FOUND',
   /** 409: the action does not fit the code's status (e.g. CONFIRM before SCAN, anything after a terminal status). */
   WRONG_STATE: 'QR_WRONG_STATE',
   /** 409: the code was scanned by another user first. */
@@ -107,6 +109,11 @@ export const qrErrors = {
   validation: (message: string) => new QrLoginError(E.VALIDATION_FAILED, message),
   notFound: () =>
     new QrLoginError(E.NOT_FOUND, 'No QR code has this id. Create a new one with POST /qrcodes.'),
+  userCodeNotFound: () =>
+    new QrLoginError(
+      E.USER_CODE_NOT_FOUND,
+      'No live login code has this user code: check it against the screen (8 letters such as WDJB-MJHT), or show a new code there.',
+    ),
   expired: () =>
     new QrLoginError(E.EXPIRED, 'This QR code has expired. Show a new one (POST /qrcodes) and scan again.'),
   wrongState: (status: string, action: string) =>

@@ -6,6 +6,7 @@ import { newQrCodeId } from './qr-login.ids';
 import { renderQrDataUrl } from './qr-login.image';
 import { bindingOf, decideRotate, isRotatable } from './qr-login.rules';
 import type { QrLoginRotation } from './qr-login.watcher';
+import type { QrLoginUserCodes } from './qr-login.user-codes';
 
 /**
  * Rotation (`rotateEvery`): replaces a still-PENDING code by a new one with
@@ -18,6 +19,7 @@ export class QrLoginRotator implements QrLoginRotation {
     private readonly repository: QrCodeRepository,
     private readonly audit: QrLoginAudit,
     private readonly config: ResolvedQrLoginConfig,
+    private readonly userCodes: QrLoginUserCodes,
   ) {}
 
   get everyMs(): number | undefined {
@@ -51,6 +53,8 @@ export class QrLoginRotator implements QrLoginRotation {
       context: current.context,
       numberMatching: this.config.security.numberMatching,
     });
+    // A new user code too: the old one dies with the old code, like a photo of its QR.
+    if (current.userCode) successor.userCode = await this.userCodes.assign(successor.id, successor.expiresAt);
     await this.repository.create(successor);
     const { record, changed } = await this.repository.update(qrcodeId, (latest, now) => decideRotate(latest, successor.id, now));
     if (!changed || record.replacedBy !== successor.id) return;

@@ -1,5 +1,6 @@
 import { qrErrors } from './qr-login.errors';
 import { hashSecret, safeEqual } from './qr-login.ids';
+import { formatUserCode } from './qr-login.user-code';
 import type {
   BriefUserInfo,
   QrCodeAction,
@@ -54,9 +55,15 @@ export function provesCreator(record: QrCodeRecord, proof: QrCodeProof | undefin
   return match;
 }
 
+/** Whether the proof names the client the binding names, if it names one. */
+export function provesClient(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
+  const client = bindingOf(record).client;
+  return client === undefined || proof?.client === client;
+}
+
 /** Whether a reader sees who scanned, the match number and the ticket (and follows rotations). */
 export function seesAll(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
-  return bindingOf(record).reveal === 'anyone' || provesCreator(record, proof);
+  return bindingOf(record).reveal === 'anyone' || (provesCreator(record, proof) && provesClient(record, proof));
 }
 
 /** Whether a redeemer may spend the ticket, per the record's binding. */
@@ -68,7 +75,7 @@ export function mayRedeem(record: QrCodeRecord, proof: QrCodeProof | undefined):
     case 'client':
       return binding.client !== undefined && proof?.client === binding.client;
     default:
-      return provesCreator(record, proof);
+      return provesCreator(record, proof) && provesClient(record, proof);
   }
 }
 
@@ -203,7 +210,41 @@ export function viewOf(record: QrCodeRecord, proof: QrCodeProof | undefined, now
   if (!seesAll(record, proof)) return view;
   if (record.scannedBy && (status === 'SCANNED' || status === 'AUTHORIZED')) view.briefUserInfo = record.scannedBy.briefUserInfo;
   if (open && record.match) view.matchCode = record.match.code;
+  if (open && record.userCode) view.userCode = formatUserCode(record.userCode);
   const ticket = record.ticket;
   if (status === 'AUTHORIZED' && ticket && ticket.redeemedAt === undefined && now < ticket.expiresAt) view.ticket = ticket.value;
   return view;
+}
+
+/** How a polling client is paced: the interval it was told, and how much each too-early poll adds (RFC 8628 §3.5: 5 s). */
+export interface PollPace {
+  intervalMs: number;
+  slowDownMs: number;
+}
+
+/** What a poll decided: the next record (undefined: nothing to change), and whether the poll came too soon. */
+export interface PollDecision {
+  record: QrCodeRecord | undefined;
+  slowDown: boolean;
+  /** The interval asked of the client from now on, ms. */
+  intervalMs: number;
+}
+
+/**
+ * A status poll by a client that was told an interval. Only a reader who
+ * sees all may poll (anyone else could slow the rightful client down). While
+ * the code is open, a poll sooner than the interval after the last one is
+ * "too soon": the interval grows by `slowDownMs` and stays grown. An ended
+ * code is answered as it is, at once, and changes nothing.
+ */
+export function decidePoll(record: QrCodeRecord, proof: QrCodeProof | undefined, pace: PollPace, now: number): PollDecision {
+  if (!seesAll(record, proof)) throw qrErrors.creatorSecretRequired();
+  const intervalMs = record.poll?.intervalMs ?? pace.intervalMs;
+  const status = statusAt(record, now);
+  if (status !== 'PENDING' && status !== 'SCANNED') return { record: undefined, slowDown: false, intervalMs };
+  if (record.poll && now - record.poll.lastAt < intervalMs) {
+    const grown = intervalMs + pace.slowDownMs;
+    return { record: { ...record, poll: { lastAt: now, intervalMs: grown } }, slowDown: true, intervalMs: grown };
+  }
+  return { record: { ...record, poll: { lastAt: now, intervalMs } }, slowDown: false, intervalMs };
 }

@@ -13,12 +13,14 @@ import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
 import { QrLoginRedeemer, contextOf } from './qr-login.redeemer';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
-import { bindingOf, decideCancel, decideConfirm, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
+import { QrLoginUserCodes } from './qr-login.user-codes';
+import { formatUserCode } from './qr-login.user-code';
+import { bindingOf, decidePoll, type PollPace, decideCancel, decideConfirm, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
 import type { QrCodeAction, QrCodeBinding, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
-import type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrLoginKernelSettings, QrScanResult } from './interfaces/qr-login-views.interface';
+import type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrLoginKernelSettings, QrLoginPollResult, QrScanResult } from './interfaces/qr-login-views.interface';
 import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeRendering, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
 
 /**
@@ -37,6 +39,7 @@ export class QrLoginService implements OnModuleDestroy {
   private readonly watcher: QrLoginWatcher;
   private readonly risk: QrLoginRiskAssessor;
   private readonly redeemer: QrLoginRedeemer;
+  private readonly userCodes: QrLoginUserCodes;
 
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
@@ -45,7 +48,8 @@ export class QrLoginService implements OnModuleDestroy {
     const clock = config.clock;
     this.repository = new QrCodeRepository(store, clock);
     this.audit = new QrLoginAudit(clock, (id) => this.repository.get(id));
-    this.rotator = new QrLoginRotator(this.repository, this.audit, config);
+    this.userCodes = new QrLoginUserCodes(this.repository);
+    this.rotator = new QrLoginRotator(this.repository, this.audit, config, this.userCodes);
     this.risk = new QrLoginRiskAssessor(config.risk);
     this.redeemer = new QrLoginRedeemer(this.repository, this.audit, config);
     this.watcher = new QrLoginWatcher(this.repository, (id) => store.watch(id), clock, this.rotator);
@@ -72,8 +76,16 @@ export class QrLoginService implements OnModuleDestroy {
 
   /** Settings a plugin may need to agree with (read-only). */
   get settings(): QrLoginKernelSettings {
-    const { routePrefix, qrCodeTtlMs, ticketTtlMs, security, issueTokenSetGiven, clock } = this.config;
-    return { routePrefix, numberMatching: security.numberMatching !== false, qrCodeTtlMs, ticketTtlMs, issuesTokenSets: issueTokenSetGiven, clock };
+    const { routePrefix, qrCodeTtlMs, ticketTtlMs, security, issueTokenSetGiven, clock, userCodes } = this.config;
+    return {
+      routePrefix,
+      numberMatching: security.numberMatching !== false,
+      qrCodeTtlMs,
+      ticketTtlMs,
+      issuesTokenSets: issueTokenSetGiven,
+      clock,
+      userCodes,
+    };
   }
 
   onModuleDestroy(): void {
@@ -132,6 +144,7 @@ export class QrLoginService implements OnModuleDestroy {
       ? await handler.render({ qrcodeId: record.id, expiresAt, input })
       : await this.rotator.render(record.id);
     if (rendering.connection) record.binding = { ...record.binding!, connection: rendering.connection };
+    if (this.config.userCodes) record.userCode = await this.userCodes.assign(record.id, expiresAt);
     await this.repository.create(record);
     this.audit.opened(record);
     return {
@@ -141,8 +154,50 @@ export class QrLoginService implements OnModuleDestroy {
       ...(rendering.customLogoUrl ? { customLogoUrl: rendering.customLogoUrl } : {}),
       expiresIn: Math.floor((expiresAt - now) / 1000),
       ...(record.match ? { matchCode: record.match.code } : {}),
+      ...(record.userCode ? { userCode: formatUserCode(record.userCode) } : {}),
       creatorSecret,
     };
+  }
+
+  /**
+   * The qrcodeId a user code (typed, or read from a link) stands for, the
+   * same for every route and plugin: 400 `QR_VALIDATION_FAILED` when the
+   * text cannot be a user code, 404 `QR_USER_CODE_NOT_FOUND` when no live
+   * code has it. Callers facing people should rate-limit it per user.
+   */
+  resolveUserCode(userCode: unknown): Promise<string> {
+    return this.userCodes.resolve(userCode);
+  }
+
+  /** SCAN of the code a user code stands for (see `resolveUserCode` and `scan`). */
+  async scanByUserCode(userCode: unknown, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
+    return this.scan(await this.resolveUserCode(userCode), appUser, scanner);
+  }
+
+  /**
+   * A status read by a client told to poll no faster than `pace.intervalMs`
+   * (the device grant's token endpoint), paced on the kernel's clock and
+   * through the store, so it holds across instances. Only a reader whom the
+   * binding lets see all may poll (401 `QR_CREATOR_SECRET_REQUIRED`); a poll
+   * too soon after the last one answers `slowDown` and grows the interval by
+   * `pace.slowDownMs` for good. A code the store forgot reads EXPIRED.
+   */
+  async poll(qrcodeId: string, proof: QrCodeProof, pace: PollPace): Promise<QrLoginPollResult> {
+    let slowDown = false;
+    let intervalMs = pace.intervalMs;
+    let record: QrCodeRecord;
+    try {
+      ({ record } = await this.repository.update(qrcodeId, (current, now) => {
+        const decision = decidePoll(current, proof, pace, now);
+        slowDown = decision.slowDown;
+        intervalMs = decision.intervalMs;
+        return decision.record;
+      }));
+    } catch (error) {
+      if (error instanceof QrLoginError && error.code === 'QR_EXPIRED') return { view: { qrcodeId, status: 'EXPIRED' }, slowDown: false, intervalMs };
+      throw error;
+    }
+    return { view: viewOf(record, proof, this.config.clock.now()), slowDown, intervalMs };
   }
 
   /** The current status, as much of it as `proof` lets the reader see (per the code's binding). */

@@ -1,5 +1,8 @@
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import * as QRCode from 'qrcode';
+import { normalizeUserCode, formatUserCode } from '../../lib';
+import { SampleSettings } from '../sample.settings';
 import { APP_CLIENT_PREFIX, CLIENT_PREFIX, PublicAssets } from './public-assets';
 
 // The pages load nothing from other hosts; QR images and avatars are data: URLs.
@@ -24,6 +27,7 @@ export class PagesController {
   constructor(
     private readonly assets: PublicAssets,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly settings: SampleSettings,
   ) {}
 
   /** The web page: a live QR code and its status. */
@@ -42,6 +46,28 @@ export class PagesController {
   @Get('me')
   me(@Res({ passthrough: true }) response: unknown): string {
     return this.send(response, 'me.html');
+  }
+
+  /** A second device (a TV, a CLI): starts an OAuth device flow and shows its user code. */
+  @Get('device')
+  device(@Res({ passthrough: true }) response: unknown): string {
+    return this.send(response, 'device.html');
+  }
+
+  /**
+   * The device page's QR: the phone page's link for one user code (the
+   * flow's `verification_uri_complete`). Only that link, so it renders no
+   * text of a caller's choosing.
+   */
+  @Get('device/qr.svg')
+  async deviceQr(@Query('user_code') userCode: unknown, @Res({ passthrough: true }) response: unknown): Promise<string> {
+    const code = normalizeUserCode(userCode);
+    if (code === undefined) throw new NotFoundException('user_code must be a user code such as WDJB-MJHT.');
+    const link = `${this.settings.requirePublicUrl()}/phone?user_code=${formatUserCode(code)}`;
+    const adapter = this.adapterHost.httpAdapter;
+    adapter.setHeader(response, 'Content-Type', 'image/svg+xml');
+    adapter.setHeader(response, 'Cache-Control', 'no-store');
+    return QRCode.toString(link, { type: 'svg', margin: 1 });
   }
 
   @Get('assets/:name')

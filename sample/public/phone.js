@@ -81,22 +81,6 @@ async function restoreAccount() {
   return result.ok;
 }
 
-/**
- * A typed short code. The module answers `scanUserCode` once it issues user
- * codes itself; until then the sample's own short codes (GET /short-codes/…)
- * stand in, and a 404 from the module's route sends the lookup there.
- */
-async function scanUserCode(userCode) {
-  try {
-    return await qrLogin.scanUserCode(userCode);
-  } catch (error) {
-    if (!isQrLoginAppError(error) || error.status !== 404) throw error;
-  }
-  const resolved = await callAuth('GET', `/short-codes/${encodeURIComponent(userCode)}`);
-  if (!resolved.ok) throw new Error(messageOf(resolved.body, `That code is not known (HTTP ${resolved.status}).`));
-  return qrLogin.scan(resolved.body.qrcodeId);
-}
-
 /** "Chrome 140 on Linux": from the server's parsed fields, or the raw header where the server sends none. */
 function describeBrowser(requester) {
   // Major versions only ("Chrome 140", "Android 14"); parsers also put architectures ("x86_64") there.
@@ -228,7 +212,7 @@ async function scan(text) {
   if (!entry) return showError('That is neither a code like K7QM-4XPD nor the link from the QR.');
   busy(['scan-btn'], true);
   try {
-    const answer = entry.qrcodeId ? await qrLogin.scan(entry.qrcodeId) : await scanUserCode(entry.userCode);
+    const answer = entry.qrcodeId ? await qrLogin.scan(entry.qrcodeId) : await qrLogin.scanUserCode(entry.userCode);
     scannedId = answer.qrcodeId;
     showRequester(answer);
     showRisk(answer.risk);
@@ -371,7 +355,9 @@ cameraSupported().then((supported) => {
 });
 
 // Opened from the link inside the QR (as a phone camera would): scan at once when logged in.
-const fromUrl = new URLSearchParams(location.search).get('code');
+// A device flow's verification_uri_complete brings ?user_code= instead.
+const query = new URLSearchParams(location.search);
+const fromUrl = query.get('code') || query.get('user_code');
 if (fromUrl) $('code').value = fromUrl;
 restoreAccount().then((loggedIn) => {
   if (loggedIn && fromUrl) scan(fromUrl);

@@ -67,6 +67,8 @@ export class QrCodeCreatedDto implements QrCodeCreated {
   expiresIn!: number;
   @ApiPropertyOptional({ description: 'With number matching on: the number to show beside the QR.' })
   matchCode?: string;
+  @ApiPropertyOptional({ description: 'A code to type instead of scanning (RFC 8628 style), unless userCodes is off.', example: 'WDJB-MJHT' })
+  userCode?: string;
   @ApiProperty({ description: 'Creator proof for callers without cookies; send it back as x-qr-login-secret.' })
   creatorSecret!: string;
 }
@@ -84,6 +86,8 @@ export class QrCodeStatusViewDto implements QrCodeStatusView {
   ticket?: string;
   @ApiPropertyOptional({ description: 'Number matching: the number to show; creator only.' })
   matchCode?: string;
+  @ApiPropertyOptional({ description: 'The code to type instead of scanning; creator only, while open.', example: 'WDJB-MJHT' })
+  userCode?: string;
   @ApiPropertyOptional({ description: 'On a rotation event: the new image.' })
   url?: string;
   @ApiPropertyOptional({ description: 'On a rotation event: the new payload.' })

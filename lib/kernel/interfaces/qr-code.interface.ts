@@ -39,7 +39,12 @@ export interface QrCodeBinding {
   reveal: 'creator' | 'anyone';
   /** Who may redeem the ticket: the creator (with its proof), an authenticated client (`client`), or whoever holds the ticket. */
   redeem: 'creator' | 'client' | 'anyone';
-  /** With `redeem: 'client'`: the client that must have authenticated, e.g. `genauth:<clientId>`. */
+  /**
+   * The client that must have authenticated, e.g. `genauth:<clientId>`: with
+   * `redeem: 'client'` it alone decides; with the creator's binding the
+   * proof must carry both the creator's secret and this client (the device
+   * grant: a device code is good only in the hands of the client it was issued to).
+   */
   client?: string;
   /** The route family that created the code (`native`, `genauth`, `wechat`, `device`, …), for audits and for plugins that serve only their own codes. */
   via: string;
@@ -105,4 +110,13 @@ export interface QrCodeRecord {
   replacedBy?: string;
   /** Why a CANCELLED code ended, when not by the user's own cancel (e.g. `MATCH_FAILED`). */
   cancelReason?: string;
+  /** The short code a person may type instead of scanning, canonical form (e.g. `WDJBMJHT`); its store alias points here. */
+  userCode?: string;
+  /**
+   * Polling pace, for clients told to poll no faster than an interval (the
+   * device grant's token endpoint): when the last accepted poll was (ms since
+   * the epoch) and the interval now asked of the client (ms), grown on each
+   * poll that came too soon.
+   */
+  poll?: { lastAt: number; intervalMs: number };
 }

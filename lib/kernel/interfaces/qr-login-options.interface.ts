@@ -73,6 +73,13 @@ export interface QrLoginModuleOptions extends QrLoginSecurityOptions {
   payloadUrl?: string | ((qrcodeId: string) => string);
   /** Name of the site asking, shown on the phone (`requester.appName`). Default: none. */
   appName?: string;
+  /**
+   * Give each code a user code to type instead of scanning (`userCode`, e.g.
+   * `WDJB-MJHT`: 8 of 20 letters, RFC 8628 §6.1), kept as a store alias so it
+   * resolves on every instance. Guessing one is bounded by the `appAction`
+   * rate limit (see README, "User codes"). The device grant needs them. Default true.
+   */
+  userCodes?: boolean;
   /** Image type of the `url` returned on create: `'svg'` or `'png'` data URL. Default `'svg'`. */
   imageFormat?: 'svg' | 'png';
   /**

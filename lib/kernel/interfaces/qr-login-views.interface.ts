@@ -17,6 +17,12 @@ export interface QrCodeCreated {
   /** With number matching on: the number to show beside the QR; the phone must pick it. */
   matchCode?: string;
   /**
+   * A code to type instead of scanning, e.g. `WDJB-MJHT` (RFC 8628 §6.1),
+   * resolved by `POST /<prefix>/user-codes/scan`; present unless the
+   * `userCodes` option is off. Show it under the QR.
+   */
+  userCode?: string;
+  /**
    * Proof of being the creator, for callers without cookies: send it as the
    * `x-qr-login-secret` header on status reads and ticket redemption. Keep it
    * out of the QR, of logs and of URLs.
@@ -36,6 +42,8 @@ export interface QrCodeStatusView {
   ticket?: string;
   /** With number matching on, to the creator only, while PENDING or SCANNED. */
   matchCode?: string;
+  /** The code to type instead of scanning (e.g. `WDJB-MJHT`), to the creator only, while PENDING or SCANNED (a rotation brings a new one). */
+  userCode?: string;
   /** On a rotation event (creator only): the new code's image, payload and the id it replaced. */
   url?: string;
   payload?: string;
@@ -90,4 +98,16 @@ export interface QrLoginKernelSettings {
   issuesTokenSets: boolean;
   /** The kernel's clock, so plugins measure time as the kernel does. */
   clock: QrLoginClock;
+  /** Whether codes get a user code to type (`userCodes` option). */
+  userCodes: boolean;
+}
+
+/** What a paced poll (`QrLoginService.poll`) answers. */
+export interface QrLoginPollResult {
+  /** The status as the poller's proof lets it see it (the ticket included, once AUTHORIZED). */
+  view: QrCodeStatusView;
+  /** The poll came sooner than the interval after the previous one; the interval has grown. */
+  slowDown: boolean;
+  /** The interval asked of the poller from now on, ms. */
+  intervalMs: number;
 }

@@ -1,0 +1,43 @@
+import type { QrCodeRepository } from './qr-code.repository';
+import { qrErrors } from './qr-login.errors';
+import { newUserCode, normalizeUserCode, userCodeAlias } from './qr-login.user-code';
+
+/**
+ * Tries before giving up on a fresh user code. With 2.56 × 10^10 codes a
+ * clash needs billions of live ones, so a second try is already rare; five
+ * failures in a row mean the store is refusing aliases, not bad luck.
+ */
+const MAX_TRIES = 5;
+
+/**
+ * User codes as store aliases (`setAlias` / `resolveAlias`): atomic and
+ * expiring with their code, so a code typed on a phone resolves on whichever
+ * instance the phone reaches.
+ */
+export class QrLoginUserCodes {
+  constructor(private readonly repository: QrCodeRepository) {}
+
+  /** Points a fresh user code at `qrcodeId` until `expiresAt` (ms since the epoch); returns it in canonical form. */
+  async assign(qrcodeId: string, expiresAt: number): Promise<string> {
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const code = newUserCode();
+      if (await this.repository.call((store) => store.setAlias(userCodeAlias(code), qrcodeId, expiresAt))) return code;
+    }
+    throw new Error(`No free user code after ${MAX_TRIES} tries; the store's setAlias may be broken (it must answer true for an unused alias).`);
+  }
+
+  /**
+   * The qrcodeId a user code stands for. Malformed text is a 400
+   * (`QR_VALIDATION_FAILED`); a well-formed code that points nowhere live is
+   * a 404 (`QR_USER_CODE_NOT_FOUND`).
+   */
+  async resolve(text: unknown): Promise<string> {
+    const code = normalizeUserCode(text);
+    if (code === undefined) {
+      throw qrErrors.validation('"userCode" must be the 8-letter code shown under the QR, such as WDJB-MJHT (case, dashes and spaces do not matter).');
+    }
+    const qrcodeId = await this.repository.call((store) => store.resolveAlias(userCodeAlias(code)));
+    if (qrcodeId === null) throw qrErrors.userCodeNotFound();
+    return qrcodeId;
+  }
+}

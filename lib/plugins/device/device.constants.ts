@@ -1,0 +1,18 @@
+/** Injection tokens of the device grant plugin. */
+export const QR_LOGIN_DEVICE_MODULE_OPTIONS = 'QR_LOGIN:DEVICE_GRANT_MODULE_OPTIONS';
+export const QR_LOGIN_DEVICE_CONFIG = 'QR_LOGIN:DEVICE_GRANT_CONFIG';
+export const QR_LOGIN_DEVICE_EXTRAS = 'QR_LOGIN:DEVICE_GRANT_EXTRAS';
+
+/** The grant type of RFC 8628 §3.4. */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** What `slow_down` adds to the polling interval, ms (RFC 8628 §3.5: 5 seconds). */
+export const SLOW_DOWN_MS = 5_000;
+
+/** The `via` of device codes' binding, and the prefix of the client identity their proof carries. */
+export const DEVICE_VIA = 'device';
+
+/** The `routePrefix` extra without slashes at the ends; default `qr-login`, the kernel's default. */
+export function devicePrefixOf(prefix: string | undefined): string {
+  return (prefix ?? 'qr-login').replace(/^\/+|\/+$/g, '');
+}

@@ -1,0 +1,45 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { QrLoginDeviceGrantModule, QrLoginModule, type QrLoginDeviceGrantForRootOptions, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
+import { fixtureOptions, type AdapterName } from '../app/test-app';
+import type { ManualClock } from '../support/manual-clock';
+
+/** The device grant's clients in the fixture: a public CLI, and confidential ones per authentication method. */
+export const DEVICE_CLIENTS: QrLoginDeviceGrantForRootOptions['clients'] = [
+  { clientId: 'tv-app' },
+  { clientId: 'basic-app', clientSecret: 'basic-secret', tokenEndpointAuthMethod: 'client_secret_basic' },
+  { clientId: 'post-app', clientSecret: 'post-secret', tokenEndpointAuthMethod: 'client_secret_post' },
+];
+
+export interface DeviceTestAppOptions {
+  adapter: AdapterName;
+  store?: QrLoginStore;
+  clock?: ManualClock;
+  options?: Partial<QrLoginModuleOptions>;
+  grant?: Partial<QrLoginDeviceGrantForRootOptions>;
+}
+
+/** The fixture app with the device grant (1 s interval, discovery on), on a free loopback port. */
+export async function createDeviceTestApp(opts: DeviceTestAppOptions): Promise<{ app: INestApplication; url: string }> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      QrLoginModule.forRoot(
+        fixtureOptions({
+          ...(opts.store ? { store: opts.store } : {}),
+          ...(opts.clock ? { clock: opts.clock } : {}),
+          issueTokenSet: (user: any) => ({ access_token: `session-for-${user.id}`, expires_in: 3600, user }),
+          ...opts.options,
+        }),
+      ),
+      QrLoginDeviceGrantModule.forRoot({ clients: DEVICE_CLIENTS, interval: 1, discovery: true, ...opts.grant }),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication(opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
+    logger: false,
+    forceCloseConnections: true,
+  });
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
