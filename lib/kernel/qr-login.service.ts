@@ -2,26 +2,31 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
-import { QrLoginError, qrErrors } from './qr-login.errors';
-import { hashSecret, newQrCodeId, newSecret, newTicket } from './qr-login.ids';
+import { qrErrors } from './qr-login.errors';
 import { QrLoginAudit } from './qr-login.audit';
+import { QrLoginAppActions } from './qr-login.app-actions';
+import { QrCodeIssuer } from './qr-code.issuer';
+import { QrCodeReader } from './qr-code.reader';
 import { QrCodeRepository } from './qr-code.repository';
-import { newQrCodeRecord } from './qr-code.factory';
-import { checkJsonLimits } from './qr-login.json-limits';
 import { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
-import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
-import { QrLoginRedeemer, contextOf } from './qr-login.redeemer';
+import { QrLoginRedeemer } from './qr-login.redeemer';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
 import { QrLoginUserCodes } from './qr-login.user-codes';
-import { formatUserCode } from './qr-login.user-code';
-import { bindingOf, decidePoll, type PollPace, decideCancel, decideConfirm, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
-import type { QrCodeAction, QrCodeBinding, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
+import { type PollPace, viewOf } from './qr-login.rules';
+import type { QrCodeAction, QrCodeBinding, QrCodeProof } from './interfaces/qr-code.interface';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
-import type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrLoginKernelSettings, QrLoginPollResult, QrScanResult } from './interfaces/qr-login-views.interface';
-import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeRendering, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
+import type {
+  QrCodeCreated,
+  QrCodeInfo,
+  QrCodeStatusView,
+  QrLoginKernelSettings,
+  QrLoginPollResult,
+  QrScanResult,
+} from './interfaces/qr-login-views.interface';
+import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
 
 /**
  * The kernel's public face, used alike by the HTTP routes, the passport
@@ -32,7 +37,6 @@ import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeRendering, QrCodeT
  */
 @Injectable()
 export class QrLoginService implements OnModuleDestroy {
-  private readonly typeHandlers = new Map<string, QrCodeTypeHandler>();
   private readonly repository: QrCodeRepository;
   private readonly audit: QrLoginAudit;
   private readonly rotator: QrLoginRotator;
@@ -40,6 +44,9 @@ export class QrLoginService implements OnModuleDestroy {
   private readonly risk: QrLoginRiskAssessor;
   private readonly redeemer: QrLoginRedeemer;
   private readonly userCodes: QrLoginUserCodes;
+  private readonly issuer: QrCodeIssuer;
+  private readonly actions: QrLoginAppActions;
+  private readonly reader: QrCodeReader;
 
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
@@ -53,6 +60,9 @@ export class QrLoginService implements OnModuleDestroy {
     this.risk = new QrLoginRiskAssessor(config.risk);
     this.redeemer = new QrLoginRedeemer(this.repository, this.audit, config);
     this.watcher = new QrLoginWatcher(this.repository, (id) => store.watch(id), clock, this.rotator);
+    this.issuer = new QrCodeIssuer(config, this.repository, this.audit, this.rotator, this.userCodes);
+    this.actions = new QrLoginAppActions(config, this.repository, this.audit, this.risk);
+    this.reader = new QrCodeReader(this.repository, clock);
   }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */
@@ -94,10 +104,7 @@ export class QrLoginService implements OnModuleDestroy {
 
   /** Lets a code type other than `MOBILE_APP` be created (e.g. WeChat's); one handler per type. */
   registerTypeHandler(handler: QrCodeTypeHandler): void {
-    if (this.typeHandlers.has(handler.type)) {
-      throw new Error(`A handler for QR code type ${handler.type} is registered already; register each type once.`);
-    }
-    this.typeHandlers.set(handler.type, handler);
+    this.issuer.register(handler);
   }
 
   /**
@@ -105,58 +112,8 @@ export class QrLoginService implements OnModuleDestroy {
    * code may be read and redeemed) is stored with it; by default the native
    * routes' binding (`bindToCreator`).
    */
-  async create(
-    input: CreateQrCodeInput = {},
-    requester: CreateQrCodeRequester = {},
-    options: { binding?: QrCodeBinding } = {},
-  ): Promise<QrCodeCreated> {
-    const type = input.type ?? 'MOBILE_APP';
-    const handler = this.typeHandlers.get(type);
-    if (type !== 'MOBILE_APP' && !handler) {
-      throw qrErrors.validation(`QR code type ${String(type)} is not enabled in this app; use MOBILE_APP or configure its module.`);
-    }
-    const limits = { maxBytes: this.config.maxCustomDataBytes, maxDepth: this.config.security.maxCustomDataDepth };
-    checkJsonLimits('customData', input.customData, limits);
-    checkJsonLimits('context', input.context, limits);
-    const now = this.config.clock.now();
-    // The id stores its expiry in whole seconds, so the record uses the same rounding.
-    const expiresAt = Math.ceil((now + this.config.qrCodeTtlMs) / 1000) * 1000;
-    const creatorSecret = newSecret();
-    const record = newQrCodeRecord({
-      id: newQrCodeId(expiresAt),
-      type,
-      now,
-      expiresAt,
-      creatorSecretHash: hashSecret(creatorSecret),
-      binding: options.binding ?? this.nativeBinding(),
-      requester: {
-        ...(requester.ip ? { ip: requester.ip } : {}),
-        ...(requester.userAgent ? { userAgent: requester.userAgent.slice(0, 512) } : {}),
-        ...(requester.origin ? { origin: requester.origin.slice(0, 256) } : {}),
-        createdAt: new Date(now).toISOString(),
-        ...(this.config.appName ? { appName: this.config.appName } : {}),
-      },
-      customData: input.customData,
-      context: input.context,
-      numberMatching: this.config.security.numberMatching,
-    });
-    const rendering: QrCodeRendering = handler
-      ? await handler.render({ qrcodeId: record.id, expiresAt, input })
-      : await this.rotator.render(record.id);
-    if (rendering.connection) record.binding = { ...record.binding!, connection: rendering.connection };
-    if (this.config.userCodes) record.userCode = await this.userCodes.assign(record.id, expiresAt);
-    await this.repository.create(record);
-    this.audit.opened(record);
-    return {
-      qrcodeId: record.id,
-      url: rendering.url,
-      payload: rendering.payload,
-      ...(rendering.customLogoUrl ? { customLogoUrl: rendering.customLogoUrl } : {}),
-      expiresIn: Math.floor((expiresAt - now) / 1000),
-      ...(record.match ? { matchCode: record.match.code } : {}),
-      ...(record.userCode ? { userCode: formatUserCode(record.userCode) } : {}),
-      creatorSecret,
-    };
+  create(input: CreateQrCodeInput = {}, requester: CreateQrCodeRequester = {}, options: { binding?: QrCodeBinding } = {}): Promise<QrCodeCreated> {
+    return this.issuer.create(input, requester, options);
   }
 
   /**
@@ -182,22 +139,8 @@ export class QrLoginService implements OnModuleDestroy {
    * too soon after the last one answers `slowDown` and grows the interval by
    * `pace.slowDownMs` for good. A code the store forgot reads EXPIRED.
    */
-  async poll(qrcodeId: string, proof: QrCodeProof, pace: PollPace): Promise<QrLoginPollResult> {
-    let slowDown = false;
-    let intervalMs = pace.intervalMs;
-    let record: QrCodeRecord;
-    try {
-      ({ record } = await this.repository.update(qrcodeId, (current, now) => {
-        const decision = decidePoll(current, proof, pace, now);
-        slowDown = decision.slowDown;
-        intervalMs = decision.intervalMs;
-        return decision.record;
-      }));
-    } catch (error) {
-      if (error instanceof QrLoginError && error.code === 'QR_EXPIRED') return { view: { qrcodeId, status: 'EXPIRED' }, slowDown: false, intervalMs };
-      throw error;
-    }
-    return { view: viewOf(record, proof, this.config.clock.now()), slowDown, intervalMs };
+  poll(qrcodeId: string, proof: QrCodeProof, pace: PollPace): Promise<QrLoginPollResult> {
+    return this.reader.poll(qrcodeId, proof, pace);
   }
 
   /** The current status, as much of it as `proof` lets the reader see (per the code's binding). */
@@ -210,21 +153,8 @@ export class QrLoginService implements OnModuleDestroy {
    * What a plugin may know of a code to serve it (type, status, binding and
    * the creator's JSON), never its secrets or ticket; 404 / 410 like an action.
    */
-  async inspect(qrcodeId: string): Promise<QrCodeInfo> {
-    const record = await this.repository.find(qrcodeId);
-    const now = this.config.clock.now();
-    if (record === null || statusAt(record, now) === 'EXPIRED') throw qrErrors.expired();
-    return {
-      qrcodeId,
-      type: record.type,
-      status: statusAt(record, now),
-      binding: bindingOf(record),
-      requester: record.requester,
-      expiresAt: record.expiresAt,
-      ...(record.scannedBy ? { scannedAt: record.scannedBy.scannedAt } : {}),
-      ...(record.customData ? { customData: record.customData } : {}),
-      ...(record.context ? { context: record.context } : {}),
-    };
+  inspect(qrcodeId: string): Promise<QrCodeInfo> {
+    return this.reader.inspect(qrcodeId);
   }
 
   /**
@@ -241,32 +171,8 @@ export class QrLoginService implements OnModuleDestroy {
    * The risk policy is asked first; a `deny` cancels the code (its page sees
    * CANCELLED with `cancelReason: 'RISK_DENIED'`) and refuses the scan.
    */
-  async scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
-    const userId = this.config.getUserId(appUser);
-    const briefUserInfo = await this.config.getBriefUserInfo(appUser);
-    const actor = { userId, briefUserInfo };
-    // The rules first (a code that cannot be scanned is refused as such), then the policy, then the change.
-    const current = await this.act$(qrcodeId, 'SCAN', userId, (record, now) => void decideScan(record, actor, now));
-    const scan = await this.risk.assess(current.record.requester, scanner, { qrcodeId, appUser });
-    if (scan.risk.verdict === 'deny') {
-      await this.refuse(qrcodeId, QR_LOGIN_RISK_DENIED_REASON);
-      this.audit.refused(qrcodeId, 'SCAN', 'QR_RISK_DENIED', userId);
-      throw qrErrors.riskDenied();
-    }
-    const risk = { verdict: scan.risk.verdict, flags: [...scan.risk.flags], facts: { ...scan.risk.facts } };
-    const { record } = await this.act$(qrcodeId, 'SCAN', userId, (latest, now) => {
-      const next = decideScan(latest, actor, now);
-      return next && { ...next, scannedBy: { ...next.scannedBy!, risk } };
-    });
-    this.audit.emit('scanned', record, { userId });
-    return {
-      qrcodeId,
-      status: 'SCANNED',
-      expiresIn: Math.max(0, Math.floor((record.expiresAt - this.config.clock.now()) / 1000)),
-      requester: scan.requester,
-      risk: scan.risk,
-      ...(record.match ? { matchChoices: record.match.choices } : {}),
-    };
+  scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
+    return this.actions.scan(qrcodeId, appUser, scanner);
   }
 
   /**
@@ -274,30 +180,13 @@ export class QrLoginService implements OnModuleDestroy {
    * single-use ticket. With number matching on, `matchCode` must be the number
    * the page shows; a wrong one cancels the code (403 `QR_MATCH_FAILED`).
    */
-  async confirm(qrcodeId: string, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrCodeStatusView> {
-    const userId = this.config.getUserId(appUser);
-    let mismatch = false;
-    const { record } = await this.act$(qrcodeId, 'CONFIRM', userId, (current, now) => {
-      const decision = decideConfirm(current, { userId, matchCode: options.matchCode }, { value: newTicket(current.id), ttlMs: this.config.ticketTtlMs }, now);
-      mismatch = decision.mismatch;
-      return decision.record;
-    });
-    if (mismatch) {
-      this.audit.emit('cancelled', record, { userId, code: 'QR_MATCH_FAILED' });
-      this.audit.refused(qrcodeId, 'CONFIRM', 'QR_MATCH_FAILED', userId);
-      throw qrErrors.matchFailed();
-    }
-    this.audit.emit('authorized', record, { userId });
-    if (this.config.onAuthorized) await this.config.onAuthorized(contextOf(record));
-    return viewOf(record, undefined, this.config.clock.now());
+  confirm(qrcodeId: string, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrCodeStatusView> {
+    return this.actions.confirm(qrcodeId, appUser, options);
   }
 
   /** CANCEL by the user who scanned: the code becomes CANCELLED. */
-  async cancel(qrcodeId: string, appUser: unknown): Promise<QrCodeStatusView> {
-    const userId = this.config.getUserId(appUser);
-    const { record } = await this.act$(qrcodeId, 'CANCEL', userId, (current, now) => decideCancel(current, { userId }, now));
-    this.audit.emit('cancelled', record, { userId });
-    return viewOf(record, undefined, this.config.clock.now());
+  cancel(qrcodeId: string, appUser: unknown): Promise<QrCodeStatusView> {
+    return this.actions.cancel(qrcodeId, appUser);
   }
 
   /**
@@ -305,10 +194,8 @@ export class QrLoginService implements OnModuleDestroy {
    * confirmation timed out): it becomes CANCELLED with `reason`, which the
    * page sees as `cancelReason`. A code that already ended is left as it is.
    */
-  async refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {
-    const { record, changed } = await this.repository.update(qrcodeId, (current, now) => decideRefusal(current, reason, now));
-    if (changed) this.audit.emit('cancelled', record, { code: reason });
-    return viewOf(record, undefined, this.config.clock.now());
+  refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {
+    return this.actions.refuse(qrcodeId, reason);
   }
 
   /** Runs one of the three app-side actions by name (GenAuth's `change-qrcode-status`). */
@@ -388,26 +275,5 @@ export class QrLoginService implements OnModuleDestroy {
   }): void {
     const { qrcodeId = '', ...rest } = event;
     this.audit.report({ ...rest, qrcodeId });
-  }
-
-  /** The binding of codes created on the native routes, per `bindToCreator`. */
-  private nativeBinding(): QrCodeBinding {
-    const who = this.config.bindToCreator ? 'creator' : 'anyone';
-    return { reveal: who, redeem: who, via: 'native' };
-  }
-
-  /** An app-side action through the compare-and-set loop; a refusal is reported before it is thrown. */
-  private async act$(
-    qrcodeId: string,
-    action: QrCodeAction,
-    userId: string,
-    decide: (current: QrCodeRecord, now: number) => QrCodeRecord | undefined,
-  ): Promise<{ record: QrCodeRecord; changed: boolean }> {
-    try {
-      return await this.repository.update(qrcodeId, decide);
-    } catch (error) {
-      if (error instanceof QrLoginError) this.audit.refused(qrcodeId, action, error.code, userId);
-      throw error;
-    }
   }
 }

@@ -1,0 +1,49 @@
+import type { QrLoginClock } from './qr-login.clock';
+import type { QrCodeRepository } from './qr-code.repository';
+import { QrLoginError, qrErrors } from './qr-login.errors';
+import { bindingOf, decidePoll, type PollPace, statusAt, viewOf } from './qr-login.rules';
+import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
+import type { QrCodeInfo, QrLoginPollResult } from './interfaces/qr-login-views.interface';
+
+/** Reads that are more than a status view: what a plugin may know of a code, and a paced poll. */
+export class QrCodeReader {
+  constructor(
+    private readonly repository: QrCodeRepository,
+    private readonly clock: QrLoginClock,
+  ) {}
+
+  async inspect(qrcodeId: string): Promise<QrCodeInfo> {
+    const record = await this.repository.find(qrcodeId);
+    const now = this.clock.now();
+    if (record === null || statusAt(record, now) === 'EXPIRED') throw qrErrors.expired();
+    return {
+      qrcodeId,
+      type: record.type,
+      status: statusAt(record, now),
+      binding: bindingOf(record),
+      requester: record.requester,
+      expiresAt: record.expiresAt,
+      ...(record.scannedBy ? { scannedAt: record.scannedBy.scannedAt } : {}),
+      ...(record.customData ? { customData: record.customData } : {}),
+      ...(record.context ? { context: record.context } : {}),
+    };
+  }
+
+  async poll(qrcodeId: string, proof: QrCodeProof, pace: PollPace): Promise<QrLoginPollResult> {
+    let slowDown = false;
+    let intervalMs = pace.intervalMs;
+    let record: QrCodeRecord;
+    try {
+      ({ record } = await this.repository.update(qrcodeId, (current, now) => {
+        const decision = decidePoll(current, proof, pace, now);
+        slowDown = decision.slowDown;
+        intervalMs = decision.intervalMs;
+        return decision.record;
+      }));
+    } catch (error) {
+      if (error instanceof QrLoginError && error.code === 'QR_EXPIRED') return { view: { qrcodeId, status: 'EXPIRED' }, slowDown: false, intervalMs };
+      throw error;
+    }
+    return { view: viewOf(record, proof, this.clock.now()), slowDown, intervalMs };
+  }
+}

@@ -1,0 +1,99 @@
+import type { ResolvedQrLoginConfig } from './qr-login.config';
+import type { QrLoginAudit } from './qr-login.audit';
+import type { QrCodeRepository } from './qr-code.repository';
+import { QrLoginError, qrErrors } from './qr-login.errors';
+import { newTicket } from './qr-login.ids';
+import { contextOf } from './qr-login.redeemer';
+import { decideCancel, decideConfirm, decideRefusal, decideScan, viewOf } from './qr-login.rules';
+import type { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
+import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
+import type { QrCodeAction, QrCodeRecord } from './interfaces/qr-code.interface';
+import type { QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
+
+/**
+ * The phone side's actions (scan, confirm, cancel) and the site's own
+ * refusal, each one decision of the rules inside the compare-and-set loop,
+ * with the risk policy before a scan and the audit events after.
+ */
+export class QrLoginAppActions {
+  constructor(
+    private readonly config: ResolvedQrLoginConfig,
+    private readonly repository: QrCodeRepository,
+    private readonly audit: QrLoginAudit,
+    private readonly risk: QrLoginRiskAssessor,
+  ) {}
+
+  async scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
+    const userId = this.config.getUserId(appUser);
+    const briefUserInfo = await this.config.getBriefUserInfo(appUser);
+    const actor = { userId, briefUserInfo };
+    // The rules first (a code that cannot be scanned is refused as such), then the policy, then the change.
+    const current = await this.act$(qrcodeId, 'SCAN', userId, (record, now) => void decideScan(record, actor, now));
+    const scan = await this.risk.assess(current.record.requester, scanner, { qrcodeId, appUser });
+    if (scan.risk.verdict === 'deny') {
+      await this.refuse(qrcodeId, QR_LOGIN_RISK_DENIED_REASON);
+      this.audit.refused(qrcodeId, 'SCAN', 'QR_RISK_DENIED', userId);
+      throw qrErrors.riskDenied();
+    }
+    const risk = { verdict: scan.risk.verdict, flags: [...scan.risk.flags], facts: { ...scan.risk.facts } };
+    const { record } = await this.act$(qrcodeId, 'SCAN', userId, (latest, now) => {
+      const next = decideScan(latest, actor, now);
+      return next && { ...next, scannedBy: { ...next.scannedBy!, risk } };
+    });
+    this.audit.emit('scanned', record, { userId });
+    return {
+      qrcodeId,
+      status: 'SCANNED',
+      expiresIn: Math.max(0, Math.floor((record.expiresAt - this.config.clock.now()) / 1000)),
+      requester: scan.requester,
+      risk: scan.risk,
+      ...(record.match ? { matchChoices: record.match.choices } : {}),
+    };
+  }
+
+  async confirm(qrcodeId: string, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrCodeStatusView> {
+    const userId = this.config.getUserId(appUser);
+    let mismatch = false;
+    const { record } = await this.act$(qrcodeId, 'CONFIRM', userId, (current, now) => {
+      const decision = decideConfirm(current, { userId, matchCode: options.matchCode }, { value: newTicket(current.id), ttlMs: this.config.ticketTtlMs }, now);
+      mismatch = decision.mismatch;
+      return decision.record;
+    });
+    if (mismatch) {
+      this.audit.emit('cancelled', record, { userId, code: 'QR_MATCH_FAILED' });
+      this.audit.refused(qrcodeId, 'CONFIRM', 'QR_MATCH_FAILED', userId);
+      throw qrErrors.matchFailed();
+    }
+    this.audit.emit('authorized', record, { userId });
+    if (this.config.onAuthorized) await this.config.onAuthorized(contextOf(record));
+    return viewOf(record, undefined, this.config.clock.now());
+  }
+
+  async cancel(qrcodeId: string, appUser: unknown): Promise<QrCodeStatusView> {
+    const userId = this.config.getUserId(appUser);
+    const { record } = await this.act$(qrcodeId, 'CANCEL', userId, (current, now) => decideCancel(current, { userId }, now));
+    this.audit.emit('cancelled', record, { userId });
+    return viewOf(record, undefined, this.config.clock.now());
+  }
+
+  async refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {
+    const { record, changed } = await this.repository.update(qrcodeId, (current, now) => decideRefusal(current, reason, now));
+    if (changed) this.audit.emit('cancelled', record, { code: reason });
+    return viewOf(record, undefined, this.config.clock.now());
+  }
+
+  /** An app-side action through the compare-and-set loop; a refusal is reported before it is thrown. */
+  private async act$(
+    qrcodeId: string,
+    action: QrCodeAction,
+    userId: string,
+    decide: (current: QrCodeRecord, now: number) => QrCodeRecord | undefined,
+  ): Promise<{ record: QrCodeRecord; changed: boolean }> {
+    try {
+      return await this.repository.update(qrcodeId, decide);
+    } catch (error) {
+      if (error instanceof QrLoginError) this.audit.refused(qrcodeId, action, error.code, userId);
+      throw error;
+    }
+  }
+}
