@@ -222,6 +222,8 @@ describeMatrix('expiry', { qrCodeTtl: 1, sseHeartbeatInterval: 0.2 }, (current) 
     const id = created.body.qrcodeId;
     expect(created.body.expiresIn).toBeLessThanOrEqual(2);
     const sse = await openSse(api.eventsUrl(id));
+    // The stream's first event is the status when it opened; scan only once it arrived.
+    await sse.waitForEvents(1);
     await api.act(id, 'scan', asUser('alice'));
     await sse.ended;
     expect(statusesOf(sse)).toEqual(['PENDING', 'SCANNED', 'EXPIRED']);
