@@ -83,7 +83,47 @@ export { MemoryQrLoginStore, type MemoryQrLoginStoreOptions } from './stores/mem
 export { InjectQrLoginStore } from './decorators/inject-qr-login-store.decorator';
 
 // Where a login comes from: the requester context, proximity, the risk policy and the origin allow-list.
-export * from './risk';
+export { MmdbGeoLookup, type MmdbGeoLookupOptions, type QrLoginMmdbReader, type QrLoginMmdbSource } from './risk/mmdb-geo.lookup';
+export type { QrLoginGeoLookup, QrLoginPlace } from './risk/requester-geo.interface';
+export { parseUserAgent, type QrLoginUserAgentInfo } from './risk/requester-agent.parser';
+export { describeRequester, type QrLoginRequesterView } from './risk/requester-context';
+export { networkKeyOf } from './risk/requester-network';
+export {
+  DEFAULT_FAR_AWAY_KM,
+  QrLoginRiskFlag,
+  compareRequesters,
+  distanceKm,
+  type QrLoginRequesterSite,
+  type QrLoginRiskFacts,
+} from './risk/requester-proximity';
+export {
+  QR_LOGIN_RISK_DENIED_REASON,
+  assessQrLoginRisk,
+  defaultQrLoginRiskPolicy,
+  type QrLoginRiskAssessment,
+  type QrLoginRiskInput,
+  type QrLoginRiskPolicy,
+  type QrLoginRiskVerdict,
+} from './risk/qr-login-risk.policy';
+export { acceptsCreateOrigin, isAllowedOrigin, normalizeOriginAllowList } from './risk/origin-allow-list';
+export { QR_LOGIN_AMR, type QrLoginRiskOptions } from './risk/qr-login-risk-options.interface';
 
 // The OAuth 2.0 device authorization grant (RFC 8628), a plugin imported beside the module.
-export * from './plugins/device';
+export { QrLoginDeviceGrantModule } from './plugins/device/device.module';
+export type { QrLoginDeviceGrantForRootAsyncOptions, QrLoginDeviceGrantForRootOptions } from './plugins/device/device.module-definition';
+export type {
+  QrLoginDeviceClient,
+  QrLoginDeviceClientAuthMethod,
+  QrLoginDeviceGrantModuleExtras,
+  QrLoginDeviceGrantModuleOptions,
+} from './plugins/device/device-options.interface';
+export { QrLoginDeviceGrantConfigError } from './plugins/device/device.config';
+export { DeviceGrantErrorCode, DeviceGrantException, type DeviceGrantErrorBody } from './plugins/device/device.errors';
+export {
+  QrLoginDeviceGrantService,
+  type DeviceAuthorizationResponse,
+  type DeviceGrantMetadata,
+  type DeviceGrantRequest,
+} from './plugins/device/device-grant.service';
+export type { DeviceTokenResponse } from './plugins/device/device-token-set';
+export { DEVICE_CODE_GRANT_TYPE } from './plugins/device/device.constants';
