@@ -31,6 +31,8 @@ export interface SampleAppOptions {
   rotateEvery?: number;
   /** Folder of the built browser client. Default: `dist/client` of the repository (`npm run build:client`). */
   clientDir?: string;
+  /** The module's rate limits; false only for load tests from one address. Default true. */
+  rateLimit?: boolean;
 }
 
 /** Creates the sample app and listens; returns the app and the URL it answers on. */
@@ -43,6 +45,7 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     numberMatching: opts.numberMatching,
     rotateEvery: opts.rotateEvery,
     clientDir: opts.clientDir,
+    rateLimit: opts.rateLimit,
   });
   const adapter = opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create<INestApplication>(SampleModule.forRoot(settings), adapter, {

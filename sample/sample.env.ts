@@ -17,8 +17,9 @@ export interface SampleEnv {
 /**
  * Reads `PORT` (default 3000), `HTTP_ADAPTER` (`express` or `fastify`,
  * default express), `HOST`, `PUBLIC_URL` (default `http://localhost:<PORT>`)
- * `JWT_SECRET` and `NUMBER_MATCHING` (`true`/`false`, default false). A bad
- * value stops the start with a message saying which.
+ * `JWT_SECRET`, `NUMBER_MATCHING` (`true`/`false`, default false) and
+ * `RATE_LIMIT` (`on`/`off`, default on; `off` is for load tests from one
+ * address). A bad value stops the start with a message saying which.
  */
 export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
   const portText = env.PORT?.trim() || '3000';
@@ -38,6 +39,10 @@ export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
   if (!['true', '1', 'on', 'false', '0', 'off'].includes(matchingText)) {
     throw new Error(`NUMBER_MATCHING must be "true" or "false"; got "${env.NUMBER_MATCHING}".`);
   }
+  const rateLimitText = (env.RATE_LIMIT?.trim() || 'on').toLowerCase();
+  if (!['true', '1', 'on', 'false', '0', 'off'].includes(rateLimitText)) {
+    throw new Error(`RATE_LIMIT must be "on" or "off" ("off" only for load tests); got "${env.RATE_LIMIT}".`);
+  }
   return {
     adapter: adapterText,
     port,
@@ -45,5 +50,6 @@ export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
     publicUrl,
     jwtSecret: env.JWT_SECRET || undefined,
     numberMatching: ['true', '1', 'on'].includes(matchingText),
+    rateLimit: ['true', '1', 'on'].includes(rateLimitText),
   };
 }

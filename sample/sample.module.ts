@@ -31,6 +31,8 @@ export class SampleModule {
             ...(sample.qrCodeTtl !== undefined ? { qrCodeTtl: sample.qrCodeTtl } : {}),
             ...(sample.numberMatching ? { numberMatching: true } : {}),
             ...(sample.rotateEvery !== undefined ? { rotateEvery: sample.rotateEvery } : {}),
+            // RATE_LIMIT=off: load tests send every request from one address.
+            ...(sample.rateLimit ? {} : { rateLimit: false, maxStreamsPerIp: 1_000_000 }),
             getBriefUserInfo: (user: SampleUser) => ({ displayName: user.displayName, photo: users.avatarOf(user) }),
             // Load the account afresh, so a user removed since the scan cannot log in.
             loadUser: (userId) => users.findById(userId) ?? null,

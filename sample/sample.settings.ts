@@ -22,6 +22,8 @@ export class SampleSettings {
   readonly rotateEvery: number | undefined;
   /** Folder of the built browser client (`index.mjs`); undefined means the repository's `dist/client`. */
   readonly clientDir: string | undefined;
+  /** The module's rate limits and stream cap per address; false (`RATE_LIMIT=off`) for load tests from one address. */
+  readonly rateLimit: boolean;
 
   constructor(init: {
     publicUrl?: string;
@@ -32,6 +34,7 @@ export class SampleSettings {
     numberMatching?: boolean;
     rotateEvery?: number;
     clientDir?: string;
+    rateLimit?: boolean;
   }) {
     this.publicUrl = init.publicUrl === undefined ? undefined : trimSlashes(init.publicUrl);
     this.jwtSecret = init.jwtSecret;
@@ -41,6 +44,7 @@ export class SampleSettings {
     this.numberMatching = init.numberMatching ?? false;
     this.rotateEvery = init.rotateEvery;
     this.clientDir = init.clientDir;
+    this.rateLimit = init.rateLimit ?? true;
   }
 
   /** The public origin; failing loudly beats putting "undefined" into a QR code. */

@@ -17,6 +17,7 @@ describe('readSampleEnv', () => {
       publicUrl: 'http://localhost:3000',
       jwtSecret: undefined,
       numberMatching: false,
+      rateLimit: true,
     });
   });
 
@@ -29,6 +30,7 @@ describe('readSampleEnv', () => {
         PUBLIC_URL: 'https://qr.example.com/',
         JWT_SECRET: 's3cret',
         NUMBER_MATCHING: 'true',
+        RATE_LIMIT: 'off',
       }),
     ).toEqual({
       adapter: 'fastify',
@@ -37,7 +39,16 @@ describe('readSampleEnv', () => {
       publicUrl: 'https://qr.example.com',
       jwtSecret: 's3cret',
       numberMatching: true,
+      rateLimit: false,
     });
+  });
+
+  it.each([['on', true], ['true', true], ['OFF', false], ['0', false]])('reads RATE_LIMIT=%s', (value, on) => {
+    expect(readSampleEnv({ RATE_LIMIT: value }).rateLimit).toBe(on);
+  });
+
+  it('refuses a RATE_LIMIT it does not know, saying which values work', () => {
+    expect(() => readSampleEnv({ RATE_LIMIT: 'sometimes' })).toThrow(/RATE_LIMIT must be "on" or "off"/);
   });
 
   it('derives the default public URL from PORT', () => {
