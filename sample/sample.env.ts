@@ -12,6 +12,8 @@ export interface SampleEnv {
   jwtSecret: string | undefined;
   /** The page shows a number the phone must pick before confirming. */
   numberMatching: boolean;
+  /** The module's rate limits (and its cap on streams per address); off only for load tests from one address. */
+  rateLimit: boolean;
 }
 
 /**
