@@ -1,5 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import type { QrLoginClock, QrLoginTimer } from './qr-login.clock';
+import { QrLoginError } from './qr-login.errors';
 import { statusAt } from './qr-login.rules';
 import type { QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginEvent, QrLoginEventType } from './interfaces/qr-login-events.interface';
@@ -57,6 +58,16 @@ export class QrLoginAudit {
   refused(qrcodeId: string, action: QrLoginEvent['action'], code: string, userId?: string): void {
     if (!this.events.observed) return;
     this.events.next({ type: 'refused', qrcodeId, at: this.clock.now(), action, code, ...(userId ? { userId } : {}) });
+  }
+
+  /** Runs `attempt`; a kernel refusal it throws is reported as a `refused` event before it is rethrown. */
+  async reporting<T>(qrcodeId: string, action: QrLoginEvent['action'], userId: string | undefined, attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (error instanceof QrLoginError) this.refused(qrcodeId, action, error.code, userId);
+      throw error;
+    }
   }
 
   close(): void {

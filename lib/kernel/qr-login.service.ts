@@ -4,14 +4,13 @@ import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
 import type { QrLoginClock } from './qr-login.clock';
 import { QrLoginError, qrErrors } from './qr-login.errors';
-import { hashSecret, newQrCodeId, newSecret, newTicket, qrCodeIdOfTicket } from './qr-login.ids';
+import { newTicket, qrCodeIdOfTicket } from './qr-login.ids';
 import { QrLoginAudit } from './qr-login.audit';
 import { QrCodeRepository } from './qr-code.repository';
-import { newQrCodeRecord } from './qr-code.factory';
-import { checkJsonLimits } from './qr-login.json-limits';
+import { QrCodeCreator } from './qr-code.creator';
+import { loginContextOf } from './qr-login.context';
 import { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
 import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
-import { QR_LOGIN_AMR } from '../risk/qr-login-risk-options.interface';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
 import { bindingOf, decideCancel, decideConfirm, decideRedeem, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
@@ -20,7 +19,7 @@ import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrCodeCreated, QrCodeInfo, QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
-import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeRendering, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
+import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
 
 /** What `QrLoginService.settings` tells plugins. */
 export interface QrLoginKernelSettings {
@@ -47,12 +46,12 @@ export interface QrLoginKernelSettings {
  */
 @Injectable()
 export class QrLoginService implements OnModuleDestroy {
-  private readonly typeHandlers = new Map<string, QrCodeTypeHandler>();
   private readonly repository: QrCodeRepository;
   private readonly audit: QrLoginAudit;
   private readonly rotator: QrLoginRotator;
   private readonly watcher: QrLoginWatcher;
   private readonly risk: QrLoginRiskAssessor;
+  private readonly creator: QrCodeCreator;
 
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
@@ -64,6 +63,7 @@ export class QrLoginService implements OnModuleDestroy {
     this.rotator = new QrLoginRotator(this.repository, this.audit, config);
     this.risk = new QrLoginRiskAssessor(config.risk);
     this.watcher = new QrLoginWatcher(this.repository, (id) => store.watch(id), clock, this.rotator);
+    this.creator = new QrCodeCreator(config, this.repository, this.audit, this.rotator);
   }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */
@@ -97,10 +97,7 @@ export class QrLoginService implements OnModuleDestroy {
 
   /** Lets a code type other than `MOBILE_APP` be created (e.g. WeChat's); one handler per type. */
   registerTypeHandler(handler: QrCodeTypeHandler): void {
-    if (this.typeHandlers.has(handler.type)) {
-      throw new Error(`A handler for QR code type ${handler.type} is registered already; register each type once.`);
-    }
-    this.typeHandlers.set(handler.type, handler);
+    this.creator.registerTypeHandler(handler);
   }
 
   /**
@@ -108,56 +105,12 @@ export class QrLoginService implements OnModuleDestroy {
    * code may be read and redeemed) is stored with it; by default the native
    * routes' binding (`bindToCreator`).
    */
-  async create(
+  create(
     input: CreateQrCodeInput = {},
     requester: CreateQrCodeRequester = {},
     options: { binding?: QrCodeBinding } = {},
   ): Promise<QrCodeCreated> {
-    const type = input.type ?? 'MOBILE_APP';
-    const handler = this.typeHandlers.get(type);
-    if (type !== 'MOBILE_APP' && !handler) {
-      throw qrErrors.validation(`QR code type ${String(type)} is not enabled in this app; use MOBILE_APP or configure its module.`);
-    }
-    const limits = { maxBytes: this.config.maxCustomDataBytes, maxDepth: this.config.security.maxCustomDataDepth };
-    checkJsonLimits('customData', input.customData, limits);
-    checkJsonLimits('context', input.context, limits);
-    const now = this.config.clock.now();
-    // The id stores its expiry in whole seconds, so the record uses the same rounding.
-    const expiresAt = Math.ceil((now + this.config.qrCodeTtlMs) / 1000) * 1000;
-    const creatorSecret = newSecret();
-    const record = newQrCodeRecord({
-      id: newQrCodeId(expiresAt),
-      type,
-      now,
-      expiresAt,
-      creatorSecretHash: hashSecret(creatorSecret),
-      binding: options.binding ?? this.nativeBinding(),
-      requester: {
-        ...(requester.ip ? { ip: requester.ip } : {}),
-        ...(requester.userAgent ? { userAgent: requester.userAgent.slice(0, 512) } : {}),
-        ...(requester.origin ? { origin: requester.origin.slice(0, 256) } : {}),
-        createdAt: new Date(now).toISOString(),
-        ...(this.config.appName ? { appName: this.config.appName } : {}),
-      },
-      customData: input.customData,
-      context: input.context,
-      numberMatching: this.config.security.numberMatching,
-    });
-    const rendering: QrCodeRendering = handler
-      ? await handler.render({ qrcodeId: record.id, expiresAt, input })
-      : await this.rotator.render(record.id);
-    if (rendering.connection) record.binding = { ...record.binding!, connection: rendering.connection };
-    await this.repository.create(record);
-    this.audit.opened(record);
-    return {
-      qrcodeId: record.id,
-      url: rendering.url,
-      payload: rendering.payload,
-      ...(rendering.customLogoUrl ? { customLogoUrl: rendering.customLogoUrl } : {}),
-      expiresIn: Math.floor((expiresAt - now) / 1000),
-      ...(record.match ? { matchCode: record.match.code } : {}),
-      creatorSecret,
-    };
+    return this.creator.create(input, requester, options.binding);
   }
 
   /** The current status, as much of it as `proof` lets the reader see (per the code's binding). */
@@ -246,7 +199,7 @@ export class QrLoginService implements OnModuleDestroy {
       throw qrErrors.matchFailed();
     }
     this.audit.emit('authorized', record, { userId });
-    if (this.config.onAuthorized) await this.config.onAuthorized(this.contextOf(record));
+    if (this.config.onAuthorized) await this.config.onAuthorized(loginContextOf(record));
     return viewOf(record, undefined, this.config.clock.now());
   }
 
@@ -276,16 +229,10 @@ export class QrLoginService implements OnModuleDestroy {
     appUser: unknown,
     options: { matchCode?: string; scanner?: { ip?: string } } = {},
   ): Promise<QrScanResult | QrCodeStatusView> {
-    switch (action) {
-      case 'SCAN':
-        return this.scan(qrcodeId, appUser, options.scanner);
-      case 'CONFIRM':
-        return this.confirm(qrcodeId, appUser, options);
-      case 'CANCEL':
-        return this.cancel(qrcodeId, appUser);
-      default:
-        throw qrErrors.validation('"action" must be SCAN, CONFIRM or CANCEL.');
-    }
+    if (action === 'SCAN') return this.scan(qrcodeId, appUser, options.scanner);
+    if (action === 'CONFIRM') return this.confirm(qrcodeId, appUser, options);
+    if (action === 'CANCEL') return this.cancel(qrcodeId, appUser);
+    throw qrErrors.validation('"action" must be SCAN, CONFIRM or CANCEL.');
   }
 
   /**
@@ -307,7 +254,7 @@ export class QrLoginService implements OnModuleDestroy {
       this.audit.refused(qrcodeId, 'REDEEM', refusal.code);
       throw refusal;
     }
-    const context = this.contextOf(record);
+    const context = loginContextOf(record);
     this.audit.emit('redeemed', record, { userId: context.userId });
     return context;
   }
@@ -333,12 +280,6 @@ export class QrLoginService implements OnModuleDestroy {
     return this.repository.call((store) => store.rememberOnce(`${scope}:${key}`, ttlMs));
   }
 
-  /** The binding of codes created on the native routes, per `bindToCreator`. */
-  private nativeBinding(): QrCodeBinding {
-    const who = this.config.bindToCreator ? 'creator' : 'anyone';
-    return { reveal: who, redeem: who, via: 'native' };
-  }
-
   /** An app-side action through the compare-and-set loop; a refusal is reported before it is thrown. */
   private async act$(
     qrcodeId: string,
@@ -346,25 +287,6 @@ export class QrLoginService implements OnModuleDestroy {
     userId: string,
     decide: (current: QrCodeRecord, now: number) => QrCodeRecord | undefined,
   ): Promise<{ record: QrCodeRecord; changed: boolean }> {
-    try {
-      return await this.repository.update(qrcodeId, decide);
-    } catch (error) {
-      if (error instanceof QrLoginError) this.audit.refused(qrcodeId, action, error.code, userId);
-      throw error;
-    }
-  }
-
-  private contextOf(record: QrCodeRecord): QrLoginContext {
-    const scannedBy = record.scannedBy!;
-    return {
-      qrcodeId: record.id,
-      userId: scannedBy.userId,
-      briefUserInfo: scannedBy.briefUserInfo,
-      ...(record.customData ? { customData: record.customData } : {}),
-      ...(record.context ? { context: record.context } : {}),
-      requester: record.requester,
-      amr: QR_LOGIN_AMR,
-      ...(scannedBy.risk ? { risk: scannedBy.risk as QrLoginContext['risk'] } : {}),
-    };
+    return this.audit.reporting(qrcodeId, action, userId, () => this.repository.update(qrcodeId, decide));
   }
 }

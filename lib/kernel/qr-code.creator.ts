@@ -1,0 +1,89 @@
+import type { ResolvedQrLoginConfig } from './qr-login.config';
+import { qrErrors } from './qr-login.errors';
+import { hashSecret, newQrCodeId, newSecret } from './qr-login.ids';
+import type { QrLoginAudit } from './qr-login.audit';
+import type { QrCodeRepository } from './qr-code.repository';
+import { newQrCodeRecord } from './qr-code.factory';
+import { checkJsonLimits } from './qr-login.json-limits';
+import type { QrLoginRotator } from './qr-login.rotator';
+import type { QrCodeBinding } from './interfaces/qr-code.interface';
+import type { QrCodeCreated } from './interfaces/qr-login-views.interface';
+import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeRendering, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
+
+/**
+ * Creation of codes (`QrLoginService.create`): input limits, the creator
+ * secret, the binding stored with the record, and the rendering by the
+ * kernel (`MOBILE_APP`) or by a registered `QrCodeTypeHandler`.
+ */
+export class QrCodeCreator {
+  private readonly typeHandlers = new Map<string, QrCodeTypeHandler>();
+
+  constructor(
+    private readonly config: ResolvedQrLoginConfig,
+    private readonly repository: QrCodeRepository,
+    private readonly audit: QrLoginAudit,
+    private readonly rotator: QrLoginRotator,
+  ) {}
+
+  /** Lets a code type other than `MOBILE_APP` be created; one handler per type. */
+  registerTypeHandler(handler: QrCodeTypeHandler): void {
+    if (this.typeHandlers.has(handler.type)) {
+      throw new Error(`A handler for QR code type ${handler.type} is registered already; register each type once.`);
+    }
+    this.typeHandlers.set(handler.type, handler);
+  }
+
+  async create(input: CreateQrCodeInput, requester: CreateQrCodeRequester, binding: QrCodeBinding | undefined): Promise<QrCodeCreated> {
+    const type = input.type ?? 'MOBILE_APP';
+    const handler = this.typeHandlers.get(type);
+    if (type !== 'MOBILE_APP' && !handler) {
+      throw qrErrors.validation(`QR code type ${String(type)} is not enabled in this app; use MOBILE_APP or configure its module.`);
+    }
+    const limits = { maxBytes: this.config.maxCustomDataBytes, maxDepth: this.config.security.maxCustomDataDepth };
+    checkJsonLimits('customData', input.customData, limits);
+    checkJsonLimits('context', input.context, limits);
+    const now = this.config.clock.now();
+    // The id stores its expiry in whole seconds, so the record uses the same rounding.
+    const expiresAt = Math.ceil((now + this.config.qrCodeTtlMs) / 1000) * 1000;
+    const creatorSecret = newSecret();
+    const record = newQrCodeRecord({
+      id: newQrCodeId(expiresAt),
+      type,
+      now,
+      expiresAt,
+      creatorSecretHash: hashSecret(creatorSecret),
+      binding: binding ?? this.nativeBinding(),
+      requester: {
+        ...(requester.ip ? { ip: requester.ip } : {}),
+        ...(requester.userAgent ? { userAgent: requester.userAgent.slice(0, 512) } : {}),
+        ...(requester.origin ? { origin: requester.origin.slice(0, 256) } : {}),
+        createdAt: new Date(now).toISOString(),
+        ...(this.config.appName ? { appName: this.config.appName } : {}),
+      },
+      customData: input.customData,
+      context: input.context,
+      numberMatching: this.config.security.numberMatching,
+    });
+    const rendering: QrCodeRendering = handler
+      ? await handler.render({ qrcodeId: record.id, expiresAt, input })
+      : await this.rotator.render(record.id);
+    if (rendering.connection) record.binding = { ...record.binding!, connection: rendering.connection };
+    await this.repository.create(record);
+    this.audit.opened(record);
+    return {
+      qrcodeId: record.id,
+      url: rendering.url,
+      payload: rendering.payload,
+      ...(rendering.customLogoUrl ? { customLogoUrl: rendering.customLogoUrl } : {}),
+      expiresIn: Math.floor((expiresAt - now) / 1000),
+      ...(record.match ? { matchCode: record.match.code } : {}),
+      creatorSecret,
+    };
+  }
+
+  /** The binding of codes created on the native routes, per `bindToCreator`. */
+  private nativeBinding(): QrCodeBinding {
+    const who = this.config.bindToCreator ? 'creator' : 'anyone';
+    return { reveal: who, redeem: who, via: 'native' };
+  }
+}
