@@ -3,7 +3,7 @@ import type { INestApplication, LogLevel, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { QrLoginStore } from '../lib';
+import type { QrLoginClock, QrLoginStore } from '../lib';
 import type { SampleAdapter } from './sample.env';
 import { SampleModule } from './sample.module';
 import { setupOpenApi } from './sample.openapi';
@@ -33,6 +33,8 @@ export interface SampleAppOptions {
   clientDir?: string;
   /** The module's rate limits; false only for load tests from one address. Default true. */
   rateLimit?: boolean;
+  /** The module's clock, for tests that drive rotation and expiry by hand. Default: the system clock. */
+  clock?: QrLoginClock;
 }
 
 /** Creates the sample app and listens; returns the app and the URL it answers on. */
@@ -46,6 +48,7 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     rotateEvery: opts.rotateEvery,
     clientDir: opts.clientDir,
     rateLimit: opts.rateLimit,
+    clock: opts.clock,
   });
   const adapter = opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create<INestApplication>(SampleModule.forRoot(settings), adapter, {

@@ -33,6 +33,7 @@ export class SampleModule {
             ...(sample.rotateEvery !== undefined ? { rotateEvery: sample.rotateEvery } : {}),
             // RATE_LIMIT=off: load tests send every request from one address.
             ...(sample.rateLimit ? {} : { rateLimit: false, maxStreamsPerIp: 1_000_000 }),
+            ...(sample.clock ? { clock: sample.clock } : {}),
             getBriefUserInfo: (user: SampleUser) => ({ displayName: user.displayName, photo: users.avatarOf(user) }),
             // Load the account afresh, so a user removed since the scan cannot log in.
             loadUser: (userId) => users.findById(userId) ?? null,

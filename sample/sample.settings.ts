@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import type { QrLoginStore } from '../lib';
+import type { QrLoginClock, QrLoginStore } from '../lib';
 
 /** What differs between one run of the sample and another (port, store, secrets). */
 export class SampleSettings {
@@ -24,6 +24,8 @@ export class SampleSettings {
   readonly clientDir: string | undefined;
   /** The module's rate limits and stream cap per address; false (`RATE_LIMIT=off`) for load tests from one address. */
   readonly rateLimit: boolean;
+  /** The module's clock; undefined means the system clock. Tests pass a manual one to drive rotation and expiry. */
+  readonly clock: QrLoginClock | undefined;
 
   constructor(init: {
     publicUrl?: string;
@@ -35,6 +37,7 @@ export class SampleSettings {
     rotateEvery?: number;
     clientDir?: string;
     rateLimit?: boolean;
+    clock?: QrLoginClock;
   }) {
     this.publicUrl = init.publicUrl === undefined ? undefined : trimSlashes(init.publicUrl);
     this.jwtSecret = init.jwtSecret;
@@ -45,6 +48,7 @@ export class SampleSettings {
     this.rotateEvery = init.rotateEvery;
     this.clientDir = init.clientDir;
     this.rateLimit = init.rateLimit ?? true;
+    this.clock = init.clock;
   }
 
   /** The public origin; failing loudly beats putting "undefined" into a QR code. */

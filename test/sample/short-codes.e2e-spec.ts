@@ -3,6 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp } from '../../sample/sample.app';
 import { request } from '../support/http';
 import { openSse } from '../support/sse';
+import { ManualClock } from '../support/manual-clock';
+
+// Rotation on the module's manual clock: the code rotates when the test moves the clock.
+const ROTATE_S = 10;
+const clock = new ManualClock();
 
 const SHOWN = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/;
 
@@ -20,7 +25,7 @@ describe.each(['express', 'fastify'] as const)('short codes of the sample on %s'
   let alice: Record<string, string>;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false, qrCodeTtl: 30, rotateEvery: 1 }));
+    ({ app, url } = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false, qrCodeTtl: 30, rotateEvery: ROTATE_S, clock }));
     const login = await request(`${url}/auth/login`, { json: { username: 'alice', password: 'wonderland' } });
     alice = { authorization: `Bearer ${login.body.access_token}` };
   });
@@ -85,7 +90,9 @@ describe.each(['express', 'fastify'] as const)('short codes of the sample on %s'
     const created = await request(`${url}/qr-login/qrcodes`, { json: {} });
     const events = await openSse(`${url}/qr-login/qrcodes/${created.body.qrcodeId}/events`, { cookie: cookieOf(created.headers) });
     try {
-      const [first, rotated] = (await events.waitForEvents(2, 5_000)).map((event) => JSON.parse(event.data));
+      await events.waitForEvents(1);
+      clock.advance(ROTATE_S * 1000);
+      const [first, rotated] = (await events.waitForEvents(2)).map((event) => JSON.parse(event.data));
       expect(first).toMatchObject({ qrcodeId: created.body.qrcodeId, status: 'PENDING' });
       expect(first.shortCode).toBeUndefined();
       expect(rotated).toMatchObject({ status: 'PENDING', rotatedFrom: created.body.qrcodeId, shortCode: expect.stringMatching(SHOWN) });
