@@ -3,7 +3,7 @@ import type { INestApplication, LogLevel, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { QrLoginStore } from '../lib';
+import type { QrLoginClock, QrLoginStore } from '../lib';
 import { MmdbGeoLookup } from '../lib/risk';
 import type { SampleAdapter } from './sample.env';
 import { SampleModule } from './sample.module';
@@ -40,6 +40,10 @@ export interface SampleAppOptions {
   rotateEvery?: number;
   /** Folder of the built browser client. Default: `dist/client` of the repository (`npm run build:client`). */
   clientDir?: string;
+  /** The module's rate limits; false only for load tests from one address. Default true. */
+  rateLimit?: boolean;
+  /** The module's clock, for tests that drive rotation and expiry by hand. Default: the system clock. */
+  clock?: QrLoginClock;
 }
 
 /** Creates the sample app and listens; returns the app and the URL it answers on. */
@@ -55,6 +59,8 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     rotateEvery: opts.rotateEvery,
     clientDir: opts.clientDir,
     geo,
+    rateLimit: opts.rateLimit,
+    clock: opts.clock,
   });
   const trustProxy = opts.trustProxy;
   const adapter = opts.adapter === 'fastify' ? new FastifyAdapter(trustProxy === undefined ? {} : { trustProxy }) : new ExpressAdapter();

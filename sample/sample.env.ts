@@ -16,6 +16,8 @@ export interface SampleEnv {
   geoDatabases: string[];
   /** Express `trust proxy` / Fastify `trustProxy`: which proxies' `X-Forwarded-For` to believe; undefined for none. */
   trustProxy: boolean | string | undefined;
+  /** The module's rate limits (and its cap on streams per address); off only for load tests from one address. */
+  rateLimit: boolean;
 }
 
 /**
@@ -24,8 +26,10 @@ export interface SampleEnv {
  * `JWT_SECRET`, `NUMBER_MATCHING` (`true`/`false`, default true: the sample
  * shows the defended flow; turn it off to try GenAuth's SDKs, which cannot
  * send the number), `GEO_DB` (path of an `.mmdb` file, or several separated
- * by commas, e.g. an IPv4 and an IPv6 file) and `TRUST_PROXY` (`true`, or
- * addresses/subnets such as `loopback` or `10.0.0.0/8`; default: none). A bad value stops the start with a message saying which.
+ * by commas, e.g. an IPv4 and an IPv6 file), `TRUST_PROXY` (`true`, or
+ * addresses/subnets such as `loopback` or `10.0.0.0/8`; default: none) and
+ * `RATE_LIMIT` (`on`/`off`, default on; `off` is for load tests from one
+ * address). A bad value stops the start with a message saying which.
  */
 export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
   const portText = env.PORT?.trim() || '3000';
@@ -45,6 +49,10 @@ export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
   if (!['true', '1', 'on', 'false', '0', 'off'].includes(matchingText)) {
     throw new Error(`NUMBER_MATCHING must be "true" or "false"; got "${env.NUMBER_MATCHING}".`);
   }
+  const rateLimitText = (env.RATE_LIMIT?.trim() || 'on').toLowerCase();
+  if (!['true', '1', 'on', 'false', '0', 'off'].includes(rateLimitText)) {
+    throw new Error(`RATE_LIMIT must be "on" or "off" ("off" only for load tests); got "${env.RATE_LIMIT}".`);
+  }
   return {
     adapter: adapterText,
     port,
@@ -54,6 +62,7 @@ export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
     numberMatching: ['true', '1', 'on'].includes(matchingText),
     geoDatabases: (env.GEO_DB ?? '').split(',').map((path) => path.trim()).filter(Boolean),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
+    rateLimit: ['true', '1', 'on'].includes(rateLimitText),
   };
 }
 

@@ -32,6 +32,9 @@ export class SampleModule {
             // Places for the phone's "who is asking", and the distance between browser and phone.
             ...(sample.geo ? { risk: { geo: sample.geo } } : {}),
             ...(sample.rotateEvery !== undefined ? { rotateEvery: sample.rotateEvery } : {}),
+            // RATE_LIMIT=off: load tests send every request from one address.
+            ...(sample.rateLimit ? {} : { rateLimit: false, maxStreamsPerIp: 1_000_000 }),
+            ...(sample.clock ? { clock: sample.clock } : {}),
             getBriefUserInfo: (user: SampleUser) => ({ displayName: user.displayName, photo: users.avatarOf(user) }),
             // Load the account afresh, so a user removed since the scan cannot log in.
             loadUser: (userId) => users.findById(userId) ?? null,

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import type { QrLoginStore } from '../lib';
+import type { QrLoginClock, QrLoginStore } from '../lib';
 import type { QrLoginGeoLookup } from '../lib/risk';
 
 /** What differs between one run of the sample and another (port, store, secrets). */
@@ -29,6 +29,10 @@ export class SampleSettings {
   readonly rotateEvery: number | undefined;
   /** Folder of the built browser client (`index.mjs`); undefined means the repository's `dist/client`. */
   readonly clientDir: string | undefined;
+  /** The module's rate limits and stream cap per address; false (`RATE_LIMIT=off`) for load tests from one address. */
+  readonly rateLimit: boolean;
+  /** The module's clock; undefined means the system clock. Tests pass a manual one to drive rotation and expiry. */
+  readonly clock: QrLoginClock | undefined;
 
   constructor(init: {
     publicUrl?: string;
@@ -40,6 +44,8 @@ export class SampleSettings {
     rotateEvery?: number;
     clientDir?: string;
     geo?: QrLoginGeoLookup;
+    rateLimit?: boolean;
+    clock?: QrLoginClock;
   }) {
     this.publicUrl = init.publicUrl === undefined ? undefined : trimSlashes(init.publicUrl);
     this.jwtSecret = init.jwtSecret;
@@ -50,6 +56,8 @@ export class SampleSettings {
     this.geo = init.geo;
     this.rotateEvery = init.rotateEvery;
     this.clientDir = init.clientDir;
+    this.rateLimit = init.rateLimit ?? true;
+    this.clock = init.clock;
   }
 
   /** The public origin; failing loudly beats putting "undefined" into a QR code. */

@@ -19,6 +19,7 @@ describe('readSampleEnv', () => {
       numberMatching: true,
       geoDatabases: [],
       trustProxy: undefined,
+      rateLimit: true,
     });
   });
 
@@ -33,6 +34,7 @@ describe('readSampleEnv', () => {
         NUMBER_MATCHING: 'false',
         GEO_DB: ' city-ipv4.mmdb , city-ipv6.mmdb ',
         TRUST_PROXY: 'loopback',
+        RATE_LIMIT: 'off',
       }),
     ).toEqual({
       adapter: 'fastify',
@@ -43,7 +45,16 @@ describe('readSampleEnv', () => {
       numberMatching: false,
       geoDatabases: ['city-ipv4.mmdb', 'city-ipv6.mmdb'],
       trustProxy: 'loopback',
+      rateLimit: false,
     });
+  });
+
+  it.each([['on', true], ['true', true], ['OFF', false], ['0', false]])('reads RATE_LIMIT=%s', (value, on) => {
+    expect(readSampleEnv({ RATE_LIMIT: value }).rateLimit).toBe(on);
+  });
+
+  it('refuses a RATE_LIMIT it does not know, saying which values work', () => {
+    expect(() => readSampleEnv({ RATE_LIMIT: 'sometimes' })).toThrow(/RATE_LIMIT must be "on" or "off"/);
   });
 
   it('derives the default public URL from PORT', () => {

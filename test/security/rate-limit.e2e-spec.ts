@@ -5,19 +5,28 @@ import { eventually, openSse } from '../support/sse';
 import { QrLoginService } from '../../lib';
 import { RedisQrLoginRateLimiter, RedisQrLoginStore } from '../../lib/stores/redis';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
+import { ManualClock } from '../support/manual-clock';
+
+// Windows on the module's clock (a manual one here), moved by hand: a loaded machine cannot cross a window by accident.
+const WINDOW_S = 60;
 
 describe.each(ADAPTERS)('rate limits on %s', (adapter) => {
   let app: Awaited<ReturnType<typeof createTestApp>>['app'];
   let api: ReturnType<typeof nativeClient>;
+  let clock: ManualClock;
+  /** Starts fresh windows for every key: the clock moves a whole window on. */
+  const nextWindow = () => clock.advance(WINDOW_S * 1000);
 
   beforeAll(async () => {
+    clock = new ManualClock();
     const started = await createTestApp({
       adapter,
       options: {
+        clock,
         rateLimit: {
-          create: { limit: 3, window: 1 },
-          status: { limit: 5, window: 1 },
-          appAction: { limit: 2, window: 1 },
+          create: { limit: 3, window: WINDOW_S },
+          status: { limit: 5, window: WINDOW_S },
+          appAction: { limit: 2, window: WINDOW_S },
           events: false,
           redeem: false,
         },
@@ -30,21 +39,22 @@ describe.each(ADAPTERS)('rate limits on %s', (adapter) => {
   afterAll(() => app.close());
 
   it('answers 429 with Retry-After at the threshold, and clears after the window', async () => {
-    // Start right after a window boundary is not guaranteed, so wait for a fresh window first.
-    await new Promise((r) => setTimeout(r, 1_100));
+    nextWindow();
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await api.create());
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 429]);
     const limited = results[3];
     expect(limited.body).toMatchObject({ statusCode: 429, code: 'QR_RATE_LIMITED' });
-    const retryAfter = Number(limited.headers.get('retry-after'));
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    await new Promise((r) => setTimeout(r, 1_100));
+    // The clock did not move since the window opened, so the whole window is left.
+    expect(Number(limited.headers.get('retry-after'))).toBe(WINDOW_S);
+    clock.advance(WINDOW_S * 1000 - 1);
+    expect((await api.create()).status).toBe(429);
+    clock.advance(1);
     expect((await api.create()).status).toBe(201);
   });
 
   it('limits status reads per IP', async () => {
-    await new Promise((r) => setTimeout(r, 1_100));
+    nextWindow();
     const id = (await api.create()).body.qrcodeId;
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await api.status(id)).status);
@@ -52,9 +62,8 @@ describe.each(ADAPTERS)('rate limits on %s', (adapter) => {
   });
 
   it('limits app actions per user, not per IP', async () => {
-    await new Promise((r) => setTimeout(r, 1_100));
+    nextWindow();
     const a = (await api.create()).body.qrcodeId;
-    await new Promise((r) => setTimeout(r, 1_100));
     const b = (await api.create()).body.qrcodeId;
     expect((await api.act(a, 'scan', asUser('alice'))).status).toBe(200);
     expect((await api.act(a, 'confirm', asUser('alice'))).status).toBe(200);
@@ -66,7 +75,7 @@ describe.each(ADAPTERS)('rate limits on %s', (adapter) => {
   });
 
   it('caps concurrent event streams per IP', async () => {
-    await new Promise((r) => setTimeout(r, 1_100));
+    nextWindow();
     const id = (await api.create()).body.qrcodeId;
     const one = await openSse(api.eventsUrl(id));
     const two = await openSse(api.eventsUrl(id));

@@ -16,11 +16,12 @@ export interface MatrixApp {
  * Declares `body` once per store kind × HTTP adapter, each cell with its own
  * fixture app (built with `options`), started before the cell's tests and
  * closed after. `body` receives a getter: the app exists once hooks have run.
+ * `options` may be a function, called once per cell (e.g. for a fresh manual clock);
  * `app` sets the rest of the fixture (GenAuth routes, trust proxy).
  */
 export function describeMatrix(
   title: string,
-  options: Partial<QrLoginModuleOptions>,
+  options: Partial<QrLoginModuleOptions> | (() => Partial<QrLoginModuleOptions>),
   body: (current: () => MatrixApp, adapter: AdapterName, kind: StoreKind) => void,
   app: Pick<TestAppOptions, 'genauth' | 'trustProxy'> = {},
 ): void {
@@ -31,7 +32,8 @@ export function describeMatrix(
     describe.each(ADAPTERS)('on %s', (adapter) => {
       let cell: MatrixApp | undefined;
       beforeAll(async () => {
-        const started = await createTestApp({ ...app, adapter, store: kind.make(), options });
+        const cellOptions = typeof options === 'function' ? options() : options;
+        const started = await createTestApp({ ...app, adapter, store: kind.make(), options: cellOptions });
         cell = { ...started, api: nativeClient(started.url) };
       });
       afterAll(() => cell?.app.close());

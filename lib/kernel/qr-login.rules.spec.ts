@@ -1,0 +1,388 @@
+import { describe, expect, it } from 'vitest';
+import { hashSecret } from './qr-login.ids';
+import {
+  TERMINAL_GRACE_MS,
+  decideCancel,
+  decideConfirm,
+  decideRedeem,
+  decideRefusal,
+  decideRotate,
+  decideScan,
+  isRotatable,
+  isTerminalStatus,
+  mayRedeem,
+  seesAll,
+  statusAt,
+  viewOf,
+} from './qr-login.rules';
+import { QrLoginError } from './qr-login.errors';
+import type { QrCodeBinding, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
+
+/*
+ * The state machine as tables: every status a reader can meet × every action
+ * × every actor → the next record or the refusal's code. Plain functions of
+ * (record, actor, now); no Nest, no store, no clock.
+ */
+
+const NOW = 1_800_000_000_000;
+const EXPIRES_AT = NOW + 60_000;
+const SECRET = 'creator-secret-of-the-page';
+const TICKET = 'T'.repeat(27) + '.' + 't'.repeat(43);
+const ALICE = { userId: 'u-alice', briefUserInfo: { displayName: 'Alice', photo: 'https://example.test/a.png' } };
+const BOB = { userId: 'u-bob', briefUserInfo: { displayName: 'Bob' } };
+
+const NATIVE: QrCodeBinding = { reveal: 'creator', redeem: 'creator', via: 'native' };
+const CLIENT: QrCodeBinding = { reveal: 'anyone', redeem: 'client', client: 'genauth:app-1', via: 'genauth' };
+const ANYONE: QrCodeBinding = { reveal: 'anyone', redeem: 'anyone', via: 'genauth' };
+
+function pending(binding: QrCodeBinding = NATIVE): QrCodeRecord {
+  return {
+    id: 'Q'.repeat(27),
+    type: 'MOBILE_APP',
+    status: 'PENDING',
+    version: 3,
+    createdAt: NOW - 10_000,
+    expiresAt: EXPIRES_AT,
+    retainUntil: EXPIRES_AT,
+    creatorSecretHash: hashSecret(SECRET),
+    binding,
+    requester: { createdAt: new Date(NOW - 10_000).toISOString() },
+    match: { code: '42', choices: ['17', '42', '93'] },
+  };
+}
+
+const scannedBy = { userId: ALICE.userId, briefUserInfo: ALICE.briefUserInfo, scannedAt: NOW - 5_000 };
+
+/** Every status a reader or an actor can meet, by name. */
+const STATES = {
+  PENDING: (b?: QrCodeBinding): QrCodeRecord => pending(b),
+  SCANNED: (b?: QrCodeBinding): QrCodeRecord => ({ ...pending(b), status: 'SCANNED', scannedBy }),
+  AUTHORIZED: (b?: QrCodeBinding): QrCodeRecord => ({
+    ...pending(b),
+    status: 'AUTHORIZED',
+    scannedBy,
+    ticket: { value: TICKET, expiresAt: NOW + 30_000 },
+    endedAt: NOW - 1_000,
+  }),
+  'AUTHORIZED, ticket redeemed': (b?: QrCodeBinding): QrCodeRecord => ({
+    ...STATES.AUTHORIZED(b),
+    ticket: { value: TICKET, expiresAt: NOW + 30_000, redeemedAt: NOW - 500 },
+  }),
+  'AUTHORIZED, ticket past ticketTtl': (b?: QrCodeBinding): QrCodeRecord => ({
+    ...STATES.AUTHORIZED(b),
+    ticket: { value: TICKET, expiresAt: NOW },
+  }),
+  CANCELLED: (b?: QrCodeBinding): QrCodeRecord => ({ ...pending(b), status: 'CANCELLED', scannedBy, endedAt: NOW - 1_000, cancelReason: 'RISK_DENIED' }),
+  'PENDING, EXPIRED by time': (b?: QrCodeBinding): QrCodeRecord => ({ ...pending(b), expiresAt: NOW }),
+  'SCANNED, EXPIRED by time': (b?: QrCodeBinding): QrCodeRecord => ({ ...STATES.SCANNED(b), expiresAt: NOW - 1 }),
+  'PENDING, rotated': (b?: QrCodeBinding): QrCodeRecord => ({ ...pending(b), replacedBy: 'S'.repeat(27), expiresAt: NOW - 2_000 }),
+};
+type StateName = keyof typeof STATES;
+
+/** The refusal's code, or the outcome: `unchanged`, or the next record. */
+function outcome(run: () => QrCodeRecord | undefined): string | QrCodeRecord {
+  try {
+    return run() ?? 'unchanged';
+  } catch (error) {
+    if (error instanceof QrLoginError) return error.code;
+    throw error;
+  }
+}
+
+describe('statusAt and isTerminalStatus', () => {
+  it.each<[StateName, string, boolean]>([
+    ['PENDING', 'PENDING', false],
+    ['SCANNED', 'SCANNED', false],
+    ['AUTHORIZED', 'AUTHORIZED', true],
+    ['CANCELLED', 'CANCELLED', true],
+    ['PENDING, EXPIRED by time', 'EXPIRED', true],
+    ['SCANNED, EXPIRED by time', 'EXPIRED', true],
+    ['PENDING, rotated', 'EXPIRED', true],
+  ])('%s reads %s (terminal: %s)', (state, status, terminal) => {
+    expect(statusAt(STATES[state](), NOW)).toBe(status);
+    expect(isTerminalStatus(statusAt(STATES[state](), NOW))).toBe(terminal);
+  });
+
+  it('EXPIRED starts exactly at expiresAt, not a millisecond later', () => {
+    expect(statusAt(pending(), EXPIRES_AT - 1)).toBe('PENDING');
+    expect(statusAt(pending(), EXPIRES_AT)).toBe('EXPIRED');
+  });
+});
+
+describe('SCAN', () => {
+  it.each<[StateName, 'scanner' | 'other user', string]>([
+    ['PENDING', 'scanner', 'SCANNED by actor'],
+    ['PENDING', 'other user', 'SCANNED by actor'],
+    ['SCANNED', 'scanner', 'unchanged'],
+    ['SCANNED', 'other user', 'QR_ALREADY_SCANNED'],
+    ['AUTHORIZED', 'scanner', 'QR_WRONG_STATE'],
+    ['AUTHORIZED', 'other user', 'QR_WRONG_STATE'],
+    ['CANCELLED', 'scanner', 'QR_WRONG_STATE'],
+    ['CANCELLED', 'other user', 'QR_WRONG_STATE'],
+    ['PENDING, EXPIRED by time', 'scanner', 'QR_EXPIRED'],
+    ['PENDING, EXPIRED by time', 'other user', 'QR_EXPIRED'],
+    ['SCANNED, EXPIRED by time', 'scanner', 'QR_EXPIRED'],
+    ['SCANNED, EXPIRED by time', 'other user', 'QR_EXPIRED'],
+    ['PENDING, rotated', 'scanner', 'QR_EXPIRED'],
+    ['PENDING, rotated', 'other user', 'QR_EXPIRED'],
+  ])('%s × %s → %s', (state, who, expected) => {
+    const actor = who === 'scanner' ? ALICE : BOB;
+    const before = STATES[state]();
+    const result = outcome(() => decideScan(before, actor, NOW));
+    if (expected !== 'SCANNED by actor') return expect(result).toBe(expected);
+    expect(result).toEqual({ ...before, status: 'SCANNED', scannedBy: { ...actor, scannedAt: NOW } });
+    // The decision copies: the record it was given is left as it was.
+    expect(before.status).toBe('PENDING');
+  });
+});
+
+describe('CONFIRM', () => {
+  it.each<[StateName, 'scanner' | 'other user', string]>([
+    ['PENDING', 'scanner', 'QR_WRONG_STATE'],
+    ['PENDING', 'other user', 'QR_WRONG_STATE'],
+    ['SCANNED', 'scanner', 'AUTHORIZED'],
+    ['SCANNED', 'other user', 'QR_NOT_SCANNER'],
+    ['AUTHORIZED', 'scanner', 'QR_WRONG_STATE'],
+    ['AUTHORIZED', 'other user', 'QR_WRONG_STATE'],
+    ['CANCELLED', 'scanner', 'QR_WRONG_STATE'],
+    ['CANCELLED', 'other user', 'QR_WRONG_STATE'],
+    ['PENDING, EXPIRED by time', 'scanner', 'QR_EXPIRED'],
+    ['PENDING, EXPIRED by time', 'other user', 'QR_EXPIRED'],
+    ['SCANNED, EXPIRED by time', 'scanner', 'QR_EXPIRED'],
+    ['SCANNED, EXPIRED by time', 'other user', 'QR_EXPIRED'],
+    ['PENDING, rotated', 'scanner', 'QR_EXPIRED'],
+    ['PENDING, rotated', 'other user', 'QR_EXPIRED'],
+  ])('%s × %s → %s', (state, who, expected) => {
+    const actor = { userId: (who === 'scanner' ? ALICE : BOB).userId, matchCode: '42' };
+    const result = outcome(() => decideConfirm(STATES[state](), actor, { value: TICKET, ttlMs: 30_000 }, NOW).record);
+    if (expected !== 'AUTHORIZED') return expect(result).toBe(expected);
+    expect(result).toMatchObject({
+      status: 'AUTHORIZED',
+      ticket: { value: TICKET, expiresAt: NOW + 30_000 },
+      endedAt: NOW,
+      // Kept for late readers and for the ticket's whole life, whichever ends later.
+      retainUntil: Math.max(EXPIRES_AT + TERMINAL_GRACE_MS, NOW + 30_000),
+    });
+  });
+
+  it.each<[string, string | undefined, string]>([
+    ['the number the page shows', '42', 'AUTHORIZED, mismatch false'],
+    ['another offered number', '17', 'CANCELLED MATCH_FAILED, mismatch true'],
+    ['no number', undefined, 'QR_MATCH_REQUIRED'],
+    ['an empty number', '', 'QR_MATCH_REQUIRED'],
+  ])('number matching: the scanner confirming with %s → %s', (_what, matchCode, expected) => {
+    let result: string;
+    try {
+      const decision = decideConfirm(STATES.SCANNED(), { userId: ALICE.userId, matchCode }, { value: TICKET, ttlMs: 30_000 }, NOW);
+      const { status, cancelReason } = decision.record;
+      result = `${status}${cancelReason ? ` ${cancelReason}` : ''}, mismatch ${decision.mismatch}`;
+      if (decision.mismatch) expect(decision.record.ticket).toBeUndefined();
+    } catch (error) {
+      result = (error as QrLoginError).code;
+    }
+    expect(result).toBe(expected);
+  });
+
+  it('without number matching, no number is needed', () => {
+    const { match: _none, ...plain } = STATES.SCANNED();
+    expect(decideConfirm(plain, { userId: ALICE.userId }, { value: TICKET, ttlMs: 1_000 }, NOW).record.status).toBe('AUTHORIZED');
+  });
+});
+
+describe('CANCEL', () => {
+  it.each<[StateName, 'scanner' | 'other user', string]>([
+    ['PENDING', 'scanner', 'QR_WRONG_STATE'],
+    ['PENDING', 'other user', 'QR_WRONG_STATE'],
+    ['SCANNED', 'scanner', 'CANCELLED'],
+    ['SCANNED', 'other user', 'QR_NOT_SCANNER'],
+    ['AUTHORIZED', 'scanner', 'QR_WRONG_STATE'],
+    ['AUTHORIZED', 'other user', 'QR_WRONG_STATE'],
+    ['CANCELLED', 'scanner', 'QR_WRONG_STATE'],
+    ['CANCELLED', 'other user', 'QR_WRONG_STATE'],
+    ['PENDING, EXPIRED by time', 'scanner', 'QR_EXPIRED'],
+    ['PENDING, EXPIRED by time', 'other user', 'QR_EXPIRED'],
+    ['SCANNED, EXPIRED by time', 'scanner', 'QR_EXPIRED'],
+    ['SCANNED, EXPIRED by time', 'other user', 'QR_EXPIRED'],
+    ['PENDING, rotated', 'scanner', 'QR_EXPIRED'],
+    ['PENDING, rotated', 'other user', 'QR_EXPIRED'],
+  ])('%s × %s → %s', (state, who, expected) => {
+    const actor = { userId: (who === 'scanner' ? ALICE : BOB).userId };
+    const result = outcome(() => decideCancel(STATES[state](), actor, NOW));
+    if (expected !== 'CANCELLED') return expect(result).toBe(expected);
+    expect(result).toMatchObject({ status: 'CANCELLED', endedAt: NOW, retainUntil: EXPIRES_AT + TERMINAL_GRACE_MS });
+    expect((result as QrCodeRecord).cancelReason).toBeUndefined();
+  });
+});
+
+describe('refusal by the site (decideRefusal)', () => {
+  it.each<[StateName, string]>([
+    ['PENDING', 'CANCELLED'],
+    ['SCANNED', 'CANCELLED'],
+    ['AUTHORIZED', 'unchanged'],
+    ['CANCELLED', 'unchanged'],
+    ['PENDING, EXPIRED by time', 'unchanged'],
+    ['SCANNED, EXPIRED by time', 'unchanged'],
+    ['PENDING, rotated', 'unchanged'],
+  ])('%s → %s', (state, expected) => {
+    const result = outcome(() => decideRefusal(STATES[state](), 'RISK_DENIED', NOW));
+    if (expected === 'unchanged') return expect(result).toBe('unchanged');
+    expect(result).toMatchObject({ status: 'CANCELLED', cancelReason: 'RISK_DENIED', endedAt: NOW });
+  });
+});
+
+describe('ROTATE', () => {
+  const SUCCESSOR = 'N'.repeat(27);
+  it.each<[StateName, string]>([
+    ['PENDING', 'rotated'],
+    ['SCANNED', 'unchanged'],
+    ['AUTHORIZED', 'unchanged'],
+    ['CANCELLED', 'unchanged'],
+    ['PENDING, EXPIRED by time', 'unchanged'],
+    ['SCANNED, EXPIRED by time', 'unchanged'],
+    ['PENDING, rotated', 'unchanged'],
+  ])('%s → %s', (state, expected) => {
+    const before = STATES[state]();
+    expect(isRotatable(before, NOW)).toBe(expected === 'rotated');
+    const result = outcome(() => decideRotate(before, SUCCESSOR, NOW));
+    if (expected === 'unchanged') return expect(result).toBe('unchanged');
+    expect(result).toMatchObject({ status: 'PENDING', replacedBy: SUCCESSOR, expiresAt: NOW });
+    // From that moment the old code reads EXPIRED and takes no action.
+    expect(statusAt(result as QrCodeRecord, NOW)).toBe('EXPIRED');
+    expect(outcome(() => decideScan(result as QrCodeRecord, ALICE, NOW))).toBe('QR_EXPIRED');
+  });
+});
+
+/** Who asks to redeem or read: what each request proves. */
+const READERS: Record<string, QrCodeProof | undefined> = {
+  creator: { creatorSecrets: ['not-it', SECRET] },
+  stranger: undefined,
+  'forged secret': { creatorSecrets: ['A'.repeat(43)] },
+  'authenticated client': { client: 'genauth:app-1' },
+  'other client': { client: 'genauth:app-2' },
+};
+type Reader = keyof typeof READERS;
+
+describe('REDEEM', () => {
+  // The outcome a reader allowed by the binding gets, per status.
+  const ALLOWED: Record<StateName, string> = {
+    PENDING: 'QR_TICKET_INVALID',
+    SCANNED: 'QR_TICKET_INVALID',
+    AUTHORIZED: 'redeemed',
+    'AUTHORIZED, ticket redeemed': 'QR_TICKET_USED',
+    'AUTHORIZED, ticket past ticketTtl': 'QR_TICKET_EXPIRED',
+    CANCELLED: 'QR_TICKET_INVALID',
+    'PENDING, EXPIRED by time': 'QR_TICKET_INVALID',
+    'SCANNED, EXPIRED by time': 'QR_TICKET_INVALID',
+    'PENDING, rotated': 'QR_TICKET_INVALID',
+  };
+  // Who the binding lets redeem, and what everyone else gets whatever the ticket's state: nothing about it.
+  const BINDINGS: Array<[string, QrCodeBinding, Reader[], string]> = [
+    ['creator-bound (native)', NATIVE, ['creator'], 'QR_CREATOR_SECRET_REQUIRED'],
+    ['client-bound', CLIENT, ['authenticated client'], 'QR_TICKET_INVALID'],
+    ['unbound', ANYONE, Object.keys(READERS) as Reader[], 'none'],
+  ];
+  const rows = BINDINGS.flatMap(([name, binding, allowed, refusal]) =>
+    (Object.keys(STATES) as StateName[]).flatMap((state) =>
+      (Object.keys(READERS) as Reader[]).map(
+        (reader) => [name, state, reader, allowed.includes(reader) ? ALLOWED[state] : refusal, binding] as const,
+      ),
+    ),
+  );
+
+  it.each(rows)('%s · %s × %s → %s', (_name, state, reader, expected, binding) => {
+    const before = STATES[state](binding);
+    expect(mayRedeem(before, READERS[reader])).toBe(expected !== 'QR_CREATOR_SECRET_REQUIRED' && !(binding === CLIENT && reader !== 'authenticated client'));
+    const result = outcome(() => decideRedeem(before, TICKET, READERS[reader], NOW));
+    if (expected !== 'redeemed') return expect(result).toBe(expected);
+    expect(result).toEqual({ ...before, ticket: { value: TICKET, expiresAt: NOW + 30_000, redeemedAt: NOW } });
+  });
+
+  it('refuses a ticket that is not this code\'s, even from the creator', () => {
+    const other = 'Q'.repeat(27) + '.' + 'x'.repeat(43);
+    expect(outcome(() => decideRedeem(STATES.AUTHORIZED(), other, READERS.creator, NOW))).toBe('QR_TICKET_INVALID');
+  });
+
+  it('the ticket lives until one millisecond before its expiresAt', () => {
+    const record = STATES.AUTHORIZED();
+    expect(outcome(() => decideRedeem(record, TICKET, READERS.creator, NOW + 29_999))).toMatchObject({ ticket: { redeemedAt: NOW + 29_999 } });
+    expect(outcome(() => decideRedeem(record, TICKET, READERS.creator, NOW + 30_000))).toBe('QR_TICKET_EXPIRED');
+  });
+
+  it('a record written before bindings existed is creator-bound', () => {
+    const { binding: _none, ...legacy } = STATES.AUTHORIZED();
+    expect(outcome(() => decideRedeem(legacy, TICKET, undefined, NOW))).toBe('QR_CREATOR_SECRET_REQUIRED');
+    expect(outcome(() => decideRedeem(legacy, TICKET, { client: 'genauth:app-1' }, NOW))).toBe('QR_CREATOR_SECRET_REQUIRED');
+    expect(outcome(() => decideRedeem(legacy, TICKET, READERS.creator, NOW))).toMatchObject({ ticket: { redeemedAt: NOW } });
+  });
+});
+
+describe('what a reader sees (viewOf)', () => {
+  /** The fields of the view, by name, for a compact expectation. */
+  const fields = (state: StateName, binding: QrCodeBinding | undefined, reader: Reader) => {
+    const base = STATES[state](binding);
+    const record = binding === undefined ? (({ binding: _b, ...rest }) => rest)(base) : base;
+    const view = viewOf(record, READERS[reader], NOW);
+    expect(view.qrcodeId).toBe(record.id);
+    return Object.keys(view).sort().join(',');
+  };
+
+  const ALL: Record<StateName, string> = {
+    PENDING: 'expiresIn,matchCode,qrcodeId,status',
+    SCANNED: 'briefUserInfo,expiresIn,matchCode,qrcodeId,status',
+    AUTHORIZED: 'briefUserInfo,qrcodeId,status,ticket',
+    'AUTHORIZED, ticket redeemed': 'briefUserInfo,qrcodeId,status',
+    'AUTHORIZED, ticket past ticketTtl': 'briefUserInfo,qrcodeId,status',
+    CANCELLED: 'cancelReason,qrcodeId,status',
+    'PENDING, EXPIRED by time': 'qrcodeId,status',
+    'SCANNED, EXPIRED by time': 'qrcodeId,status',
+    'PENDING, rotated': 'qrcodeId,status',
+  };
+  const LITTLE: Record<StateName, string> = {
+    PENDING: 'expiresIn,qrcodeId,status',
+    SCANNED: 'expiresIn,qrcodeId,status',
+    AUTHORIZED: 'qrcodeId,status',
+    'AUTHORIZED, ticket redeemed': 'qrcodeId,status',
+    'AUTHORIZED, ticket past ticketTtl': 'qrcodeId,status',
+    CANCELLED: 'cancelReason,qrcodeId,status',
+    'PENDING, EXPIRED by time': 'qrcodeId,status',
+    'SCANNED, EXPIRED by time': 'qrcodeId,status',
+    'PENDING, rotated': 'qrcodeId,status',
+  };
+  // Who sees all per binding: `reveal: 'creator'` only its creator; `reveal: 'anyone'` every reader.
+  const BINDINGS: Array<[string, QrCodeBinding | undefined, Reader[]]> = [
+    ['reveal creator / redeem creator (native)', NATIVE, ['creator']],
+    ['no binding stored (legacy, creator-bound)', undefined, ['creator']],
+    ['reveal creator / redeem client', { reveal: 'creator', redeem: 'client', client: 'genauth:app-1', via: 'genauth' }, ['creator']],
+    ['reveal anyone / redeem client', CLIENT, Object.keys(READERS) as Reader[]],
+    ['reveal anyone / redeem anyone', ANYONE, Object.keys(READERS) as Reader[]],
+  ];
+  const rows = BINDINGS.flatMap(([name, binding, seers]) =>
+    (Object.keys(STATES) as StateName[]).flatMap((state) =>
+      (Object.keys(READERS) as Reader[]).map((reader) => {
+        const sees = seers.includes(reader);
+        return [name, state, reader, sees ? ALL[state] : LITTLE[state], binding, sees] as const;
+      }),
+    ),
+  );
+
+  it.each(rows)('%s · %s × %s → %s', (_name, state, reader, expected, binding, sees) => {
+    expect(fields(state, binding, reader)).toBe(expected);
+    const record = STATES[state](binding);
+    if (binding) expect(seesAll(record, READERS[reader])).toBe(sees);
+  });
+
+  it('shows the status and seconds left, rounded down, to every reader', () => {
+    expect(viewOf(pending(), undefined, NOW)).toEqual({ qrcodeId: 'Q'.repeat(27), status: 'PENDING', expiresIn: 60 });
+    expect(viewOf(pending(), undefined, EXPIRES_AT - 1)).toMatchObject({ status: 'PENDING', expiresIn: 0 });
+  });
+
+  it('shows the values themselves to a reader who sees all', () => {
+    expect(viewOf(STATES.AUTHORIZED(), READERS.creator, NOW)).toEqual({
+      qrcodeId: 'Q'.repeat(27),
+      status: 'AUTHORIZED',
+      briefUserInfo: ALICE.briefUserInfo,
+      ticket: TICKET,
+    });
+    expect(viewOf(STATES.SCANNED(), READERS.creator, NOW)).toMatchObject({ briefUserInfo: ALICE.briefUserInfo, matchCode: '42' });
+  });
+});

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryQrLoginStore } from '../../lib';
+import { ADAPTERS, createTestApp } from '../app/test-app';
+import { asUser, creatorHeader, nativeClient, request } from '../support/http';
+
+/*
+ * The memory store's cap on codes held (`maxCodes`): a flood of creates
+ * cannot exhaust the process. At the cap a create answers 503
+ * `QR_STORE_FULL` with `Retry-After`, and the codes already held keep
+ * working to the end of their flow.
+ */
+describe.each(ADAPTERS)('the memory store at its maxCodes (%s)', (adapter) => {
+  const MAX = 3;
+  let app: Awaited<ReturnType<typeof createTestApp>>['app'];
+  let base: string;
+  let api: ReturnType<typeof nativeClient>;
+  let store: MemoryQrLoginStore;
+
+  beforeAll(async () => {
+    store = new MemoryQrLoginStore({ maxCodes: MAX });
+    ({ app, url: base } = await createTestApp({ adapter, store, genauth: { v3: true }, options: { qrCodeTtl: 120 } }));
+    api = nativeClient(base);
+  });
+  afterAll(() => app.close());
+
+  it('refuses creates with 503 QR_STORE_FULL and Retry-After, and leaves the held codes working', async () => {
+    const held = [];
+    for (let i = 0; i < MAX; i++) {
+      const created = await api.create({ customData: { n: i } });
+      expect(created.status).toBe(201);
+      held.push(created);
+    }
+    expect(store.size).toBe(MAX);
+
+    const refused = await api.create();
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ statusCode: 503, code: 'QR_STORE_FULL', message: expect.stringMatching(/maxCodes/) });
+    // The held codes free their slots when they expire (120 s here), so that is when to retry.
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(100);
+    expect(retryAfter).toBeLessThanOrEqual(126);
+    expect(refused.headers.get('set-cookie')).toBeNull();
+
+    // Through a plugin's create too, in its own envelope.
+    const viaGenAuth = await request(`${base}/api/v3/gene-qrcode`, { json: { type: 'MOBILE_APP' } });
+    expect(viaGenAuth.body).toMatchObject({ statusCode: 503 });
+    expect(JSON.stringify(viaGenAuth.body)).toContain('QR_STORE_FULL');
+    expect(store.size).toBe(MAX);
+
+    // Every held code still reads, scans, confirms and redeems.
+    for (const created of held) expect((await api.status(created.body.qrcodeId)).body.status).toBe('PENDING');
+    const [first, second] = held;
+    const id = first.body.qrcodeId;
+    expect((await api.act(id, 'scan', asUser('alice'))).status).toBe(200);
+    expect((await api.act(id, 'confirm', asUser('alice'))).status).toBe(200);
+    const ticket = (await api.status(id, creatorHeader(first))).body.ticket;
+    const login = await api.login(ticket, creatorHeader(first));
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({ access_token: 'session-for-u-alice', customData: { n: 0 } });
+    expect((await api.act(second.body.qrcodeId, 'scan', asUser('bob'))).status).toBe(200);
+    expect((await api.act(second.body.qrcodeId, 'cancel', asUser('bob'))).status).toBe(200);
+
+    // Still full: ended codes are kept for late readers until they expire.
+    expect((await api.create()).status).toBe(503);
+  });
+});
