@@ -30,6 +30,17 @@ export interface ResolvedQrLoginWechatConfig {
   routePrefixGiven: boolean;
 }
 
+/** Every option key; `satisfies` keeps the list in step with the interface. */
+const OPTION_KEYS = Object.keys({
+  connections: 1, findOrCreateUser: 1, baseUrl: 1, showQrCodeUrl: 1, accessTokenEndpoint: 1, accessTokenRefreshMargin: 1,
+  getAccessToken: 1, requestTimeout: 1, logoSize: 1, maxWebhookBodyBytes: 1,
+} satisfies Record<keyof QrLoginWechatModuleOptions, 1>);
+
+/** A value with its type, so "90" from an environment variable does not read like the number 90. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : typeof value === 'object' && value !== null ? 'an object' : String(value);
+}
+
 const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
 const TYPES = ['WECHAT_MINIPROGRAM', 'WECHAT_OFFICIAL_ACCOUNT'];
@@ -58,7 +69,7 @@ function httpUrl(name: string, value: unknown, fallback: string): string {
 function positiveNumber(name: string, value: unknown, fallback: number, max: number, unit: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    throw new QrLoginWechatConfigError(`"${name}" must be a number of ${unit} above 0 and at most ${max}; got ${String(value)}.`);
+    throw new QrLoginWechatConfigError(`"${name}" must be a number of ${unit} above 0 and at most ${max}; got ${shown(value)}.`);
   }
   return value;
 }
@@ -131,10 +142,17 @@ export function resolveQrLoginWechatConfig(
       'no options were given. Call QrLoginWechatModule.forRoot({ connections: [...], findOrCreateUser }) or make the forRootAsync factory return an options object.',
     );
   }
-  if ('routePrefix' in options) {
-    throw new QrLoginWechatConfigError(
-      '"routePrefix" is a module setting and is ignored inside the options object; pass it beside the factory: QrLoginWechatModule.forRootAsync({ routePrefix: ..., useFactory }).',
-    );
+  for (const key of ['routePrefix', 'routeDecorators']) {
+    if (key in options) {
+      throw new QrLoginWechatConfigError(
+        `"${key}" is a module setting and is ignored inside the options object; pass it beside the factory: QrLoginWechatModule.forRootAsync({ ${key}: ..., useFactory }).`,
+      );
+    }
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      throw new QrLoginWechatConfigError(`"${key}" is not an option; the options are ${OPTION_KEYS.join(', ')}.`);
+    }
   }
   if (!Array.isArray(options.connections) || options.connections.length === 0) {
     throw new QrLoginWechatConfigError(
@@ -163,11 +181,11 @@ export function resolveQrLoginWechatConfig(
   }
   const margin = options.accessTokenRefreshMargin ?? QR_LOGIN_WECHAT_DEFAULTS.accessTokenRefreshMargin;
   if (typeof margin !== 'number' || !Number.isFinite(margin) || margin < 0) {
-    throw new QrLoginWechatConfigError(`"accessTokenRefreshMargin" must be a number of seconds of at least 0; got ${String(margin)}.`);
+    throw new QrLoginWechatConfigError(`"accessTokenRefreshMargin" must be a number of seconds of at least 0; got ${shown(margin)}.`);
   }
   const maxBody = options.maxWebhookBodyBytes ?? QR_LOGIN_WECHAT_DEFAULTS.maxWebhookBodyBytes;
   if (!Number.isInteger(maxBody) || maxBody < 512) {
-    throw new QrLoginWechatConfigError(`"maxWebhookBodyBytes" must be a whole number of bytes of at least 512; got ${String(maxBody)}.`);
+    throw new QrLoginWechatConfigError(`"maxWebhookBodyBytes" must be a whole number of bytes of at least 512; got ${shown(maxBody)}.`);
   }
   return {
     connections,
