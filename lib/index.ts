@@ -59,6 +59,12 @@ export { QrLoginErrorFilter } from './http/qr-login-error.filter';
 
 // The HTTP edge, for plugins and apps that add routes of their own.
 export { QrLoginHttpService } from './http/qr-login-http.service';
+export {
+  QR_LOGIN_CONTROLLER_METADATA,
+  isQrLoginController,
+  mountQrLoginController,
+  type QrLoginRouteDecorators,
+} from './http/qr-login.routes';
 export { QrLoginRateLimitGuard } from './http/rate-limit/qr-login-rate-limit.guard';
 export { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
 export type { QrLoginRateBucket } from './kernel/qr-login-security.config';

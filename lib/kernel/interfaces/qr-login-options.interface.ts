@@ -126,6 +126,12 @@ export interface QrLoginModuleExtras {
   isGlobal?: boolean;
   /** Path prefix of the native routes, without slashes at the ends. Default `qr-login`. */
   routePrefix?: string;
+  /**
+   * Class decorators applied to every controller the module mounts, so an
+   * app-wide guard lets them through: e.g. `[Public()]` with the global JWT
+   * guard pattern of the NestJS docs. Plugins take the same setting. Default: none.
+   */
+  routeDecorators?: readonly ClassDecorator[];
 }
 
 /** A class that makes the options, for `forRootAsync({ useClass })`. */

@@ -27,11 +27,11 @@ export class QrLoginGenAuthConfigError extends QrLoginConfigError {
 }
 
 const METHODS: readonly GenAuthTokenEndpointAuthMethod[] = ['none', 'client_secret_post', 'client_secret_basic'];
-const EXTRA_KEYS = ['v3', 'v2'] as const;
+const EXTRA_KEYS = ['v3', 'v2', 'routeDecorators'] as const;
 const OPTION_KEYS = new Set(['tokenEndpointAuthMethod', 'clientId', 'clientSecret', 'appId', 'bindToCreator', 'issueTokenSet']);
 
 function resolveExtras(extras: QrLoginGenAuthModuleExtras): { v3: boolean; v2: boolean } {
-  for (const key of EXTRA_KEYS) {
+  for (const key of ['v3', 'v2'] as const) {
     const value = extras[key];
     if (value !== undefined && typeof value !== 'boolean') {
       throw new QrLoginGenAuthConfigError(`"${key}" must be true or false; got ${JSON.stringify(value)}.`);
