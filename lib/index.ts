@@ -11,9 +11,11 @@ export type {
   QrLoginAppAuthOptions,
   QrLoginContext,
   QrLoginCookieOptions,
+  QrLoginLoadedUser,
   QrLoginModuleExtras,
   QrLoginModuleOptions,
   QrLoginOptionsFactory,
+  QrLoginRequest,
 } from './kernel/interfaces/qr-login-options.interface';
 export type {
   QrLoginRateLimitOptions,
@@ -71,7 +73,7 @@ export type { QrLoginRateBucket } from './kernel/qr-login-security.config';
 export type { QrLoginRateLimiter, QrLoginRateLimitResult } from './kernel/interfaces/qr-login-rate-limiter.interface';
 
 // Authentication: the ticket strategy, its guard and the phone-side guard.
-export { QrLoginStrategy, getQrLoginContext } from './auth/qr-login.strategy';
+export { QrLoginStrategy, getQrLoginContext, type QrLoginSignIn } from './auth/qr-login.strategy';
 export { QrLoginGuard } from './auth/qr-login.guard';
 export { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 

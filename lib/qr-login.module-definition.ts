@@ -1,4 +1,4 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './kernel/qr-login.constants';
 import { resolveRoutePrefix } from './kernel/qr-login.config';
 import { QrLoginController } from './http/qr-login.controller';
@@ -36,7 +36,15 @@ export const {
   )
   .build();
 
-/** What `QrLoginModule.forRoot()` takes: the options plus the extras. */
-export type QrLoginForRootOptions = typeof QR_LOGIN_OPTIONS_TYPE;
+/** What `QrLoginModule.forRoot()` takes: the options plus the extras; `TUser` is the app's user type. */
+export type QrLoginForRootOptions<TUser = any> = QrLoginModuleOptions<TUser> & Partial<QrLoginModuleExtras>;
 /** What `QrLoginModule.forRootAsync()` takes: `imports`, `inject`, `useFactory` | `useClass` | `useExisting`, plus the extras. */
-export type QrLoginForRootAsyncOptions = typeof QR_LOGIN_ASYNC_OPTIONS_TYPE;
+export type QrLoginForRootAsyncOptions<TUser = any> = ConfigurableModuleAsyncOptions<QrLoginModuleOptions<TUser>, 'createQrLoginOptions'> &
+  Partial<QrLoginModuleExtras>;
+
+// The builder's own types, kept in step with the generic ones above.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _forRootTypesAgree: Same<typeof QR_LOGIN_OPTIONS_TYPE, QrLoginForRootOptions> = true;
+const _forRootAsyncTypesAgree: Same<typeof QR_LOGIN_ASYNC_OPTIONS_TYPE, QrLoginForRootAsyncOptions> = true;
+void _forRootTypesAgree;
+void _forRootAsyncTypesAgree;

@@ -1,4 +1,4 @@
-import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { QR_LOGIN_CONFIG, QR_LOGIN_EXTRAS, QR_LOGIN_RATE_LIMITER, QR_LOGIN_STORE } from './kernel/qr-login.constants';
 import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from './kernel/qr-login.config';
 import { QrLoginService } from './kernel/qr-login.service';
@@ -7,7 +7,12 @@ import { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter'
 import { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 import { QrLoginStrategy } from './auth/qr-login.strategy';
 import { checkAppAuthStrategies } from './auth/qr-login-app-auth.check';
-import { QR_LOGIN_MODULE_OPTIONS, QrLoginConfigurableModule } from './qr-login.module-definition';
+import {
+  QR_LOGIN_MODULE_OPTIONS,
+  QrLoginConfigurableModule,
+  type QrLoginForRootAsyncOptions,
+  type QrLoginForRootOptions,
+} from './qr-login.module-definition';
 import { MemoryQrLoginStore } from './stores/memory-qr-login.store';
 import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
 import type { QrLoginRateLimiter } from './kernel/interfaces/qr-login-rate-limiter.interface';
@@ -55,6 +60,19 @@ export class QrLoginModule extends QrLoginConfigurableModule implements OnApplic
     @Inject(QR_LOGIN_RATE_LIMITER) private readonly limiter: QrLoginRateLimiter,
   ) {
     super();
+  }
+
+  /**
+   * Mounts the routes and provides `QrLoginService`. `TUser` (the app's user
+   * type) is inferred from `loadUser`, or named: `QrLoginModule.forRoot<User>({ ... })`.
+   */
+  static override forRoot<TUser = any>(options: QrLoginForRootOptions<TUser>): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /** As `forRoot`, with the options from `useFactory` / `useClass` / `useExisting`; the extras go beside them. */
+  static override forRootAsync<TUser = any>(options: QrLoginForRootAsyncOptions<TUser>): DynamicModule {
+    return super.forRootAsync(options);
   }
 
   /** Every provider exists by now, so every passport strategy of the app has registered itself. */

@@ -46,7 +46,7 @@ export interface QrLoginKernelSettings {
  * hooks and the audit events. No method takes a flag that loosens a rule.
  */
 @Injectable()
-export class QrLoginService implements OnModuleDestroy {
+export class QrLoginService<TUser = any> implements OnModuleDestroy {
   private readonly typeHandlers = new Map<string, QrCodeTypeHandler>();
   private readonly repository: QrCodeRepository;
   private readonly audit: QrLoginAudit;
@@ -313,14 +313,14 @@ export class QrLoginService implements OnModuleDestroy {
   }
 
   /** Loads the user for a redeemed ticket with the `loadUser` hook; nothing returned refuses the login (401 `QR_USER_REFUSED`). */
-  async loadUser(context: QrLoginContext): Promise<unknown> {
+  async loadUser(context: QrLoginContext): Promise<TUser> {
     const user = await this.config.loadUser(context.userId, context);
     if (user === null || user === undefined || user === false) throw qrErrors.userRefused();
-    return user;
+    return user as TUser;
   }
 
   /** Issues what `POST /login` answers, with the `issueTokenSet` hook. */
-  issueTokenSet(user: unknown, context: QrLoginContext): Promise<unknown> {
+  issueTokenSet(user: TUser, context: QrLoginContext): Promise<unknown> {
     return Promise.resolve(this.config.issueTokenSet(user, context));
   }
 
