@@ -69,6 +69,11 @@ export {
 } from './http/qr-login.routes';
 export { QrLoginRateLimitGuard } from './http/rate-limit/qr-login-rate-limit.guard';
 export { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
+export {
+  ThrottlerStorageQrLoginRateLimiter,
+  type QrLoginThrottlerStorage,
+  type ThrottlerStorageQrLoginRateLimiterOptions,
+} from './http/rate-limit/throttler-storage.rate-limiter';
 export type { QrLoginRateBucket } from './kernel/qr-login-security.config';
 export type { QrLoginRateLimiter, QrLoginRateLimitResult } from './kernel/interfaces/qr-login-rate-limiter.interface';
 
