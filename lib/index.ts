@@ -82,6 +82,18 @@ export { QrLoginStrategy, getQrLoginContext, type QrLoginSignIn } from './auth/q
 export { QrLoginGuard } from './auth/qr-login.guard';
 export { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 
+// Where a login comes from: the geo database reader and the risk policy's types.
+export { MmdbGeoLookup, type MmdbGeoLookupOptions } from './risk/mmdb-geo.lookup';
+export type { QrLoginGeoLookup, QrLoginPlace } from './risk/requester-geo.interface';
+export type { QrLoginRiskOptions } from './risk/qr-login-risk-options.interface';
+export {
+  defaultQrLoginRiskPolicy,
+  type QrLoginRiskAssessment,
+  type QrLoginRiskInput,
+  type QrLoginRiskPolicy,
+  type QrLoginRiskVerdict,
+} from './risk/qr-login-risk.policy';
+
 // Stores: the contract and the embedded default.
 export type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
 export { MemoryQrLoginStore, type MemoryQrLoginStoreOptions } from './stores/memory-qr-login.store';
