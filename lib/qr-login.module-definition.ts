@@ -39,7 +39,10 @@ export const {
 /** What `QrLoginModule.forRoot()` takes: the options plus the extras; `TUser` is the app's user type. */
 export type QrLoginForRootOptions<TUser = any> = QrLoginModuleOptions<TUser> & Partial<QrLoginModuleExtras>;
 /** What `QrLoginModule.forRootAsync()` takes: `imports`, `inject`, `useFactory` | `useClass` | `useExisting`, plus the extras. */
-export type QrLoginForRootAsyncOptions<TUser = any> = ConfigurableModuleAsyncOptions<QrLoginModuleOptions<TUser>, 'createQrLoginOptions'> &
+export type QrLoginForRootAsyncOptions<TUser = any> = ConfigurableModuleAsyncOptions<
+  QrLoginModuleOptions<TUser>,
+  'createQrLoginOptions'
+> &
   Partial<QrLoginModuleExtras>;
 
 // The builder's own types, kept in step with the generic ones above.

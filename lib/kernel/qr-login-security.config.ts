@@ -1,9 +1,6 @@
 import { QrLoginConfigError } from './qr-login.errors';
 import { describeConfigValue, numericStringHint, refuseUnknownKeys } from './qr-login.option-checks';
-import type {
-  QrLoginRateLimitRule,
-  QrLoginSecurityOptions,
-} from './interfaces/qr-login-security-options.interface';
+import type { QrLoginRateLimitRule, QrLoginSecurityOptions } from './interfaces/qr-login-security-options.interface';
 import type { QrLoginRateLimiter } from './interfaces/qr-login-rate-limiter.interface';
 
 /** Buckets of the rate limits, one per kind of request. */
@@ -44,10 +41,15 @@ function wholeNumber(name: string, value: unknown, min: number, max: number): nu
   return value;
 }
 
-function resolveRule(bucket: QrLoginRateBucket, rule: QrLoginRateLimitRule | false | undefined): ResolvedRateRule | undefined {
+function resolveRule(
+  bucket: QrLoginRateBucket,
+  rule: QrLoginRateLimitRule | false | undefined,
+): ResolvedRateRule | undefined {
   if (rule === false) return undefined;
   if (rule !== undefined && (rule === null || typeof rule !== 'object')) {
-    throw new QrLoginConfigError(`"rateLimit.${bucket}" must be { limit, window } or false; got ${describeConfigValue(rule)}.`);
+    throw new QrLoginConfigError(
+      `"rateLimit.${bucket}" must be { limit, window } or false; got ${describeConfigValue(rule)}.`,
+    );
   }
   if (rule) refuseUnknownKeys(`rateLimit.${bucket}`, rule, RULE_KEYS);
   const { limit, window } = rule ?? DEFAULT_RULES[bucket];
@@ -66,7 +68,9 @@ export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtl
   if (options.numberMatching) {
     const given = options.numberMatching === true ? {} : options.numberMatching;
     if (given === null || typeof given !== 'object') {
-      throw new QrLoginConfigError(`"numberMatching" must be true, false or { digits, choices }; got ${describeConfigValue(given)}.`);
+      throw new QrLoginConfigError(
+        `"numberMatching" must be true, false or { digits, choices }; got ${describeConfigValue(given)}.`,
+      );
     }
     refuseUnknownKeys('numberMatching', given, ['digits', 'choices']);
     numberMatching = {
@@ -74,12 +78,18 @@ export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtl
       choices: wholeNumber('numberMatching.choices', given.choices ?? 3, 1, 9),
     };
     if (numberMatching.choices > 10 ** numberMatching.digits) {
-      throw new QrLoginConfigError('"numberMatching.choices" cannot exceed the count of distinct numbers of that many digits.');
+      throw new QrLoginConfigError(
+        '"numberMatching.choices" cannot exceed the count of distinct numbers of that many digits.',
+      );
     }
   }
   let rotateEveryMs: number | undefined;
   if (options.rotateEvery !== undefined) {
-    if (typeof options.rotateEvery !== 'number' || !(options.rotateEvery > 0) || options.rotateEvery * 1000 >= qrCodeTtlMs) {
+    if (
+      typeof options.rotateEvery !== 'number' ||
+      !(options.rotateEvery > 0) ||
+      options.rotateEvery * 1000 >= qrCodeTtlMs
+    ) {
       throw new QrLoginConfigError(
         `"rotateEvery" must be a number of seconds above 0 and below qrCodeTtl (${qrCodeTtlMs / 1000}); got ${describeConfigValue(options.rotateEvery)}.${numericStringHint(options.rotateEvery)}`,
       );
@@ -90,11 +100,15 @@ export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtl
   if (options.rateLimit !== false) {
     const given = options.rateLimit ?? {};
     if (given === null || typeof given !== 'object') {
-      throw new QrLoginConfigError(`"rateLimit" must be an object such as { create: { limit: 30, window: 60 } } or false; got ${describeConfigValue(given)}.`);
+      throw new QrLoginConfigError(
+        `"rateLimit" must be an object such as { create: { limit: 30, window: 60 } } or false; got ${describeConfigValue(given)}.`,
+      );
     }
     refuseUnknownKeys('rateLimit', given, ['limiter', ...Object.keys(DEFAULT_RULES)]);
     if (given.limiter !== undefined && typeof given.limiter?.hit !== 'function') {
-      throw new QrLoginConfigError('"rateLimit.limiter" must implement QrLoginRateLimiter (a hit(key, limit, windowMs) method).');
+      throw new QrLoginConfigError(
+        '"rateLimit.limiter" must implement QrLoginRateLimiter (a hit(key, limit, windowMs) method).',
+      );
     }
     const rules: Partial<Record<QrLoginRateBucket, ResolvedRateRule>> = {};
     for (const bucket of Object.keys(DEFAULT_RULES) as QrLoginRateBucket[]) {

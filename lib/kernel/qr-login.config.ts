@@ -49,13 +49,35 @@ const EXTRA_KEYS = ['isGlobal', 'routePrefix', 'routeDecorators'] as const;
 
 /** Every option key; `satisfies` keeps the list in step with the interface. */
 const OPTION_KEYS = Object.keys({
-  appAuth: 1, qrCodeTtl: 1, ticketTtl: 1, store: 1, payloadUrl: 1, appName: 1, imageFormat: 1, bindToCreator: 1,
-  cookie: 1, sseHeartbeatInterval: 1, maxCustomDataBytes: 1, getUserId: 1, getBriefUserInfo: 1, onAuthorized: 1,
-  loadUser: 1, issueTokenSet: 1, risk: 1, clock: 1, numberMatching: 1, rotateEvery: 1, rateLimit: 1,
-  maxStreamsPerIp: 1, maxCustomDataDepth: 1,
+  appAuth: 1,
+  qrCodeTtl: 1,
+  ticketTtl: 1,
+  store: 1,
+  payloadUrl: 1,
+  appName: 1,
+  imageFormat: 1,
+  bindToCreator: 1,
+  cookie: 1,
+  sseHeartbeatInterval: 1,
+  maxCustomDataBytes: 1,
+  getUserId: 1,
+  getBriefUserInfo: 1,
+  onAuthorized: 1,
+  loadUser: 1,
+  issueTokenSet: 1,
+  risk: 1,
+  clock: 1,
+  numberMatching: 1,
+  rotateEvery: 1,
+  rateLimit: 1,
+  maxStreamsPerIp: 1,
+  maxCustomDataDepth: 1,
 } satisfies Record<keyof QrLoginModuleOptions, 1>);
 const APP_AUTH_KEYS = Object.keys({ strategies: 1, resolveUser: 1 } satisfies Record<keyof QrLoginAppAuthOptions, 1>);
-const COOKIE_KEYS = Object.keys({ name: 1, secure: 1, sameSite: 1, path: 1 } satisfies Record<keyof QrLoginCookieOptions, 1>);
+const COOKIE_KEYS = Object.keys({ name: 1, secure: 1, sameSite: 1, path: 1 } satisfies Record<
+  keyof QrLoginCookieOptions,
+  1
+>);
 
 function positiveSeconds(name: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback * 1000;
@@ -105,20 +127,24 @@ function payloadBuilder(payloadUrl: QrLoginModuleOptions['payloadUrl']): (id: st
 }
 
 function resolveAppAuth(appAuth: QrLoginAppAuthOptions | undefined): ResolvedQrLoginConfig['appAuth'] {
-  const example = 'e.g. appAuth: { strategies: ["jwt"] } or appAuth: { resolveUser: (req) => usersService.fromToken(req) }';
+  const example =
+    'e.g. appAuth: { strategies: ["jwt"] } or appAuth: { resolveUser: (req) => usersService.fromToken(req) }';
   if (!appAuth || typeof appAuth !== 'object') {
-    throw new QrLoginConfigError(`"appAuth" is required: it says how the phone app's user is authenticated, ${example}.`);
+    throw new QrLoginConfigError(
+      `"appAuth" is required: it says how the phone app's user is authenticated, ${example}.`,
+    );
   }
   refuseUnknownKeys('appAuth', appAuth, APP_AUTH_KEYS);
-  const strategies =
-    appAuth.strategies === undefined ? undefined : ([] as string[]).concat(appAuth.strategies);
+  const strategies = appAuth.strategies === undefined ? undefined : ([] as string[]).concat(appAuth.strategies);
   const hasStrategies = strategies !== undefined;
   const hasResolver = appAuth.resolveUser !== undefined;
   if (hasStrategies === hasResolver) {
     throw new QrLoginConfigError(`"appAuth" needs exactly one of "strategies" and "resolveUser", ${example}.`);
   }
   if (hasStrategies && (strategies.length === 0 || strategies.some((s) => typeof s !== 'string' || s === ''))) {
-    throw new QrLoginConfigError(`"appAuth.strategies" must name at least one registered passport strategy, ${example}.`);
+    throw new QrLoginConfigError(
+      `"appAuth.strategies" must name at least one registered passport strategy, ${example}.`,
+    );
   }
   if (hasResolver && typeof appAuth.resolveUser !== 'function') {
     throw new QrLoginConfigError(`"appAuth.resolveUser" must be a function of the request, ${example}.`);
@@ -143,11 +169,15 @@ const RISK_KEYS = new Set(['geo', 'assessRisk', 'farAwayKm', 'allowedOrigins', '
 function resolveRisk(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
   const given = risk ?? {};
   if (given === null || typeof given !== 'object') {
-    throw new QrLoginConfigError(`"risk" must be an object such as { allowedOrigins: ["https://app.example.com"] }; got ${JSON.stringify(given)}.`);
+    throw new QrLoginConfigError(
+      `"risk" must be an object such as { allowedOrigins: ["https://app.example.com"] }; got ${JSON.stringify(given)}.`,
+    );
   }
   refuseUnknownKeys('risk', given, [...RISK_KEYS]);
   if (given.geo !== undefined && typeof given.geo?.lookup !== 'function') {
-    throw new QrLoginConfigError('"risk.geo" must implement QrLoginGeoLookup (a lookup(ip) method), e.g. await MmdbGeoLookup.open("GeoLite2-City.mmdb").');
+    throw new QrLoginConfigError(
+      '"risk.geo" must implement QrLoginGeoLookup (a lookup(ip) method), e.g. await MmdbGeoLookup.open("GeoLite2-City.mmdb").',
+    );
   }
   const farAwayKm = given.farAwayKm ?? DEFAULT_FAR_AWAY_KM;
   if (typeof farAwayKm !== 'number' || !(farAwayKm > 0)) {
@@ -156,7 +186,9 @@ function resolveRisk(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
     );
   }
   if (given.requireOrigin !== undefined && typeof given.requireOrigin !== 'boolean') {
-    throw new QrLoginConfigError(`"risk.requireOrigin" must be true or false; got ${JSON.stringify(given.requireOrigin)}.`);
+    throw new QrLoginConfigError(
+      `"risk.requireOrigin" must be true or false; got ${JSON.stringify(given.requireOrigin)}.`,
+    );
   }
   return {
     ...(given.geo ? { geo: given.geo } : {}),
@@ -169,9 +201,13 @@ function resolveRisk(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
 
 function resolveClock(clock: unknown): QrLoginClock {
   if (clock === undefined) return systemClock;
-  const missing = ['now', 'setTimeout', 'clearTimeout'].filter((m) => typeof (clock as Record<string, unknown> | null)?.[m] !== 'function');
+  const missing = ['now', 'setTimeout', 'clearTimeout'].filter(
+    (m) => typeof (clock as Record<string, unknown> | null)?.[m] !== 'function',
+  );
   if (missing.length > 0) {
-    throw new QrLoginConfigError(`"clock" must implement QrLoginClock (missing ${missing.join(', ')}); leave it out for the system clock.`);
+    throw new QrLoginConfigError(
+      `"clock" must implement QrLoginClock (missing ${missing.join(', ')}); leave it out for the system clock.`,
+    );
   }
   return clock as QrLoginClock;
 }
@@ -180,7 +216,9 @@ function resolveClock(clock: unknown): QrLoginClock {
 export function resolveRoutePrefix(prefix: unknown): string {
   if (prefix === undefined) return QR_LOGIN_DEFAULTS.routePrefix;
   if (typeof prefix !== 'string' || !/^\/?[A-Za-z0-9._~\-/]*\/?$/.test(prefix) || prefix.includes('//')) {
-    throw new QrLoginConfigError(`"routePrefix" must be a URL path such as "qr-login" or "auth/qr"; got ${JSON.stringify(prefix)}.`);
+    throw new QrLoginConfigError(
+      `"routePrefix" must be a URL path such as "qr-login" or "auth/qr"; got ${JSON.stringify(prefix)}.`,
+    );
   }
   return prefix.replace(/^\/+|\/+$/g, '');
 }
@@ -209,7 +247,9 @@ export function resolveQrLoginConfig(
   resolveStore(options.store);
   const cookie = options.cookie ?? {};
   if (cookie === null || typeof cookie !== 'object') {
-    throw new QrLoginConfigError(`"cookie" must be an object such as { sameSite: "lax" }; got ${describeConfigValue(cookie)}.`);
+    throw new QrLoginConfigError(
+      `"cookie" must be an object such as { sameSite: "lax" }; got ${describeConfigValue(cookie)}.`,
+    );
   }
   refuseUnknownKeys('cookie', cookie, COOKIE_KEYS);
   const sameSite = cookie.sameSite ?? 'lax';
@@ -218,7 +258,9 @@ export function resolveQrLoginConfig(
   }
   const secure = cookie.secure ?? 'auto';
   if (sameSite === 'none' && secure !== true) {
-    throw new QrLoginConfigError('"cookie.sameSite: none" needs "cookie.secure: true"; browsers drop such cookies otherwise.');
+    throw new QrLoginConfigError(
+      '"cookie.sameSite: none" needs "cookie.secure: true"; browsers drop such cookies otherwise.',
+    );
   }
   const imageFormat = options.imageFormat ?? QR_LOGIN_DEFAULTS.imageFormat;
   if (imageFormat !== 'svg' && imageFormat !== 'png') {

@@ -4,7 +4,8 @@ import { resolveQrLoginConfig } from './qr-login.config';
 import type { QrLoginModuleOptions } from './interfaces/qr-login-options.interface';
 
 const base = { appAuth: { strategies: ['jwt'] } };
-const resolve = (extra: Record<string, unknown>) => () => resolveQrLoginConfig({ ...base, ...extra } as unknown as QrLoginModuleOptions);
+const resolve = (extra: Record<string, unknown>) => () =>
+  resolveQrLoginConfig({ ...base, ...extra } as unknown as QrLoginModuleOptions);
 
 describe('start-up option checks', () => {
   it.each([
@@ -13,10 +14,16 @@ describe('start-up option checks', () => {
     [{ somethingElse: true }, /"somethingElse" is not an option\. The options are appAuth, qrCodeTtl,.*risk, clock/],
     [{ cookie: { samesite: 'lax' } }, /"cookie\.samesite" is not an option; did you mean "sameSite"\?/],
     [{ rateLimit: { craete: false } }, /"rateLimit\.craete" is not an option; did you mean "create"\?/],
-    [{ rateLimit: { create: { limit: 1, windows: 60 } } }, /"rateLimit\.create\.windows" is not an option; did you mean "window"\?/],
+    [
+      { rateLimit: { create: { limit: 1, windows: 60 } } },
+      /"rateLimit\.create\.windows" is not an option; did you mean "window"\?/,
+    ],
     [{ numberMatching: { digit: 2 } }, /"numberMatching\.digit" is not an option; did you mean "digits"\?/],
     [{ risk: { farAway: 10 } }, /"risk\.farAway" is not an option/],
-    [{ appAuth: { strategies: ['jwt'], strategy: 'jwt' } }, /"appAuth\.strategy" is not an option; did you mean "strategies"\?/],
+    [
+      { appAuth: { strategies: ['jwt'], strategy: 'jwt' } },
+      /"appAuth\.strategy" is not an option; did you mean "strategies"\?/,
+    ],
   ])('refuses the unknown key in %j', (options, message) => {
     expect(resolve(options)).toThrow(QrLoginConfigError);
     expect(resolve(options)).toThrow(message);
@@ -43,7 +50,9 @@ describe('start-up option checks', () => {
     ['maxStreamsPerIp', { maxStreamsPerIp: '20' }],
     ['rateLimit.create.window', { rateLimit: { create: { limit: 5, window: '60' } } }],
   ])('refuses a numeric string for %s, showing its type and the fix', (_name, options) => {
-    expect(resolve(options)).toThrow(/got the string "\d+"\. Environment values are strings: convert it, e\.g\. Number\(/);
+    expect(resolve(options)).toThrow(
+      /got the string "\d+"\. Environment values are strings: convert it, e\.g\. Number\(/,
+    );
   });
 
   it('names module settings returned from a factory', () => {

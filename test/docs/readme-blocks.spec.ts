@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +34,16 @@ const root = join(__dirname, '..', '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 /** Optional peers an app may not have: the root entry must compile without them (issue 12). */
 const OPTIONAL = ['ioredis', 'pg', '@types/pg', 'sharp', 'fast-xml-parser', '@nestjs/swagger', 'mmdb-lib'];
-const REQUIRED = ['@nestjs/common', '@nestjs/core', '@nestjs/passport', 'passport', 'rxjs', 'reflect-metadata', '@types/node', '@types/passport'];
+const REQUIRED = [
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/passport',
+  'passport',
+  'rxjs',
+  'reflect-metadata',
+  '@types/node',
+  '@types/passport',
+];
 
 export interface ReadmeBlock {
   file: string;
@@ -115,11 +135,22 @@ describe('README code against the packed package', () => {
     // A fresh build in a copy of the package, so dist/ of the working tree is never shared.
     const pkg = join(work, 'pkg');
     mkdirSync(pkg);
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) copyFileSync(join(root, file), join(pkg, file));
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')], { cwd: root, stdio: 'pipe' });
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(pkg, 'dist', 'client')], { cwd: root, stdio: 'pipe' });
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'])
+      copyFileSync(join(root, file), join(pkg, file));
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(pkg, 'dist', 'client')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
     const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: pkg, encoding: 'utf8', stdio: 'pipe' }),
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+        cwd: pkg,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      }),
     );
     tarball = join(work, packed[0].filename);
   }, 180_000);
@@ -139,10 +170,19 @@ describe('README code against the packed package', () => {
 
   it('ships what the registry page and the source maps point to', () => {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-    expect(listing).toEqual(expect.arrayContaining(['package/LICENSE', 'package/CHANGELOG.md', 'package/README.md', 'package/dist/lib/index.js']));
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        'package/LICENSE',
+        'package/CHANGELOG.md',
+        'package/README.md',
+        'package/dist/lib/index.js',
+      ]),
+    );
     expect(listing.some((file) => file.startsWith('package/lib/'))).toBe(false);
     const app = scratchApp('maps', []);
-    const map = JSON.parse(readFileSync(join(app, 'node_modules/nestjs-qr-login/dist/lib/qr-login.module.js.map'), 'utf8'));
+    const map = JSON.parse(
+      readFileSync(join(app, 'node_modules/nestjs-qr-login/dist/lib/qr-login.module.js.map'), 'utf8'),
+    );
     expect(map.sourcesContent?.[0]).toContain('class QrLoginModule');
     // Relative links would point into the registry, where only the README is shown.
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -160,8 +200,14 @@ describe('README code against the packed package', () => {
       files[block.file] = `${block.code}\nexport {};\n`;
     }
     // The typed-user compile check, against the published declarations this time.
-    files['typed-user.check.ts'] = readFileSync(join(root, 'test/types/typed-user.check.ts'), 'utf8').replace("'../../lib'", "'nestjs-qr-login'");
-    const app = scratchApp('readme', installedPackages().filter((name) => name !== 'nestjs-qr-login'));
+    files['typed-user.check.ts'] = readFileSync(join(root, 'test/types/typed-user.check.ts'), 'utf8').replace(
+      "'../../lib'",
+      "'nestjs-qr-login'",
+    );
+    const app = scratchApp(
+      'readme',
+      installedPackages().filter((name) => name !== 'nestjs-qr-login'),
+    );
     const errors = compile(app, files);
     // Errors name the block's file; its README line is in `blocks`.
     expect(errors, blocks.map((b) => `${b.file}: README line ${b.line}`).join('\n')).toBe('');
@@ -169,7 +215,10 @@ describe('README code against the packed package', () => {
 
   it('compiles the root entry without the optional peers (strict, no skipLibCheck)', () => {
     const dependencies = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies);
-    const app = scratchApp('no-optional-peers', [...REQUIRED, ...dependencies].filter((name) => !OPTIONAL.includes(name)));
+    const app = scratchApp(
+      'no-optional-peers',
+      [...REQUIRED, ...dependencies].filter((name) => !OPTIONAL.includes(name)),
+    );
     for (const name of OPTIONAL) expect(existsSync(join(app, 'node_modules', name)), name).toBe(false);
     const errors = compile(app, {
       'main.ts': [

@@ -42,7 +42,12 @@ const USERS: User[] = [{ id: 'u1', username: 'alice' }];
 @Injectable()
 class WebJwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor() {
-    super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET, audience: 'web', algorithms: ['HS256'] });
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: SECRET,
+      audience: 'web',
+      algorithms: ['HS256'],
+    });
   }
   validate(payload: { sub: string }): User | null {
     return USERS.find((u) => u.id === payload.sub) ?? null;
@@ -53,7 +58,12 @@ class WebJwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 @Injectable()
 class AppJwtStrategy extends PassportStrategy(Strategy, 'jwt-app') {
   constructor() {
-    super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: SECRET, audience: 'app', algorithms: ['HS256'] });
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: SECRET,
+      audience: 'app',
+      algorithms: ['HS256'],
+    });
   }
   validate(payload: { sub: string }): User | null {
     return USERS.find((u) => u.id === payload.sub) ?? null;
@@ -67,7 +77,10 @@ class JwtAuthGuard extends AuthGuard('jwt') {
     super();
   }
   override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     return isPublic ? true : super.canActivate(context);
   }
 }
@@ -94,7 +107,11 @@ type Variant = 'public-decorator' | 'class-check' | 'no-exemption';
 async function boot(adapter: AdapterName, store: QrLoginStore, variant: Variant) {
   @Module({
     imports: [JwtModule.register({ secret: SECRET })],
-    providers: [WebJwtStrategy, AppJwtStrategy, { provide: APP_GUARD, useClass: variant === 'class-check' ? ClassCheckingGuard : JwtAuthGuard }],
+    providers: [
+      WebJwtStrategy,
+      AppJwtStrategy,
+      { provide: APP_GUARD, useClass: variant === 'class-check' ? ClassCheckingGuard : JwtAuthGuard },
+    ],
     controllers: [ProfileController],
   })
   class AuthModule {}
@@ -111,7 +128,10 @@ async function boot(adapter: AdapterName, store: QrLoginStore, variant: Variant)
           store,
           rateLimit: false,
           loadUser: (userId: string) => USERS.find((u) => u.id === userId) ?? null,
-          issueTokenSet: (user: User) => ({ access_token: jwt.sign({ sub: user.id }, { audience: 'web' }), token_type: 'Bearer' }),
+          issueTokenSet: (user: User) => ({
+            access_token: jwt.sign({ sub: user.id }, { audience: 'web' }),
+            token_type: 'Bearer',
+          }),
         }),
       }),
       QrLoginGenAuthModule.forRoot({ ...(variant === 'public-decorator' ? { routeDecorators: [Public()] } : {}) }),

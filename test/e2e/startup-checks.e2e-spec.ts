@@ -20,7 +20,11 @@ class MobileJwtStrategy extends PassportStrategy(Strategy, 'mobile-jwt') {
 
 const apps: INestApplication[] = [];
 afterEach(async () => {
-  while (apps.length) await apps.pop()!.close().catch(() => undefined);
+  while (apps.length)
+    await apps
+      .pop()!
+      .close()
+      .catch(() => undefined);
 });
 
 /** Compiles and starts an app with the options from a forRootAsync factory, as ConfigService would hand them over. */
@@ -29,7 +33,9 @@ async function start(adapter: string, factory: () => unknown): Promise<void> {
     imports: [QrLoginModule.forRootAsync({ useFactory: factory as () => QrLoginModuleOptions })],
     providers: [MobileJwtStrategy],
   }).compile();
-  const app = moduleRef.createNestApplication(adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication(adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
+    logger: false,
+  });
   apps.push(app);
   await app.init();
 }
@@ -55,7 +61,9 @@ describe.each(ADAPTERS)('start-up checks on %s', (adapter) => {
 
   it('stops on a number given as a string, showing it as a string', async () => {
     const env = { QR_TTL: '90' };
-    await expect(start(adapter, () => ({ appAuth: { strategies: ['mobile-jwt'] }, qrCodeTtl: env.QR_TTL }))).rejects.toThrow(
+    await expect(
+      start(adapter, () => ({ appAuth: { strategies: ['mobile-jwt'] }, qrCodeTtl: env.QR_TTL })),
+    ).rejects.toThrow(
       /"qrCodeTtl" must be a number of seconds above 0 and at most 86400; got the string "90"\. Environment values are strings: convert it/,
     );
   });

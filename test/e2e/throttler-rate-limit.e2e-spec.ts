@@ -4,7 +4,12 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { getStorageToken, ThrottlerModule, ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QrLoginModule, ThrottlerStorageQrLoginRateLimiter, type QrLoginStore, type QrLoginThrottlerStorage } from '../../lib';
+import {
+  QrLoginModule,
+  ThrottlerStorageQrLoginRateLimiter,
+  type QrLoginStore,
+  type QrLoginThrottlerStorage,
+} from '../../lib';
 import { ADAPTERS, fixtureOptions, type AdapterName } from '../app/test-app';
 import { nativeClient } from '../support/http';
 import { STORE_KINDS } from '../support/stores';
@@ -37,7 +42,7 @@ async function boot(adapter: AdapterName, store: QrLoginStore) {
   return { app, url, storage: moduleRef.get<ThrottlerStorageService>(getStorageToken()) };
 }
 
-describe.each(STORE_KINDS)('rate limits in the app\'s @nestjs/throttler storage over the $name store', (kind) => {
+describe.each(STORE_KINDS)("rate limits in the app's @nestjs/throttler storage over the $name store", (kind) => {
   beforeAll(() => kind.setup());
   afterAll(() => kind.teardown());
 

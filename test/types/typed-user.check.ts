@@ -69,11 +69,11 @@ export class SessionController {
   async start(@Req() req: QrLoginRequest<User>): Promise<string> {
     const email: string = req.user.email;
     // @ts-expect-error: req.user is a User, which has no `name`.
-    req.user.name;
+    const _noName = req.user.name;
     const signIn = getQrLoginContext(req);
     const sameUser: User | undefined = signIn?.user;
     // @ts-expect-error: the context's user is a User too.
-    signIn?.user.name;
+    const _noContextName = signIn?.user.name;
     const amr: readonly string[] | undefined = signIn?.amr;
     // The service's hooks take and give the same type.
     if (signIn) {

@@ -1,4 +1,7 @@
-import type { QrLoginRateLimitResult, QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
+import type {
+  QrLoginRateLimitResult,
+  QrLoginRateLimiter,
+} from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 
 /**
  * The part of `@nestjs/throttler`'s `ThrottlerStorage` this limiter calls:

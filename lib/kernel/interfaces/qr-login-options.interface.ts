@@ -153,4 +153,6 @@ export interface QrLoginOptionsFactory<TUser = any> {
  * `loadUser` returned. `TRequest` is the platform's request type, e.g.
  * `QrLoginRequest<User, express.Request>`.
  */
-export type QrLoginRequest<TUser, TRequest extends object = Record<string, unknown>> = Omit<TRequest, 'user'> & { user: TUser };
+export type QrLoginRequest<TUser, TRequest extends object = Record<string, unknown>> = Omit<TRequest, 'user'> & {
+  user: TUser;
+};

@@ -13,22 +13,25 @@ export const {
 } = new ConfigurableModuleBuilder<QrLoginWechatModuleOptions>({ optionsInjectionToken: QR_LOGIN_WECHAT_MODULE_OPTIONS })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createQrLoginWechatOptions')
-  .setExtras<QrLoginWechatModuleExtras>({ routePrefix: undefined, routeDecorators: undefined }, (definition, extras) => {
-    // Controllers get their path from a decorator, which runs before any provider
-    // exists; so, as in the core module, the prefix and the app's route
-    // decorators are extras, and each module instance mounts subclasses carrying them.
-    const path = wechatRoutePrefix(extras.routePrefix);
-    const decorators = resolveRouteDecorators(extras.routeDecorators, 'QrLoginWechatModule');
-    return {
-      ...definition,
-      controllers: [
-        ...(definition.controllers ?? []),
-        mountQrLoginController(QrLoginWechatMiniProgramController, { path, decorators }),
-        mountQrLoginController(QrLoginWechatOfficialAccountController, { path, decorators }),
-      ],
-      providers: [...(definition.providers ?? []), { provide: QR_LOGIN_WECHAT_EXTRAS, useValue: extras }],
-    };
-  })
+  .setExtras<QrLoginWechatModuleExtras>(
+    { routePrefix: undefined, routeDecorators: undefined },
+    (definition, extras) => {
+      // Controllers get their path from a decorator, which runs before any provider
+      // exists; so, as in the core module, the prefix and the app's route
+      // decorators are extras, and each module instance mounts subclasses carrying them.
+      const path = wechatRoutePrefix(extras.routePrefix);
+      const decorators = resolveRouteDecorators(extras.routeDecorators, 'QrLoginWechatModule');
+      return {
+        ...definition,
+        controllers: [
+          ...(definition.controllers ?? []),
+          mountQrLoginController(QrLoginWechatMiniProgramController, { path, decorators }),
+          mountQrLoginController(QrLoginWechatOfficialAccountController, { path, decorators }),
+        ],
+        providers: [...(definition.providers ?? []), { provide: QR_LOGIN_WECHAT_EXTRAS, useValue: extras }],
+      };
+    },
+  )
   .build();
 
 /** What `QrLoginWechatModule.forRoot()` takes: the options plus the extras. */
