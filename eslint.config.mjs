@@ -19,6 +19,11 @@ export default defineConfig(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
       ],
+      // Optional peers are loaded with require() only when used, so apps without them still start.
+      '@typescript-eslint/no-require-imports': [
+        'error',
+        { allow: ['^@nestjs/swagger$', '^ioredis$', '^mmdb-lib$', '^pg$', '^sharp$'] },
+      ],
     },
   },
   {
