@@ -11,9 +11,11 @@ export type {
   QrLoginAppAuthOptions,
   QrLoginContext,
   QrLoginCookieOptions,
+  QrLoginLoadedUser,
   QrLoginModuleExtras,
   QrLoginModuleOptions,
   QrLoginOptionsFactory,
+  QrLoginRequest,
 } from './kernel/interfaces/qr-login-options.interface';
 export type {
   QrLoginRateLimitOptions,
@@ -67,13 +69,24 @@ export { QrLoginErrorFilter } from './http/qr-login-error.filter';
 
 // The HTTP edge, for plugins and apps that add routes of their own.
 export { QrLoginHttpService } from './http/qr-login-http.service';
+export {
+  QR_LOGIN_CONTROLLER_METADATA,
+  isQrLoginController,
+  mountQrLoginController,
+  type QrLoginRouteDecorators,
+} from './http/qr-login.routes';
 export { QrLoginRateLimitGuard } from './http/rate-limit/qr-login-rate-limit.guard';
 export { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
+export {
+  ThrottlerStorageQrLoginRateLimiter,
+  type QrLoginThrottlerStorage,
+  type ThrottlerStorageQrLoginRateLimiterOptions,
+} from './http/rate-limit/throttler-storage.rate-limiter';
 export type { QrLoginRateBucket } from './kernel/qr-login-security.config';
 export type { QrLoginRateLimiter, QrLoginRateLimitResult } from './kernel/interfaces/qr-login-rate-limiter.interface';
 
 // Authentication: the ticket strategy, its guard and the phone-side guard.
-export { QrLoginStrategy, getQrLoginContext } from './auth/qr-login.strategy';
+export { QrLoginStrategy, getQrLoginContext, type QrLoginSignIn } from './auth/qr-login.strategy';
 export { QrLoginGuard } from './auth/qr-login.guard';
 export { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 

@@ -1,19 +1,9 @@
-import { ConfigurableModuleBuilder, Controller, type Type } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions } from '@nestjs/common';
 import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './kernel/qr-login.constants';
 import { resolveRoutePrefix } from './kernel/qr-login.config';
 import { QrLoginController } from './http/qr-login.controller';
+import { mountQrLoginController, resolveRouteDecorators } from './http/qr-login.routes';
 import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
-
-/**
- * Controllers get their path from a decorator, which runs before any provider
- * exists; so the prefix is a module extra and each prefix gets a subclass.
- */
-function controllerAt(prefix: string): Type<QrLoginController> {
-  @Controller(prefix)
-  class PrefixedQrLoginController extends QrLoginController {}
-  Object.defineProperty(PrefixedQrLoginController, 'name', { value: 'QrLoginController' });
-  return PrefixedQrLoginController;
-}
 
 export const {
   ConfigurableModuleClass: QrLoginConfigurableModule,
@@ -25,19 +15,39 @@ export const {
   .setFactoryMethodName('createQrLoginOptions')
   .setExtras<QrLoginModuleExtras>(
     // Every extra needs a key here (even undefined): Nest strips only these keys from the options.
-    { isGlobal: true, routePrefix: QR_LOGIN_DEFAULTS.routePrefix },
+    { isGlobal: true, routePrefix: QR_LOGIN_DEFAULTS.routePrefix, routeDecorators: undefined },
     (definition, extras) => ({
       ...definition,
       // Always global: plugins imported beside the module (GenAuth, WeChat, the
       // device grant) inject its public service wherever the app imports them.
       global: true,
-      controllers: [...(definition.controllers ?? []), controllerAt(resolveRoutePrefix(extras.routePrefix))],
+      // Controllers get their path from a decorator, which runs before any provider
+      // exists; so the prefix (and the app's route decorators) are module extras,
+      // and each module instance mounts a subclass carrying them.
+      controllers: [
+        ...(definition.controllers ?? []),
+        mountQrLoginController(QrLoginController, {
+          path: resolveRoutePrefix(extras.routePrefix),
+          decorators: resolveRouteDecorators(extras.routeDecorators),
+        }),
+      ],
       providers: [...(definition.providers ?? []), { provide: QR_LOGIN_EXTRAS, useValue: extras }],
     }),
   )
   .build();
 
-/** What `QrLoginModule.forRoot()` takes: the options plus the extras. */
-export type QrLoginForRootOptions = typeof QR_LOGIN_OPTIONS_TYPE;
+/** What `QrLoginModule.forRoot()` takes: the options plus the extras; `TUser` is the app's user type. */
+export type QrLoginForRootOptions<TUser = any> = QrLoginModuleOptions<TUser> & Partial<QrLoginModuleExtras>;
 /** What `QrLoginModule.forRootAsync()` takes: `imports`, `inject`, `useFactory` | `useClass` | `useExisting`, plus the extras. */
-export type QrLoginForRootAsyncOptions = typeof QR_LOGIN_ASYNC_OPTIONS_TYPE;
+export type QrLoginForRootAsyncOptions<TUser = any> = ConfigurableModuleAsyncOptions<
+  QrLoginModuleOptions<TUser>,
+  'createQrLoginOptions'
+> &
+  Partial<QrLoginModuleExtras>;
+
+// The builder's own types, kept in step with the generic ones above.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _forRootTypesAgree: Same<typeof QR_LOGIN_OPTIONS_TYPE, QrLoginForRootOptions> = true;
+const _forRootAsyncTypesAgree: Same<typeof QR_LOGIN_ASYNC_OPTIONS_TYPE, QrLoginForRootAsyncOptions> = true;
+void _forRootTypesAgree;
+void _forRootAsyncTypesAgree;

@@ -1,4 +1,4 @@
-import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { QR_LOGIN_CONFIG, QR_LOGIN_EXTRAS, QR_LOGIN_RATE_LIMITER, QR_LOGIN_STORE } from './kernel/qr-login.constants';
 import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from './kernel/qr-login.config';
 import { QrLoginService } from './kernel/qr-login.service';
@@ -6,7 +6,13 @@ import { QrLoginHttpService } from './http/qr-login-http.service';
 import { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
 import { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 import { QrLoginStrategy } from './auth/qr-login.strategy';
-import { QR_LOGIN_MODULE_OPTIONS, QrLoginConfigurableModule } from './qr-login.module-definition';
+import { checkAppAuthStrategies } from './auth/qr-login-app-auth.check';
+import {
+  QR_LOGIN_MODULE_OPTIONS,
+  QrLoginConfigurableModule,
+  type QrLoginForRootAsyncOptions,
+  type QrLoginForRootOptions,
+} from './qr-login.module-definition';
 import { MemoryQrLoginStore } from './stores/memory-qr-login.store';
 import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
 import type { QrLoginRateLimiter } from './kernel/interfaces/qr-login-rate-limiter.interface';
@@ -45,15 +51,40 @@ import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface'
     QrLoginStrategy,
     QrLoginAppUserGuard,
   ],
-  exports: [QrLoginService, QrLoginHttpService, QrLoginAppUserGuard, QR_LOGIN_STORE, QR_LOGIN_CONFIG, QR_LOGIN_RATE_LIMITER],
+  exports: [
+    QrLoginService,
+    QrLoginHttpService,
+    QrLoginAppUserGuard,
+    QR_LOGIN_STORE,
+    QR_LOGIN_CONFIG,
+    QR_LOGIN_RATE_LIMITER,
+  ],
 })
-export class QrLoginModule extends QrLoginConfigurableModule implements OnModuleDestroy {
+export class QrLoginModule extends QrLoginConfigurableModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(QR_LOGIN_STORE) private readonly store: QrLoginStore,
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
     @Inject(QR_LOGIN_RATE_LIMITER) private readonly limiter: QrLoginRateLimiter,
   ) {
     super();
+  }
+
+  /**
+   * Mounts the routes and provides `QrLoginService`. `TUser` (the app's user
+   * type) is inferred from `loadUser`, or named: `QrLoginModule.forRoot<User>({ ... })`.
+   */
+  static override forRoot<TUser = any>(options: QrLoginForRootOptions<TUser>): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /** As `forRoot`, with the options from `useFactory` / `useClass` / `useExisting`; the extras go beside them. */
+  static override forRootAsync<TUser = any>(options: QrLoginForRootAsyncOptions<TUser>): DynamicModule {
+    return super.forRootAsync(options);
+  }
+
+  /** Every provider exists by now, so every passport strategy of the app has registered itself. */
+  onApplicationBootstrap(): void {
+    checkAppAuthStrategies(this.config.appAuth.strategies);
   }
 
   /** Releases the store's (and the module's own rate limiter's) timers and connections when the app closes. */

@@ -6,12 +6,22 @@ import { QrLoginHttpService } from '../http/qr-login-http.service';
 import { QrLoginService } from '../kernel/qr-login.service';
 import type { QrLoginContext } from '../kernel/interfaces/qr-login-options.interface';
 
-
 const CONTEXT = Symbol.for('nestjs-qr-login:context');
 
-/** The QR login behind `req.user`, after `QrLoginGuard` let a request through. */
-export function getQrLoginContext(request: unknown): QrLoginContext | undefined {
-  return (request as Record<symbol, QrLoginContext> | undefined)?.[CONTEXT];
+/** The QR login behind `req.user`: the context the hooks saw, and the user `loadUser` returned. */
+export interface QrLoginSignIn<TUser = unknown> extends QrLoginContext {
+  user: TUser;
+}
+
+/**
+ * The QR login behind `req.user`, after `QrLoginGuard` let a request through;
+ * undefined on a request it did not guard. The user's type follows the
+ * request's (`QrLoginRequest<User>`), or name it: `getQrLoginContext<User>(req)`.
+ */
+export function getQrLoginContext<TUser>(request: { user: TUser }): QrLoginSignIn<TUser> | undefined;
+export function getQrLoginContext<TUser = unknown>(request: unknown): QrLoginSignIn<TUser> | undefined;
+export function getQrLoginContext(request: unknown): QrLoginSignIn | undefined {
+  return (request as Record<symbol, QrLoginSignIn> | undefined)?.[CONTEXT];
 }
 
 type Verify = (request: any, done: (error: unknown, user?: unknown) => void) => void;
@@ -55,7 +65,8 @@ export class QrLoginStrategy extends PassportStrategy(QrTicketPassportStrategy, 
     const ticket = body !== null && typeof body === 'object' ? (body as { ticket?: unknown }).ticket : undefined;
     const context = await this.service.redeemTicket(ticket, this.http.proofOf(request));
     const user = await this.service.loadUser(context);
-    Object.defineProperty(request, CONTEXT, { value: context, configurable: true });
+    const signIn: QrLoginSignIn = { ...context, user };
+    Object.defineProperty(request, CONTEXT, { value: signIn, configurable: true });
     return user;
   }
 }

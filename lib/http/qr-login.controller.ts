@@ -218,6 +218,8 @@ export class QrLoginController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(QrLoginRateLimitGuard('redeem'), QrLoginGuard)
   login(@Req() request: any): Promise<unknown> {
-    return this.service.issueTokenSet(request.user, getQrLoginContext(request)!);
+    // The hook gets the context as the other hooks see it, without the user beside it.
+    const { user, ...context } = getQrLoginContext(request)!;
+    return this.service.issueTokenSet(user, context);
   }
 }

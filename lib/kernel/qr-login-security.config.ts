@@ -1,8 +1,6 @@
 import { QrLoginConfigError } from './qr-login.errors';
-import type {
-  QrLoginRateLimitRule,
-  QrLoginSecurityOptions,
-} from './interfaces/qr-login-security-options.interface';
+import { describeConfigValue, numericStringHint, refuseUnknownKeys } from './qr-login.option-checks';
+import type { QrLoginRateLimitRule, QrLoginSecurityOptions } from './interfaces/qr-login-security-options.interface';
 import type { QrLoginRateLimiter } from './interfaces/qr-login-rate-limiter.interface';
 
 /** Buckets of the rate limits, one per kind of request. */
@@ -32,19 +30,34 @@ const DEFAULT_RULES: Record<QrLoginRateBucket, QrLoginRateLimitRule> = {
   appAction: { limit: 60, window: 60 },
 };
 
+const RULE_KEYS = ['limit', 'window'];
+
 function wholeNumber(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new QrLoginConfigError(`"${name}" must be a whole number from ${min} to ${max}; got ${String(value)}.`);
+    throw new QrLoginConfigError(
+      `"${name}" must be a whole number from ${min} to ${max}; got ${describeConfigValue(value)}.${numericStringHint(value)}`,
+    );
   }
   return value;
 }
 
-function resolveRule(bucket: QrLoginRateBucket, rule: QrLoginRateLimitRule | false | undefined): ResolvedRateRule | undefined {
+function resolveRule(
+  bucket: QrLoginRateBucket,
+  rule: QrLoginRateLimitRule | false | undefined,
+): ResolvedRateRule | undefined {
   if (rule === false) return undefined;
+  if (rule !== undefined && (rule === null || typeof rule !== 'object')) {
+    throw new QrLoginConfigError(
+      `"rateLimit.${bucket}" must be { limit, window } or false; got ${describeConfigValue(rule)}.`,
+    );
+  }
+  if (rule) refuseUnknownKeys(`rateLimit.${bucket}`, rule, RULE_KEYS);
   const { limit, window } = rule ?? DEFAULT_RULES[bucket];
   wholeNumber(`rateLimit.${bucket}.limit`, limit, 1, 1_000_000_000);
   if (typeof window !== 'number' || !(window > 0) || window > 86_400) {
-    throw new QrLoginConfigError(`"rateLimit.${bucket}.window" must be a number of seconds above 0 and at most 86400; got ${String(window)}.`);
+    throw new QrLoginConfigError(
+      `"rateLimit.${bucket}.window" must be a number of seconds above 0 and at most 86400; got ${describeConfigValue(window)}.${numericStringHint(window)}`,
+    );
   }
   return { limit, windowMs: Math.round(window * 1000) };
 }
@@ -54,19 +67,31 @@ export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtl
   let numberMatching: ResolvedSecurityConfig['numberMatching'] = false;
   if (options.numberMatching) {
     const given = options.numberMatching === true ? {} : options.numberMatching;
+    if (given === null || typeof given !== 'object') {
+      throw new QrLoginConfigError(
+        `"numberMatching" must be true, false or { digits, choices }; got ${describeConfigValue(given)}.`,
+      );
+    }
+    refuseUnknownKeys('numberMatching', given, ['digits', 'choices']);
     numberMatching = {
       digits: wholeNumber('numberMatching.digits', given.digits ?? 2, 1, 6),
       choices: wholeNumber('numberMatching.choices', given.choices ?? 3, 1, 9),
     };
     if (numberMatching.choices > 10 ** numberMatching.digits) {
-      throw new QrLoginConfigError('"numberMatching.choices" cannot exceed the count of distinct numbers of that many digits.');
+      throw new QrLoginConfigError(
+        '"numberMatching.choices" cannot exceed the count of distinct numbers of that many digits.',
+      );
     }
   }
   let rotateEveryMs: number | undefined;
   if (options.rotateEvery !== undefined) {
-    if (typeof options.rotateEvery !== 'number' || !(options.rotateEvery > 0) || options.rotateEvery * 1000 >= qrCodeTtlMs) {
+    if (
+      typeof options.rotateEvery !== 'number' ||
+      !(options.rotateEvery > 0) ||
+      options.rotateEvery * 1000 >= qrCodeTtlMs
+    ) {
       throw new QrLoginConfigError(
-        `"rotateEvery" must be a number of seconds above 0 and below qrCodeTtl (${qrCodeTtlMs / 1000}); got ${String(options.rotateEvery)}.`,
+        `"rotateEvery" must be a number of seconds above 0 and below qrCodeTtl (${qrCodeTtlMs / 1000}); got ${describeConfigValue(options.rotateEvery)}.${numericStringHint(options.rotateEvery)}`,
       );
     }
     rotateEveryMs = Math.round(options.rotateEvery * 1000);
@@ -74,8 +99,16 @@ export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtl
   let rateLimit: ResolvedSecurityConfig['rateLimit'] = false;
   if (options.rateLimit !== false) {
     const given = options.rateLimit ?? {};
+    if (given === null || typeof given !== 'object') {
+      throw new QrLoginConfigError(
+        `"rateLimit" must be an object such as { create: { limit: 30, window: 60 } } or false; got ${describeConfigValue(given)}.`,
+      );
+    }
+    refuseUnknownKeys('rateLimit', given, ['limiter', ...Object.keys(DEFAULT_RULES)]);
     if (given.limiter !== undefined && typeof given.limiter?.hit !== 'function') {
-      throw new QrLoginConfigError('"rateLimit.limiter" must implement QrLoginRateLimiter (a hit(key, limit, windowMs) method).');
+      throw new QrLoginConfigError(
+        '"rateLimit.limiter" must implement QrLoginRateLimiter (a hit(key, limit, windowMs) method).',
+      );
     }
     const rules: Partial<Record<QrLoginRateBucket, ResolvedRateRule>> = {};
     for (const bucket of Object.keys(DEFAULT_RULES) as QrLoginRateBucket[]) {

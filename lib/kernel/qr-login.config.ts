@@ -6,11 +6,13 @@ import { DEFAULT_FAR_AWAY_KM } from '../risk/requester-proximity';
 import type { QrLoginRiskOptions } from '../risk/qr-login-risk-options.interface';
 import { QR_LOGIN_DEFAULTS } from './qr-login.constants';
 import { QrLoginConfigError } from './qr-login.errors';
+import { describeConfigValue, numericStringHint, refuseUnknownKeys } from './qr-login.option-checks';
 import { resolveSecurityConfig, type ResolvedSecurityConfig } from './qr-login-security.config';
 import type { BriefUserInfo } from './interfaces/qr-code.interface';
 import type {
   QrLoginAppAuthOptions,
   QrLoginContext,
+  QrLoginCookieOptions,
   QrLoginModuleExtras,
   QrLoginModuleOptions,
 } from './interfaces/qr-login-options.interface';
@@ -45,12 +47,47 @@ export interface ResolvedQrLoginConfig {
   userCodes: boolean;
 }
 
-const EXTRA_KEYS = ['isGlobal', 'routePrefix'] as const;
+const EXTRA_KEYS = ['isGlobal', 'routePrefix', 'routeDecorators'] as const;
+
+/** Every option key; `satisfies` keeps the list in step with the interface. */
+const OPTION_KEYS = Object.keys({
+  appAuth: 1,
+  qrCodeTtl: 1,
+  ticketTtl: 1,
+  store: 1,
+  payloadUrl: 1,
+  appName: 1,
+  imageFormat: 1,
+  bindToCreator: 1,
+  cookie: 1,
+  sseHeartbeatInterval: 1,
+  maxCustomDataBytes: 1,
+  getUserId: 1,
+  getBriefUserInfo: 1,
+  onAuthorized: 1,
+  loadUser: 1,
+  issueTokenSet: 1,
+  risk: 1,
+  clock: 1,
+  numberMatching: 1,
+  rotateEvery: 1,
+  rateLimit: 1,
+  maxStreamsPerIp: 1,
+  maxCustomDataDepth: 1,
+  userCodes: 1,
+} satisfies Record<keyof QrLoginModuleOptions, 1>);
+const APP_AUTH_KEYS = Object.keys({ strategies: 1, resolveUser: 1 } satisfies Record<keyof QrLoginAppAuthOptions, 1>);
+const COOKIE_KEYS = Object.keys({ name: 1, secure: 1, sameSite: 1, path: 1 } satisfies Record<
+  keyof QrLoginCookieOptions,
+  1
+>);
 
 function positiveSeconds(name: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback * 1000;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    throw new QrLoginConfigError(`"${name}" must be a number of seconds above 0 and at most ${max}; got ${String(value)}.`);
+    throw new QrLoginConfigError(
+      `"${name}" must be a number of seconds above 0 and at most ${max}; got ${describeConfigValue(value)}.${numericStringHint(value)}`,
+    );
   }
   return Math.round(value * 1000);
 }
@@ -93,19 +130,24 @@ function payloadBuilder(payloadUrl: QrLoginModuleOptions['payloadUrl']): (id: st
 }
 
 function resolveAppAuth(appAuth: QrLoginAppAuthOptions | undefined): ResolvedQrLoginConfig['appAuth'] {
-  const example = 'e.g. appAuth: { strategies: ["jwt"] } or appAuth: { resolveUser: (req) => usersService.fromToken(req) }';
+  const example =
+    'e.g. appAuth: { strategies: ["jwt"] } or appAuth: { resolveUser: (req) => usersService.fromToken(req) }';
   if (!appAuth || typeof appAuth !== 'object') {
-    throw new QrLoginConfigError(`"appAuth" is required: it says how the phone app's user is authenticated, ${example}.`);
+    throw new QrLoginConfigError(
+      `"appAuth" is required: it says how the phone app's user is authenticated, ${example}.`,
+    );
   }
-  const strategies =
-    appAuth.strategies === undefined ? undefined : ([] as string[]).concat(appAuth.strategies);
+  refuseUnknownKeys('appAuth', appAuth, APP_AUTH_KEYS);
+  const strategies = appAuth.strategies === undefined ? undefined : ([] as string[]).concat(appAuth.strategies);
   const hasStrategies = strategies !== undefined;
   const hasResolver = appAuth.resolveUser !== undefined;
   if (hasStrategies === hasResolver) {
     throw new QrLoginConfigError(`"appAuth" needs exactly one of "strategies" and "resolveUser", ${example}.`);
   }
   if (hasStrategies && (strategies.length === 0 || strategies.some((s) => typeof s !== 'string' || s === ''))) {
-    throw new QrLoginConfigError(`"appAuth.strategies" must name at least one registered passport strategy, ${example}.`);
+    throw new QrLoginConfigError(
+      `"appAuth.strategies" must name at least one registered passport strategy, ${example}.`,
+    );
   }
   if (hasResolver && typeof appAuth.resolveUser !== 'function') {
     throw new QrLoginConfigError(`"appAuth.resolveUser" must be a function of the request, ${example}.`);
@@ -130,20 +172,26 @@ const RISK_KEYS = new Set(['geo', 'assessRisk', 'farAwayKm', 'allowedOrigins', '
 function resolveRisk(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
   const given = risk ?? {};
   if (given === null || typeof given !== 'object') {
-    throw new QrLoginConfigError(`"risk" must be an object such as { allowedOrigins: ["https://app.example.com"] }; got ${JSON.stringify(given)}.`);
+    throw new QrLoginConfigError(
+      `"risk" must be an object such as { allowedOrigins: ["https://app.example.com"] }; got ${JSON.stringify(given)}.`,
+    );
   }
-  for (const key of Object.keys(given)) {
-    if (!RISK_KEYS.has(key)) throw new QrLoginConfigError(`"risk.${key}" is not an option; the options are ${[...RISK_KEYS].join(', ')}.`);
-  }
+  refuseUnknownKeys('risk', given, [...RISK_KEYS]);
   if (given.geo !== undefined && typeof given.geo?.lookup !== 'function') {
-    throw new QrLoginConfigError('"risk.geo" must implement QrLoginGeoLookup (a lookup(ip) method), e.g. await MmdbGeoLookup.open("GeoLite2-City.mmdb").');
+    throw new QrLoginConfigError(
+      '"risk.geo" must implement QrLoginGeoLookup (a lookup(ip) method), e.g. await MmdbGeoLookup.open("GeoLite2-City.mmdb").',
+    );
   }
   const farAwayKm = given.farAwayKm ?? DEFAULT_FAR_AWAY_KM;
   if (typeof farAwayKm !== 'number' || !(farAwayKm > 0)) {
-    throw new QrLoginConfigError(`"risk.farAwayKm" must be a number of kilometres above 0; got ${JSON.stringify(farAwayKm)}.`);
+    throw new QrLoginConfigError(
+      `"risk.farAwayKm" must be a number of kilometres above 0; got ${describeConfigValue(farAwayKm)}.${numericStringHint(farAwayKm)}`,
+    );
   }
   if (given.requireOrigin !== undefined && typeof given.requireOrigin !== 'boolean') {
-    throw new QrLoginConfigError(`"risk.requireOrigin" must be true or false; got ${JSON.stringify(given.requireOrigin)}.`);
+    throw new QrLoginConfigError(
+      `"risk.requireOrigin" must be true or false; got ${JSON.stringify(given.requireOrigin)}.`,
+    );
   }
   return {
     ...(given.geo ? { geo: given.geo } : {}),
@@ -156,9 +204,13 @@ function resolveRisk(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
 
 function resolveClock(clock: unknown): QrLoginClock {
   if (clock === undefined) return systemClock;
-  const missing = ['now', 'setTimeout', 'clearTimeout'].filter((m) => typeof (clock as Record<string, unknown> | null)?.[m] !== 'function');
+  const missing = ['now', 'setTimeout', 'clearTimeout'].filter(
+    (m) => typeof (clock as Record<string, unknown> | null)?.[m] !== 'function',
+  );
   if (missing.length > 0) {
-    throw new QrLoginConfigError(`"clock" must implement QrLoginClock (missing ${missing.join(', ')}); leave it out for the system clock.`);
+    throw new QrLoginConfigError(
+      `"clock" must implement QrLoginClock (missing ${missing.join(', ')}); leave it out for the system clock.`,
+    );
   }
   return clock as QrLoginClock;
 }
@@ -173,7 +225,9 @@ function resolveBoolean(name: string, value: unknown, fallback: boolean): boolea
 export function resolveRoutePrefix(prefix: unknown): string {
   if (prefix === undefined) return QR_LOGIN_DEFAULTS.routePrefix;
   if (typeof prefix !== 'string' || !/^\/?[A-Za-z0-9._~\-/]*\/?$/.test(prefix) || prefix.includes('//')) {
-    throw new QrLoginConfigError(`"routePrefix" must be a URL path such as "qr-login" or "auth/qr"; got ${JSON.stringify(prefix)}.`);
+    throw new QrLoginConfigError(
+      `"routePrefix" must be a URL path such as "qr-login" or "auth/qr"; got ${JSON.stringify(prefix)}.`,
+    );
   }
   return prefix.replace(/^\/+|\/+$/g, '');
 }
@@ -198,15 +252,24 @@ export function resolveQrLoginConfig(
       );
     }
   }
+  refuseUnknownKeys('', options, OPTION_KEYS);
   resolveStore(options.store);
   const cookie = options.cookie ?? {};
+  if (cookie === null || typeof cookie !== 'object') {
+    throw new QrLoginConfigError(
+      `"cookie" must be an object such as { sameSite: "lax" }; got ${describeConfigValue(cookie)}.`,
+    );
+  }
+  refuseUnknownKeys('cookie', cookie, COOKIE_KEYS);
   const sameSite = cookie.sameSite ?? 'lax';
   if (!['lax', 'strict', 'none'].includes(sameSite)) {
     throw new QrLoginConfigError(`"cookie.sameSite" must be "lax", "strict" or "none"; got ${String(sameSite)}.`);
   }
   const secure = cookie.secure ?? 'auto';
   if (sameSite === 'none' && secure !== true) {
-    throw new QrLoginConfigError('"cookie.sameSite: none" needs "cookie.secure: true"; browsers drop such cookies otherwise.');
+    throw new QrLoginConfigError(
+      '"cookie.sameSite: none" needs "cookie.secure: true"; browsers drop such cookies otherwise.',
+    );
   }
   const imageFormat = options.imageFormat ?? QR_LOGIN_DEFAULTS.imageFormat;
   if (imageFormat !== 'svg' && imageFormat !== 'png') {
@@ -214,7 +277,9 @@ export function resolveQrLoginConfig(
   }
   const maxCustomDataBytes = options.maxCustomDataBytes ?? QR_LOGIN_DEFAULTS.maxCustomDataBytes;
   if (!Number.isInteger(maxCustomDataBytes) || maxCustomDataBytes < 2) {
-    throw new QrLoginConfigError(`"maxCustomDataBytes" must be a whole number of bytes of at least 2; got ${String(maxCustomDataBytes)}.`);
+    throw new QrLoginConfigError(
+      `"maxCustomDataBytes" must be a whole number of bytes of at least 2; got ${describeConfigValue(maxCustomDataBytes)}.${numericStringHint(maxCustomDataBytes)}`,
+    );
   }
   // Ids carry the expiry in whole seconds as uint32; a day is ample for a login code.
   const qrCodeTtlMs = positiveSeconds('qrCodeTtl', options.qrCodeTtl, QR_LOGIN_DEFAULTS.qrCodeTtl, 86_400);

@@ -36,7 +36,7 @@ import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeTypeHandler } from
  * hooks and the audit events. No method takes a flag that loosens a rule.
  */
 @Injectable()
-export class QrLoginService implements OnModuleDestroy {
+export class QrLoginService<TUser = any> implements OnModuleDestroy {
   private readonly repository: QrCodeRepository;
   private readonly audit: QrLoginAudit;
   private readonly rotator: QrLoginRotator;
@@ -227,12 +227,12 @@ export class QrLoginService implements OnModuleDestroy {
   }
 
   /** Loads the user for a redeemed ticket with the `loadUser` hook; nothing returned refuses the login (401 `QR_USER_REFUSED`). */
-  loadUser(context: QrLoginContext): Promise<unknown> {
-    return this.redeemer.loadUser(context);
+  async loadUser(context: QrLoginContext): Promise<TUser> {
+    return (await this.redeemer.loadUser(context)) as TUser;
   }
 
   /** Issues what `POST /login` answers, with the `issueTokenSet` hook. */
-  issueTokenSet(user: unknown, context: QrLoginContext): Promise<unknown> {
+  issueTokenSet(user: TUser, context: QrLoginContext): Promise<unknown> {
     return Promise.resolve(this.config.issueTokenSet(user, context));
   }
 

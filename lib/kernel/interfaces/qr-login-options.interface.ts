@@ -55,8 +55,13 @@ export interface QrLoginContext {
   risk?: QrLoginRiskAssessment;
 }
 
-/** Options of `QrLoginModule.forRoot()` / the object `forRootAsync()`'s factory returns. */
-export interface QrLoginModuleOptions extends QrLoginSecurityOptions {
+/**
+ * Options of `QrLoginModule.forRoot()` / the object `forRootAsync()`'s factory returns.
+ * `TUser` is the app's user type: what `loadUser` returns, `issueTokenSet`
+ * receives and `req.user` is on a `QrLoginGuard` route. Default `any`, so
+ * apps that do not name it keep compiling.
+ */
+export interface QrLoginModuleOptions<TUser = any> extends QrLoginSecurityOptions {
   /** How the phone side is authenticated. Required. */
   appAuth: QrLoginAppAuthOptions;
   /** Lifetime of a code, in seconds, while nobody confirms or cancels it. Default 120. */
@@ -102,14 +107,15 @@ export interface QrLoginModuleOptions extends QrLoginSecurityOptions {
   onAuthorized?: (context: QrLoginContext) => void | Promise<void>;
   /**
    * Loads the user when a ticket is redeemed; the result becomes `req.user`.
-   * Return null to refuse (401). Default: `{ id: userId, ...briefUserInfo }`.
+   * Return null to refuse (401). Default: `{ id: userId, ...briefUserInfo }`
+   * (set `loadUser` whenever `TUser` is your own type).
    */
-  loadUser?: (userId: string, context: QrLoginContext) => unknown | Promise<unknown>;
+  loadUser?: (userId: string, context: QrLoginContext) => QrLoginLoadedUser<TUser> | Promise<QrLoginLoadedUser<TUser>>;
   /**
    * Answer of `POST /<prefix>/login`: typically the app's token set for the
    * user. Default: `{ user }`.
    */
-  issueTokenSet?: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
+  issueTokenSet?: (user: TUser, context: QrLoginContext) => unknown | Promise<unknown>;
   /**
    * Where a login comes from, and a policy that can refuse it: a geo
    * database, the risk policy (`assessRisk`), the far-away distance and the
@@ -133,9 +139,27 @@ export interface QrLoginModuleExtras {
   isGlobal?: boolean;
   /** Path prefix of the native routes, without slashes at the ends. Default `qr-login`. */
   routePrefix?: string;
+  /**
+   * Class decorators applied to every controller the module mounts, so an
+   * app-wide guard lets them through: e.g. `[Public()]` with the global JWT
+   * guard pattern of the NestJS docs. Plugins take the same setting. Default: none.
+   */
+  routeDecorators?: readonly ClassDecorator[];
 }
 
+/** What `loadUser` may return: the user, or nothing to refuse the login. */
+export type QrLoginLoadedUser<TUser> = TUser | null | undefined | false;
+
 /** A class that makes the options, for `forRootAsync({ useClass })`. */
-export interface QrLoginOptionsFactory {
-  createQrLoginOptions(): QrLoginModuleOptions | Promise<QrLoginModuleOptions>;
+export interface QrLoginOptionsFactory<TUser = any> {
+  createQrLoginOptions(): QrLoginModuleOptions<TUser> | Promise<QrLoginModuleOptions<TUser>>;
 }
+
+/**
+ * A request on a route guarded by `QrLoginGuard`: `user` is the user
+ * `loadUser` returned. `TRequest` is the platform's request type, e.g.
+ * `QrLoginRequest<User, express.Request>`.
+ */
+export type QrLoginRequest<TUser, TRequest extends object = Record<string, unknown>> = Omit<TRequest, 'user'> & {
+  user: TUser;
+};

@@ -10,6 +10,8 @@ export interface QrLoginGenAuthModuleExtras {
   v3?: boolean;
   /** Mount GenAuth's legacy V2 routes (`/api/v2/qrcode/*`) used by `authing-js-sdk`'s `QrCodeAuthenticationClient`. Default false. */
   v2?: boolean;
+  /** Class decorators applied to the mounted controllers, as `QrLoginModule`'s `routeDecorators` (e.g. `[Public()]`). Default: none. */
+  routeDecorators?: readonly ClassDecorator[];
 }
 
 /** How the ticket exchange authenticates the client, as GenAuth's "token endpoint auth method" setting. */

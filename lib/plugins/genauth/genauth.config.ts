@@ -27,11 +27,18 @@ export class QrLoginGenAuthConfigError extends QrLoginConfigError {
 }
 
 const METHODS: readonly GenAuthTokenEndpointAuthMethod[] = ['none', 'client_secret_post', 'client_secret_basic'];
-const EXTRA_KEYS = ['v3', 'v2'] as const;
-const OPTION_KEYS = new Set(['tokenEndpointAuthMethod', 'clientId', 'clientSecret', 'appId', 'bindToCreator', 'issueTokenSet']);
+const EXTRA_KEYS = ['v3', 'v2', 'routeDecorators'] as const;
+const OPTION_KEYS = new Set([
+  'tokenEndpointAuthMethod',
+  'clientId',
+  'clientSecret',
+  'appId',
+  'bindToCreator',
+  'issueTokenSet',
+]);
 
 function resolveExtras(extras: QrLoginGenAuthModuleExtras): { v3: boolean; v2: boolean } {
-  for (const key of EXTRA_KEYS) {
+  for (const key of ['v3', 'v2'] as const) {
     const value = extras[key];
     if (value !== undefined && typeof value !== 'boolean') {
       throw new QrLoginGenAuthConfigError(`"${key}" must be true or false; got ${JSON.stringify(value)}.`);
@@ -40,7 +47,9 @@ function resolveExtras(extras: QrLoginGenAuthModuleExtras): { v3: boolean; v2: b
   const v3 = extras.v3 ?? true;
   const v2 = extras.v2 ?? false;
   if (!v3 && !v2) {
-    throw new QrLoginGenAuthConfigError('"v3" and "v2" are both false, so no route would be mounted; set one of them to true, or leave the module out.');
+    throw new QrLoginGenAuthConfigError(
+      '"v3" and "v2" are both false, so no route would be mounted; set one of them to true, or leave the module out.',
+    );
   }
   return { v3, v2 };
 }
@@ -64,7 +73,9 @@ export function resolveGenAuthConfig(
   const { v3, v2 } = resolveExtras(extras);
   const raw: QrLoginGenAuthModuleOptions = options ?? {};
   if (raw === null || typeof raw !== 'object') {
-    throw new QrLoginGenAuthConfigError(`the options must be an object such as { tokenEndpointAuthMethod: "none" }; got ${JSON.stringify(raw)}.`);
+    throw new QrLoginGenAuthConfigError(
+      `the options must be an object such as { tokenEndpointAuthMethod: "none" }; got ${JSON.stringify(raw)}.`,
+    );
   }
   for (const key of Object.keys(raw)) {
     if ((EXTRA_KEYS as readonly string[]).includes(key)) {
@@ -78,7 +89,9 @@ export function resolveGenAuthConfig(
   }
   const method = raw.tokenEndpointAuthMethod ?? 'none';
   if (!METHODS.includes(method)) {
-    throw new QrLoginGenAuthConfigError(`"tokenEndpointAuthMethod" must be one of ${METHODS.join(', ')}; got ${JSON.stringify(method)}.`);
+    throw new QrLoginGenAuthConfigError(
+      `"tokenEndpointAuthMethod" must be one of ${METHODS.join(', ')}; got ${JSON.stringify(method)}.`,
+    );
   }
   const clientId = optionalString('clientId', raw.clientId);
   const clientSecret = optionalString('clientSecret', raw.clientSecret);
@@ -88,10 +101,14 @@ export function resolveGenAuthConfig(
     );
   }
   if (raw.bindToCreator !== undefined && typeof raw.bindToCreator !== 'boolean') {
-    throw new QrLoginGenAuthConfigError(`"bindToCreator" must be true or false; got ${JSON.stringify(raw.bindToCreator)}.`);
+    throw new QrLoginGenAuthConfigError(
+      `"bindToCreator" must be true or false; got ${JSON.stringify(raw.bindToCreator)}.`,
+    );
   }
   if (raw.issueTokenSet !== undefined && typeof raw.issueTokenSet !== 'function') {
-    throw new QrLoginGenAuthConfigError(`"issueTokenSet" must be a function of (user, context); got ${typeof raw.issueTokenSet}.`);
+    throw new QrLoginGenAuthConfigError(
+      `"issueTokenSet" must be a function of (user, context); got ${typeof raw.issueTokenSet}.`,
+    );
   }
   return {
     v3,

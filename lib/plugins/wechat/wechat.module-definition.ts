@@ -1,21 +1,10 @@
-import { ConfigurableModuleBuilder, Controller, type Type } from '@nestjs/common';
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { mountQrLoginController, resolveRouteDecorators } from '../../http/qr-login.routes';
 import { wechatRoutePrefix } from './wechat.config';
 import { QR_LOGIN_WECHAT_EXTRAS, QR_LOGIN_WECHAT_MODULE_OPTIONS } from './wechat.constants';
 import { QrLoginWechatMiniProgramController } from './wechat-miniprogram.controller';
 import { QrLoginWechatOfficialAccountController } from './wechat-official-account.controller';
 import type { QrLoginWechatModuleExtras, QrLoginWechatModuleOptions } from './interfaces/wechat-options.interface';
-
-/**
- * Controllers get their path from a decorator, which runs before any provider
- * exists; so, as in the core module, the prefix is an extra and each prefix
- * gets subclasses carrying it.
- */
-function at<T>(prefix: string, base: Type<T>): Type<T> {
-  @Controller(prefix)
-  class Prefixed extends (base as Type<any>) {}
-  Object.defineProperty(Prefixed, 'name', { value: base.name });
-  return Prefixed as Type<T>;
-}
 
 export const {
   ConfigurableModuleClass: QrLoginWechatConfigurableModule,
@@ -24,18 +13,25 @@ export const {
 } = new ConfigurableModuleBuilder<QrLoginWechatModuleOptions>({ optionsInjectionToken: QR_LOGIN_WECHAT_MODULE_OPTIONS })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createQrLoginWechatOptions')
-  .setExtras<QrLoginWechatModuleExtras>({ routePrefix: undefined }, (definition, extras) => {
-    const prefix = wechatRoutePrefix(extras.routePrefix);
-    return {
-      ...definition,
-      controllers: [
-        ...(definition.controllers ?? []),
-        at(prefix, QrLoginWechatMiniProgramController),
-        at(prefix, QrLoginWechatOfficialAccountController),
-      ],
-      providers: [...(definition.providers ?? []), { provide: QR_LOGIN_WECHAT_EXTRAS, useValue: extras }],
-    };
-  })
+  .setExtras<QrLoginWechatModuleExtras>(
+    { routePrefix: undefined, routeDecorators: undefined },
+    (definition, extras) => {
+      // Controllers get their path from a decorator, which runs before any provider
+      // exists; so, as in the core module, the prefix and the app's route
+      // decorators are extras, and each module instance mounts subclasses carrying them.
+      const path = wechatRoutePrefix(extras.routePrefix);
+      const decorators = resolveRouteDecorators(extras.routeDecorators, 'QrLoginWechatModule');
+      return {
+        ...definition,
+        controllers: [
+          ...(definition.controllers ?? []),
+          mountQrLoginController(QrLoginWechatMiniProgramController, { path, decorators }),
+          mountQrLoginController(QrLoginWechatOfficialAccountController, { path, decorators }),
+        ],
+        providers: [...(definition.providers ?? []), { provide: QR_LOGIN_WECHAT_EXTRAS, useValue: extras }],
+      };
+    },
+  )
   .build();
 
 /** What `QrLoginWechatModule.forRoot()` takes: the options plus the extras. */

@@ -194,6 +194,8 @@ export interface QrLoginWechatModuleExtras {
    * `qr-login`; set it to `QrLoginModule`'s `routePrefix` when that differs.
    */
   routePrefix?: string;
+  /** Class decorators applied to the mounted controllers, as `QrLoginModule`'s `routeDecorators` (e.g. `[Public()]`). Default: none. */
+  routeDecorators?: readonly ClassDecorator[];
 }
 
 /** A class that makes the options, for `forRootAsync({ useClass })`. */

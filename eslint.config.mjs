@@ -1,0 +1,33 @@
+// ESLint flat config: typescript-eslint's recommended rules over the library,
+// tests, sample and benchmarks; browser globals for the sample's page scripts.
+import eslint from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  eslint.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      // Request and response objects differ per HTTP platform (Express, Fastify); `any` is the honest type there.
+      '@typescript-eslint/no-explicit-any': 'off',
+      // `_name` marks a parameter kept for its position or a value kept for a type-level check.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      // Optional peers are loaded with require() only when used, so apps without them still start.
+      '@typescript-eslint/no-require-imports': [
+        'error',
+        { allow: ['^@nestjs/swagger$', '^ioredis$', '^mmdb-lib$', '^pg$', '^sharp$'] },
+      ],
+    },
+  },
+  {
+    files: ['sample/public/**/*.js', 'client/**/*.mts'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+);
