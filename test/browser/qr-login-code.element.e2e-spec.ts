@@ -125,8 +125,9 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
       expect(await status.getAttribute('role')).toBe('status');
       expect(await status.getAttribute('aria-live')).toBe('polite');
       expect(await status.getAttribute('data-status')).toBe('PENDING');
-      // The fixture issues no short code and no match number: neither line shows.
-      expect(await part(page, 'qr-login-user-code').isHidden()).toBe(true);
+      // The module issues a user code (RFC 8628 style, shown as XXXX-XXXX) and, in this fixture, no match number.
+      expect(await part(page, 'qr-login-user-code').isVisible()).toBe(true);
+      expect(await part(page, 'qr-login-user-code').textContent()).toMatch(/[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}/);
       expect(await part(page, 'qr-login-match').isHidden()).toBe(true);
       const countdown = part(page, 'qr-login-countdown');
       const first = (await countdown.textContent()) ?? '';
