@@ -14,6 +14,7 @@ import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
 import { QR_LOGIN_AMR } from '../risk/qr-login-risk-options.interface';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
+import { QrLoginFeeds } from './qr-login.feeds';
 import { bindingOf, decideCancel, decideConfirm, decideRedeem, decideRefusal, decideScan, statusAt, viewOf } from './qr-login.rules';
 import type { QrCodeAction, QrCodeBinding, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
@@ -63,7 +64,8 @@ export class QrLoginService implements OnModuleDestroy {
     this.audit = new QrLoginAudit(clock, (id) => this.repository.get(id));
     this.rotator = new QrLoginRotator(this.repository, this.audit, config);
     this.risk = new QrLoginRiskAssessor(config.risk);
-    this.watcher = new QrLoginWatcher(this.repository, (id) => store.watch(id), clock, this.rotator);
+    const feeds = new QrLoginFeeds(store);
+    this.watcher = new QrLoginWatcher(this.repository, (id) => feeds.of(id), clock, this.rotator);
   }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */
