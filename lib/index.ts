@@ -59,6 +59,7 @@ export { QrLoginErrorFilter } from './http/qr-login-error.filter';
 
 // The HTTP edge, for plugins and apps that add routes of their own.
 export { QrLoginHttpService } from './http/qr-login-http.service';
+export { QrLoginSseHub } from './http/qr-login-sse.hub';
 export { QrLoginRateLimitGuard } from './http/rate-limit/qr-login-rate-limit.guard';
 export { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
 export type { QrLoginRateBucket } from './kernel/qr-login-security.config';

@@ -8,9 +8,11 @@ import {
   Post,
   Req,
   Res,
+  StreamableFile,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ConfirmQrCodeDto } from './dto/confirm-qr-code.dto';
 import { CreateQrCodeDto } from './dto/create-qr-code.dto';
 import { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
@@ -58,6 +60,7 @@ export class QrLoginController {
     private readonly service: QrLoginService,
     private readonly http: QrLoginHttpService,
     private readonly hub: QrLoginSseHub,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   /** Web page: creates a code and sets the creator cookie. */
@@ -89,6 +92,23 @@ export class QrLoginController {
   @Header('Cache-Control', 'no-store')
   status(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
     return this.service.getStatus(qrcodeId, this.http.proofOf(request));
+  }
+
+  /**
+   * Web page: the QR image of a code, for `imageUrl: 'route'` (the create
+   * answer's `url` then points here). Cacheable by the browser for the code's
+   * remaining life: an id always encodes the same payload.
+   */
+  @ApiOperation({ summary: 'The QR image of a code (SVG or PNG per imageFormat); cacheable for the code\'s life' })
+  @ApiProduces('image/svg+xml', 'image/png')
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
+  @Get('qrcodes/:qrcodeId/image')
+  @UseGuards(QrLoginRateLimitGuard('status'))
+  async image(@Param('qrcodeId') qrcodeId: string, @Res({ passthrough: true }) response: any): Promise<StreamableFile> {
+    const image = await this.service.image(qrcodeId);
+    this.adapterHost.httpAdapter.setHeader(response, 'Cache-Control', `private, max-age=${image.maxAgeSeconds}, immutable`);
+    return new StreamableFile(image.body, { type: image.contentType, length: image.body.length });
   }
 
   /**

@@ -24,6 +24,7 @@ export interface ResolvedQrLoginConfig {
   payload: (qrcodeId: string) => string;
   appName?: string;
   imageFormat: 'svg' | 'png';
+  imageUrl: 'data' | 'route';
   bindToCreator: boolean;
   cookie: { name: string; secure: boolean | 'auto'; sameSite: 'lax' | 'strict' | 'none'; path: string };
   sseHeartbeatMs: number;
@@ -204,6 +205,10 @@ export function resolveQrLoginConfig(
   if (imageFormat !== 'svg' && imageFormat !== 'png') {
     throw new QrLoginConfigError(`"imageFormat" must be "svg" or "png"; got ${String(imageFormat)}.`);
   }
+  const imageUrl = options.imageUrl ?? 'data';
+  if (imageUrl !== 'data' && imageUrl !== 'route') {
+    throw new QrLoginConfigError(`"imageUrl" must be "data" (a data URL in the create answer) or "route" (a link to GET {prefix}/qrcodes/:id/image); got ${String(imageUrl)}.`);
+  }
   const maxCustomDataBytes = options.maxCustomDataBytes ?? QR_LOGIN_DEFAULTS.maxCustomDataBytes;
   if (!Number.isInteger(maxCustomDataBytes) || maxCustomDataBytes < 2) {
     throw new QrLoginConfigError(`"maxCustomDataBytes" must be a whole number of bytes of at least 2; got ${String(maxCustomDataBytes)}.`);
@@ -218,6 +223,7 @@ export function resolveQrLoginConfig(
     payload: payloadBuilder(options.payloadUrl),
     appName: options.appName,
     imageFormat,
+    imageUrl,
     bindToCreator: options.bindToCreator ?? true,
     cookie: {
       name: cookie.name ?? QR_LOGIN_DEFAULTS.cookieName,

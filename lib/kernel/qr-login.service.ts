@@ -188,6 +188,20 @@ export class QrLoginService implements OnModuleDestroy {
   }
 
   /**
+   * The image file of a native (`MOBILE_APP`) code, for `GET {prefix}/qrcodes/:id/image`:
+   * it only encodes the payload, which ids already make public. 404 for an
+   * unknown id or another type (whose image its plugin renders), 410 once expired.
+   */
+  async image(qrcodeId: string): Promise<{ contentType: string; body: Buffer; maxAgeSeconds: number }> {
+    const record = await this.repository.find(qrcodeId);
+    const now = this.config.clock.now();
+    if (record === null || statusAt(record, now) === 'EXPIRED') throw qrErrors.expired();
+    if (record.type !== 'MOBILE_APP') throw qrErrors.notFound();
+    const image = await this.rotator.image(qrcodeId);
+    return { ...image, maxAgeSeconds: Math.max(0, Math.floor((record.expiresAt - now) / 1000)) };
+  }
+
+  /**
    * The current status, then every change, completing after a terminal status
    * (see `QrLoginWatcher`). The creator's stream follows rotations.
    */
