@@ -353,11 +353,14 @@ export class RedisQrLoginStore implements QrLoginStore {
     const cached = channel?.live ? channel.latest : undefined;
     if (cached && cached.retainUntil > Date.now()) return JSON.parse(cached.json) as QrCodeRecord;
     // Only a read issued while the channel is live may seed it: a change made before the subscription would be missed.
-    const seeds = channel?.live === true;
+    let seeds = false;
     const json = await this.call(
       this.redis,
       'read a QR code',
-      () => this.redis.hget(this.keyOf(id), 'record'),
+      () => {
+        seeds = channel !== undefined && channel.live && this.channels.get(channel.name) === channel;
+        return this.redis.hget(this.keyOf(id), 'record');
+      },
       channel && !channel.live ? channel.ack : undefined,
     );
     if (json === null) return null;
