@@ -47,7 +47,7 @@ import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface'
     QrLoginStrategy,
     QrLoginAppUserGuard,
   ],
-  exports: [QrLoginService, QrLoginHttpService, QrLoginAppUserGuard, QR_LOGIN_STORE, QR_LOGIN_CONFIG, QR_LOGIN_RATE_LIMITER],
+  exports: [QrLoginService, QrLoginHttpService, QrLoginSseHub, QrLoginAppUserGuard, QR_LOGIN_STORE, QR_LOGIN_CONFIG, QR_LOGIN_RATE_LIMITER],
 })
 export class QrLoginModule extends QrLoginConfigurableModule implements OnModuleDestroy {
   constructor(

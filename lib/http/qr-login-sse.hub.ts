@@ -71,6 +71,7 @@ export class QrLoginSseHub implements OnModuleDestroy {
   private readonly clients = new Set<Client>();
   private readonly perIp = new Map<string, number>();
   private keepAlive?: NodeJS.Timeout;
+  private readonly decorators: Array<(view: QrCodeStatusView) => QrCodeStatusView> = [];
 
   constructor(
     private readonly service: QrLoginService,
@@ -85,6 +86,16 @@ export class QrLoginSseHub implements OnModuleDestroy {
   /** Kernel watches the open streams share (at most one per code and proof). */
   get openChannels(): number {
     return this.channels.size;
+  }
+
+  /**
+   * Lets the app add fields to each status event before it is written (e.g.
+   * a short code on a rotation event), where an interceptor on the former
+   * `@Sse` route saw each event: the stream is written below Nest's
+   * interceptors now. Decorators run once per change, in the order added.
+   */
+  addViewDecorator(decorate: (view: QrCodeStatusView) => QrCodeStatusView): void {
+    this.decorators.push(decorate);
   }
 
   /** Whether `ip` may open one more stream here (`maxStreamsPerIp`). */
@@ -142,6 +153,7 @@ export class QrLoginSseHub implements OnModuleDestroy {
 
   private publish(channel: Channel, view: QrCodeStatusView): void {
     if (channel.ended) return;
+    for (const decorate of this.decorators) view = decorate(view);
     // One serialisation per change for every stream of the channel; only the id differs per stream.
     const data = `data: ${JSON.stringify(view)}\n\n`;
     channel.lastData = data;

@@ -1,6 +1,6 @@
-import { type CallHandler, type ExecutionContext, Injectable, type MessageEvent, type NestInterceptor } from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { type Observable, map } from 'rxjs';
-import { type QrCodeCreated, type QrCodeStatusView } from '../../lib';
+import { QrLoginSseHub, type QrCodeCreated, type QrCodeStatusView } from '../../lib';
 import { QrLoginController } from '../../lib/http/qr-login.controller';
 import { ShortCodeService } from './short-code.service';
 
@@ -12,17 +12,19 @@ import { ShortCodeService } from './short-code.service';
  */
 @Injectable()
 export class ShortCodeInterceptor implements NestInterceptor {
-  constructor(private readonly shortCodes: ShortCodeService) {}
+  constructor(
+    private readonly shortCodes: ShortCodeService,
+    hub: QrLoginSseHub,
+  ) {
+    // The event stream is written below Nest's interceptors: rotation events are decorated where the hub writes them.
+    hub.addViewDecorator((view) => this.decorateView(view));
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     // The module mounts a subclass of QrLoginController, which inherits these very functions.
     const handler = context.getHandler();
     if (handler === QrLoginController.prototype.create) {
       return next.handle().pipe(map((created: QrCodeCreated) => this.withShortCode(created)));
-    }
-    if (handler === QrLoginController.prototype.events) {
-      // Interceptors of an SSE route see each event the stream sends.
-      return next.handle().pipe(map((event: MessageEvent) => this.decorateEvent(event)));
     }
     return next.handle();
   }
@@ -32,9 +34,7 @@ export class ShortCodeInterceptor implements NestInterceptor {
     return shortCode ? { ...view, shortCode } : view;
   }
 
-  private decorateEvent(event: MessageEvent): MessageEvent {
-    const view = event?.data as QrCodeStatusView | undefined;
-    if (!view || typeof view !== 'object' || !view.rotatedFrom) return event;
-    return { ...event, data: this.withShortCode(view) };
+  private decorateView(view: QrCodeStatusView): QrCodeStatusView {
+    return view.rotatedFrom ? this.withShortCode(view) : view;
   }
 }
