@@ -11,12 +11,12 @@ export interface ServerChild {
 }
 
 /** Starts `bench-server.js` with GC exposed, and waits until it listens. */
-export async function startServer(config: ServerConfig): Promise<ServerChild> {
-  const child: ChildProcess = fork(join(__dirname, 'bench-server.js'), [JSON.stringify(config)], {
+export async function startServer(config: ServerConfig, script = 'bench-server.js'): Promise<ServerChild> {
+  const child: ChildProcess = fork(join(__dirname, script), [JSON.stringify(config)], {
     // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of each server, for finding what to make faster.
     execArgv: [
       '--expose-gc',
-      '--max-old-space-size=4096',
+      '--max-old-space-size=8192',
       ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -96,12 +96,12 @@ export interface HeldStream {
 }
 
 /** Opens an SSE stream with a plain socket (no pool), resolving at the first event. */
-export function holdStream(base: string, qrcodeId: string, headers: Record<string, string> = {}, path?: string): Promise<HeldStream> {
+export function holdStream(base: string, qrcodeId: string, headers: Record<string, string> = {}, path?: string, localAddress?: string): Promise<HeldStream> {
   return new Promise((resolve, reject) => {
     const statuses: HeldStream['statuses'] = [];
     const waiters: Array<() => void> = [];
     let buffer = '';
-    const req = httpRequest(`${base}${path ?? `/qr-login/qrcodes/${qrcodeId}/events`}`, { agent: false, headers: { accept: 'text/event-stream', ...headers } });
+    const req = httpRequest(`${base}${path ?? `/qr-login/qrcodes/${qrcodeId}/events`}`, { agent: false, localAddress, headers: { accept: 'text/event-stream', ...headers } });
     const stream: HeldStream = {
       statuses,
       waitFor(status, timeoutMs = 10_000) {

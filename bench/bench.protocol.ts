@@ -2,13 +2,17 @@
 export type ToServer =
   | { type: 'memory'; gc: boolean }
   | { type: 'stats' }
+  | { type: 'fill'; count: number }
+  | { type: 'redisCalls'; reset: boolean }
   | { type: 'leak'; count: number }
   | { type: 'render'; count: number; format: 'svg' | 'png' };
 
 export type FromServer =
   | { type: 'ready'; port: number }
   | { type: 'memory'; rss: number; heapUsed: number }
-  | { type: 'stats'; activeWatches: number }
+  | { type: 'stats'; activeWatches: number; openStreams: number; liveCodes?: number }
+  | { type: 'fill'; liveCodes: number; heapUsed: number; ms: number }
+  | { type: 'redisCalls'; calls: number }
   | { type: 'render'; perCodeMs: number }
   | { type: 'leak'; baselineHeap: number; peakHeap: number; afterHeap: number; storeSize?: number; storeTimers?: number; expiryChecks: number; ms: number };
 
@@ -20,6 +24,10 @@ export interface ServerConfig {
   /** Connection URL of a database whose QR login tables exist already. */
   postgresUrl?: string;
   qrCodeTtl?: number;
+  /** The module's `imageUrl` option (default `'data'`). */
+  imageUrl?: 'data' | 'route';
+  /** The memory store's `maxCodes` (default that of the store). */
+  maxCodes?: number;
 }
 
 /** App users of the benchmark server, by bearer token. */

@@ -75,6 +75,7 @@ export {
   mountQrLoginController,
   type QrLoginRouteDecorators,
 } from './http/qr-login.routes';
+export { QrLoginSseHub } from './http/qr-login-sse.hub';
 export { QrLoginRateLimitGuard } from './http/rate-limit/qr-login-rate-limit.guard';
 export { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
 export {

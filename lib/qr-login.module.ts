@@ -3,6 +3,7 @@ import { QR_LOGIN_CONFIG, QR_LOGIN_EXTRAS, QR_LOGIN_RATE_LIMITER, QR_LOGIN_STORE
 import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from './kernel/qr-login.config';
 import { QrLoginService } from './kernel/qr-login.service';
 import { QrLoginHttpService } from './http/qr-login-http.service';
+import { QrLoginSseHub } from './http/qr-login-sse.hub';
 import { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
 import { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 import { QrLoginStrategy } from './auth/qr-login.strategy';
@@ -48,12 +49,14 @@ import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface'
     },
     QrLoginService,
     QrLoginHttpService,
+    QrLoginSseHub,
     QrLoginStrategy,
     QrLoginAppUserGuard,
   ],
   exports: [
     QrLoginService,
     QrLoginHttpService,
+    QrLoginSseHub,
     QrLoginAppUserGuard,
     QR_LOGIN_STORE,
     QR_LOGIN_CONFIG,

@@ -26,9 +26,11 @@ describe('benchmark smoke run', () => {
       for (const store of ['memory', 'redis', 'postgres']) {
         const mine = rows.filter((r) => r.adapter === adapter && r.store === store);
         const sections = new Set(mine.map((r) => r.section));
+        const extra = store === 'redis' ? ['Redis round trips'] : ['live codes'];
         expect([...sections].sort(), `${adapter}/${store}`).toEqual(
-          ['QR image', 'SSE idle streams', 'confirm → event', 'create', 'leak check', 'status poll', 'whole login'].sort(),
+          ['QR image', 'SSE idle streams', 'confirm → event', 'create', 'leak check', 'status poll', 'whole login', ...extra].sort(),
         );
+        expect(mine.some((r) => r.figure.includes('vs bare node:http'))).toBe(true);
         if (store !== 'memory') expect(mine.some((r) => r.figure.includes('across two instances'))).toBe(true);
         expect(mine.find((r) => r.figure === 'subscriptions left after closing')?.value).toBe(0);
       }

@@ -4,29 +4,25 @@ import {
   Get,
   Header,
   HttpCode,
-  Inject,
-  type MessageEvent,
   Param,
   Post,
   Req,
   Res,
-  Sse,
+  StreamableFile,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
-import { Observable, defer, finalize, interval, map, merge, share, takeWhile } from 'rxjs';
-import { QR_LOGIN_CONFIG } from '../kernel/qr-login.constants';
-import type { ResolvedQrLoginConfig } from '../kernel/qr-login.config';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ConfirmQrCodeDto } from './dto/confirm-qr-code.dto';
 import { CreateQrCodeDto } from './dto/create-qr-code.dto';
 import { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
 import { QrLoginAppUserGuard } from '../auth/qr-login-app-user.guard';
 import { qrErrors } from '../kernel/qr-login.errors';
-import { isTerminalStatus } from '../kernel/qr-login.rules';
 import { QrLoginGuard } from '../auth/qr-login.guard';
 import { ipOf } from './qr-login.http';
 import { QrLoginErrorFilter } from './qr-login-error.filter';
 import { QrLoginHttpService } from './qr-login-http.service';
+import { QrLoginSseHub } from './qr-login-sse.hub';
 import { QrLoginService } from '../kernel/qr-login.service';
 import { getQrLoginContext } from '../auth/qr-login.strategy';
 import { qrLoginValidationPipe } from './qr-login.validation';
@@ -61,26 +57,12 @@ const body = qrLoginValidationPipe();
 @ApiTags('qr-login')
 @UseFilters(QrLoginErrorFilter)
 export class QrLoginController {
-  /** Open event streams per client IP on this instance. */
-  private readonly streamsPerIp = new Map<string, number>();
-
-  /**
-   * One keep-alive ticker for every open stream (started with the first,
-   * stopped with the last), rather than a timer per stream: idle streams are
-   * what a busy login page holds by the thousand.
-   */
-  private readonly keepAlive$: Observable<MessageEvent>;
-
   constructor(
     private readonly service: QrLoginService,
     private readonly http: QrLoginHttpService,
-    @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
-  ) {
-    this.keepAlive$ = interval(config.sseHeartbeatMs).pipe(
-      map(() => ({ comment: 'keep-alive' }) as unknown as MessageEvent),
-      share(),
-    );
-  }
+    private readonly hub: QrLoginSseHub,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   /** Web page: creates a code and sets the creator cookie. */
   @ApiOperation({ summary: 'Create a QR code (web page); sets the HttpOnly creator cookie' })
@@ -114,35 +96,45 @@ export class QrLoginController {
   }
 
   /**
+   * Web page: the QR image of a code, for `imageUrl: 'route'` (the create
+   * answer's `url` then points here). Cacheable by the browser for the code's
+   * remaining life: an id always encodes the same payload.
+   */
+  @ApiOperation({ summary: 'The QR image of a code (SVG or PNG per imageFormat); cacheable for the code\'s life' })
+  @ApiProduces('image/svg+xml', 'image/png')
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
+  @Get('qrcodes/:qrcodeId/image')
+  @UseGuards(QrLoginRateLimitGuard('status'))
+  async image(@Param('qrcodeId') qrcodeId: string, @Res({ passthrough: true }) response: any): Promise<StreamableFile> {
+    const image = await this.service.image(qrcodeId);
+    this.adapterHost.httpAdapter.setHeader(response, 'Cache-Control', `private, max-age=${image.maxAgeSeconds}, immutable`);
+    return new StreamableFile(image.body, { type: image.contentType, length: image.body.length });
+  }
+
+  /**
    * Web page: Server-Sent Events, the current status first, then every change,
    * with keep-alive comments between; the stream ends after a terminal status.
+   * Written by `QrLoginSseHub` straight to the raw response (not `@Sse`), so an
+   * idle stream costs about what a bare Node stream does (BENCHMARKS.md).
    */
   @ApiOperation({ summary: 'Server-Sent Events: the status now, then each change; ends after a terminal status' })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ type: QrCodeStatusViewDto, description: 'Each event\'s data is one status view (JSON)' })
   @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
-  @Sse('qrcodes/:qrcodeId/events')
+  @Get('qrcodes/:qrcodeId/events')
   @UseGuards(QrLoginRateLimitGuard('events'))
-  async events(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<Observable<MessageEvent>> {
+  async events(@Param('qrcodeId') qrcodeId: string, @Req() request: any, @Res() response: any): Promise<void> {
     // Unknown ids answer 404 before the stream opens.
     await this.service.getStatus(qrcodeId);
     const ip = ipOf(request) ?? 'unknown';
-    if ((this.streamsPerIp.get(ip) ?? 0) >= this.config.security.maxStreamsPerIp) throw qrErrors.rateLimited(5);
-    const status$ = this.service
-      .watch(qrcodeId, this.http.proofOf(request))
-      .pipe(map((view): MessageEvent => ({ data: view })));
-    // Counted from subscription to teardown, so a client that leaves early is not counted at all.
-    return defer(() => {
-      this.streamsPerIp.set(ip, (this.streamsPerIp.get(ip) ?? 0) + 1);
-      return merge(status$, this.keepAlive$).pipe(
-        takeWhile((event) => !isTerminalStatus((event.data as QrCodeStatusView | undefined)?.status ?? 'PENDING'), true),
-        finalize(() => {
-          const left = (this.streamsPerIp.get(ip) ?? 1) - 1;
-          if (left > 0) this.streamsPerIp.set(ip, left);
-          else this.streamsPerIp.delete(ip);
-        }),
-      );
-    });
+    if (!this.hub.hasRoomFor(ip)) throw qrErrors.rateLimited(5);
+    const proof = this.http.proofOf(request);
+    // Fastify: take the reply over and keep the headers hooks set on it (CORS); Express's response is the raw one.
+    const fastify = typeof response?.hijack === 'function' && response.raw !== undefined;
+    if (fastify) response.hijack();
+    const headers = fastify ? response.getHeaders() : {};
+    this.hub.open(qrcodeId, proof, ip, request.raw ?? request, fastify ? response.raw : response, headers);
   }
 
   /** Phone: SCAN; answers who asked to log in. */

@@ -1,16 +1,28 @@
 import type { QrLoginClock } from './qr-login.clock';
 import type { QrCodeRepository } from './qr-code.repository';
+import type { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginError, qrErrors } from './qr-login.errors';
 import { bindingOf, decidePoll, type PollPace, statusAt, viewOf } from './qr-login.rules';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrCodeInfo, QrLoginPollResult } from './interfaces/qr-login-views.interface';
 
-/** Reads that are more than a status view: what a plugin may know of a code, and a paced poll. */
+/** Reads that are more than a status view: what a plugin may know of a code, a paced poll, the image file. */
 export class QrCodeReader {
   constructor(
     private readonly repository: QrCodeRepository,
     private readonly clock: QrLoginClock,
+    private readonly rotator: QrLoginRotator,
   ) {}
+
+  /** The image file of a native code and how long it may be cached (its remaining life, in s). */
+  async image(qrcodeId: string): Promise<{ contentType: string; body: Buffer; maxAgeSeconds: number }> {
+    const record = await this.repository.find(qrcodeId);
+    const now = this.clock.now();
+    if (record === null || statusAt(record, now) === 'EXPIRED') throw qrErrors.expired();
+    if (record.type !== 'MOBILE_APP') throw qrErrors.notFound();
+    const image = await this.rotator.image(qrcodeId);
+    return { ...image, maxAgeSeconds: Math.max(0, Math.floor((record.expiresAt - now) / 1000)) };
+  }
 
   async inspect(qrcodeId: string): Promise<QrCodeInfo> {
     const record = await this.repository.find(qrcodeId);

@@ -26,6 +26,7 @@ export interface ResolvedQrLoginConfig {
   payload: (qrcodeId: string) => string;
   appName?: string;
   imageFormat: 'svg' | 'png';
+  imageUrl: 'data' | 'route';
   bindToCreator: boolean;
   cookie: { name: string; secure: boolean | 'auto'; sameSite: 'lax' | 'strict' | 'none'; path: string };
   sseHeartbeatMs: number;
@@ -75,6 +76,7 @@ const OPTION_KEYS = Object.keys({
   maxStreamsPerIp: 1,
   maxCustomDataDepth: 1,
   userCodes: 1,
+  imageUrl: 1,
 } satisfies Record<keyof QrLoginModuleOptions, 1>);
 const APP_AUTH_KEYS = Object.keys({ strategies: 1, resolveUser: 1 } satisfies Record<keyof QrLoginAppAuthOptions, 1>);
 const COOKIE_KEYS = Object.keys({ name: 1, secure: 1, sameSite: 1, path: 1 } satisfies Record<
@@ -275,6 +277,10 @@ export function resolveQrLoginConfig(
   if (imageFormat !== 'svg' && imageFormat !== 'png') {
     throw new QrLoginConfigError(`"imageFormat" must be "svg" or "png"; got ${String(imageFormat)}.`);
   }
+  const imageUrl = options.imageUrl ?? 'data';
+  if (imageUrl !== 'data' && imageUrl !== 'route') {
+    throw new QrLoginConfigError(`"imageUrl" must be "data" (a data URL in the create answer) or "route" (a link to GET {prefix}/qrcodes/:id/image); got ${String(imageUrl)}.`);
+  }
   const maxCustomDataBytes = options.maxCustomDataBytes ?? QR_LOGIN_DEFAULTS.maxCustomDataBytes;
   if (!Number.isInteger(maxCustomDataBytes) || maxCustomDataBytes < 2) {
     throw new QrLoginConfigError(
@@ -291,6 +297,7 @@ export function resolveQrLoginConfig(
     payload: payloadBuilder(options.payloadUrl),
     appName: options.appName,
     imageFormat,
+    imageUrl,
     bindToCreator: options.bindToCreator ?? true,
     cookie: {
       name: cookie.name ?? QR_LOGIN_DEFAULTS.cookieName,

@@ -17,3 +17,14 @@ export async function renderQrDataUrl(payload: string, format: 'svg' | 'png'): P
   const svg = await QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
+
+/** The image file of a payload, for the image route: bytes and content type. */
+export async function renderQrImage(payload: string, format: 'svg' | 'png'): Promise<{ contentType: string; body: Buffer }> {
+  const segments: QRCode.QRCodeSegment[] = [{ data: Buffer.from(payload), mode: 'byte' }];
+  if (format === 'png') {
+    const body = await QRCode.toBuffer(segments, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'png' });
+    return { contentType: 'image/png', body };
+  }
+  const svg = await QRCode.toString(segments, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return { contentType: 'image/svg+xml', body: Buffer.from(svg) };
+}

@@ -3,10 +3,13 @@ import type { QrLoginAudit } from './qr-login.audit';
 import type { QrCodeRepository } from './qr-code.repository';
 import { newQrCodeRecord } from './qr-code.factory';
 import { newQrCodeId } from './qr-login.ids';
-import { renderQrDataUrl } from './qr-login.image';
+import { renderQrDataUrl, renderQrImage } from './qr-login.image';
 import { bindingOf, decideRotate, isRotatable } from './qr-login.rules';
 import type { QrLoginRotation } from './qr-login.watcher';
 import type { QrLoginUserCodes } from './qr-login.user-codes';
+
+/** How many rendered images the image route keeps (about 1 to 3 KB each as SVG). */
+const IMAGE_CACHE_SIZE = 512;
 
 /**
  * Rotation (`rotateEvery`): replaces a still-PENDING code by a new one with
@@ -15,6 +18,9 @@ import type { QrLoginUserCodes } from './qr-login.user-codes';
  * Also renders native codes, since a rotated code needs a new image.
  */
 export class QrLoginRotator implements QrLoginRotation {
+  /** Recent images by id, oldest first (a Map keeps insertion order). */
+  private readonly images = new Map<string, Promise<{ contentType: string; body: Buffer }>>();
+
   constructor(
     private readonly repository: QrCodeRepository,
     private readonly audit: QrLoginAudit,
@@ -26,10 +32,27 @@ export class QrLoginRotator implements QrLoginRotation {
     return this.config.security.rotateEveryMs;
   }
 
-  /** The QR text and image of a native code. */
+  /** The QR text and image of a native code: the image itself, or with `imageUrl: 'route'` a link to it. */
   async render(qrcodeId: string): Promise<{ url: string; payload: string }> {
     const payload = this.config.payload(qrcodeId);
+    if (this.config.imageUrl === 'route') return { payload, url: `/${this.config.routePrefix}/qrcodes/${qrcodeId}/image` };
     return { payload, url: await renderQrDataUrl(payload, this.config.imageFormat) };
+  }
+
+  /**
+   * The image file of a native code, rendered once per id: a page that asks
+   * again (a reload, a second tab) gets the same bytes without a render.
+   * The last `IMAGE_CACHE_SIZE` images are kept.
+   */
+  async image(qrcodeId: string): Promise<{ contentType: string; body: Buffer }> {
+    let rendering = this.images.get(qrcodeId);
+    if (!rendering) {
+      rendering = renderQrImage(this.config.payload(qrcodeId), this.config.imageFormat);
+      this.images.set(qrcodeId, rendering);
+      rendering.catch(() => this.images.delete(qrcodeId));
+      if (this.images.size > IMAGE_CACHE_SIZE) this.images.delete(this.images.keys().next().value!);
+    }
+    return rendering;
   }
 
   /**

@@ -15,6 +15,7 @@ import { QrLoginWatcher } from './qr-login.watcher';
 import { QrLoginUserCodes } from './qr-login.user-codes';
 import { type PollPace, viewOf } from './qr-login.rules';
 import type { QrCodeAction, QrCodeBinding, QrCodeProof } from './interfaces/qr-code.interface';
+import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
@@ -59,10 +60,11 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
     this.rotator = new QrLoginRotator(this.repository, this.audit, config, this.userCodes);
     this.risk = new QrLoginRiskAssessor(config.risk);
     this.redeemer = new QrLoginRedeemer(this.repository, this.audit, config);
-    this.watcher = new QrLoginWatcher(this.repository, (id) => store.watch(id), clock, this.rotator);
+    const feeds = new QrLoginFeeds(store);
+    this.watcher = new QrLoginWatcher(this.repository, (id) => feeds.of(id), clock, this.rotator);
     this.issuer = new QrCodeIssuer(config, this.repository, this.audit, this.rotator, this.userCodes);
     this.actions = new QrLoginAppActions(config, this.repository, this.audit, this.risk);
-    this.reader = new QrCodeReader(this.repository, clock);
+    this.reader = new QrCodeReader(this.repository, clock, this.rotator);
   }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */
@@ -155,6 +157,15 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
    */
   inspect(qrcodeId: string): Promise<QrCodeInfo> {
     return this.reader.inspect(qrcodeId);
+  }
+
+  /**
+   * The image file of a native (`MOBILE_APP`) code, for `GET {prefix}/qrcodes/:id/image`:
+   * it only encodes the payload, which ids already make public. 404 for an
+   * unknown id or another type (whose image its plugin renders), 410 once expired.
+   */
+  image(qrcodeId: string): Promise<{ contentType: string; body: Buffer; maxAgeSeconds: number }> {
+    return this.reader.image(qrcodeId);
   }
 
   /**

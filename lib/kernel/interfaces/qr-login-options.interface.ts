@@ -88,6 +88,14 @@ export interface QrLoginModuleOptions<TUser = any> extends QrLoginSecurityOption
   /** Image type of the `url` returned on create: `'svg'` or `'png'` data URL. Default `'svg'`. */
   imageFormat?: 'svg' | 'png';
   /**
+   * What `url` on create (and on a rotation event) holds: `'data'`, the image
+   * itself as a data URL (no further request; each create renders it), or
+   * `'route'`, the path of `GET {prefix}/qrcodes/:id/image`, which renders it
+   * once when a page asks and lets the browser cache it (creates then skip
+   * the render, about half their cost: BENCHMARKS.md). Default `'data'`.
+   */
+  imageUrl?: 'data' | 'route';
+  /**
    * Whether the ticket is shown only to, and redeemable only by, the browser
    * that created the code (cookie or `x-qr-login-secret`). Default `true`; turn
    * it off only for clients that cannot carry it.

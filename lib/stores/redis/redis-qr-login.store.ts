@@ -158,6 +158,12 @@ interface Channel {
   ack: Promise<void>;
   /** SUBSCRIBE confirmed by Redis and not undone. */
   live: boolean;
+  /**
+   * The newest record known while the channel is live: what this instance
+   * wrote, read from Redis, or received on the channel. Reads of a watched
+   * code are served from it, saving a round trip per status poll.
+   */
+  latest?: { json: string; version: number; retainUntil: number };
   /** Sharded pub/sub on a Cluster: the channel's slot, and the master (`host:port`) that confirmed the SSUBSCRIBE. */
   slot?: number;
   owner?: string;
@@ -285,9 +291,12 @@ export class RedisQrLoginStore implements QrLoginStore {
         this.redis.duplicate(undefined, { enableOfflineQueue: false, ...(sharded ? { shardedSubscribers: true } : {}) })
       : this.redis.duplicate(SUBSCRIBER_OVERRIDES);
     this.watchHealth(this.subscriber, 'subscriber');
-    this.subscriber.on(sharded ? 'smessage' : 'message', (channel: string, json: string) =>
-      this.channels.get(channel)?.messages.next(json),
-    );
+    this.subscriber.on(sharded ? 'smessage' : 'message', (name: string, json: string) => {
+      const channel = this.channels.get(name);
+      if (!channel) return;
+      if (channel.live) remember(channel, json);
+      channel.messages.next(json);
+    });
     if (sharded && isCluster(this.subscriber)) this.followShards(this.subscriber);
     // Whatever was published while the subscriber was away is lost, so its watchers cannot go on.
     this.subscriber.on('close', () =>
@@ -331,17 +340,32 @@ export class RedisQrLoginStore implements QrLoginStore {
       this.scripts[SCRIPT_NAMES[this.pubsub].create](this.keyOf(record.id), record.version, json, retainUntil, this.channelOf(record.id)),
     );
     if (created !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
+    this.rememberWritten(record.id, json, record.version, retainUntil);
   }
 
+  /**
+   * A code this instance watches (its channel is live) is read from the
+   * newest record the instance wrote or received, with no round trip: the
+   * channel delivers every later change, in order. Others are read from Redis.
+   */
   async get(id: string): Promise<QrCodeRecord | null> {
-    const pending = this.channels.get(this.channelOf(id));
+    const channel = this.channels.get(this.channelOf(id));
+    const cached = channel?.live ? channel.latest : undefined;
+    if (cached && cached.retainUntil > Date.now()) return JSON.parse(cached.json) as QrCodeRecord;
+    // Only a read issued while the channel is live may seed it: a change made before the subscription would be missed.
+    let seeds = false;
     const json = await this.call(
       this.redis,
       'read a QR code',
-      () => this.redis.hget(this.keyOf(id), 'record'),
-      pending && !pending.live ? pending.ack : undefined,
+      () => {
+        seeds = channel !== undefined && channel.live && this.channels.get(channel.name) === channel;
+        return this.redis.hget(this.keyOf(id), 'record');
+      },
+      channel && !channel.live ? channel.ack : undefined,
     );
-    return json === null ? null : (JSON.parse(json) as QrCodeRecord);
+    if (json === null) return null;
+    if (seeds && channel!.live && this.channels.get(channel!.name) === channel) remember(channel!, json);
+    return JSON.parse(json) as QrCodeRecord;
   }
 
   async compareAndSet(id: string, expectedVersion: number, next: QrCodeRecord): Promise<boolean> {
@@ -357,7 +381,19 @@ export class RedisQrLoginStore implements QrLoginStore {
         this.channelOf(id),
       ),
     );
+    if (written === 1) this.rememberWritten(id, json, next.version, retainUntil);
+    else {
+      // Lost a race: the change that won may not have arrived yet, so the next read asks Redis.
+      const channel = this.channels.get(this.channelOf(id));
+      if (channel) channel.latest = undefined;
+    }
     return written === 1;
+  }
+
+  /** What this instance wrote is what its next read of a watched code must see, before the channel echoes it. */
+  private rememberWritten(id: string, json: string, version: number, retainUntil: number): void {
+    const channel = this.channels.get(this.channelOf(id));
+    if (channel?.live && !(channel.latest && channel.latest.version >= version)) channel.latest = { json, version, retainUntil };
   }
 
   async rememberOnce(key: string, ttlMs: number): Promise<boolean> {
@@ -686,4 +722,17 @@ function storeError(error: unknown, what: string): Error {
     `Redis could not ${what} (${message}); check that Redis is running and reachable, the store reconnects by itself.`,
     { cause: error },
   );
+}
+
+/** Keeps the newer of the channel's record and `json` (versions only grow). Not a record of ours: ignored. */
+function remember(channel: Channel, json: string): void {
+  let record: Pick<QrCodeRecord, 'version' | 'retainUntil'>;
+  try {
+    record = JSON.parse(json);
+  } catch {
+    return;
+  }
+  if (typeof record?.version !== 'number' || typeof record.retainUntil !== 'number') return;
+  if (channel.latest && channel.latest.version >= record.version) return;
+  channel.latest = { json, version: record.version, retainUntil: record.retainUntil };
 }
