@@ -348,11 +348,12 @@ describe('what a reader sees (viewOf)', () => {
     'SCANNED, EXPIRED by time': 'qrcodeId,status',
     'PENDING, rotated': 'qrcodeId,status',
   };
-  // Who sees all per binding: `reveal: 'creator'` only its creator; `reveal: 'anyone'` every reader.
+  // Who sees all per binding: `reveal: 'creator'` only its creator (and, when the binding names a client,
+  // only its creator presenting that client too: none of the readers below proves both); `reveal: 'anyone'` every reader.
   const BINDINGS: Array<[string, QrCodeBinding | undefined, Reader[]]> = [
     ['reveal creator / redeem creator (native)', NATIVE, ['creator']],
     ['no binding stored (legacy, creator-bound)', undefined, ['creator']],
-    ['reveal creator / redeem client', { reveal: 'creator', redeem: 'client', client: 'genauth:app-1', via: 'genauth' }, ['creator']],
+    ['reveal creator / redeem client', { reveal: 'creator', redeem: 'client', client: 'genauth:app-1', via: 'genauth' }, []],
     ['reveal anyone / redeem client', CLIENT, Object.keys(READERS) as Reader[]],
     ['reveal anyone / redeem anyone', ANYONE, Object.keys(READERS) as Reader[]],
   ];
@@ -384,5 +385,16 @@ describe('what a reader sees (viewOf)', () => {
       ticket: TICKET,
     });
     expect(viewOf(STATES.SCANNED(), READERS.creator, NOW)).toMatchObject({ briefUserInfo: ALICE.briefUserInfo, matchCode: '42' });
+  });
+
+  it('shows all to the creator of a code bound to a client only when it presents that client too', () => {
+    const binding: QrCodeBinding = { reveal: 'creator', redeem: 'creator', client: 'device:tv', via: 'device' };
+    const record = STATES.AUTHORIZED(binding);
+    const creatorAndClient = { creatorSecrets: [SECRET], client: 'device:tv' };
+    expect(viewOf(record, creatorAndClient, NOW)).toMatchObject({ ticket: TICKET, briefUserInfo: ALICE.briefUserInfo });
+    expect(viewOf(record, READERS.creator, NOW)).toEqual({ qrcodeId: 'Q'.repeat(27), status: 'AUTHORIZED' });
+    expect(viewOf(record, { creatorSecrets: [SECRET], client: 'device:other' }, NOW)).toEqual({ qrcodeId: 'Q'.repeat(27), status: 'AUTHORIZED' });
+    expect(mayRedeem(record, creatorAndClient)).toBe(true);
+    expect(mayRedeem(record, READERS.creator)).toBe(false);
   });
 });
