@@ -191,6 +191,8 @@ describe('PublicAssets', () => {
       'client/index.mjs',
       'client/index.mjs.map',
       'client/qr-login-client.mjs',
+      'device.html',
+      'device.js',
       'index.html',
       'index.js',
       'me.html',
