@@ -1,0 +1,229 @@
+import { Observable, Subject } from 'rxjs';
+import type { Cluster, Redis } from 'ioredis';
+import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
+import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
+import { closedError, storeError, type RedisCalls } from './redis-calls';
+import { isCluster, loadIoredis } from './redis-qr-login.connections';
+import { remember, type WatchedChannel } from './redis-watched-records';
+
+// Internal to the Redis store: the pub/sub change feed of watched codes.
+
+type RedisConnection = Redis | Cluster;
+
+export interface Channel extends WatchedChannel {
+  /** Raw JSON of each published record; every watcher parses its own copy. */
+  readonly messages: Subject<string>;
+  /** Watchers of this id in this process. */
+  refs: number;
+  /** Settles (never rejects) once the SUBSCRIBE was confirmed or has failed. */
+  ack: Promise<void>;
+  /** Sharded pub/sub on a Cluster: the channel's slot, and the master (`host:port`) that confirmed the SSUBSCRIBE. */
+  slot?: number;
+  owner?: string;
+}
+
+/** SSUBSCRIBE attempts of one watch while its slot's owner keeps changing (Cluster, sharded pub/sub). */
+const SUBSCRIBE_ATTEMPTS = 3;
+
+const SHARD_MOVED_MESSAGE =
+  'The Redis Cluster shard that carries this QR code\'s changes failed over or moved; open the stream again (the store follows the new master by itself).';
+
+const noop = () => undefined;
+
+/**
+ * One subscriber connection; one SUBSCRIBE (or SSUBSCRIBE when `sharded`) per
+ * watched channel, shared by every watcher of it in this process and undone
+ * when the last one leaves. SUBSCRIBE/UNSUBSCRIBE of a channel reach Redis in
+ * the order they were decided. When the connection drops, every watcher fails
+ * with QrLoginStoreUnavailableError instead of silently missing changes.
+ */
+export class RedisChangeFeed {
+  /** Watched channels by name. */
+  private readonly channels = new Map<string, Channel>();
+  /** Per channel name, the tail of its SUBSCRIBE/UNSUBSCRIBE sequence, so they reach Redis in the order they were decided. */
+  private readonly subscriberOps = new Map<string, Promise<void>>();
+
+  constructor(
+    readonly subscriber: RedisConnection,
+    private readonly sharded: boolean,
+    private readonly calls: RedisCalls,
+  ) {
+    subscriber.on(sharded ? 'smessage' : 'message', (name: string, json: string) => {
+      const channel = this.channels.get(name);
+      if (!channel) return;
+      if (channel.live) remember(channel, json);
+      channel.messages.next(json);
+    });
+    if (sharded && isCluster(subscriber)) this.followShards(subscriber);
+    // Whatever was published while the subscriber was away is lost, so its watchers cannot go on.
+    subscriber.on('close', () =>
+      this.failAll(
+        new QrLoginStoreUnavailableError(
+          'The Redis connection that carries QR code changes was lost; open the stream again once Redis is reachable.',
+        ),
+      ),
+    );
+  }
+
+  /** Number of channels with at least one watcher in this process. */
+  get size(): number {
+    return this.channels.size;
+  }
+
+  /** The current channel of `name`, when someone here watches it. */
+  channel(name: string): Channel | undefined {
+    return this.channels.get(name);
+  }
+
+  /** The records published on channel `name`, each newer than the last, for as long as the caller subscribes. */
+  watch(name: string): Observable<QrCodeRecord> {
+    return new Observable<QrCodeRecord>((subscriber) => {
+      if (this.calls.closed) {
+        subscriber.error(closedError());
+        return;
+      }
+      const channel = this.retain(name);
+      // Redis keeps order per channel; this only drops a stale message left over from an earlier subscription.
+      let lastVersion = 0;
+      const inner = channel.messages.subscribe({
+        next: (json) => {
+          let record: QrCodeRecord;
+          try {
+            record = JSON.parse(json);
+          } catch {
+            return; // Not ours: something else published on the channel.
+          }
+          if (!(record.version > lastVersion)) return;
+          lastVersion = record.version;
+          subscriber.next(record);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        inner.unsubscribe();
+        this.release(channel);
+      };
+    });
+  }
+
+  /** Ends every current watch with `error`. */
+  failAll(error: Error): void {
+    for (const channel of [...this.channels.values()]) this.dropChannel(channel, error);
+  }
+
+  /** Adds a watcher of a channel, subscribing when it is the first in this process. */
+  private retain(name: string): Channel {
+    let channel = this.channels.get(name);
+    if (!channel) {
+      const created: Channel = { name, messages: new Subject<string>(), refs: 0, ack: Promise.resolve(), live: false };
+      this.channels.set(name, created);
+      created.ack = this.enqueue(name, async () => {
+        // Released or failed while waiting for its turn: nothing to subscribe for.
+        if (this.channels.get(name) !== created) return;
+        try {
+          const cluster = this.shardedCluster;
+          if (cluster) created.slot = slotOf(name);
+          for (let attempt = 1; ; attempt++) {
+            await this.calls.call(this.subscriber, 'watch a QR code', () => {
+              // Read once the subscriber is ready (its slot table loaded), right before ioredis routes the SSUBSCRIBE.
+              if (cluster) created.owner = ownerOf(cluster, created.slot!);
+              return this.subscribe(name);
+            });
+            // Only the slot's owner confirms an SSUBSCRIBE. If the slot table changed meanwhile (a stale table
+            // after a failover is refreshed by the redirect itself), subscribe again so the recorded owner is the one
+            // holding the subscription; a slot that keeps moving fails the watch.
+            if (!cluster || (created.owner !== undefined && ownerOf(cluster, created.slot!) === created.owner)) break;
+            if (attempt === SUBSCRIBE_ATTEMPTS) throw new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE);
+          }
+          if (this.channels.get(name) === created) created.live = true;
+        } catch (error) {
+          this.dropChannel(created, error instanceof QrLoginStoreUnavailableError ? error : storeError(error, 'watch a QR code'));
+          // A SUBSCRIBE that timed out may still reach Redis; undo it so nothing stays subscribed for nobody.
+          if (this.subscriber.status === 'ready') await this.unsubscribe(name).catch(noop);
+        }
+      });
+      channel = created;
+    }
+    channel.refs++;
+    return channel;
+  }
+
+  /** Removes a watcher; the last one of a channel unsubscribes. */
+  private release(channel: Channel): void {
+    if (--channel.refs > 0 || this.channels.get(channel.name) !== channel) return;
+    this.channels.delete(channel.name);
+    void this.enqueue(channel.name, async () => {
+      if (!channel.live) return;
+      channel.live = false;
+      // A failure means the connection is gone, and with it the subscription.
+      await this.unsubscribe(channel.name).catch(noop);
+    });
+  }
+
+  private dropChannel(channel: Channel, error: Error): void {
+    if (this.channels.get(channel.name) === channel) this.channels.delete(channel.name);
+    channel.live = false;
+    channel.messages.error(error);
+  }
+
+  /** The subscriber, when it is a Cluster on sharded pub/sub (where each channel lives on one shard). */
+  private get shardedCluster(): Cluster | undefined {
+    return this.sharded && isCluster(this.subscriber) ? this.subscriber : undefined;
+  }
+
+  private subscribe(name: string): Promise<unknown> {
+    return this.sharded ? this.subscriber.ssubscribe(name) : this.subscriber.subscribe(name);
+  }
+
+  private unsubscribe(name: string): Promise<unknown> {
+    return this.sharded ? this.subscriber.sunsubscribe(name) : this.subscriber.unsubscribe(name);
+  }
+
+  /**
+   * Sharded pub/sub on a Cluster: a change is published only on the master
+   * that owns the code's slot. When that master's subscriber connection ends
+   * (the master crashed or was removed) or the slot moves to another master
+   * (failover, resharding), changes published meanwhile reached nobody here,
+   * so the watchers of that shard's codes fail with
+   * QrLoginStoreUnavailableError; watchers of other shards carry on. ioredis
+   * would resubscribe on the new master by itself, but silently, hiding the gap.
+   */
+  private followShards(cluster: Cluster): void {
+    const failWhere = (lost: (channel: Channel) => boolean) => {
+      for (const channel of [...this.channels.values()]) {
+        if (channel.owner === undefined || !lost(channel)) continue;
+        this.dropChannel(channel, new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE));
+        // Tell ioredis to forget the channel too, or it would resubscribe it on the new master for nobody.
+        void this.enqueue(channel.name, () => this.unsubscribe(channel.name).then(noop, noop));
+      }
+    };
+    cluster.on('-node', (node: Redis | undefined, nodeKey?: string) => {
+      const key = nodeKey ?? (node ? `${node.options.host}:${node.options.port}` : undefined);
+      if (key !== undefined) failWhere((channel) => channel.owner === key);
+    });
+    // After every slot table refresh: channels whose slot now has another master.
+    cluster.on('refresh', () => failWhere((channel) => ownerOf(cluster, channel.slot!) !== channel.owner));
+  }
+
+  private enqueue(name: string, op: () => Promise<void>): Promise<void> {
+    const previous = this.subscriberOps.get(name) ?? Promise.resolve();
+    const next = previous.then(op).catch(noop);
+    this.subscriberOps.set(name, next);
+    void next.then(() => {
+      if (this.subscriberOps.get(name) === next) this.subscriberOps.delete(name);
+    });
+    return next;
+  }
+}
+
+/** The hash slot of a key or sharded channel, computed by ioredis itself (as it routes commands). */
+function slotOf(name: string): number {
+  const { Command } = loadIoredis();
+  return new Command('ssubscribe', [name]).getSlot() as number;
+}
+
+/** The master (`host:port`) that owns `slot` in the Cluster client's current slot table. */
+function ownerOf(cluster: Cluster, slot: number): string | undefined {
+  return cluster.slots[slot]?.[0];
+}
