@@ -3,6 +3,7 @@ import { Observable, Subject } from 'rxjs';
 // Types only: ioredis is an optional peer, loaded at run time only when the store has to create a connection.
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
+import { requireOptionalPeer } from '../../kernel/qr-login.optional-peer';
 import { whenReady } from './redis-connection';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
@@ -166,18 +167,12 @@ interface Channel {
 const noop = () => undefined;
 
 function loadIoredis(): typeof import('ioredis') {
-  try {
-    // A plain require, not an import: ioredis is an optional peer and must not be needed by apps that never use this store.
-    return require('ioredis');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('ioredis')) {
-      throw new QrLoginConfigError(
-        'RedisQrLoginStore needs the "ioredis" package (version 5 or later), which is not installed. ' +
-          'Run `npm install ioredis`, or pass a ready ioredis client as the "client" option.',
-      );
-    }
-    throw error;
-  }
+  // ioredis is an optional peer and must not be needed by apps that never use this store.
+  return requireOptionalPeer(
+    'ioredis',
+    'RedisQrLoginStore needs the "ioredis" package (version 5 or later), which is not installed. ' +
+      'Run `npm install ioredis`, or pass a ready ioredis client as the "client" option.',
+  );
 }
 
 /**
