@@ -1,18 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import { Observable, Subject } from 'rxjs';
-// Types only: pg is an optional peer.
-import type { Notification, PoolClient } from 'pg';
-import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
-import { closedError, noop, withTimeout, type PostgresConnection } from './postgres-connection';
+import { closedError, noop, type PostgresConnection } from './postgres-connection';
+import { PostgresListener } from './postgres-listener';
 import type { PostgresQrLoginNames } from './postgres-qr-login.schema';
 
 // Internal to the Postgres store; not part of the public API.
-
-/** Longest pause between two attempts to bring the LISTEN connection back (ms). */
-const MAX_RECONNECT_DELAY_MS = 1_000;
-/** Shown in `pg_stat_activity`, so operators can tell the store's LISTEN connection from its query connections. */
-export const POSTGRES_QR_LOGIN_LISTENER_NAME = 'qr-login-listener';
 
 interface WatchedCode {
   readonly id: string;
@@ -29,34 +22,32 @@ interface WatchedCode {
 }
 
 /**
- * The store's change feed over LISTEN/NOTIFY. One held connection LISTENs on
- * one channel for every code; a notification carries only `version:id`. For
- * an id watched in this process the feed reads the announced versions from
- * `code_changes` (the `changes` statement) and hands them to that id's
- * watchers in version order; ids nobody watches here cost nothing. When the
- * LISTEN connection drops, every current watcher errors with
- * `QrLoginStoreUnavailableError` (notifications sent meanwhile are lost, so a
- * stream cannot go on silently) and the feed reconnects in the background,
- * with backoff.
+ * The store's change feed over LISTEN/NOTIFY. One held connection
+ * (`PostgresListener`) LISTENs on one channel for every code; a notification
+ * carries only `version:id`. For an id watched in this process the feed reads
+ * the announced versions from `code_changes` (the `changes` statement) and
+ * hands them to that id's watchers in version order; ids nobody watches here
+ * cost nothing. When the LISTEN connection drops, every current watcher
+ * errors with `QrLoginStoreUnavailableError` (notifications sent meanwhile
+ * are lost, so a stream cannot go on silently) while the listener reconnects.
  */
 export class PostgresChangeFeed {
   private readonly watched = new Map<string, WatchedCode>();
-  /** The LISTEN connection, once LISTEN is confirmed. */
-  private listener?: PoolClient;
-  /** The attempt in flight to open the LISTEN connection. */
-  private listening?: Promise<void>;
-  private reconnectTimer?: NodeJS.Timeout;
-  private reconnectAttempts = 0;
-  private listenerDown = false;
+  private readonly listener: PostgresListener;
   private closed = false;
 
   constructor(
     private readonly connection: PostgresConnection,
-    private readonly names: PostgresQrLoginNames,
+    names: PostgresQrLoginNames,
     /** The statement that reads the versions of a code in (`$2`, `$3`]. */
     private readonly changesSql: string,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+  ) {
+    this.listener = new PostgresListener(connection, names, logger, {
+      notified: (payload) => this.announced(payload),
+      lost: (error) => this.failAllWatchers(error),
+    });
+  }
 
   /** Number of ids with at least one watcher in this process. */
   get watchedIds(): number {
@@ -65,7 +56,7 @@ export class PostgresChangeFeed {
 
   /** Server process id of the LISTEN connection while it is up, else undefined. */
   get listenerPid(): number | undefined {
-    return (this.listener as { processID?: number } | undefined)?.processID;
+    return this.listener.pid;
   }
 
   /**
@@ -74,7 +65,7 @@ export class PostgresChangeFeed {
    * must miss nothing). Never rejects; undefined when there is nothing to wait for.
    */
   readyFor(id: string): Promise<void> | undefined {
-    const waitFor = this.watched.has(id) && !this.listener ? this.listening : undefined;
+    const waitFor = this.watched.has(id) && !this.listener.isUp ? this.listener.pending : undefined;
     return waitFor?.catch(noop);
   }
 
@@ -97,7 +88,7 @@ export class PostgresChangeFeed {
         error: (error) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
-      if (!this.listener) void this.startListening().catch(noop);
+      if (!this.listener.isUp) void this.listener.start().catch(noop);
       return () => {
         inner.unsubscribe();
         this.release(code);
@@ -105,121 +96,11 @@ export class PostgresChangeFeed {
     });
   }
 
-  /**
-   * Stops reconnecting, ends current watches with `error`, and destroys the
-   * LISTEN connection; resolves once an attempt to open it has settled too.
-   */
+  /** Ends current watches with `error` and closes the LISTEN connection. */
   async close(error: Error): Promise<void> {
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
     this.failAllWatchers(error);
-    const listener = this.listener;
-    this.listener = undefined;
-    // Destroyed, not returned: a connection still LISTENing must not go back into a pool the app keeps using.
-    listener?.release(true);
-    await this.listening?.catch(noop);
-  }
-
-  /** Opens the LISTEN connection unless it is open or opening; resolves once LISTEN is confirmed. */
-  private startListening(): Promise<void> {
-    if (this.listener) return Promise.resolve();
-    this.listening ??= this.listen().then(
-      () => {
-        this.listening = undefined;
-      },
-      (error: unknown) => {
-        this.listening = undefined;
-        const failure = this.connection.fault(error, 'watch QR codes');
-        // Nobody is listening for these ids, so their watchers cannot go on.
-        this.failAllWatchers(failure);
-        this.noteListenerDown(failure.message);
-        this.reconnectLater();
-        throw failure;
-      },
-    );
-    return this.listening;
-  }
-
-  private async listen(): Promise<void> {
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
-    if (this.closed) throw closedError();
-    const timeout = this.connection.callTimeout;
-    const pending = this.connection.pool.connect();
-    let client: PoolClient;
-    try {
-      client = await withTimeout(pending, timeout, 'open a connection to watch QR codes');
-    } catch (error) {
-      // One that arrives after the deadline goes straight back.
-      pending.then((late) => late.release(), noop);
-      throw error;
-    }
-    // Held, not released: the connection is the feed's until it fails or the store closes.
-    const lost = (error?: Error) => this.listenerLost(client, error);
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', (message: Notification) => {
-      if (message.channel === this.names.channel && message.payload) this.announced(message.payload);
-    });
-    try {
-      await withTimeout(
-        client.query(`SET application_name = '${POSTGRES_QR_LOGIN_LISTENER_NAME}'; LISTEN ${this.names.channelIdentifier}`),
-        timeout,
-        'start listening for QR code changes',
-      );
-    } catch (error) {
-      client.removeAllListeners('notification');
-      client.on('error', noop);
-      client.release(true);
-      throw error;
-    }
-    if (this.closed) {
-      client.release(true);
-      return;
-    }
-    this.listener = client;
-    this.reconnectAttempts = 0;
-    if (this.listenerDown) {
-      this.listenerDown = false;
-      this.logger.log('The PostgreSQL LISTEN connection is back.');
-    }
-  }
-
-  private listenerLost(client: PoolClient, error?: Error): void {
-    if (this.listener !== client) return;
-    this.listener = undefined;
-    client.removeAllListeners('notification');
-    // Later errors of the dead connection must find a listener, or pg would crash the app.
-    client.on('error', noop);
-    client.release(error ?? true);
-    if (this.closed) return;
-    const failure = new QrLoginStoreUnavailableError(
-      'The PostgreSQL connection that carries QR code changes was lost; open the stream again once the database is reachable.',
-      { cause: error },
-    );
-    this.failAllWatchers(failure);
-    this.noteListenerDown(error?.message ?? 'the connection ended');
-    this.reconnectLater();
-  }
-
-  /** Brings the LISTEN connection back in the background: 50, 100, 200 … ms, capped, with jitter. */
-  private reconnectLater(): void {
-    if (this.closed || this.reconnectTimer || this.listening || this.listener) return;
-    const attempt = ++this.reconnectAttempts;
-    const delay = Math.min(50 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      void this.startListening().catch(noop);
-    }, delay);
-    this.reconnectTimer.unref();
-  }
-
-  private noteListenerDown(reason: string): void {
-    if (this.listenerDown || this.closed) return;
-    this.listenerDown = true;
-    this.logger.warn(
-      `PostgreSQL LISTEN connection failed (${reason}); watches fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.`,
-    );
+    await this.listener.close();
   }
 
   /** A notification `version:id`: reads the announced versions when this process watches the id. */
