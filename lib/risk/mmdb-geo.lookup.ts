@@ -78,6 +78,7 @@ export function placeFromMmdbRecord(record: unknown, language = 'en'): QrLoginPl
 function loadMmdbLib(): typeof import('mmdb-lib') {
   // mmdb-lib is an optional peer, needed only by apps that open database files here.
   return requireOptionalPeer(
+    () => require('mmdb-lib'),
     'mmdb-lib',
     'MmdbGeoLookup needs the "mmdb-lib" package to open database files, and it is not installed. ' +
       'Run `npm install mmdb-lib`, or pass a ready reader (e.g. from `maxmind.open()`) instead of a path.',

@@ -34,7 +34,9 @@ export class WechatLoginContext {
   /** The kernel's service; throws when it is asked for before the application has started. */
   get core(): QrLoginService {
     if (!this.kernel) {
-      throw new Error('QrLoginWechatService is not initialized yet; call it after the application has started (after onModuleInit).');
+      throw new Error(
+        'QrLoginWechatService is not initialized yet; call it after the application has started (after onModuleInit).',
+      );
     }
     return this.kernel;
   }

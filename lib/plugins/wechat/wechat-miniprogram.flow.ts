@@ -42,13 +42,19 @@ export class WechatMiniProgramFlow {
     if (record.type !== 'WECHAT_MINIPROGRAM') throw wechatErrors.wrongType(record.type, 'WECHAT_MINIPROGRAM');
     // The connection that made the code is on its record; a page of another mini program may not act on it.
     const made = record.binding.connection;
-    if (input.connectionId !== undefined && made !== undefined && input.connectionId !== made) throw wechatErrors.connectionMismatch(made);
+    if (input.connectionId !== undefined && made !== undefined && input.connectionId !== made)
+      throw wechatErrors.connectionMismatch(made);
     const connection = this.context.connectionFor('WECHAT_MINIPROGRAM', input.connectionId ?? made);
     const session = await this.api.code2Session(connection, input.code);
     await this.context.limitUser(connection, session.openid);
     const appUser = await this.context.appUserOf(connection, session, record);
     if (appUser === undefined) throw wechatErrors.userRefused();
-    return core.act(input.qrcodeId, action, appUser, input.matchCode === undefined ? {} : { matchCode: input.matchCode });
+    return core.act(
+      input.qrcodeId,
+      action,
+      appUser,
+      input.matchCode === undefined ? {} : { matchCode: input.matchCode },
+    );
   }
 
   /** Renders the mini-program code (with the connection's logo merged in when asked and possible). */

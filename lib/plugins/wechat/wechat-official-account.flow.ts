@@ -84,7 +84,11 @@ export class WechatOfficialAccountFlow {
    * Every refusal is a `QrLoginException` (401/400/429) reported on `events$`
    * as `refused` with action `PUSH`, and leaves every code as it was.
    */
-  async receivePush(connectionId: string, query: Record<string, unknown>, readBody: () => Promise<string>): Promise<WechatWebhookAnswer> {
+  async receivePush(
+    connectionId: string,
+    query: Record<string, unknown>,
+    readBody: () => Promise<string>,
+  ): Promise<WechatWebhookAnswer> {
     const { core, config } = this.context;
     const source = `wechat:${connectionId}`;
     let message: WechatMessage | undefined;
@@ -104,13 +108,17 @@ export class WechatOfficialAccountFlow {
       if (message.FromUserName) await this.context.limitUser(connection, message.FromUserName);
     } catch (error) {
       const code = error instanceof QrLoginException || error instanceof QrLoginError ? error.code : undefined;
-      if (code) core.report({ type: 'refused', action: 'PUSH', code, source, qrcodeId: message ? sceneOf(message) : '' });
+      if (code)
+        core.report({ type: 'refused', action: 'PUSH', code, source, qrcodeId: message ? sceneOf(message) : '' });
       throw error;
     }
     core.report({ type: 'accepted', action: 'PUSH', source, qrcodeId: sceneOf(message) });
     const result = await this.handleMessage(connection.id, message);
     if (!result.replyText) return { body: 'success', contentType: 'text/plain; charset=utf-8' };
-    return { body: wechatTextReply(connection, message, result.replyText, core.settings.clock.now()), contentType: 'application/xml; charset=utf-8' };
+    return {
+      body: wechatTextReply(connection, message, result.replyText, core.settings.clock.now()),
+      contentType: 'application/xml; charset=utf-8',
+    };
   }
 
   /** A message already verified and decrypted: a scan through one of our codes, a reply to a pending one, or not ours. */
@@ -127,7 +135,10 @@ export class WechatOfficialAccountFlow {
     type: 'WECHAT_OFFICIAL_ACCOUNT',
     render: async ({ qrcodeId, expiresAt, input }): Promise<QrCodeRendering> => {
       const connection = this.context.connectionFor('WECHAT_OFFICIAL_ACCOUNT', input.extIdpConnId);
-      const seconds = Math.min(MAX_OFFICIAL_ACCOUNT_CODE_SECONDS, Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)));
+      const seconds = Math.min(
+        MAX_OFFICIAL_ACCOUNT_CODE_SECONDS,
+        Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)),
+      );
       const code = await this.api.createTemporaryQrCode(connection, qrcodeId, seconds);
       const url = `${this.context.config.showQrCodeUrl}?ticket=${encodeURIComponent(code.ticket)}`;
       return { connection: connection.id, url, payload: code.url || url };
@@ -142,13 +153,21 @@ export class WechatOfficialAccountFlow {
     const record = await this.context.liveCode(scene);
     if (!record || record.type !== 'WECHAT_OFFICIAL_ACCOUNT') return { outcome: 'IGNORED' };
     if (record.binding.connection !== undefined && record.binding.connection !== connection.id) {
-      core.report({ type: 'refused', action: 'PUSH', code: wechatErrors.connectionMismatchCode, source: `wechat:${connection.id}`, qrcodeId: scene });
+      core.report({
+        type: 'refused',
+        action: 'PUSH',
+        code: wechatErrors.connectionMismatchCode,
+        source: `wechat:${connection.id}`,
+        qrcodeId: scene,
+      });
       return { outcome: 'IGNORED' };
     }
     const openid = message.FromUserName!;
     const appUser = await this.context.appUserOf(connection, { openid }, record);
     if (appUser === undefined) {
-      this.logger.log(`findOrCreateUser refused a WeChat user of connection "${connection.id}"; the code stays as it was.`);
+      this.logger.log(
+        `findOrCreateUser refused a WeChat user of connection "${connection.id}"; the code stays as it was.`,
+      );
       return { outcome: 'IGNORED' };
     }
     try {
@@ -162,7 +181,11 @@ export class WechatOfficialAccountFlow {
       const deadline = Math.min(record.expiresAt, now + config.confirmationTimeoutMs);
       if (!(await this.pending.remember(connection, openid, scene, deadline))) {
         await core.refuse(scene, WECHAT_NOT_CONFIRMED);
-        return { outcome: 'CANCELLED', qrcodeId: scene, replyText: this.text({ kind: 'cancelled', ...this.site(record) }) };
+        return {
+          outcome: 'CANCELLED',
+          qrcodeId: scene,
+          replyText: this.text({ kind: 'cancelled', ...this.site(record) }),
+        };
       }
       this.pending.arm(scene, deadline - now);
       const requester = scanned.requester;
@@ -182,7 +205,8 @@ export class WechatOfficialAccountFlow {
     } catch (error) {
       // A refusal (expired, scanned by someone else, a repeated push after
       // success) is not WeChat's concern; it still gets its "success".
-      if (error instanceof QrLoginError && httpStatusOf(error.code) < 500) return { outcome: 'IGNORED', qrcodeId: scene };
+      if (error instanceof QrLoginError && httpStatusOf(error.code) < 500)
+        return { outcome: 'IGNORED', qrcodeId: scene };
       throw error;
     }
   }
@@ -203,10 +227,13 @@ export class WechatOfficialAccountFlow {
       this.pending.disarm(id);
       return { outcome: 'CANCELLED', qrcodeId: id, replyText: this.text({ kind, ...site }) };
     };
-    if (now >= Math.min(pending.expiresAt, (pending.scannedAt ?? now) + config.confirmationTimeoutMs)) return cancelled('expired');
+    if (now >= Math.min(pending.expiresAt, (pending.scannedAt ?? now) + config.confirmationTimeoutMs))
+      return cancelled('expired');
     const answer = (message.Content ?? '').trim();
     const numbers = core.settings.numberMatching;
-    const confirming = numbers ? /^\d{1,6}$/.test(answer) : answer.toLowerCase() === config.confirmKeyword.toLowerCase();
+    const confirming = numbers
+      ? /^\d{1,6}$/.test(answer)
+      : answer.toLowerCase() === config.confirmKeyword.toLowerCase();
     if (!confirming) return cancelled('cancelled');
     try {
       await core.confirm(id, appUser, numbers ? { matchCode: answer } : {});
@@ -214,7 +241,11 @@ export class WechatOfficialAccountFlow {
       if (!(error instanceof QrLoginError) || httpStatusOf(error.code) >= 500) throw error;
       this.pending.disarm(id);
       // A wrong number cancelled the code already; any other refusal means it ended meanwhile.
-      return { outcome: 'CANCELLED', qrcodeId: id, replyText: this.text({ kind: error.code === 'QR_MATCH_FAILED' ? 'cancelled' : 'expired', ...site }) };
+      return {
+        outcome: 'CANCELLED',
+        qrcodeId: id,
+        replyText: this.text({ kind: error.code === 'QR_MATCH_FAILED' ? 'cancelled' : 'expired', ...site }),
+      };
     }
     this.pending.disarm(id);
     return { outcome: 'AUTHORIZED', qrcodeId: id, replyText: this.text({ kind: 'confirmed', ...site }) };

@@ -33,7 +33,12 @@ export class WechatPendingConfirmations {
    * first cancelling any earlier code still waiting for this user's reply (a
    * reply must confirm the code the user scanned last). False when every slot is taken.
    */
-  async remember(connection: WechatOfficialAccountConnection, openid: string, qrcodeId: string, deadline: number): Promise<boolean> {
+  async remember(
+    connection: WechatOfficialAccountConnection,
+    openid: string,
+    qrcodeId: string,
+    deadline: number,
+  ): Promise<boolean> {
     const core = this.context.core;
     for (const older of await this.codes(connection, openid)) {
       if (older.qrcodeId === qrcodeId) continue;
@@ -56,13 +61,22 @@ export class WechatPendingConfirmations {
   arm(qrcodeId: string, inMs: number): void {
     const clock = this.context.core.settings.clock;
     this.disarm(qrcodeId);
-    const timer = clock.setTimeout(() => {
-      this.deadlines.delete(qrcodeId);
-      void this.context
-        .liveCode(qrcodeId)
-        .then((code) => (code?.status === 'SCANNED' ? this.context.core.refuse(qrcodeId, WECHAT_NOT_CONFIRMED) : undefined))
-        .catch((error) => this.logger.warn(`Could not cancel unconfirmed code ${qrcodeId}: ${String((error as Error)?.message ?? error)}`));
-    }, Math.max(0, inMs));
+    const timer = clock.setTimeout(
+      () => {
+        this.deadlines.delete(qrcodeId);
+        void this.context
+          .liveCode(qrcodeId)
+          .then((code) =>
+            code?.status === 'SCANNED' ? this.context.core.refuse(qrcodeId, WECHAT_NOT_CONFIRMED) : undefined,
+          )
+          .catch((error) =>
+            this.logger.warn(
+              `Could not cancel unconfirmed code ${qrcodeId}: ${String((error as Error)?.message ?? error)}`,
+            ),
+          );
+      },
+      Math.max(0, inMs),
+    );
     this.deadlines.set(qrcodeId, timer);
   }
 
@@ -83,12 +97,15 @@ export class WechatPendingConfirmations {
   private async codes(connection: WechatOfficialAccountConnection, openid: string): Promise<QrCodeInfo[]> {
     const core = this.context.core;
     const ids = await Promise.all(
-      Array.from({ length: PENDING_SLOTS }, (_, slot) => core.resolveAlias(PENDING_SCOPE, `${connection.id}:${openid}:${slot}`)),
+      Array.from({ length: PENDING_SLOTS }, (_, slot) =>
+        core.resolveAlias(PENDING_SCOPE, `${connection.id}:${openid}:${slot}`),
+      ),
     );
     const unique = [...new Set(ids.filter((id): id is string => id !== null))];
     const codes = await Promise.all(unique.map((id) => this.context.liveCode(id)));
     return codes.filter(
-      (code): code is QrCodeInfo => code !== null && code.status === 'SCANNED' && code.binding.connection === connection.id,
+      (code): code is QrCodeInfo =>
+        code !== null && code.status === 'SCANNED' && code.binding.connection === connection.id,
     );
   }
 }

@@ -11,7 +11,11 @@ import { QrLoginWechatConfigError } from './wechat.errors';
 import { WechatLoginContext } from './wechat-login.context';
 import { WechatLogoMerger } from './wechat-logo.merger';
 import { WechatMiniProgramFlow, type WechatMiniProgramActionInput } from './wechat-miniprogram.flow';
-import { WechatOfficialAccountFlow, type WechatPushResult, type WechatWebhookAnswer } from './wechat-official-account.flow';
+import {
+  WechatOfficialAccountFlow,
+  type WechatPushResult,
+  type WechatWebhookAnswer,
+} from './wechat-official-account.flow';
 import { registerXmlContentParser, type WechatMessage } from './wechat-webhook.body';
 import type {
   WechatConnection,
@@ -108,7 +112,10 @@ export class QrLoginWechatService implements OnModuleInit, OnModuleDestroy {
    * to the WeChat user, maps them with `findOrCreateUser`, and acts as that
    * app user. Answers what the core's routes answer.
    */
-  miniProgramAction(action: QrCodeAction, input: WechatMiniProgramActionInput): Promise<QrScanResult | QrCodeStatusView> {
+  miniProgramAction(
+    action: QrCodeAction,
+    input: WechatMiniProgramActionInput,
+  ): Promise<QrScanResult | QrCodeStatusView> {
     return this.miniProgram.act(action, input);
   }
 
@@ -119,7 +126,11 @@ export class QrLoginWechatService implements OnModuleInit, OnModuleDestroy {
    * rate, and handles it. Every refusal is a `QrLoginException` (401/400/429)
    * reported on `events$` as `refused` with action `PUSH`, and leaves every code as it was.
    */
-  receiveOfficialAccountPush(connectionId: string, query: Record<string, unknown>, readBody: () => Promise<string>): Promise<WechatWebhookAnswer> {
+  receiveOfficialAccountPush(
+    connectionId: string,
+    query: Record<string, unknown>,
+    readBody: () => Promise<string>,
+  ): Promise<WechatWebhookAnswer> {
     return this.officialAccount.receivePush(connectionId, query, readBody);
   }
 

@@ -44,13 +44,16 @@ export class PostgresConnection {
   ) {
     if (source.pool) {
       if (typeof source.pool.connect !== 'function' || typeof source.pool.query !== 'function') {
-        throw new QrLoginConfigError('PostgresQrLoginStore "pool" must be a pg.Pool (something with connect() and query()).');
+        throw new QrLoginConfigError(
+          'PostgresQrLoginStore "pool" must be a pg.Pool (something with connect() and query()).',
+        );
       }
       this.pool = source.pool;
       this.ownsPool = false;
       return;
     }
     const { Pool: PgPool } = requireOptionalPeer<typeof import('pg')>(
+      () => require('pg'),
       'pg',
       'PostgresQrLoginStore needs the "pg" package (version 8 or later), which is not installed. ' +
         'Run `npm install pg`, or pass a ready pg.Pool as the "pool" option.',
@@ -90,7 +93,12 @@ export class PostgresConnection {
    * connection included, and turns every connection problem into
    * `QrLoginStoreUnavailableError`. `after` is awaited first, within the same time.
    */
-  async call<T>(what: string, run: (client: PoolClient) => Promise<T>, timeout = this.callTimeout, after?: Promise<void>): Promise<T> {
+  async call<T>(
+    what: string,
+    run: (client: PoolClient) => Promise<T>,
+    timeout = this.callTimeout,
+    after?: Promise<void>,
+  ): Promise<T> {
     if (this.closed) throw closedError();
     let gaveUp = false;
     let timer: NodeJS.Timeout | undefined;
@@ -185,7 +193,10 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
       promise,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new QrLoginStoreUnavailableError(`PostgreSQL did not answer within ${ms} ms when asked to ${what}.`)),
+          () =>
+            reject(
+              new QrLoginStoreUnavailableError(`PostgreSQL did not answer within ${ms} ms when asked to ${what}.`),
+            ),
           ms,
         );
       }),

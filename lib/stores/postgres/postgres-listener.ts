@@ -111,7 +111,9 @@ export class PostgresListener {
     });
     try {
       await withTimeout(
-        client.query(`SET application_name = '${POSTGRES_QR_LOGIN_LISTENER_NAME}'; LISTEN ${this.names.channelIdentifier}`),
+        client.query(
+          `SET application_name = '${POSTGRES_QR_LOGIN_LISTENER_NAME}'; LISTEN ${this.names.channelIdentifier}`,
+        ),
         timeout,
         'start listening for QR code changes',
       );
@@ -155,7 +157,8 @@ export class PostgresListener {
   private reconnectLater(): void {
     if (this.closed || this.reconnectTimer || this.opening || this.client) return;
     const attempt = ++this.reconnectAttempts;
-    const delay = Math.min(50 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100);
+    const delay =
+      Math.min(50 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.start().catch(noop);

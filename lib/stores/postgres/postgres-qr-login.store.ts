@@ -48,7 +48,9 @@ export interface PostgresQrLoginStoreOptions extends PostgresQrLoginSchemaOption
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new QrLoginConfigError(`PostgresQrLoginStore "${name}" must be a positive number; got ${JSON.stringify(value)}.`);
+    throw new QrLoginConfigError(
+      `PostgresQrLoginStore "${name}" must be a positive number; got ${JSON.stringify(value)}.`,
+    );
   }
   return value;
 }
@@ -110,7 +112,12 @@ export class PostgresQrLoginStore implements QrLoginStore {
     this.connection = new PostgresConnection(options, callTimeout, this.names, this.logger);
     this.feed = new PostgresChangeFeed(this.connection, this.names, this.sql.changes, this.logger);
     const { sweepCodes, sweepChanges, sweepKeys } = this.sql;
-    this.sweeper = new PostgresSweeper(this.connection, [sweepCodes, sweepChanges, sweepKeys], sweepBatchSize, sweepInterval);
+    this.sweeper = new PostgresSweeper(
+      this.connection,
+      [sweepCodes, sweepChanges, sweepKeys],
+      sweepBatchSize,
+      sweepInterval,
+    );
   }
 
   /** The pool queries run on: the given `pool`, or the one the store created. For health checks and diagnostics. */
@@ -135,12 +142,22 @@ export class PostgresQrLoginStore implements QrLoginStore {
 
   /** Creates the tables when missing (see `ensurePostgresQrLoginSchema`), through this store's pool. */
   ensureSchema(): Promise<void> {
-    return this.connection.call('create its tables', (client) => ensurePostgresQrLoginSchema(client, this.schemaOptions).then(noop), 30_000);
+    return this.connection.call(
+      'create its tables',
+      (client) => ensurePostgresQrLoginSchema(client, this.schemaOptions).then(noop),
+      30_000,
+    );
   }
 
   async create(record: QrCodeRecord): Promise<void> {
     const created = await this.connection.call('create a QR code', (client) =>
-      client.query(this.sql.create, [record.id, record.version, JSON.stringify(record), expiryOf(record), this.names.channel]),
+      client.query(this.sql.create, [
+        record.id,
+        record.version,
+        JSON.stringify(record),
+        expiryOf(record),
+        this.names.channel,
+      ]),
     );
     if (created.rowCount !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
   }
@@ -158,7 +175,14 @@ export class PostgresQrLoginStore implements QrLoginStore {
 
   async compareAndSet(id: string, expectedVersion: number, next: QrCodeRecord): Promise<boolean> {
     const written = await this.connection.call('update a QR code', (client) =>
-      client.query(this.sql.compareAndSet, [id, expectedVersion, next.version, JSON.stringify(next), expiryOf(next), this.names.channel]),
+      client.query(this.sql.compareAndSet, [
+        id,
+        expectedVersion,
+        next.version,
+        JSON.stringify(next),
+        expiryOf(next),
+        this.names.channel,
+      ]),
     );
     return written.rowCount === 1;
   }
@@ -171,12 +195,16 @@ export class PostgresQrLoginStore implements QrLoginStore {
   }
 
   async setAlias(alias: string, id: string, expiresAt: number): Promise<boolean> {
-    const kept = await this.connection.call('store an alias', (client) => client.query(this.sql.setAlias, [alias, id, Math.ceil(expiresAt)]));
+    const kept = await this.connection.call('store an alias', (client) =>
+      client.query(this.sql.setAlias, [alias, id, Math.ceil(expiresAt)]),
+    );
     return kept.rowCount === 1;
   }
 
   async resolveAlias(alias: string): Promise<string | null> {
-    const result = await this.connection.call('read an alias', (client) => client.query<{ value: string }>(this.sql.resolveAlias, [alias]));
+    const result = await this.connection.call('read an alias', (client) =>
+      client.query<{ value: string }>(this.sql.resolveAlias, [alias]),
+    );
     return result.rows.length ? result.rows[0].value : null;
   }
 
@@ -205,7 +233,9 @@ export class PostgresQrLoginStore implements QrLoginStore {
 
 function expiryOf(record: QrCodeRecord): number {
   if (typeof record.retainUntil !== 'number' || !Number.isFinite(record.retainUntil)) {
-    throw new TypeError(`QR code ${record.id} has no valid retainUntil (ms since the epoch): ${String(record.retainUntil)}.`);
+    throw new TypeError(
+      `QR code ${record.id} has no valid retainUntil (ms since the epoch): ${String(record.retainUntil)}.`,
+    );
   }
   return Math.ceil(record.retainUntil);
 }

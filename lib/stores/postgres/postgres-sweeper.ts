@@ -35,7 +35,9 @@ export class PostgresSweeper {
       try {
         for (const statement of this.statements) {
           for (let batch = 0; batch < MAX_BATCHES_PER_SWEEP && !this.stopped; batch++) {
-            const deleted = await this.connection.call('delete expired rows', (client) => client.query(statement, [this.batchSize]));
+            const deleted = await this.connection.call('delete expired rows', (client) =>
+              client.query(statement, [this.batchSize]),
+            );
             if ((deleted.rowCount ?? 0) < this.batchSize) break;
           }
         }

@@ -169,6 +169,7 @@ const noop = () => undefined;
 function loadIoredis(): typeof import('ioredis') {
   // ioredis is an optional peer and must not be needed by apps that never use this store.
   return requireOptionalPeer(
+    () => require('ioredis'),
     'ioredis',
     'RedisQrLoginStore needs the "ioredis" package (version 5 or later), which is not installed. ' +
       'Run `npm install ioredis`, or pass a ready ioredis client as the "client" option.',
