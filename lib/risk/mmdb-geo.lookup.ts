@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { QrLoginConfigError } from '../kernel/qr-login.errors';
+import { requireOptionalPeer } from '../kernel/qr-login.optional-peer';
 import type { QrLoginGeoLookup, QrLoginPlace } from './requester-geo.interface';
 import { normalizeIp } from './requester-network';
 
@@ -75,18 +76,13 @@ export function placeFromMmdbRecord(record: unknown, language = 'en'): QrLoginPl
 }
 
 function loadMmdbLib(): typeof import('mmdb-lib') {
-  try {
-    // A plain require: mmdb-lib is an optional peer, needed only by apps that open database files here.
-    return require('mmdb-lib');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('mmdb-lib')) {
-      throw new QrLoginConfigError(
-        'MmdbGeoLookup needs the "mmdb-lib" package to open database files, and it is not installed. ' +
-          'Run `npm install mmdb-lib`, or pass a ready reader (e.g. from `maxmind.open()`) instead of a path.',
-      );
-    }
-    throw error;
-  }
+  // mmdb-lib is an optional peer, needed only by apps that open database files here.
+  return requireOptionalPeer(
+    () => require('mmdb-lib'),
+    'mmdb-lib',
+    'MmdbGeoLookup needs the "mmdb-lib" package to open database files, and it is not installed. ' +
+      'Run `npm install mmdb-lib`, or pass a ready reader (e.g. from `maxmind.open()`) instead of a path.',
+  );
 }
 
 function isReader(source: unknown): source is QrLoginMmdbReader {

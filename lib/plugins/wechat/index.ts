@@ -16,14 +16,9 @@ export { QrLoginWechatMiniProgramController } from './wechat-miniprogram.control
 export { QrLoginWechatModule } from './wechat.module';
 export type { QrLoginWechatForRootAsyncOptions, QrLoginWechatForRootOptions } from './wechat.module-definition';
 export { QrLoginWechatOfficialAccountController } from './wechat-official-account.controller';
-export {
-  QrLoginWechatService,
-  WECHAT_NOT_CONFIRMED,
-  WECHAT_SUPERSEDED,
-  type WechatMiniProgramActionInput,
-  type WechatPushOutcome,
-  type WechatPushResult,
-  type WechatWebhookAnswer,
-} from './wechat.service';
+export { QrLoginWechatService } from './wechat.service';
+export { WECHAT_NOT_CONFIRMED, WECHAT_SUPERSEDED } from './wechat.constants';
+export type { WechatMiniProgramActionInput } from './wechat-miniprogram.flow';
+export type { WechatPushOutcome, WechatPushResult, WechatWebhookAnswer } from './wechat-official-account.flow';
 export { defaultWechatReplyText } from './wechat-reply.text';
 export { parseWechatXml, type WechatMessage } from './wechat-webhook.body';

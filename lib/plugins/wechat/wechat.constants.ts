@@ -23,3 +23,8 @@ export const QR_LOGIN_WECHAT_DEFAULTS = {
   checkPath: true,
   width: 430,
 } as const;
+
+/** Site-side cancel reason the page sees as `cancelReason`: the WeChat user did not confirm (replied otherwise, or too late). */
+export const WECHAT_NOT_CONFIRMED = 'WECHAT_NOT_CONFIRMED';
+/** Site-side cancel reason the page sees as `cancelReason`: the WeChat user scanned another code before confirming this one. */
+export const WECHAT_SUPERSEDED = 'WECHAT_SUPERSEDED';

@@ -1,9 +1,6 @@
 // The `nestjs-qr-login/postgres` entry: the only place whose types mention `pg`, an optional peer.
-export {
-  POSTGRES_QR_LOGIN_LISTENER_NAME,
-  PostgresQrLoginStore,
-  type PostgresQrLoginStoreOptions,
-} from './postgres-qr-login.store';
+export { POSTGRES_QR_LOGIN_LISTENER_NAME } from './postgres-listener';
+export { PostgresQrLoginStore, type PostgresQrLoginStoreOptions } from './postgres-qr-login.store';
 export {
   ensurePostgresQrLoginSchema,
   postgresQrLoginNames,

@@ -1,7 +1,7 @@
+import { requireOptionalPeer } from '../../kernel/qr-login.optional-peer';
 import type { Logger } from '@nestjs/common';
 // Types only: ioredis is an optional peer, loaded at run time only when the store has to create a connection.
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import { QrLoginConfigError } from '../../kernel/qr-login.errors';
 import { CALL_TIMEOUT_MS } from './redis-calls';
 
 // Internal to the Redis store: the connections it creates, their fail-fast defaults and their closing.
@@ -52,18 +52,13 @@ const SUBSCRIBER_OVERRIDES: RedisOptions = {
 const noop = () => undefined;
 
 export function loadIoredis(): typeof import('ioredis') {
-  try {
-    // A plain require, not an import: ioredis is an optional peer and must not be needed by apps that never use this store.
-    return require('ioredis');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException)?.code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('ioredis')) {
-      throw new QrLoginConfigError(
-        'RedisQrLoginStore needs the "ioredis" package (version 5 or later), which is not installed. ' +
-          'Run `npm install ioredis`, or pass a ready ioredis client as the "client" option.',
-      );
-    }
-    throw error;
-  }
+  // ioredis is an optional peer and must not be needed by apps that never use this store.
+  return requireOptionalPeer(
+    () => require('ioredis'),
+    'ioredis',
+    'RedisQrLoginStore needs the "ioredis" package (version 5 or later), which is not installed. ' +
+      'Run `npm install ioredis`, or pass a ready ioredis client as the "client" option.',
+  );
 }
 
 export function isCluster(connection: RedisConnection): connection is Cluster {
