@@ -25,7 +25,7 @@ export type {
 export { QR_LOGIN_DEFAULTS, QR_LOGIN_SECRET_HEADER, QR_LOGIN_STRATEGY } from './kernel/qr-login.constants';
 
 // The kernel's public service and what it speaks.
-export { QrLoginService } from './kernel/qr-login.service';
+export { QrLoginService, type QrLoginPluginReport } from './kernel/qr-login.service';
 export { isTerminalStatus, type PollPace } from './kernel/qr-login.rules';
 export { formatUserCode, normalizeUserCode } from './kernel/qr-login.user-code';
 export { systemClock, type QrLoginClock, type QrLoginTimer } from './kernel/qr-login.clock';

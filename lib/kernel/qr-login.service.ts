@@ -29,6 +29,16 @@ import type {
 } from './interfaces/qr-login-views.interface';
 import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
 
+/** What a plugin reports on `events$` about an inbound message (see `QrLoginService.report`). */
+export interface QrLoginPluginReport {
+  type: 'accepted' | 'refused';
+  action: 'PUSH';
+  qrcodeId?: string;
+  code?: string;
+  userId?: string;
+  source?: string;
+}
+
 /**
  * The kernel's public face, used alike by the HTTP routes, the passport
  * strategy and every plugin (GenAuth, WeChat, the device grant). It decides
@@ -276,14 +286,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
    * with the error code answered, so a forged or replayed push is audited like
    * a refused scan. Carries no secret; `source` names the plugin's connection.
    */
-  report(event: {
-    type: 'accepted' | 'refused';
-    action: 'PUSH';
-    qrcodeId?: string;
-    code?: string;
-    userId?: string;
-    source?: string;
-  }): void {
+  report(event: QrLoginPluginReport): void {
     const { qrcodeId = '', ...rest } = event;
     this.audit.report({ ...rest, qrcodeId });
   }
