@@ -15,7 +15,11 @@ const server = createServer((request, response) => {
   request.socket.setKeepAlive(true);
   request.socket.setNoDelay(true);
   request.socket.setTimeout(0);
-  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
   response.write('id: 1\ndata: {"status":"PENDING"}\n\n');
 });
 server.requestTimeout = 0;

@@ -118,7 +118,12 @@ async function main(): Promise<void> {
       send({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed });
     } else if (message.type === 'stats') {
       const liveCodes = store instanceof MemoryQrLoginStore ? store.size : undefined;
-      send({ type: 'stats', activeWatches: service.activeWatchCount, openStreams: app.get(QrLoginSseHub).openStreams, liveCodes });
+      send({
+        type: 'stats',
+        activeWatches: service.activeWatchCount,
+        openStreams: app.get(QrLoginSseHub).openStreams,
+        liveCodes,
+      });
     } else if (message.type === 'redisCalls') {
       send({ type: 'redisCalls', calls: redisCalls });
       if (message.reset) redisCalls = 0;
@@ -165,7 +170,11 @@ async function fill(store: QrLoginStore, count: number) {
   }
   gc();
   gc();
-  return { liveCodes: store instanceof MemoryQrLoginStore ? store.size : count, heapUsed: process.memoryUsage().heapUsed, ms: Date.now() - started };
+  return {
+    liveCodes: store instanceof MemoryQrLoginStore ? store.size : count,
+    heapUsed: process.memoryUsage().heapUsed,
+    ms: Date.now() - started,
+  };
 }
 
 /** A create, tried again (up to three times) when the store was briefly unreachable under load. */

@@ -6,7 +6,11 @@ import type { FromServer, ServerConfig, ToServer } from './bench.protocol';
 export interface ServerChild {
   url: string;
   pid: number;
-  ask<T extends FromServer['type']>(message: ToServer, answer: T, timeoutMs?: number): Promise<Extract<FromServer, { type: T }>>;
+  ask<T extends FromServer['type']>(
+    message: ToServer,
+    answer: T,
+    timeoutMs?: number,
+  ): Promise<Extract<FromServer, { type: T }>>;
   stop(): Promise<void>;
 }
 

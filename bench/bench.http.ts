@@ -12,7 +12,10 @@ export interface LoadResult {
 }
 
 /** A bounded autocannon run (fixed duration) against one route. */
-export async function load(url: string, options: { connections: number; duration: number; method?: string; body?: string }): Promise<LoadResult> {
+export async function load(
+  url: string,
+  options: { connections: number; duration: number; method?: string; body?: string },
+): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: options.connections,
@@ -33,7 +36,12 @@ export async function load(url: string, options: { connections: number; duration
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 /** One JSON request on a keep-alive agent; rejects on a non-2xx answer. */
-export function call(base: string, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<any> {
+export function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<any> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const req = httpRequest(
@@ -41,14 +49,18 @@ export function call(base: string, method: string, path: string, options: { body
       {
         method,
         agent,
-        headers: { ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), ...options.headers },
+        headers: {
+          ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+          ...options.headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString();
-          if ((res.statusCode ?? 0) >= 300) return reject(new Error(`${method} ${path} answered ${res.statusCode}: ${text}`));
+          if ((res.statusCode ?? 0) >= 300)
+            return reject(new Error(`${method} ${path} answered ${res.statusCode}: ${text}`));
           resolve(text ? JSON.parse(text) : undefined);
         });
       },
@@ -96,12 +108,22 @@ export interface HeldStream {
 }
 
 /** Opens an SSE stream with a plain socket (no pool), resolving at the first event. */
-export function holdStream(base: string, qrcodeId: string, headers: Record<string, string> = {}, path?: string, localAddress?: string): Promise<HeldStream> {
+export function holdStream(
+  base: string,
+  qrcodeId: string,
+  headers: Record<string, string> = {},
+  path?: string,
+  localAddress?: string,
+): Promise<HeldStream> {
   return new Promise((resolve, reject) => {
     const statuses: HeldStream['statuses'] = [];
     const waiters: Array<() => void> = [];
     let buffer = '';
-    const req = httpRequest(`${base}${path ?? `/qr-login/qrcodes/${qrcodeId}/events`}`, { agent: false, localAddress, headers: { accept: 'text/event-stream', ...headers } });
+    const req = httpRequest(`${base}${path ?? `/qr-login/qrcodes/${qrcodeId}/events`}`, {
+      agent: false,
+      localAddress,
+      headers: { accept: 'text/event-stream', ...headers },
+    });
     const stream: HeldStream = {
       statuses,
       waitFor(status, timeoutMs = 10_000) {

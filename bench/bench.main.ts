@@ -19,11 +19,33 @@ import type { ServerConfig } from './bench.protocol';
  */
 
 const quick = process.argv.includes('--quick');
-const jsonPath = process.argv.find((a) => a.startsWith('--json='))?.slice(7) ?? join(__dirname, '..', '..', '..', 'bench', 'results', quick ? 'quick.json' : 'latest.json');
+const jsonPath =
+  process.argv.find((a) => a.startsWith('--json='))?.slice(7) ??
+  join(__dirname, '..', '..', '..', 'bench', 'results', quick ? 'quick.json' : 'latest.json');
 
 const P = quick
-  ? { duration: 0.3, connections: 8, loginConcurrency: 4, streams: [50], latencySamples: 10, leakCodes: 500, renders: 10, liveCodes: [100, 1_000], rttSamples: 3 }
-  : { duration: 6, connections: 64, loginConcurrency: 16, streams: [10_000, 50_000], latencySamples: 200, leakCodes: 50_000, renders: 300, liveCodes: [1_000, 1_000_000], rttSamples: 20 };
+  ? {
+      duration: 0.3,
+      connections: 8,
+      loginConcurrency: 4,
+      streams: [50],
+      latencySamples: 10,
+      leakCodes: 500,
+      renders: 10,
+      liveCodes: [100, 1_000],
+      rttSamples: 3,
+    }
+  : {
+      duration: 6,
+      connections: 64,
+      loginConcurrency: 16,
+      streams: [10_000, 50_000],
+      latencySamples: 200,
+      leakCodes: 50_000,
+      renders: 300,
+      liveCodes: [1_000, 1_000_000],
+      rttSamples: 20,
+    };
 
 /**
  * Open files allowed per process (the shell's `ulimit -n`, which the children inherit). A held stream
@@ -57,7 +79,9 @@ const add = (row: Row) => {
   rows.push(row);
   const target = row.target ? `  target ${row.target}: ${row.met ? 'met' : 'NOT met'}` : '';
   const vs = row.bare !== undefined ? `  (bare ${fmt(row.bare)}, ratio ${fmt(row.ratio!)})` : '';
-  console.log(`  ${[row.section, row.adapter, row.store].filter(Boolean).join(' / ')}: ${row.figure} = ${fmt(row.value)} ${row.unit}${vs}${target}`);
+  console.log(
+    `  ${[row.section, row.adapter, row.store].filter(Boolean).join(' / ')}: ${row.figure} = ${fmt(row.value)} ${row.unit}${vs}${target}`,
+  );
 };
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n >= 100 ? n.toFixed(0) : n.toFixed(2));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,27 +95,86 @@ async function pollRows(server: ServerChild, adapter: string, store: string): Pr
   const bare = await load(`${server.url}/bare`, opts);
   const shaped = await load(`${server.url}/bare/shaped/${qrcodeId}`, opts);
   const status = await load(`${server.url}/qr-login/qrcodes/${qrcodeId}`, opts);
-  if (status.non2xx || status.errors) throw new Error(`status polling failed: ${status.non2xx} non-2xx, ${status.errors} errors`);
-  add({ section: 'status poll', adapter, store, figure: 'req/s', value: status.rps, unit: 'req/s', bare: bare.rps, ratio: status.rps / bare.rps });
-  add({ section: 'status poll', adapter, store, figure: 'p99 latency', value: status.p99, unit: 'ms', bare: bare.p99, ratio: status.p99 / Math.max(bare.p99, 0.001) });
+  if (status.non2xx || status.errors)
+    throw new Error(`status polling failed: ${status.non2xx} non-2xx, ${status.errors} errors`);
+  add({
+    section: 'status poll',
+    adapter,
+    store,
+    figure: 'req/s',
+    value: status.rps,
+    unit: 'req/s',
+    bare: bare.rps,
+    ratio: status.rps / bare.rps,
+  });
+  add({
+    section: 'status poll',
+    adapter,
+    store,
+    figure: 'p99 latency',
+    value: status.p99,
+    unit: 'ms',
+    bare: bare.p99,
+    ratio: status.p99 / Math.max(bare.p99, 0.001),
+  });
   // The goal is set against a route of the poll's shape that does no work: the module's own share.
   const floor = store === 'memory' ? 0.9 : 0.75;
   const ratio = status.rps / shaped.rps;
-  add({ section: 'status poll', adapter, store, figure: 'req/s vs a same-shaped bare route', value: status.rps, unit: 'req/s', bare: shaped.rps, ratio, target: `>= ${floor * 100}% of shaped bare`, met: ratio >= floor });
+  add({
+    section: 'status poll',
+    adapter,
+    store,
+    figure: 'req/s vs a same-shaped bare route',
+    value: status.rps,
+    unit: 'req/s',
+    bare: shaped.rps,
+    ratio,
+    target: `>= ${floor * 100}% of shaped bare`,
+    met: ratio >= floor,
+  });
   if (store === 'redis') {
     // A code whose page also holds its event stream here: the read is served from what the change feed delivered.
     const stream = await holdStream(server.url, qrcodeId);
     try {
       const watched = await load(`${server.url}/qr-login/qrcodes/${qrcodeId}`, opts);
       const watchedRatio = watched.rps / shaped.rps;
-      add({ section: 'status poll', adapter, store, figure: 'req/s of a code watched here vs shaped bare', value: watched.rps, unit: 'req/s', bare: shaped.rps, ratio: watchedRatio, target: '>= 75% of shaped bare', met: watchedRatio >= 0.75 });
+      add({
+        section: 'status poll',
+        adapter,
+        store,
+        figure: 'req/s of a code watched here vs shaped bare',
+        value: watched.rps,
+        unit: 'req/s',
+        bare: shaped.rps,
+        ratio: watchedRatio,
+        target: '>= 75% of shaped bare',
+        met: watchedRatio >= 0.75,
+      });
     } finally {
       stream.close();
     }
   }
   const create = await load(`${server.url}/qr-login/qrcodes`, { ...opts, method: 'POST', body: '{}' });
-  add({ section: 'create', adapter, store, figure: 'req/s (image as a data URL)', value: create.rps, unit: 'req/s', bare: bare.rps, ratio: create.rps / bare.rps });
-  add({ section: 'create', adapter, store, figure: 'cost (image as a data URL)', value: bare.rps / create.rps, unit: 'bare requests', target: '<= 4 bare requests', met: bare.rps / create.rps <= 4 });
+  add({
+    section: 'create',
+    adapter,
+    store,
+    figure: 'req/s (image as a data URL)',
+    value: create.rps,
+    unit: 'req/s',
+    bare: bare.rps,
+    ratio: create.rps / bare.rps,
+  });
+  add({
+    section: 'create',
+    adapter,
+    store,
+    figure: 'cost (image as a data URL)',
+    value: bare.rps / create.rps,
+    unit: 'bare requests',
+    target: '<= 4 bare requests',
+    met: bare.rps / create.rps <= 4,
+  });
 }
 
 /** Redis commands per action, counted at the store's client (each is one round trip: the store awaits every call). */
@@ -106,21 +189,48 @@ async function redisCallRows(server: ServerChild, adapter: string): Promise<void
   const codes: Array<{ qrcodeId: string; creatorSecret: string; ticket?: string }> = [];
   await measure('create', async () => codes.push(await call(server.url, 'POST', '/qr-login/qrcodes', { body: {} })));
   await measure('status poll', (i) => call(server.url, 'GET', `/qr-login/qrcodes/${codes[i].qrcodeId}`));
-  await measure('scan', (i) => call(server.url, 'POST', `/qr-login/qrcodes/${codes[i].qrcodeId}/scan`, { headers: alice }));
-  await measure('confirm', (i) => call(server.url, 'POST', `/qr-login/qrcodes/${codes[i].qrcodeId}/confirm`, { headers: alice }));
+  await measure('scan', (i) =>
+    call(server.url, 'POST', `/qr-login/qrcodes/${codes[i].qrcodeId}/scan`, { headers: alice }),
+  );
+  await measure('confirm', (i) =>
+    call(server.url, 'POST', `/qr-login/qrcodes/${codes[i].qrcodeId}/confirm`, { headers: alice }),
+  );
   await measure('status with ticket', async (i) => {
-    codes[i].ticket = (await call(server.url, 'GET', `/qr-login/qrcodes/${codes[i].qrcodeId}`, { headers: { 'x-qr-login-secret': codes[i].creatorSecret } })).ticket;
+    codes[i].ticket = (
+      await call(server.url, 'GET', `/qr-login/qrcodes/${codes[i].qrcodeId}`, {
+        headers: { 'x-qr-login-secret': codes[i].creatorSecret },
+      })
+    ).ticket;
   });
-  await measure('ticket exchange', (i) => call(server.url, 'POST', '/qr-login/login', { body: { ticket: codes[i].ticket }, headers: { 'x-qr-login-secret': codes[i].creatorSecret } }));
-  const held = await Promise.all(Array.from({ length: n }, () => call(server.url, 'POST', '/qr-login/qrcodes', { body: {} })));
+  await measure('ticket exchange', (i) =>
+    call(server.url, 'POST', '/qr-login/login', {
+      body: { ticket: codes[i].ticket },
+      headers: { 'x-qr-login-secret': codes[i].creatorSecret },
+    }),
+  );
+  const held = await Promise.all(
+    Array.from({ length: n }, () => call(server.url, 'POST', '/qr-login/qrcodes', { body: {} })),
+  );
   const streams = await Promise.all(held.map((c) => holdStream(server.url, c.qrcodeId)));
-  await measure('status poll, code watched here', (i) => call(server.url, 'GET', `/qr-login/qrcodes/${held[i].qrcodeId}`));
+  await measure('status poll, code watched here', (i) =>
+    call(server.url, 'GET', `/qr-login/qrcodes/${held[i].qrcodeId}`),
+  );
   for (const stream of streams) stream.close();
   for (const [name, calls] of Object.entries(perAction)) {
     add({ section: 'Redis round trips', adapter, store: 'redis', figure: name, value: calls, unit: 'per action' });
   }
-  const login = ['create', 'scan', 'confirm', 'status with ticket', 'ticket exchange'].reduce((sum, name) => sum + perAction[name], 0);
-  add({ section: 'Redis round trips', adapter, store: 'redis', figure: 'whole login (five requests)', value: login, unit: 'per login' });
+  const login = ['create', 'scan', 'confirm', 'status with ticket', 'ticket exchange'].reduce(
+    (sum, name) => sum + perAction[name],
+    0,
+  );
+  add({
+    section: 'Redis round trips',
+    adapter,
+    store: 'redis',
+    figure: 'whole login (five requests)',
+    value: login,
+    unit: 'per login',
+  });
 }
 
 async function loginRows(server: ServerChild, adapter: string, store: string, imageRoute = false): Promise<void> {
@@ -129,8 +239,26 @@ async function loginRows(server: ServerChild, adapter: string, store: string, im
   const logins = await throughput(() => wholeLogin(server.url), P.loginConcurrency, P.duration);
   const cost = bare / logins;
   const label = imageRoute ? ' (imageUrl: route)' : ' (image as a data URL)';
-  add({ section: 'whole login', adapter, store, figure: `logins/s${label}`, value: logins, unit: 'logins/s', bare, ratio: logins / bare });
-  add({ section: 'whole login', adapter, store, figure: `cost${label}`, value: cost, unit: 'bare requests', target: '<= 8 bare requests', met: cost <= 8 });
+  add({
+    section: 'whole login',
+    adapter,
+    store,
+    figure: `logins/s${label}`,
+    value: logins,
+    unit: 'logins/s',
+    bare,
+    ratio: logins / bare,
+  });
+  add({
+    section: 'whole login',
+    adapter,
+    store,
+    figure: `cost${label}`,
+    value: cost,
+    unit: 'bare requests',
+    target: '<= 8 bare requests',
+    met: cost <= 8,
+  });
 }
 
 /** A create for setting up a measurement, tried again when a loaded machine made the store time out (503). */
@@ -145,7 +273,10 @@ async function createCode(base: string): Promise<any> {
   }
 }
 
-async function openStreams(server: ServerChild, count: number): Promise<{ streams: HeldStream[]; ids: string[]; secrets: string[] }> {
+async function openStreams(
+  server: ServerChild,
+  count: number,
+): Promise<{ streams: HeldStream[]; ids: string[]; secrets: string[] }> {
   const ids: string[] = [];
   const secrets: string[] = [];
   for (let i = 0; i < count; i += 100) {
@@ -176,15 +307,27 @@ async function latency(confirmOn: ServerChild, streamOn: ServerChild, samples: n
 }
 
 /** Memory per idle stream: the bare platform stream when `bare`, else the module's, each after GC. */
-async function perStream(server: ServerChild, ids: string[], path?: string): Promise<{ rss: number; heap: number; streams: HeldStream[] }> {
+async function perStream(
+  server: ServerChild,
+  ids: string[],
+  path?: string,
+): Promise<{ rss: number; heap: number; streams: HeldStream[] }> {
   const before = await server.ask({ type: 'memory', gc: true }, 'memory');
   const streams: HeldStream[] = [];
   for (let i = 0; i < ids.length; i += 200) {
-    streams.push(...(await Promise.all(ids.slice(i, i + 200).map((id, j) => holdStream(server.url, id, {}, path, sourceOf(i + j, ids.length))))));
+    streams.push(
+      ...(await Promise.all(
+        ids.slice(i, i + 200).map((id, j) => holdStream(server.url, id, {}, path, sourceOf(i + j, ids.length))),
+      )),
+    );
   }
   await sleep(500);
   const after = await server.ask({ type: 'memory', gc: true }, 'memory');
-  return { rss: (after.rss - before.rss) / ids.length / 1024, heap: (after.heapUsed - before.heapUsed) / ids.length / 1024, streams };
+  return {
+    rss: (after.rss - before.rss) / ids.length / 1024,
+    heap: (after.heapUsed - before.heapUsed) / ids.length / 1024,
+    streams,
+  };
 }
 
 async function closeAll(streams: HeldStream[]): Promise<void> {
@@ -204,10 +347,17 @@ async function sseRows(server: ServerChild, adapter: string, store: string, shar
       continue;
     }
     // The reference: a bare node:http SSE response held the same way, in its own process.
-    const reference = await startServer({ adapter: adapter as ServerConfig['adapter'], store: 'memory' }, 'bench-bare-sse.js');
+    const reference = await startServer(
+      { adapter: adapter as ServerConfig['adapter'], store: 'memory' },
+      'bench-bare-sse.js',
+    );
     let node: { rss: number; heap: number };
     try {
-      const held = await perStream(reference, Array.from({ length: count }, (_, i) => String(i)), '/');
+      const held = await perStream(
+        reference,
+        Array.from({ length: count }, (_, i) => String(i)),
+        '/',
+      );
       node = held;
       await closeAll(held.streams);
     } finally {
@@ -217,29 +367,91 @@ async function sseRows(server: ServerChild, adapter: string, store: string, shar
     // The module's streams first: memory that closed streams leave to the process would flatter whatever is measured after them.
     const { rss: rssPer, heap: heapPer, streams } = await perStream(server, ids);
     const stats = await server.ask({ type: 'stats' }, 'stats');
-    if (stats.openStreams < count) throw new Error(`only ${stats.openStreams} of ${count} streams are open on the server`);
-    add({ section: 'SSE idle streams', adapter, store, figure: `RSS per stream (${count} open) vs bare node:http`, value: rssPer, unit: 'KB', bare: node.rss, ratio: rssPer / node.rss, target: '<= 1.2 x bare node:http', met: rssPer <= 1.2 * node.rss });
-    add({ section: 'SSE idle streams', adapter, store, figure: `heap per stream (${count} open) vs bare node:http`, value: heapPer, unit: 'KB', bare: node.heap, ratio: heapPer / Math.max(node.heap, 0.001) });
+    if (stats.openStreams < count)
+      throw new Error(`only ${stats.openStreams} of ${count} streams are open on the server`);
+    add({
+      section: 'SSE idle streams',
+      adapter,
+      store,
+      figure: `RSS per stream (${count} open) vs bare node:http`,
+      value: rssPer,
+      unit: 'KB',
+      bare: node.rss,
+      ratio: rssPer / node.rss,
+      target: '<= 1.2 x bare node:http',
+      met: rssPer <= 1.2 * node.rss,
+    });
+    add({
+      section: 'SSE idle streams',
+      adapter,
+      store,
+      figure: `heap per stream (${count} open) vs bare node:http`,
+      value: heapPer,
+      unit: 'KB',
+      bare: node.heap,
+      ratio: heapPer / Math.max(node.heap, 0.001),
+    });
     await closeAll(streams);
     if (n === 0) {
       // Nest's own @Sse route (one event, then silence), which the module's stream was built on before the hub.
       const nest = await perStream(server, ids, '/bare/events');
       await closeAll(nest.streams);
-      add({ section: 'SSE idle streams', adapter, store, figure: `Nest @Sse bare route, RSS per stream (${count} open)`, value: nest.rss, unit: 'KB', bare: node.rss, ratio: nest.rss / node.rss });
+      add({
+        section: 'SSE idle streams',
+        adapter,
+        store,
+        figure: `Nest @Sse bare route, RSS per stream (${count} open)`,
+        value: nest.rss,
+        unit: 'KB',
+        bare: node.rss,
+        ratio: nest.rss / node.rss,
+      });
     }
   }
 
   const local = await latency(server, server, P.latencySamples);
   const p99Target = 2;
-  add({ section: 'confirm → event', adapter, store, figure: 'p50 in-process', value: quantile(local, 0.5), unit: 'ms' });
-  add({ section: 'confirm → event', adapter, store, figure: 'p99 in-process', value: quantile(local, 0.99), unit: 'ms', target: `<= ${p99Target} ms`, met: quantile(local, 0.99) <= p99Target });
+  add({
+    section: 'confirm → event',
+    adapter,
+    store,
+    figure: 'p50 in-process',
+    value: quantile(local, 0.5),
+    unit: 'ms',
+  });
+  add({
+    section: 'confirm → event',
+    adapter,
+    store,
+    figure: 'p99 in-process',
+    value: quantile(local, 0.99),
+    unit: 'ms',
+    target: `<= ${p99Target} ms`,
+    met: quantile(local, 0.99) <= p99Target,
+  });
 
   if (shared) {
     const other = await startServer(shared);
     try {
       const across = await latency(other, server, P.latencySamples);
-      add({ section: 'confirm → event', adapter, store, figure: 'p50 across two instances', value: quantile(across, 0.5), unit: 'ms' });
-      add({ section: 'confirm → event', adapter, store, figure: 'p99 across two instances', value: quantile(across, 0.99), unit: 'ms', target: '<= 5 ms', met: quantile(across, 0.99) <= 5 });
+      add({
+        section: 'confirm → event',
+        adapter,
+        store,
+        figure: 'p50 across two instances',
+        value: quantile(across, 0.5),
+        unit: 'ms',
+      });
+      add({
+        section: 'confirm → event',
+        adapter,
+        store,
+        figure: 'p99 across two instances',
+        value: quantile(across, 0.99),
+        unit: 'ms',
+        target: '<= 5 ms',
+        met: quantile(across, 0.99) <= 5,
+      });
     } finally {
       await other.stop();
     }
@@ -251,7 +463,16 @@ async function sseRows(server: ServerChild, adapter: string, store: string, shar
     open = (await server.ask({ type: 'stats' }, 'stats')).activeWatches;
     if (open > 0) await sleep(200);
   }
-  add({ section: 'SSE idle streams', adapter, store, figure: 'subscriptions left after closing', value: open, unit: '', target: '0', met: open === 0 });
+  add({
+    section: 'SSE idle streams',
+    adapter,
+    store,
+    figure: 'subscriptions left after closing',
+    value: open,
+    unit: '',
+    target: '0',
+    met: open === 0,
+  });
 }
 
 /**
@@ -281,24 +502,73 @@ async function scalingRows(adapter: ServerConfig['adapter']): Promise<void> {
         const filled = await server.ask({ type: 'fill', count: target - live }, 'fill', 900_000);
         if (target !== P.liveCodes[0]) {
           const perCode = (filled.heapUsed - heapBefore) / (filled.liveCodes - liveBefore) / 1024;
-          add({ section: 'live codes', adapter, store: 'memory', figure: `heap per live code (${filled.liveCodes} live)`, value: perCode, unit: 'KB' });
+          add({
+            section: 'live codes',
+            adapter,
+            store: 'memory',
+            figure: `heap per live code (${filled.liveCodes} live)`,
+            value: perCode,
+            unit: 'KB',
+          });
         }
       }
       const bare = await load(`${server.url}/bare`, opts);
       const shaped = await load(`${server.url}/bare/shaped/${qrcodeId}`, opts);
       const poll = await load(`${server.url}/qr-login/qrcodes/${qrcodeId}`, opts);
       // Short: every create adds a live code, and the point is the size the store has now.
-      const create = await load(`${server.url}/qr-login/qrcodes`, { ...opts, duration: Math.max(0.3, P.duration / 3), method: 'POST', body: '{}' });
-      if (poll.non2xx || create.non2xx) throw new Error(`the scaling run failed: ${poll.non2xx} polls and ${create.non2xx} creates answered non-2xx`);
+      const create = await load(`${server.url}/qr-login/qrcodes`, {
+        ...opts,
+        duration: Math.max(0.3, P.duration / 3),
+        method: 'POST',
+        body: '{}',
+      });
+      if (poll.non2xx || create.non2xx)
+        throw new Error(`the scaling run failed: ${poll.non2xx} polls and ${create.non2xx} creates answered non-2xx`);
       at[target] = { poll: poll.rps / shaped.rps, shaped: shaped.rps, createCost: bare.rps / create.rps, live: target };
-      add({ section: 'live codes', adapter, store: 'memory', figure: `status poll vs shaped bare, ${target} live`, value: poll.rps, unit: 'req/s', bare: shaped.rps, ratio: poll.rps / shaped.rps });
-      add({ section: 'live codes', adapter, store: 'memory', figure: `create cost (imageUrl: route), ${target} live`, value: bare.rps / create.rps, unit: 'bare requests', target: '<= 4 bare requests', met: bare.rps / create.rps <= 4 });
+      add({
+        section: 'live codes',
+        adapter,
+        store: 'memory',
+        figure: `status poll vs shaped bare, ${target} live`,
+        value: poll.rps,
+        unit: 'req/s',
+        bare: shaped.rps,
+        ratio: poll.rps / shaped.rps,
+      });
+      add({
+        section: 'live codes',
+        adapter,
+        store: 'memory',
+        figure: `create cost (imageUrl: route), ${target} live`,
+        value: bare.rps / create.rps,
+        unit: 'bare requests',
+        target: '<= 4 bare requests',
+        met: bare.rps / create.rps <= 4,
+      });
     }
     const [few, many] = P.liveCodes.map((n) => at[n]);
     const pollChange = many.poll / few.poll - 1;
     const createChange = many.createCost / few.createCost - 1;
-    add({ section: 'live codes', adapter, store: 'memory', figure: `poll ratio change, ${many.live} vs ${few.live} live`, value: pollChange * 100, unit: '%', target: 'within 10%', met: Math.abs(pollChange) < 0.1 });
-    add({ section: 'live codes', adapter, store: 'memory', figure: `create cost change, ${many.live} vs ${few.live} live`, value: createChange * 100, unit: '%', target: 'within 10%', met: Math.abs(createChange) < 0.1 });
+    add({
+      section: 'live codes',
+      adapter,
+      store: 'memory',
+      figure: `poll ratio change, ${many.live} vs ${few.live} live`,
+      value: pollChange * 100,
+      unit: '%',
+      target: 'within 10%',
+      met: Math.abs(pollChange) < 0.1,
+    });
+    add({
+      section: 'live codes',
+      adapter,
+      store: 'memory',
+      figure: `create cost change, ${many.live} vs ${few.live} live`,
+      value: createChange * 100,
+      unit: '%',
+      target: 'within 10%',
+      met: Math.abs(createChange) < 0.1,
+    });
   } finally {
     await server.stop();
   }
@@ -310,9 +580,29 @@ async function leakRows(config: ServerConfig): Promise<void> {
   try {
     const leak = await server.ask({ type: 'leak', count: P.leakCodes }, 'leak');
     const growth = leak.afterHeap / leak.baselineHeap - 1;
-    add({ section: 'leak check', adapter, store, figure: `heap after ${P.leakCodes} codes expired (peak ${(leak.peakHeap / 2 ** 20).toFixed(1)} MB)`, value: leak.afterHeap / 2 ** 20, unit: 'MB', bare: leak.baselineHeap / 2 ** 20, ratio: 1 + growth, target: 'within 5% of baseline', met: Math.abs(growth) <= 0.05 });
+    add({
+      section: 'leak check',
+      adapter,
+      store,
+      figure: `heap after ${P.leakCodes} codes expired (peak ${(leak.peakHeap / 2 ** 20).toFixed(1)} MB)`,
+      value: leak.afterHeap / 2 ** 20,
+      unit: 'MB',
+      bare: leak.baselineHeap / 2 ** 20,
+      ratio: 1 + growth,
+      target: 'within 5% of baseline',
+      met: Math.abs(growth) <= 0.05,
+    });
     if (leak.storeSize !== undefined) {
-      add({ section: 'leak check', adapter, store, figure: 'entries + timers left in the memory store', value: leak.storeSize + (leak.storeTimers ?? 0) + leak.expiryChecks, unit: '', target: '0', met: leak.storeSize + (leak.storeTimers ?? 0) + leak.expiryChecks === 0 });
+      add({
+        section: 'leak check',
+        adapter,
+        store,
+        figure: 'entries + timers left in the memory store',
+        value: leak.storeSize + (leak.storeTimers ?? 0) + leak.expiryChecks,
+        unit: '',
+        target: '0',
+        met: leak.storeSize + (leak.storeTimers ?? 0) + leak.expiryChecks === 0,
+      });
     }
   } finally {
     await server.stop();
@@ -329,21 +619,37 @@ async function leakRows(config: ServerConfig): Promise<void> {
 async function renderRows(server: ServerChild, adapter: string, store: string, createRps: number): Promise<void> {
   for (const format of ['svg', 'png'] as const) {
     const { perCodeMs } = await server.ask({ type: 'render', count: P.renders, format }, 'render');
-    add({ section: 'QR image', adapter, store, figure: `${format.toUpperCase()} render per code`, value: perCodeMs, unit: 'ms' });
+    add({
+      section: 'QR image',
+      adapter,
+      store,
+      figure: `${format.toUpperCase()} render per code`,
+      value: perCodeMs,
+      unit: 'ms',
+    });
     if (format === 'svg') {
-      add({ section: 'QR image', adapter, store, figure: 'SVG render share of a create request', value: (perCodeMs * createRps) / 10, unit: '%' });
+      add({
+        section: 'QR image',
+        adapter,
+        store,
+        figure: 'SVG render share of a create request',
+        value: (perCodeMs * createRps) / 10,
+        unit: '%',
+      });
     }
   }
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  console.log(`nestjs-qr-login benchmark${quick ? ' (quick smoke run)' : ''}: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  console.log(
+    `nestjs-qr-login benchmark${quick ? ' (quick smoke run)' : ''}: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
   let redis: RedisServer | undefined;
   try {
     redis = await startRedisServer();
   } catch (error) {
-    throw new Error(`The Redis rows need redis-server: ${(error as Error).message}`);
+    throw new Error(`The Redis rows need redis-server: ${(error as Error).message}`, { cause: error });
   }
   let postgres: PostgresServer | undefined;
   try {
@@ -353,20 +659,34 @@ async function main(): Promise<void> {
   } catch (error) {
     await redis.stop();
     await postgres?.stop();
-    throw new Error(`The Postgres rows need PostgreSQL: ${(error as Error).message}`);
+    throw new Error(`The Postgres rows need PostgreSQL: ${(error as Error).message}`, { cause: error });
   }
   try {
     // `--adapters=fastify` runs one adapter only (for a shorter run; the report says which ran).
-    const only = process.argv.find((a) => a.startsWith('--adapters='))?.slice(11).split(',');
+    const only = process.argv
+      .find((a) => a.startsWith('--adapters='))
+      ?.slice(11)
+      .split(',');
     for (const adapter of (['express', 'fastify'] as const).filter((a) => !only || only.includes(a))) {
       for (const store of ['memory', 'redis', 'postgres'] as const) {
         console.log(`\n${adapter} + ${store} store`);
-        const config: ServerConfig = { adapter, store, redisUrl: redis.url, postgresUrl: postgres.url, maxCodes: MAX_CODES };
+        const config: ServerConfig = {
+          adapter,
+          store,
+          redisUrl: redis.url,
+          postgresUrl: postgres.url,
+          maxCodes: MAX_CODES,
+        };
         const server = await startServer(config);
         try {
           await pollRows(server, adapter, store);
           if (store === 'redis') await redisCallRows(server, adapter);
-          await renderRows(server, adapter, store, rows.find((r) => r.section === 'create' && r.adapter === adapter && r.store === store)!.value);
+          await renderRows(
+            server,
+            adapter,
+            store,
+            rows.find((r) => r.section === 'create' && r.adapter === adapter && r.store === store)!.value,
+          );
           await loginRows(server, adapter, store);
           await sseRows(server, adapter, store, store === 'memory' ? undefined : config);
         } finally {
@@ -383,7 +703,12 @@ async function main(): Promise<void> {
   }
   const report = {
     quick,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
     parameters: P,
     seconds: Math.round((Date.now() - started) / 1000),
     skipped,

@@ -14,7 +14,16 @@ export type FromServer =
   | { type: 'fill'; liveCodes: number; heapUsed: number; ms: number }
   | { type: 'redisCalls'; calls: number }
   | { type: 'render'; perCodeMs: number }
-  | { type: 'leak'; baselineHeap: number; peakHeap: number; afterHeap: number; storeSize?: number; storeTimers?: number; expiryChecks: number; ms: number };
+  | {
+      type: 'leak';
+      baselineHeap: number;
+      peakHeap: number;
+      afterHeap: number;
+      storeSize?: number;
+      storeTimers?: number;
+      expiryChecks: number;
+      ms: number;
+    };
 
 /** How a server child is configured, passed as one JSON argument. */
 export interface ServerConfig {

@@ -19,5 +19,15 @@ export {
   type QrLoginStatusView,
   type QrLoginTransport,
 } from './qr-login-client.mjs';
-export { QR_LOGIN_CODE_TAG, QrLoginCodeElement, defineQrLoginElement, type QrLoginCodeEventMap } from './qr-login-code.element.mjs';
-export { QR_LOGIN_CODE_MESSAGES, qrLoginCodeLanguageOf, type QrLoginCodeLanguage, type QrLoginCodeMessages } from './qr-login-code.i18n.mjs';
+export {
+  QR_LOGIN_CODE_TAG,
+  QrLoginCodeElement,
+  defineQrLoginElement,
+  type QrLoginCodeEventMap,
+} from './qr-login-code.element.mjs';
+export {
+  QR_LOGIN_CODE_MESSAGES,
+  qrLoginCodeLanguageOf,
+  type QrLoginCodeLanguage,
+  type QrLoginCodeMessages,
+} from './qr-login-code.i18n.mjs';

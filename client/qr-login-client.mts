@@ -84,15 +84,7 @@ export type QrLoginTransport = 'sse' | 'poll';
 
 /** Where a login stands. */
 export type QrLoginState =
-  | 'creating'
-  | 'pending'
-  | 'scanned'
-  | 'redeeming'
-  | 'authorized'
-  | 'cancelled'
-  | 'expired'
-  | 'failed'
-  | 'stopped';
+  'creating' | 'pending' | 'scanned' | 'redeeming' | 'authorized' | 'cancelled' | 'expired' | 'failed' | 'stopped';
 
 /** Texts of the rendering into `container`. */
 export interface QrLoginLabels {
@@ -265,7 +257,15 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
   private autoRefreshes = 0;
   private stopped = false;
   private waitingForVisibility: (() => void) | undefined;
-  private view: { image: HTMLImageElement; match: HTMLElement; matchValue: HTMLElement; short: HTMLElement; shortValue: HTMLElement } | undefined;
+  private view:
+    | {
+        image: HTMLImageElement;
+        match: HTMLElement;
+        matchValue: HTMLElement;
+        short: HTMLElement;
+        shortValue: HTMLElement;
+      }
+    | undefined;
 
   current: QrLoginCode | undefined;
   state: QrLoginState = 'creating';
@@ -280,10 +280,14 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
     const prefix = trimSlashes(options.routePrefix ?? 'qr-login');
     this.apiBase = prefix ? `${base}/${prefix}` : base;
     const interval = options.pollInterval ?? DEFAULT_POLL_INTERVAL_MS;
-    if (!(interval > 0)) throw new RangeError(`pollInterval must be a positive number of milliseconds; got ${String(options.pollInterval)}.`);
+    if (!(interval > 0))
+      throw new RangeError(
+        `pollInterval must be a positive number of milliseconds; got ${String(options.pollInterval)}.`,
+      );
     this.pollInterval = interval;
     const auto = options.autoRefresh ?? true;
-    this.refreshMax = auto === false ? 0 : auto === true ? DEFAULT_AUTO_REFRESH_MAX : (auto.max ?? DEFAULT_AUTO_REFRESH_MAX);
+    this.refreshMax =
+      auto === false ? 0 : auto === true ? DEFAULT_AUTO_REFRESH_MAX : (auto.max ?? DEFAULT_AUTO_REFRESH_MAX);
     this.labels = { ...DEFAULT_LABELS, ...options.labels };
   }
 
@@ -320,7 +324,14 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
     }
     if (this.follow !== follow) return;
     if (typeof created.qrcodeId !== 'string' || typeof created.url !== 'string') {
-      return this.fail(new RequestError('QR_BAD_RESPONSE', 'The server answered the code creation without qrcodeId and url; is baseUrl/routePrefix pointing at nestjs-qr-login?', 201), true);
+      return this.fail(
+        new RequestError(
+          'QR_BAD_RESPONSE',
+          'The server answered the code creation without qrcodeId and url; is baseUrl/routePrefix pointing at nestjs-qr-login?',
+          201,
+        ),
+        true,
+      );
     }
     this.creatorSecret = typeof created.creatorSecret === 'string' ? created.creatorSecret : undefined;
     this.showCode({
@@ -340,7 +351,14 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
     const wanted = this.options.transport ?? 'auto';
     if (wanted === 'poll' || (wanted === 'auto' && !this.EventSourceCtor)) return this.poll(follow, 0);
     if (!this.EventSourceCtor) {
-      return this.fail(new RequestError('QR_SSE_UNAVAILABLE', 'transport "sse" was asked for, but this browser has no EventSource; use "auto" to fall back to polling.', 0), true);
+      return this.fail(
+        new RequestError(
+          'QR_SSE_UNAVAILABLE',
+          'transport "sse" was asked for, but this browser has no EventSource; use "auto" to fall back to polling.',
+          0,
+        ),
+        true,
+      );
     }
     const url = this.url(`/qrcodes/${encodeURIComponent(this.current!.qrcodeId)}/events`);
     // Cross-origin streams carry the creator cookie only with credentials; the ticket depends on it.
@@ -366,7 +384,14 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
       if (follow.heard && !closed) return;
       if (wanted === 'sse') {
         if (!closed) return;
-        return this.fail(new RequestError('QR_SSE_UNAVAILABLE', 'The event stream was refused or closed; use transport "auto" to fall back to polling.', 0), true);
+        return this.fail(
+          new RequestError(
+            'QR_SSE_UNAVAILABLE',
+            'The event stream was refused or closed; use transport "auto" to fall back to polling.',
+            0,
+          ),
+          true,
+        );
       }
       this.closeSource(follow);
       this.poll(follow, 0);
@@ -448,7 +473,10 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
         break;
       case 'ERROR':
         // The stream ended on a server-side failure (a store outage); polling retries until it recovers.
-        this.report(new RequestError(view.code ?? 'QR_ERROR', view.message ?? 'The server reported an error.', 0), false);
+        this.report(
+          new RequestError(view.code ?? 'QR_ERROR', view.message ?? 'The server reported an error.', 0),
+          false,
+        );
         follow.lastKey = undefined;
         this.closeSource(follow);
         this.poll(follow, this.pollInterval);
@@ -461,7 +489,11 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
     if (!ticket && this.creatorSecret) {
       // An event stream cannot send the secret header; where the cookie did not travel, ask with the header.
       try {
-        const view: QrLoginStatusView = await this.request('GET', `/qrcodes/${encodeURIComponent(this.current!.qrcodeId)}`, follow);
+        const view: QrLoginStatusView = await this.request(
+          'GET',
+          `/qrcodes/${encodeURIComponent(this.current!.qrcodeId)}`,
+          follow,
+        );
         ticket = view.ticket;
       } catch (error) {
         if (isAbort(error) || this.follow !== follow) return;
@@ -547,7 +579,13 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
       short.label.textContent = this.labels.shortCode;
       container.classList.add('qr-login');
       container.replaceChildren(image, match.element, short.element);
-      this.view = { image, match: match.element, matchValue: match.value, short: short.element, shortValue: short.value };
+      this.view = {
+        image,
+        match: match.element,
+        matchValue: match.value,
+        short: short.element,
+        shortValue: short.value,
+      };
     }
     this.view.image.src = code.url;
     this.view.image.dataset.qrcodeId = code.qrcodeId;
@@ -647,7 +685,11 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
       });
     } catch (error) {
       if (isAbort(error) || follow.abort.signal.aborted) throw error;
-      throw new RequestError('QR_NETWORK_ERROR', `The server cannot be reached (${error instanceof Error ? error.message : String(error)}).`, 0);
+      throw new RequestError(
+        'QR_NETWORK_ERROR',
+        `The server cannot be reached (${error instanceof Error ? error.message : String(error)}).`,
+        0,
+      );
     }
     let parsed: unknown;
     try {
@@ -657,11 +699,20 @@ class QrLoginFlow<TResult> implements QrLoginHandle {
       parsed = undefined;
     }
     if (response.ok) {
-      if (parsed === undefined) throw new RequestError('QR_BAD_RESPONSE', `${method} ${path} answered ${response.status} without JSON.`, response.status);
+      if (parsed === undefined)
+        throw new RequestError(
+          'QR_BAD_RESPONSE',
+          `${method} ${path} answered ${response.status} without JSON.`,
+          response.status,
+        );
       return parsed as T;
     }
     const answer = (parsed ?? {}) as { code?: unknown; message?: unknown };
-    const message = Array.isArray(answer.message) ? answer.message.join(' ') : typeof answer.message === 'string' ? answer.message : `HTTP ${response.status}`;
+    const message = Array.isArray(answer.message)
+      ? answer.message.join(' ')
+      : typeof answer.message === 'string'
+        ? answer.message
+        : `HTTP ${response.status}`;
     const retryAfter = Number(response.headers.get('retry-after'));
     throw new RequestError(
       typeof answer.code === 'string' ? answer.code : `HTTP_${response.status}`,

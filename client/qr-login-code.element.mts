@@ -7,7 +7,12 @@
  * No framework: a custom element with an open shadow root, styled through
  * a constructed stylesheet (allowed under a `style-src 'self'` CSP).
  */
-import { QR_LOGIN_CODE_MESSAGES, qrLoginCodeLanguageOf, type QrLoginCodeLanguage, type QrLoginCodeMessages } from './qr-login-code.i18n.mjs';
+import {
+  QR_LOGIN_CODE_MESSAGES,
+  qrLoginCodeLanguageOf,
+  type QrLoginCodeLanguage,
+  type QrLoginCodeMessages,
+} from './qr-login-code.i18n.mjs';
 import { QR_LOGIN_CODE_CSS } from './qr-login-code.styles.mjs';
 import {
   startQrLogin,
@@ -49,7 +54,18 @@ export interface QrLoginCodeEventMap {
 
 /** What the status line says now, kept as a key so a language change can re-render it. */
 type StatusText =
-  | { key: 'creating' | 'pending' | 'rotated' | 'redeeming' | 'authorized' | 'cancelled' | 'matchFailed' | 'expiredRefreshing' | 'expired' }
+  | {
+      key:
+        | 'creating'
+        | 'pending'
+        | 'rotated'
+        | 'redeeming'
+        | 'authorized'
+        | 'cancelled'
+        | 'matchFailed'
+        | 'expiredRefreshing'
+        | 'expired';
+    }
   | { key: 'scanned'; name?: string; match?: string }
   | { key: 'error'; code: string };
 
@@ -87,7 +103,15 @@ const UPGRADED_PROPERTIES = ['customData', 'context', 'messages', 'fetch'] as co
  * Methods: `refresh()`, `stop()`, `start()`.
  */
 export class QrLoginCodeElement extends ElementBase {
-  static readonly observedAttributes = ['lang', 'base-url', 'route-prefix', 'transport', 'poll-interval', 'auto-refresh', 'auto-redeem'];
+  static readonly observedAttributes = [
+    'lang',
+    'base-url',
+    'route-prefix',
+    'transport',
+    'poll-interval',
+    'auto-refresh',
+    'auto-redeem',
+  ];
 
   private readonly root: ShadowRoot;
   private readonly ui: {
@@ -124,7 +148,11 @@ export class QrLoginCodeElement extends ElementBase {
     super();
     this.root = this.attachShadow({ mode: 'open' });
     const doc = this.ownerDocument;
-    const el = <K extends keyof HTMLElementTagNameMap>(tag: K, className: string, part?: string): HTMLElementTagNameMap[K] => {
+    const el = <K extends keyof HTMLElementTagNameMap>(
+      tag: K,
+      className: string,
+      part?: string,
+    ): HTMLElementTagNameMap[K] => {
       const element = doc.createElement(tag);
       element.className = className;
       if (part) element.setAttribute('part', part);
@@ -152,7 +180,11 @@ export class QrLoginCodeElement extends ElementBase {
     };
     const [match, matchLabel, matchValue] = line('qr-login-match', 'match', 'strong');
     // Two classes: `qr-login-short-code` is what pages styled before user codes had their name.
-    const [userCode, userCodeLabel, userCodeValue] = line('qr-login-user-code qr-login-short-code', 'user-code', 'code');
+    const [userCode, userCodeLabel, userCodeValue] = line(
+      'qr-login-user-code qr-login-short-code',
+      'user-code',
+      'code',
+    );
     const status = el('p', 'qr-login-status', 'status');
     status.setAttribute('role', 'status');
     status.setAttribute('aria-live', 'polite');
@@ -165,7 +197,24 @@ export class QrLoginCodeElement extends ElementBase {
     notice.setAttribute('aria-live', 'polite');
     frame.append(stage, match, userCode, status, countdown, notice);
     for (const hidden of [scanner, overlay, match, userCode]) hidden.hidden = true;
-    this.ui = { frame, image, scanner, scannerPhoto, scannerName, overlay, refresh, match, matchLabel, matchValue, userCode, userCodeLabel, userCodeValue, status, countdown, notice };
+    this.ui = {
+      frame,
+      image,
+      scanner,
+      scannerPhoto,
+      scannerName,
+      overlay,
+      refresh,
+      match,
+      matchLabel,
+      matchValue,
+      userCode,
+      userCodeLabel,
+      userCodeValue,
+      status,
+      countdown,
+      notice,
+    };
     this.adoptStyles();
     this.root.append(frame);
     refresh.addEventListener('click', () => {
@@ -485,7 +534,9 @@ export class QrLoginCodeElement extends ElementBase {
     let status: string;
     switch (text.key) {
       case 'scanned':
-        line = text.match ? texts.scannedMatch(text.name || texts.someone, text.match) : texts.scanned(text.name || texts.someone);
+        line = text.match
+          ? texts.scannedMatch(text.name || texts.someone, text.match)
+          : texts.scanned(text.name || texts.someone);
         status = 'SCANNED';
         break;
       case 'error':
@@ -512,7 +563,11 @@ export class QrLoginCodeElement extends ElementBase {
 
   private adoptStyles(): void {
     const root = this.root;
-    if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    if (
+      'adoptedStyleSheets' in root &&
+      typeof CSSStyleSheet === 'function' &&
+      'replaceSync' in CSSStyleSheet.prototype
+    ) {
       if (!sharedSheet) {
         sharedSheet = new CSSStyleSheet();
         sharedSheet.replaceSync(QR_LOGIN_CODE_CSS);
@@ -546,15 +601,22 @@ const STATUS_OF: Record<Exclude<StatusText['key'], 'scanned' | 'error'>, string>
  */
 export function defineQrLoginElement(tagName: string = QR_LOGIN_CODE_TAG): typeof QrLoginCodeElement {
   if (typeof customElements === 'undefined') {
-    throw new Error('defineQrLoginElement() needs a browser (customElements is missing here); call it in page code, not during server-side rendering.');
+    throw new Error(
+      'defineQrLoginElement() needs a browser (customElements is missing here); call it in page code, not during server-side rendering.',
+    );
   }
   const existing = customElements.get(tagName);
-  if (existing === QrLoginCodeElement || existing?.prototype instanceof QrLoginCodeElement) return existing as typeof QrLoginCodeElement;
+  if (existing === QrLoginCodeElement || existing?.prototype instanceof QrLoginCodeElement)
+    return existing as typeof QrLoginCodeElement;
   if (existing) {
-    throw new Error(`<${tagName}> is already defined by another element; pass defineQrLoginElement() another tag name, such as "my-qr-login".`);
+    throw new Error(
+      `<${tagName}> is already defined by another element; pass defineQrLoginElement() another tag name, such as "my-qr-login".`,
+    );
   }
   // A registry accepts a class once: a second tag name gets a subclass of its own.
-  const registered = customElements.getName?.(QrLoginCodeElement) ? class extends QrLoginCodeElement {} : QrLoginCodeElement;
+  const registered = customElements.getName?.(QrLoginCodeElement)
+    ? class extends QrLoginCodeElement {}
+    : QrLoginCodeElement;
   customElements.define(tagName, registered);
   return registered;
 }

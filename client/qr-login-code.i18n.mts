@@ -103,7 +103,10 @@ const ZH_CN: QrLoginCodeMessages = {
 };
 
 /** The built-in texts of each language. */
-export const QR_LOGIN_CODE_MESSAGES: Readonly<Record<QrLoginCodeLanguage, QrLoginCodeMessages>> = { en: EN, 'zh-CN': ZH_CN };
+export const QR_LOGIN_CODE_MESSAGES: Readonly<Record<QrLoginCodeLanguage, QrLoginCodeMessages>> = {
+  en: EN,
+  'zh-CN': ZH_CN,
+};
 
 /**
  * The built-in language for a BCP 47 tag: any Chinese tag (`zh`, `zh-CN`,

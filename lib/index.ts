@@ -6,7 +6,11 @@
 
 // The module, its options and settings.
 export { QrLoginModule } from './qr-login.module';
-export { QR_LOGIN_MODULE_OPTIONS, type QrLoginForRootAsyncOptions, type QrLoginForRootOptions } from './qr-login.module-definition';
+export {
+  QR_LOGIN_MODULE_OPTIONS,
+  type QrLoginForRootAsyncOptions,
+  type QrLoginForRootOptions,
+} from './qr-login.module-definition';
 export type {
   QrLoginAppAuthOptions,
   QrLoginContext,
@@ -97,7 +101,12 @@ export { MemoryQrLoginStore, type MemoryQrLoginStoreOptions } from './stores/mem
 export { InjectQrLoginStore } from './decorators/inject-qr-login-store.decorator';
 
 // Where a login comes from: the requester context, proximity, the risk policy and the origin allow-list.
-export { MmdbGeoLookup, type MmdbGeoLookupOptions, type QrLoginMmdbReader, type QrLoginMmdbSource } from './risk/mmdb-geo.lookup';
+export {
+  MmdbGeoLookup,
+  type MmdbGeoLookupOptions,
+  type QrLoginMmdbReader,
+  type QrLoginMmdbSource,
+} from './risk/mmdb-geo.lookup';
 export type { QrLoginGeoLookup, QrLoginPlace } from './risk/requester-geo.interface';
 export { parseUserAgent, type QrLoginUserAgentInfo } from './risk/requester-agent.parser';
 export { describeRequester, type QrLoginRequesterView } from './risk/requester-context';
@@ -124,7 +133,10 @@ export { QR_LOGIN_AMR, type QrLoginRiskOptions } from './risk/qr-login-risk-opti
 
 // The OAuth 2.0 device authorization grant (RFC 8628), a plugin imported beside the module.
 export { QrLoginDeviceGrantModule } from './plugins/device/device.module';
-export type { QrLoginDeviceGrantForRootAsyncOptions, QrLoginDeviceGrantForRootOptions } from './plugins/device/device.module-definition';
+export type {
+  QrLoginDeviceGrantForRootAsyncOptions,
+  QrLoginDeviceGrantForRootOptions,
+} from './plugins/device/device.module-definition';
 export type {
   QrLoginDeviceClient,
   QrLoginDeviceClientAuthMethod,

@@ -63,7 +63,10 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     clock: opts.clock,
   });
   const trustProxy = opts.trustProxy;
-  const adapter = opts.adapter === 'fastify' ? new FastifyAdapter(trustProxy === undefined ? {} : { trustProxy }) : new ExpressAdapter();
+  const adapter =
+    opts.adapter === 'fastify'
+      ? new FastifyAdapter(trustProxy === undefined ? {} : { trustProxy })
+      : new ExpressAdapter();
   if (trustProxy !== undefined && adapter instanceof ExpressAdapter) adapter.set('trust proxy', trustProxy);
   const app = await NestFactory.create<INestApplication>(SampleModule.forRoot(settings), adapter, {
     logger: opts.logger ?? ['error', 'warn'],

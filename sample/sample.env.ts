@@ -60,7 +60,10 @@ export function readSampleEnv(env: NodeJS.ProcessEnv): SampleEnv {
     publicUrl,
     jwtSecret: env.JWT_SECRET || undefined,
     numberMatching: ['true', '1', 'on'].includes(matchingText),
-    geoDatabases: (env.GEO_DB ?? '').split(',').map((path) => path.trim()).filter(Boolean),
+    geoDatabases: (env.GEO_DB ?? '')
+      .split(',')
+      .map((path) => path.trim())
+      .filter(Boolean),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
     rateLimit: ['true', '1', 'on'].includes(rateLimitText),
   };
@@ -76,7 +79,9 @@ function readTrustProxy(text: string | undefined): boolean | string | undefined 
   if (!value || ['false', 'off'].includes(value.toLowerCase())) return undefined;
   if (['true', 'on'].includes(value.toLowerCase())) return true;
   if (!/^[\w.:/,\s-]+$/.test(value) || /^\d+$/.test(value)) {
-    throw new Error(`TRUST_PROXY must be true, or the proxies' addresses/subnets such as "loopback" or "10.0.0.0/8"; got "${text}".`);
+    throw new Error(
+      `TRUST_PROXY must be true, or the proxies' addresses/subnets such as "loopback" or "10.0.0.0/8"; got "${text}".`,
+    );
   }
   return value;
 }

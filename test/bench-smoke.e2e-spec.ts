@@ -18,17 +18,37 @@ describe('benchmark smoke run', () => {
 
   it('produces every figure on both adapters and every store', () => {
     const json = join(scratch, 'quick.json');
-    execFileSync('npm', ['run', 'bench', '--', '--quick', `--json=${json}`], { cwd: root, stdio: 'pipe', timeout: 280_000 });
+    execFileSync('npm', ['run', 'bench', '--', '--quick', `--json=${json}`], {
+      cwd: root,
+      stdio: 'pipe',
+      timeout: 280_000,
+    });
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.quick).toBe(true);
-    const rows: Array<{ section: string; adapter?: string; store?: string; figure: string; value: number; met?: boolean }> = report.rows;
+    const rows: Array<{
+      section: string;
+      adapter?: string;
+      store?: string;
+      figure: string;
+      value: number;
+      met?: boolean;
+    }> = report.rows;
     for (const adapter of ['express', 'fastify']) {
       for (const store of ['memory', 'redis', 'postgres']) {
         const mine = rows.filter((r) => r.adapter === adapter && r.store === store);
         const sections = new Set(mine.map((r) => r.section));
         const extra = store === 'redis' ? ['Redis round trips'] : ['live codes'];
         expect([...sections].sort(), `${adapter}/${store}`).toEqual(
-          ['QR image', 'SSE idle streams', 'confirm → event', 'create', 'leak check', 'status poll', 'whole login', ...extra].sort(),
+          [
+            'QR image',
+            'SSE idle streams',
+            'confirm → event',
+            'create',
+            'leak check',
+            'status poll',
+            'whole login',
+            ...extra,
+          ].sort(),
         );
         expect(mine.some((r) => r.figure.includes('vs bare node:http'))).toBe(true);
         if (store !== 'memory') expect(mine.some((r) => r.figure.includes('across two instances'))).toBe(true);

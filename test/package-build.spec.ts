@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +32,11 @@ describe('built package', () => {
       { cwd: root, stdio: 'pipe' },
     );
     // Peers resolve from the repository's own node_modules, as from an app's.
-    for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.devDependencies })) {
+    for (const dep of Object.keys({
+      ...manifest.dependencies,
+      ...manifest.peerDependencies,
+      ...manifest.devDependencies,
+    })) {
       const target = join(pkg, 'node_modules', dep);
       mkdirSync(dirname(target), { recursive: true });
       if (existsSync(join(root, 'node_modules', dep))) symlinkSync(join(root, 'node_modules', dep), target, 'dir');
@@ -32,10 +45,14 @@ describe('built package', () => {
 
   afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
-  const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const run = (args: string[]) =>
+    execFileSync(process.execPath, args, { cwd: consumer, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
   it('loads from CommonJS', () => {
-    const out = run(['-e', "const m = require('nestjs-qr-login'); console.log(typeof m.QrLoginModule.forRoot, typeof m.QrLoginGuard)"]);
+    const out = run([
+      '-e',
+      "const m = require('nestjs-qr-login'); console.log(typeof m.QrLoginModule.forRoot, typeof m.QrLoginGuard)",
+    ]);
     expect(out).toBe('function function');
   });
 
@@ -49,11 +66,14 @@ describe('built package', () => {
   });
 
   it('serves the Postgres store from its own entry, and loads pg only when a store creates its pool', () => {
-    const loadsPg = "Object.keys(require.cache).some((file) => /[\\\\/]node_modules[\\\\/]pg[\\\\/]/.test(file))";
+    const loadsPg = 'Object.keys(require.cache).some((file) => /[\\\\/]node_modules[\\\\/]pg[\\\\/]/.test(file))';
     expect(run(['-e', `require('nestjs-qr-login'); console.log(${loadsPg})`])).toBe('false');
-    expect(run(['-e', `const m = require('nestjs-qr-login/postgres'); console.log(typeof m.PostgresQrLoginStore, ${loadsPg})`])).toBe(
-      'function false',
-    );
+    expect(
+      run([
+        '-e',
+        `const m = require('nestjs-qr-login/postgres'); console.log(typeof m.PostgresQrLoginStore, ${loadsPg})`,
+      ]),
+    ).toBe('function false');
     const out = run([
       '--input-type=module',
       '-e',
@@ -64,7 +84,9 @@ describe('built package', () => {
 
   it('exposes package.json and hides internals', () => {
     expect(run(['-e', "console.log(require('nestjs-qr-login/package.json').name)"])).toBe('nestjs-qr-login');
-    expect(() => run(['-e', "require('nestjs-qr-login/dist/lib/kernel/qr-login.ids')"])).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+    expect(() => run(['-e', "require('nestjs-qr-login/dist/lib/kernel/qr-login.ids')"])).toThrow(
+      /ERR_PACKAGE_PATH_NOT_EXPORTED/,
+    );
   });
 });
 
@@ -82,11 +104,21 @@ describe('the app entry of the packed package', () => {
     copyFileSync(join(root, 'package.json'), join(stage, 'package.json'));
     copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(stage, 'dist/client')], { cwd: root, stdio: 'pipe' });
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(stage, 'dist/client/app')], { cwd: root, stdio: 'pipe' });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(stage, 'dist/client')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(stage, 'dist/client/app')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const [report] = JSON.parse(
-      execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+      execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+        cwd: stage,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     );
     packed = report.files.map((file: { path: string }) => file.path);
     consumer = join(work, 'consumer');
@@ -99,8 +131,13 @@ describe('the app entry of the packed package', () => {
 
   it('ships the app client with its types and source maps', () => {
     const entry = manifest.exports['./app'];
-    expect(entry).toEqual({ types: './dist/client/app/index.d.mts', import: './dist/client/app/index.mjs', default: './dist/client/app/index.mjs' });
-    for (const path of [entry.types, entry.import, './dist/client/app/index.mjs.map']) expect(packed).toContain(path.slice(2));
+    expect(entry).toEqual({
+      types: './dist/client/app/index.d.mts',
+      import: './dist/client/app/index.mjs',
+      default: './dist/client/app/index.mjs',
+    });
+    for (const path of [entry.types, entry.import, './dist/client/app/index.mjs.map'])
+      expect(packed).toContain(path.slice(2));
   });
 
   it('resolves and runs from an ES module, with no DOM', () => {
@@ -116,36 +153,53 @@ describe('the app entry of the packed package', () => {
     expect(out).toBe('function AAAAAAAAAAAAAAAAAAAAAAAAAA1 false');
   });
 
-  it.each(['bundler', 'nodenext'])('type-checks in a project without the DOM library (moduleResolution %s)', (resolution) => {
-    writeFileSync(
-      join(consumer, 'phone.mts'),
-      [
-        "import { createQrLoginAppClient, isQrLoginAppError, type QrLoginScanAnswer } from 'nestjs-qr-login/app';",
-        "const qrLogin = createQrLoginAppClient({ baseUrl: 'https://example.test', getAccessToken: async () => 'token' });",
-        'export async function ask(id: string): Promise<string[]> {',
-        '  try {',
-        '    const answer: QrLoginScanAnswer = await qrLogin.scan(id);',
-        "    await qrLogin.confirm(answer.qrcodeId, { matchCode: answer.matchChoices?.[0] });",
-        '    return answer.risk.flags;',
-        '  } catch (error) {',
-        "    if (isQrLoginAppError(error, 'QR_EXPIRED')) return [error.code];",
-        '    throw error;',
-        '  }',
-        '}',
-        '// @ts-expect-error: the answer carries no such field',
-        'export const wrong = (answer: QrLoginScanAnswer) => answer.ticket;',
-        '',
-      ].join('\n'),
-    );
-    const module = resolution === 'bundler' ? 'ESNext' : 'NodeNext';
-    writeFileSync(
-      join(consumer, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: { target: 'ES2020', module, moduleResolution: resolution, lib: ['ES2020'], types: [], strict: true, noEmit: true },
-        files: ['phone.mts'],
-      }),
-    );
-    // Fails (non-zero exit) on any error, an unused @ts-expect-error included.
-    expect(() => execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', consumer], { cwd: consumer, stdio: 'pipe' })).not.toThrow();
-  }, 60_000);
+  it.each(['bundler', 'nodenext'])(
+    'type-checks in a project without the DOM library (moduleResolution %s)',
+    (resolution) => {
+      writeFileSync(
+        join(consumer, 'phone.mts'),
+        [
+          "import { createQrLoginAppClient, isQrLoginAppError, type QrLoginScanAnswer } from 'nestjs-qr-login/app';",
+          "const qrLogin = createQrLoginAppClient({ baseUrl: 'https://example.test', getAccessToken: async () => 'token' });",
+          'export async function ask(id: string): Promise<string[]> {',
+          '  try {',
+          '    const answer: QrLoginScanAnswer = await qrLogin.scan(id);',
+          '    await qrLogin.confirm(answer.qrcodeId, { matchCode: answer.matchChoices?.[0] });',
+          '    return answer.risk.flags;',
+          '  } catch (error) {',
+          "    if (isQrLoginAppError(error, 'QR_EXPIRED')) return [error.code];",
+          '    throw error;',
+          '  }',
+          '}',
+          '// @ts-expect-error: the answer carries no such field',
+          'export const wrong = (answer: QrLoginScanAnswer) => answer.ticket;',
+          '',
+        ].join('\n'),
+      );
+      const module = resolution === 'bundler' ? 'ESNext' : 'NodeNext';
+      writeFileSync(
+        join(consumer, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2020',
+            module,
+            moduleResolution: resolution,
+            lib: ['ES2020'],
+            types: [],
+            strict: true,
+            noEmit: true,
+          },
+          files: ['phone.mts'],
+        }),
+      );
+      // Fails (non-zero exit) on any error, an unused @ts-expect-error included.
+      expect(() =>
+        execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', consumer], {
+          cwd: consumer,
+          stdio: 'pipe',
+        }),
+      ).not.toThrow();
+    },
+    60_000,
+  );
 });

@@ -17,7 +17,12 @@ const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const OPTIONAL_PEERS = ['ioredis', 'pg', 'sharp', 'fast-xml-parser', '@nestjs/swagger', 'mmdb-lib'];
 
 const run = (command: string, args: string[], cwd: string) =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' } });
+  execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' },
+  });
 
 /** Runs tsc and returns its diagnostics (empty when it compiled). */
 function compile(cwd: string): string {
@@ -115,7 +120,10 @@ describe('the packed package in a scratch app', () => {
     run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist')], root);
     run(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(stage, 'dist/client')], root);
     run('npm', ['pack', '--pack-destination', work, '--ignore-scripts'], stage);
-    tarball = join(work, readdirSync(work).find((name) => name.endsWith('.tgz'))!);
+    tarball = join(
+      work,
+      readdirSync(work).find((name) => name.endsWith('.tgz'))!,
+    );
 
     app = join(work, 'app');
     run('mkdir', ['-p', app], work);
@@ -124,7 +132,20 @@ describe('the packed package in a scratch app', () => {
     // Peers an app has anyway; the optional ones are left out on purpose.
     run(
       'npm',
-      ['install', '--prefer-offline', '--no-package-lock', tarball, '@types/node@20', 'reflect-metadata', 'rxjs', '@nestjs/common@12', '@nestjs/core@12', '@nestjs/passport@12', 'passport', '@types/passport'],
+      [
+        'install',
+        '--prefer-offline',
+        '--no-package-lock',
+        tarball,
+        '@types/node@20',
+        'reflect-metadata',
+        'rxjs',
+        '@nestjs/common@12',
+        '@nestjs/core@12',
+        '@nestjs/passport@12',
+        'passport',
+        '@types/passport',
+      ],
       app,
     );
   }, 300_000);
@@ -133,7 +154,13 @@ describe('the packed package in a scratch app', () => {
 
   it('ships the built entries, not the sources or the tests', () => {
     const listing = run('tar', ['-tzf', tarball], work);
-    for (const entry of ['dist/lib/index.d.ts', 'dist/lib/stores/redis/index.js', 'dist/lib/plugins/genauth/index.js', 'dist/lib/plugins/wechat/index.js', 'dist/client/index.mjs']) {
+    for (const entry of [
+      'dist/lib/index.d.ts',
+      'dist/lib/stores/redis/index.js',
+      'dist/lib/plugins/genauth/index.js',
+      'dist/lib/plugins/wechat/index.js',
+      'dist/client/index.mjs',
+    ]) {
       expect(listing).toContain(`package/${entry}`);
     }
     expect(listing).not.toMatch(/\.spec\.|package\/lib\/|package\/test\//);
@@ -149,12 +176,22 @@ describe('the packed package in a scratch app', () => {
   }, 180_000);
 
   it('loads the root entry at run time without the optional peers', () => {
-    const out = run(process.execPath, ['-e', "const m = require('nestjs-qr-login'); console.log(typeof m.QrLoginModule.forRoot, new m.MemoryQrLoginStore().size)"], app);
+    const out = run(
+      process.execPath,
+      [
+        '-e',
+        "const m = require('nestjs-qr-login'); console.log(typeof m.QrLoginModule.forRoot, new m.MemoryQrLoginStore().size)",
+      ],
+      app,
+    );
     expect(out.trim()).toBe('function 0');
   }, 60_000);
 
   it('does not type-check an app that misuses the root entry (the check is real)', () => {
-    writeFileSync(join(app, 'app.ts'), `${ROOT_APP}\nconst wrong: QrLoginModuleOptions = { appAuth: {}, qrCodeTtl: '60' };\n`);
+    writeFileSync(
+      join(app, 'app.ts'),
+      `${ROOT_APP}\nconst wrong: QrLoginModuleOptions = { appAuth: {}, qrCodeTtl: '60' };\n`,
+    );
     expect(compile(app)).toMatch(/^app\.ts\(\d+,\d+\): error TS2322/m);
   }, 180_000);
 

@@ -24,7 +24,8 @@ describe('package manifest', () => {
   for (const file of sourceFiles(join(root, 'lib'))) {
     const text = readFileSync(file, 'utf8');
     // Import and export statements at the start of a line, and require()/import() calls: not words in comments.
-    const statements = /^\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/gm;
+    const statements =
+      /^\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/gm;
     for (const match of text.matchAll(statements)) {
       const specifier = match[1] ?? match[2] ?? match[3];
       if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;

@@ -77,7 +77,9 @@ function messageOf(answer: unknown, fallback: string): string {
 
 function requireText(name: string, value: unknown): string {
   if (typeof value !== 'string' || !value.trim()) {
-    throw new TypeError(`${name} must be a non-empty string; got ${typeof value === 'string' ? 'a blank string' : typeof value}.`);
+    throw new TypeError(
+      `${name} must be a non-empty string; got ${typeof value === 'string' ? 'a blank string' : typeof value}.`,
+    );
   }
   return value.trim();
 }
@@ -97,7 +99,9 @@ function requireText(name: string, value: unknown): string {
  */
 export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLoginAppClient {
   if (typeof options?.getAccessToken !== 'function') {
-    throw new TypeError('createQrLoginAppClient needs getAccessToken: a function returning the app user’s access token.');
+    throw new TypeError(
+      'createQrLoginAppClient needs getAccessToken: a function returning the app user’s access token.',
+    );
   }
   const base = (options.baseUrl ?? '').replace(/\/+$/, '');
   const prefix = trimSlashes(options.routePrefix ?? 'qr-login');
@@ -160,12 +164,14 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
     );
   }
 
-  const codePath = (qrcodeId: string, action: string) => `/qrcodes/${encodeURIComponent(requireText('qrcodeId', qrcodeId))}/${action}`;
+  const codePath = (qrcodeId: string, action: string) =>
+    `/qrcodes/${encodeURIComponent(requireText('qrcodeId', qrcodeId))}/${action}`;
 
   // async throughout, so a bad argument rejects like every other failure instead of throwing.
   return {
     scan: async (qrcodeId, call) => post(codePath(qrcodeId, 'scan'), undefined, call),
-    scanUserCode: async (userCode, call) => post('/user-codes/scan', { userCode: requireText('userCode', userCode) }, call),
+    scanUserCode: async (userCode, call) =>
+      post('/user-codes/scan', { userCode: requireText('userCode', userCode) }, call),
     confirm: async (qrcodeId, call) => {
       const path = codePath(qrcodeId, 'confirm');
       return post(path, call?.matchCode === undefined ? undefined : { matchCode: String(call.matchCode) }, call);

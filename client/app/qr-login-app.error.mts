@@ -45,6 +45,11 @@ export class QrLoginAppError extends Error {
 export function isQrLoginAppError(error: unknown, code?: string): error is QrLoginAppError {
   if (typeof error !== 'object' || error === null) return false;
   const candidate = error as { name?: unknown; code?: unknown; status?: unknown };
-  if (candidate.name !== 'QrLoginAppError' || typeof candidate.code !== 'string' || typeof candidate.status !== 'number') return false;
+  if (
+    candidate.name !== 'QrLoginAppError' ||
+    typeof candidate.code !== 'string' ||
+    typeof candidate.status !== 'number'
+  )
+    return false;
   return code === undefined || candidate.code === code;
 }

@@ -18,7 +18,8 @@ export class QrLoginErrorFilter implements ExceptionFilter {
     const mapped = toHttpError(error) as QrLoginException;
     const response = host.switchToHttp().getResponse();
     const adapter = this.adapterHost.httpAdapter;
-    if (mapped.retryAfterSeconds !== undefined) adapter.setHeader(response, 'Retry-After', String(mapped.retryAfterSeconds));
+    if (mapped.retryAfterSeconds !== undefined)
+      adapter.setHeader(response, 'Retry-After', String(mapped.retryAfterSeconds));
     adapter.reply(response, mapped.getResponse(), mapped.getStatus());
   }
 }

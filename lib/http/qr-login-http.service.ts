@@ -73,11 +73,13 @@ export class QrLoginHttpService {
   ): Promise<QrCodeCreated> {
     const requester = this.requesterOf(request);
     const { allowedOrigins, requireOrigin } = this.config.risk;
-    if (!acceptsCreateOrigin(requester.origin, { allowedOrigins, requireOrigin })) throw qrErrors.originNotAllowed(requester.origin);
+    if (!acceptsCreateOrigin(requester.origin, { allowedOrigins, requireOrigin }))
+      throw qrErrors.originNotAllowed(requester.origin);
     const created = await this.service.create(input, requester, options);
     const binding = options.binding;
     const creatorBound = binding === undefined || binding.reveal === 'creator' || binding.redeem === 'creator';
-    if (creatorBound) setCreatorCookie(this.adapterHost.httpAdapter, request, response, this.config, created.creatorSecret);
+    if (creatorBound)
+      setCreatorCookie(this.adapterHost.httpAdapter, request, response, this.config, created.creatorSecret);
     return created;
   }
 }

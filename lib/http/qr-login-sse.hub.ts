@@ -108,7 +108,14 @@ export class QrLoginSseHub implements OnModuleDestroy {
    * already set on the framework's response (CORS and the like), which a raw
    * write would otherwise lose on Fastify.
    */
-  open(qrcodeId: string, proof: QrCodeProof, ip: string, request: IncomingMessage, response: ServerResponse, headers: OutgoingHttpHeaders = {}): void {
+  open(
+    qrcodeId: string,
+    proof: QrCodeProof,
+    ip: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    headers: OutgoingHttpHeaders = {},
+  ): void {
     if (response.destroyed || response.writableEnded) return;
     const socket = request.socket;
     // A stream is long-lived and its events are small: no idle timeout, no Nagle delay.

@@ -79,13 +79,18 @@ export class QrLoginController {
     @Res({ passthrough: true }) response: any,
   ): Promise<QrCodeCreated> {
     // A JSON `null` passes class validation; only an object or no body at all is a request.
-    if (payload === null || request.body === null) throw qrErrors.validation('The body must be a JSON object such as {} or { "customData": { ... } }.');
+    if (payload === null || request.body === null)
+      throw qrErrors.validation('The body must be a JSON object such as {} or { "customData": { ... } }.');
     return this.http.create(payload ?? {}, request, response);
   }
 
   /** Web page: the current status; the ticket only for the creator. */
   @ApiOperation({ summary: 'Status of a code; who scanned and the ticket only for the creator' })
-  @ApiHeader({ name: 'x-qr-login-secret', required: false, description: 'Creator proof for callers without the cookie' })
+  @ApiHeader({
+    name: 'x-qr-login-secret',
+    required: false,
+    description: 'Creator proof for callers without the cookie',
+  })
   @ApiOkResponse({ type: QrCodeStatusViewDto })
   @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
   @Get('qrcodes/:qrcodeId')
@@ -100,7 +105,7 @@ export class QrLoginController {
    * answer's `url` then points here). Cacheable by the browser for the code's
    * remaining life: an id always encodes the same payload.
    */
-  @ApiOperation({ summary: 'The QR image of a code (SVG or PNG per imageFormat); cacheable for the code\'s life' })
+  @ApiOperation({ summary: "The QR image of a code (SVG or PNG per imageFormat); cacheable for the code's life" })
   @ApiProduces('image/svg+xml', 'image/png')
   @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
   @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
@@ -108,7 +113,11 @@ export class QrLoginController {
   @UseGuards(QrLoginRateLimitGuard('status'))
   async image(@Param('qrcodeId') qrcodeId: string, @Res({ passthrough: true }) response: any): Promise<StreamableFile> {
     const image = await this.service.image(qrcodeId);
-    this.adapterHost.httpAdapter.setHeader(response, 'Cache-Control', `private, max-age=${image.maxAgeSeconds}, immutable`);
+    this.adapterHost.httpAdapter.setHeader(
+      response,
+      'Cache-Control',
+      `private, max-age=${image.maxAgeSeconds}, immutable`,
+    );
     return new StreamableFile(image.body, { type: image.contentType, length: image.body.length });
   }
 
@@ -120,7 +129,7 @@ export class QrLoginController {
    */
   @ApiOperation({ summary: 'Server-Sent Events: the status now, then each change; ends after a terminal status' })
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ type: QrCodeStatusViewDto, description: 'Each event\'s data is one status view (JSON)' })
+  @ApiOkResponse({ type: QrCodeStatusViewDto, description: "Each event's data is one status view (JSON)" })
   @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
   @Get('qrcodes/:qrcodeId/events')
   @UseGuards(QrLoginRateLimitGuard('events'))
@@ -203,8 +212,16 @@ export class QrLoginController {
   /** Web page: redeems the ticket (once) and answers the `issueTokenSet` hook's result. */
   @ApiOperation({ summary: 'Redeem the ticket once; answers the issueTokenSet hook for the user who confirmed' })
   @ApiBody({ type: RedeemTicketDto })
-  @ApiOkResponse({ description: 'What the issueTokenSet option returns (by default { user })', schema: { type: 'object', additionalProperties: true } })
-  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_TICKET_MISSING / QR_TICKET_INVALID / QR_TICKET_EXPIRED / QR_TICKET_USED / QR_CREATOR_SECRET_REQUIRED' })
+  @ApiOkResponse({
+    description: 'What the issueTokenSet option returns (by default { user })',
+    schema: { type: 'object', additionalProperties: true },
+  })
+  @ApiResponse({
+    status: 401,
+    type: QrLoginErrorDto,
+    description:
+      'QR_TICKET_MISSING / QR_TICKET_INVALID / QR_TICKET_EXPIRED / QR_TICKET_USED / QR_CREATOR_SECRET_REQUIRED',
+  })
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')

@@ -26,7 +26,12 @@ export class QrLoginException extends HttpException {
   /** Seconds to send as `Retry-After`, for 429 and 503 answers. */
   readonly retryAfterSeconds?: number;
 
-  constructor(status: HttpStatus | number, code: string, message: string, options: { retryAfterSeconds?: number } = {}) {
+  constructor(
+    status: HttpStatus | number,
+    code: string,
+    message: string,
+    options: { retryAfterSeconds?: number } = {},
+  ) {
     super({ statusCode: status, code, message } satisfies QrLoginErrorBody, status);
     this.code = code;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
@@ -78,6 +83,7 @@ export function toHttpError(error: unknown): unknown {
     return new QrLoginException(httpStatusOf(error.code), error.code, error.message, retry);
   }
   if (error instanceof QrLoginStoreUnavailableError) return toHttpError(qrErrors.storeUnavailable());
-  if (error instanceof QrLoginStoreFullError) return toHttpError(qrErrors.storeFull(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
+  if (error instanceof QrLoginStoreFullError)
+    return toHttpError(qrErrors.storeFull(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   return error;
 }

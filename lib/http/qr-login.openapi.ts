@@ -42,7 +42,7 @@ export const ApiOperation = pick<MethodDecorator>('ApiOperation');
 export const ApiOkResponse = pick<MethodDecorator & ClassDecorator>('ApiOkResponse');
 export const ApiQuery = pick<MethodDecorator>('ApiQuery');
 export const ApiHeader = pick<MethodDecorator & ClassDecorator>('ApiHeader');
-export const ApiExtraModels = (...models: Function[]): ClassDecorator =>
+export const ApiExtraModels = (...models: Array<abstract new (...args: never[]) => unknown>): ClassDecorator =>
   (pick<ClassDecorator>('ApiExtraModels') as AnyDecorator)(...models);
 export const ApiCreatedResponse = pick<MethodDecorator>('ApiCreatedResponse');
 export const ApiResponse = pick<MethodDecorator>('ApiResponse');

@@ -22,7 +22,9 @@ function messagesOf(errors: ValidationError[], parent = ''): string[] {
 class QrLoginValidationPipe extends ValidationPipe {
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (jsonDepthExceeds(value, MAX_BODY_DEPTH)) {
-      throw qrErrors.validation(`The request is nested deeper than ${MAX_BODY_DEPTH} levels; send flat JSON (customData and context allow maxCustomDataDepth levels).`);
+      throw qrErrors.validation(
+        `The request is nested deeper than ${MAX_BODY_DEPTH} levels; send flat JSON (customData and context allow maxCustomDataDepth levels).`,
+      );
     }
     return super.transform(value, metadata);
   }

@@ -1,5 +1,11 @@
 import { randomInt } from 'node:crypto';
-import type { QrCodeBinding, QrCodeRecord, QrCodeType, QrRequesterInfo, JsonObject } from './interfaces/qr-code.interface';
+import type {
+  QrCodeBinding,
+  QrCodeRecord,
+  QrCodeType,
+  QrRequesterInfo,
+  JsonObject,
+} from './interfaces/qr-code.interface';
 
 /** Everything a new record is made of, decided by the service. */
 export interface NewQrCodeRecord {

@@ -9,7 +9,12 @@ import type { QrLoginRotator } from './qr-login.rotator';
 import { formatUserCode } from './qr-login.user-code';
 import type { QrLoginUserCodes } from './qr-login.user-codes';
 import type { QrCodeBinding } from './interfaces/qr-code.interface';
-import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeRendering, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
+import type {
+  CreateQrCodeInput,
+  CreateQrCodeRequester,
+  QrCodeRendering,
+  QrCodeTypeHandler,
+} from './interfaces/qr-code-type-handler.interface';
 import type { QrCodeCreated } from './interfaces/qr-login-views.interface';
 
 /**
@@ -44,7 +49,9 @@ export class QrCodeIssuer {
     const type = input.type ?? 'MOBILE_APP';
     const handler = this.typeHandlers.get(type);
     if (type !== 'MOBILE_APP' && !handler) {
-      throw qrErrors.validation(`QR code type ${String(type)} is not enabled in this app; use MOBILE_APP or configure its module.`);
+      throw qrErrors.validation(
+        `QR code type ${String(type)} is not enabled in this app; use MOBILE_APP or configure its module.`,
+      );
     }
     const limits = { maxBytes: this.config.maxCustomDataBytes, maxDepth: this.config.security.maxCustomDataDepth };
     checkJsonLimits('customData', input.customData, limits);

@@ -53,7 +53,8 @@ export class QrCodeReader {
         return decision.record;
       }));
     } catch (error) {
-      if (error instanceof QrLoginError && error.code === 'QR_EXPIRED') return { view: { qrcodeId, status: 'EXPIRED' }, slowDown: false, intervalMs };
+      if (error instanceof QrLoginError && error.code === 'QR_EXPIRED')
+        return { view: { qrcodeId, status: 'EXPIRED' }, slowDown: false, intervalMs };
       throw error;
     }
     return { view: viewOf(record, proof, this.clock.now()), slowDown, intervalMs };

@@ -25,7 +25,8 @@ export class QrCodeRepository {
       return await call(this.store);
     } catch (error) {
       if (error instanceof QrLoginStoreUnavailableError) throw qrErrors.storeUnavailable();
-      if (error instanceof QrLoginStoreFullError) throw qrErrors.storeFull(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+      if (error instanceof QrLoginStoreFullError)
+        throw qrErrors.storeFull(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
       throw error;
     }
   }
@@ -64,7 +65,8 @@ export class QrCodeRepository {
       const next = decide(current, this.clock.now());
       if (next === undefined) return { record: current, changed: false };
       const written = { ...next, version: current.version + 1 };
-      if (await this.call((store) => store.compareAndSet(qrcodeId, current.version, written))) return { record: written, changed: true };
+      if (await this.call((store) => store.compareAndSet(qrcodeId, current.version, written)))
+        return { record: written, changed: true };
     }
     throw new Error(`QR code ${qrcodeId} kept changing; the store's compareAndSet may be broken.`);
   }

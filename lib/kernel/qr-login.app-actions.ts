@@ -55,7 +55,12 @@ export class QrLoginAppActions {
     const userId = this.config.getUserId(appUser);
     let mismatch = false;
     const { record } = await this.act$(qrcodeId, 'CONFIRM', userId, (current, now) => {
-      const decision = decideConfirm(current, { userId, matchCode: options.matchCode }, { value: newTicket(current.id), ttlMs: this.config.ticketTtlMs }, now);
+      const decision = decideConfirm(
+        current,
+        { userId, matchCode: options.matchCode },
+        { value: newTicket(current.id), ttlMs: this.config.ticketTtlMs },
+        now,
+      );
       mismatch = decision.mismatch;
       return decision.record;
     });
@@ -71,13 +76,17 @@ export class QrLoginAppActions {
 
   async cancel(qrcodeId: string, appUser: unknown): Promise<QrCodeStatusView> {
     const userId = this.config.getUserId(appUser);
-    const { record } = await this.act$(qrcodeId, 'CANCEL', userId, (current, now) => decideCancel(current, { userId }, now));
+    const { record } = await this.act$(qrcodeId, 'CANCEL', userId, (current, now) =>
+      decideCancel(current, { userId }, now),
+    );
     this.audit.emit('cancelled', record, { userId });
     return viewOf(record, undefined, this.config.clock.now());
   }
 
   async refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {
-    const { record, changed } = await this.repository.update(qrcodeId, (current, now) => decideRefusal(current, reason, now));
+    const { record, changed } = await this.repository.update(qrcodeId, (current, now) =>
+      decideRefusal(current, reason, now),
+    );
     if (changed) this.audit.emit('cancelled', record, { code: reason });
     return viewOf(record, undefined, this.config.clock.now());
   }

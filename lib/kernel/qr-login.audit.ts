@@ -30,19 +30,22 @@ export class QrLoginAudit {
   /** Reports a new code and arms the check that reports its expiry. */
   opened(record: QrCodeRecord): void {
     this.emit('created', record);
-    const timer = this.clock.setTimeout(() => {
-      this.expiryChecks.delete(record.id);
-      this.read(record.id).then(
-        (latest) => {
-          // Ended records outlive their expiry, so a record already gone was still open when its lifetime ended.
-          if (latest === null || (!latest.replacedBy && statusAt(latest, this.clock.now()) === 'EXPIRED')) {
-            this.emit('expired', latest ?? record);
-          }
-        },
-        // Nothing to report when the store cannot be read; the code is gone either way.
-        () => undefined,
-      );
-    }, Math.max(record.expiresAt - this.clock.now(), 0) + 5);
+    const timer = this.clock.setTimeout(
+      () => {
+        this.expiryChecks.delete(record.id);
+        this.read(record.id).then(
+          (latest) => {
+            // Ended records outlive their expiry, so a record already gone was still open when its lifetime ended.
+            if (latest === null || (!latest.replacedBy && statusAt(latest, this.clock.now()) === 'EXPIRED')) {
+              this.emit('expired', latest ?? record);
+            }
+          },
+          // Nothing to report when the store cannot be read; the code is gone either way.
+          () => undefined,
+        );
+      },
+      Math.max(record.expiresAt - this.clock.now(), 0) + 5,
+    );
     this.expiryChecks.set(record.id, timer);
   }
 

@@ -219,7 +219,8 @@ function resolveClock(clock: unknown): QrLoginClock {
 
 function resolveBoolean(name: string, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new QrLoginConfigError(`"${name}" must be true or false; got ${JSON.stringify(value)}.`);
+  if (typeof value !== 'boolean')
+    throw new QrLoginConfigError(`"${name}" must be true or false; got ${JSON.stringify(value)}.`);
   return value;
 }
 
@@ -279,7 +280,9 @@ export function resolveQrLoginConfig(
   }
   const imageUrl = options.imageUrl ?? 'data';
   if (imageUrl !== 'data' && imageUrl !== 'route') {
-    throw new QrLoginConfigError(`"imageUrl" must be "data" (a data URL in the create answer) or "route" (a link to GET {prefix}/qrcodes/:id/image); got ${String(imageUrl)}.`);
+    throw new QrLoginConfigError(
+      `"imageUrl" must be "data" (a data URL in the create answer) or "route" (a link to GET {prefix}/qrcodes/:id/image); got ${String(imageUrl)}.`,
+    );
   }
   const maxCustomDataBytes = options.maxCustomDataBytes ?? QR_LOGIN_DEFAULTS.maxCustomDataBytes;
   if (!Number.isInteger(maxCustomDataBytes) || maxCustomDataBytes < 2) {

@@ -107,8 +107,7 @@ const E = QrLoginErrorCode;
 /** Factories for the errors the kernel throws, so each message is written once. */
 export const qrErrors = {
   validation: (message: string) => new QrLoginError(E.VALIDATION_FAILED, message),
-  notFound: () =>
-    new QrLoginError(E.NOT_FOUND, 'No QR code has this id. Create a new one with POST /qrcodes.'),
+  notFound: () => new QrLoginError(E.NOT_FOUND, 'No QR code has this id. Create a new one with POST /qrcodes.'),
   userCodeNotFound: () =>
     new QrLoginError(
       E.USER_CODE_NOT_FOUND,
@@ -121,10 +120,8 @@ export const qrErrors = {
       E.WRONG_STATE,
       `Cannot ${action} a QR code whose status is ${status}. ${action === 'SCAN' ? '' : 'SCAN it first; '}CONFIRM and CANCEL follow a SCAN, and nothing follows AUTHORIZED or CANCELLED.`,
     ),
-  alreadyScanned: () =>
-    new QrLoginError(E.ALREADY_SCANNED, 'This QR code was already scanned by another user.'),
-  notScanner: () =>
-    new QrLoginError(E.NOT_SCANNER, 'Only the user who scanned this QR code may confirm or cancel it.'),
+  alreadyScanned: () => new QrLoginError(E.ALREADY_SCANNED, 'This QR code was already scanned by another user.'),
+  notScanner: () => new QrLoginError(E.NOT_SCANNER, 'Only the user who scanned this QR code may confirm or cancel it.'),
   appUserUnauthenticated: () =>
     new QrLoginError(
       E.APP_USER_UNAUTHENTICATED,
@@ -132,12 +129,10 @@ export const qrErrors = {
     ),
   ticketMissing: () =>
     new QrLoginError(E.TICKET_MISSING, 'Send the ticket of an AUTHORIZED QR code as "ticket" in the JSON body.'),
-  ticketInvalid: () =>
-    new QrLoginError(E.TICKET_INVALID, 'This ticket is not valid. Start a new QR login.'),
+  ticketInvalid: () => new QrLoginError(E.TICKET_INVALID, 'This ticket is not valid. Start a new QR login.'),
   ticketExpired: () =>
     new QrLoginError(E.TICKET_EXPIRED, 'This ticket has expired; redeem tickets as soon as the code is AUTHORIZED.'),
-  ticketUsed: () =>
-    new QrLoginError(E.TICKET_USED, 'This ticket was already redeemed; a ticket works once.'),
+  ticketUsed: () => new QrLoginError(E.TICKET_USED, 'This ticket was already redeemed; a ticket works once.'),
   creatorSecretRequired: () =>
     new QrLoginError(
       E.CREATOR_SECRET_REQUIRED,
@@ -185,8 +180,5 @@ export const qrErrors = {
         : 'QR codes can only be created from a page on the allowedOrigins list, and this request carried no Origin header; create codes from the browser page.',
     ),
   storeUnavailable: () =>
-    new QrLoginError(
-      E.STORE_UNAVAILABLE,
-      'The QR login store is unreachable right now; retry in a moment.',
-    ),
+    new QrLoginError(E.STORE_UNAVAILABLE, 'The QR login store is unreachable right now; retry in a moment.'),
 };

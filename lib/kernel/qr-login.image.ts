@@ -19,7 +19,10 @@ export async function renderQrDataUrl(payload: string, format: 'svg' | 'png'): P
 }
 
 /** The image file of a payload, for the image route: bytes and content type. */
-export async function renderQrImage(payload: string, format: 'svg' | 'png'): Promise<{ contentType: string; body: Buffer }> {
+export async function renderQrImage(
+  payload: string,
+  format: 'svg' | 'png',
+): Promise<{ contentType: string; body: Buffer }> {
   const segments: QRCode.QRCodeSegment[] = [{ data: Buffer.from(payload), mode: 'byte' }];
   if (format === 'png') {
     const body = await QRCode.toBuffer(segments, { errorCorrectionLevel: 'M', margin: 2, width: 256, type: 'png' });

@@ -34,7 +34,10 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
 export function checkJsonLimits(field: string, value: unknown, limits: JsonLimits): void {
   if (value === undefined || value === null) return;
   if (jsonDepthExceeds(value, limits.maxDepth)) {
-    throw qrErrors.validation(`"${field}" is nested deeper than ${limits.maxDepth} levels; flatten it or raise maxCustomDataDepth.`);
+    throw qrErrors.validation(
+      `"${field}" is nested deeper than ${limits.maxDepth} levels; flatten it or raise maxCustomDataDepth.`,
+    );
   }
-  if (Buffer.byteLength(JSON.stringify(value)) > limits.maxBytes) throw qrErrors.payloadTooLarge(field, limits.maxBytes);
+  if (Buffer.byteLength(JSON.stringify(value)) > limits.maxBytes)
+    throw qrErrors.payloadTooLarge(field, limits.maxBytes);
 }

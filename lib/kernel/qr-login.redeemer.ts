@@ -38,7 +38,9 @@ export class QrLoginRedeemer {
     if (!qrcodeId) throw qrErrors.ticketInvalid();
     let record: QrCodeRecord;
     try {
-      ({ record } = await this.repository.update(qrcodeId, (current, now) => decideRedeem(current, ticket, proof, now)));
+      ({ record } = await this.repository.update(qrcodeId, (current, now) =>
+        decideRedeem(current, ticket, proof, now),
+      ));
     } catch (error) {
       if (!(error instanceof QrLoginError)) throw error;
       // A code the store forgot means its ticket's life is over too.

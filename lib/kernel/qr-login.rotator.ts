@@ -35,7 +35,8 @@ export class QrLoginRotator implements QrLoginRotation {
   /** The QR text and image of a native code: the image itself, or with `imageUrl: 'route'` a link to it. */
   async render(qrcodeId: string): Promise<{ url: string; payload: string }> {
     const payload = this.config.payload(qrcodeId);
-    if (this.config.imageUrl === 'route') return { payload, url: `/${this.config.routePrefix}/qrcodes/${qrcodeId}/image` };
+    if (this.config.imageUrl === 'route')
+      return { payload, url: `/${this.config.routePrefix}/qrcodes/${qrcodeId}/image` };
     return { payload, url: await renderQrDataUrl(payload, this.config.imageFormat) };
   }
 
@@ -79,7 +80,9 @@ export class QrLoginRotator implements QrLoginRotation {
     // A new user code too: the old one dies with the old code, like a photo of its QR.
     if (current.userCode) successor.userCode = await this.userCodes.assign(successor.id, successor.expiresAt);
     await this.repository.create(successor);
-    const { record, changed } = await this.repository.update(qrcodeId, (latest, now) => decideRotate(latest, successor.id, now));
+    const { record, changed } = await this.repository.update(qrcodeId, (latest, now) =>
+      decideRotate(latest, successor.id, now),
+    );
     if (!changed || record.replacedBy !== successor.id) return;
     this.audit.emit('rotated', record, { replacedBy: successor.id });
     this.audit.opened(successor);

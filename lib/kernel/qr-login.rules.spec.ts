@@ -72,10 +72,20 @@ const STATES = {
     ...STATES.AUTHORIZED(b),
     ticket: { value: TICKET, expiresAt: NOW },
   }),
-  CANCELLED: (b?: QrCodeBinding): QrCodeRecord => ({ ...pending(b), status: 'CANCELLED', scannedBy, endedAt: NOW - 1_000, cancelReason: 'RISK_DENIED' }),
+  CANCELLED: (b?: QrCodeBinding): QrCodeRecord => ({
+    ...pending(b),
+    status: 'CANCELLED',
+    scannedBy,
+    endedAt: NOW - 1_000,
+    cancelReason: 'RISK_DENIED',
+  }),
   'PENDING, EXPIRED by time': (b?: QrCodeBinding): QrCodeRecord => ({ ...pending(b), expiresAt: NOW }),
   'SCANNED, EXPIRED by time': (b?: QrCodeBinding): QrCodeRecord => ({ ...STATES.SCANNED(b), expiresAt: NOW - 1 }),
-  'PENDING, rotated': (b?: QrCodeBinding): QrCodeRecord => ({ ...pending(b), replacedBy: 'S'.repeat(27), expiresAt: NOW - 2_000 }),
+  'PENDING, rotated': (b?: QrCodeBinding): QrCodeRecord => ({
+    ...pending(b),
+    replacedBy: 'S'.repeat(27),
+    expiresAt: NOW - 2_000,
+  }),
 };
 type StateName = keyof typeof STATES;
 
@@ -173,7 +183,12 @@ describe('CONFIRM', () => {
   ])('number matching: the scanner confirming with %s → %s', (_what, matchCode, expected) => {
     let result: string;
     try {
-      const decision = decideConfirm(STATES.SCANNED(), { userId: ALICE.userId, matchCode }, { value: TICKET, ttlMs: 30_000 }, NOW);
+      const decision = decideConfirm(
+        STATES.SCANNED(),
+        { userId: ALICE.userId, matchCode },
+        { value: TICKET, ttlMs: 30_000 },
+        NOW,
+      );
       const { status, cancelReason } = decision.record;
       result = `${status}${cancelReason ? ` ${cancelReason}` : ''}, mismatch ${decision.mismatch}`;
       if (decision.mismatch) expect(decision.record.ticket).toBeUndefined();
@@ -185,7 +200,9 @@ describe('CONFIRM', () => {
 
   it('without number matching, no number is needed', () => {
     const { match: _none, ...plain } = STATES.SCANNED();
-    expect(decideConfirm(plain, { userId: ALICE.userId }, { value: TICKET, ttlMs: 1_000 }, NOW).record.status).toBe('AUTHORIZED');
+    expect(decideConfirm(plain, { userId: ALICE.userId }, { value: TICKET, ttlMs: 1_000 }, NOW).record.status).toBe(
+      'AUTHORIZED',
+    );
   });
 });
 
@@ -291,28 +308,36 @@ describe('REDEEM', () => {
 
   it.each(rows)('%s · %s × %s → %s', (_name, state, reader, expected, binding) => {
     const before = STATES[state](binding);
-    expect(mayRedeem(before, READERS[reader])).toBe(expected !== 'QR_CREATOR_SECRET_REQUIRED' && !(binding === CLIENT && reader !== 'authenticated client'));
+    expect(mayRedeem(before, READERS[reader])).toBe(
+      expected !== 'QR_CREATOR_SECRET_REQUIRED' && !(binding === CLIENT && reader !== 'authenticated client'),
+    );
     const result = outcome(() => decideRedeem(before, TICKET, READERS[reader], NOW));
     if (expected !== 'redeemed') return expect(result).toBe(expected);
     expect(result).toEqual({ ...before, ticket: { value: TICKET, expiresAt: NOW + 30_000, redeemedAt: NOW } });
   });
 
-  it('refuses a ticket that is not this code\'s, even from the creator', () => {
+  it("refuses a ticket that is not this code's, even from the creator", () => {
     const other = 'Q'.repeat(27) + '.' + 'x'.repeat(43);
     expect(outcome(() => decideRedeem(STATES.AUTHORIZED(), other, READERS.creator, NOW))).toBe('QR_TICKET_INVALID');
   });
 
   it('the ticket lives until one millisecond before its expiresAt', () => {
     const record = STATES.AUTHORIZED();
-    expect(outcome(() => decideRedeem(record, TICKET, READERS.creator, NOW + 29_999))).toMatchObject({ ticket: { redeemedAt: NOW + 29_999 } });
+    expect(outcome(() => decideRedeem(record, TICKET, READERS.creator, NOW + 29_999))).toMatchObject({
+      ticket: { redeemedAt: NOW + 29_999 },
+    });
     expect(outcome(() => decideRedeem(record, TICKET, READERS.creator, NOW + 30_000))).toBe('QR_TICKET_EXPIRED');
   });
 
   it('a record written before bindings existed is creator-bound', () => {
     const { binding: _none, ...legacy } = STATES.AUTHORIZED();
     expect(outcome(() => decideRedeem(legacy, TICKET, undefined, NOW))).toBe('QR_CREATOR_SECRET_REQUIRED');
-    expect(outcome(() => decideRedeem(legacy, TICKET, { client: 'genauth:app-1' }, NOW))).toBe('QR_CREATOR_SECRET_REQUIRED');
-    expect(outcome(() => decideRedeem(legacy, TICKET, READERS.creator, NOW))).toMatchObject({ ticket: { redeemedAt: NOW } });
+    expect(outcome(() => decideRedeem(legacy, TICKET, { client: 'genauth:app-1' }, NOW))).toBe(
+      'QR_CREATOR_SECRET_REQUIRED',
+    );
+    expect(outcome(() => decideRedeem(legacy, TICKET, READERS.creator, NOW))).toMatchObject({
+      ticket: { redeemedAt: NOW },
+    });
   });
 });
 
@@ -353,7 +378,11 @@ describe('what a reader sees (viewOf)', () => {
   const BINDINGS: Array<[string, QrCodeBinding | undefined, Reader[]]> = [
     ['reveal creator / redeem creator (native)', NATIVE, ['creator']],
     ['no binding stored (legacy, creator-bound)', undefined, ['creator']],
-    ['reveal creator / redeem client', { reveal: 'creator', redeem: 'client', client: 'genauth:app-1', via: 'genauth' }, []],
+    [
+      'reveal creator / redeem client',
+      { reveal: 'creator', redeem: 'client', client: 'genauth:app-1', via: 'genauth' },
+      [],
+    ],
     ['reveal anyone / redeem client', CLIENT, Object.keys(READERS) as Reader[]],
     ['reveal anyone / redeem anyone', ANYONE, Object.keys(READERS) as Reader[]],
   ];
@@ -384,7 +413,10 @@ describe('what a reader sees (viewOf)', () => {
       briefUserInfo: ALICE.briefUserInfo,
       ticket: TICKET,
     });
-    expect(viewOf(STATES.SCANNED(), READERS.creator, NOW)).toMatchObject({ briefUserInfo: ALICE.briefUserInfo, matchCode: '42' });
+    expect(viewOf(STATES.SCANNED(), READERS.creator, NOW)).toMatchObject({
+      briefUserInfo: ALICE.briefUserInfo,
+      matchCode: '42',
+    });
   });
 
   it('shows all to the creator of a code bound to a client only when it presents that client too', () => {
@@ -393,7 +425,10 @@ describe('what a reader sees (viewOf)', () => {
     const creatorAndClient = { creatorSecrets: [SECRET], client: 'device:tv' };
     expect(viewOf(record, creatorAndClient, NOW)).toMatchObject({ ticket: TICKET, briefUserInfo: ALICE.briefUserInfo });
     expect(viewOf(record, READERS.creator, NOW)).toEqual({ qrcodeId: 'Q'.repeat(27), status: 'AUTHORIZED' });
-    expect(viewOf(record, { creatorSecrets: [SECRET], client: 'device:other' }, NOW)).toEqual({ qrcodeId: 'Q'.repeat(27), status: 'AUTHORIZED' });
+    expect(viewOf(record, { creatorSecrets: [SECRET], client: 'device:other' }, NOW)).toEqual({
+      qrcodeId: 'Q'.repeat(27),
+      status: 'AUTHORIZED',
+    });
     expect(mayRedeem(record, creatorAndClient)).toBe(true);
     expect(mayRedeem(record, READERS.creator)).toBe(false);
   });

@@ -102,7 +102,11 @@ export function decideScan(
     throw qrErrors.alreadyScanned();
   }
   if (record.status !== 'PENDING' || record.replacedBy) throw qrErrors.wrongState(statusAt(record, now), 'SCAN');
-  return { ...record, status: 'SCANNED', scannedBy: { userId: actor.userId, briefUserInfo: actor.briefUserInfo, scannedAt: now } };
+  return {
+    ...record,
+    status: 'SCANNED',
+    scannedBy: { userId: actor.userId, briefUserInfo: actor.briefUserInfo, scannedAt: now },
+  };
 }
 
 /** What CONFIRM decided: the next record, and whether it is a cancellation for a wrong match number. */
@@ -171,7 +175,12 @@ function endAs(record: QrCodeRecord, status: 'CANCELLED', now: number, reason?: 
  * ticket is told, so a stranger holding a ticket learns nothing from the
  * answer (not even whether it is used or expired).
  */
-export function decideRedeem(record: QrCodeRecord, ticket: string, proof: QrCodeProof | undefined, now: number): QrCodeRecord {
+export function decideRedeem(
+  record: QrCodeRecord,
+  ticket: string,
+  proof: QrCodeProof | undefined,
+  now: number,
+): QrCodeRecord {
   if (!mayRedeem(record, proof)) {
     throw bindingOf(record).redeem === 'client' ? qrErrors.ticketInvalid() : qrErrors.creatorSecretRequired();
   }
@@ -208,11 +217,13 @@ export function viewOf(record: QrCodeRecord, proof: QrCodeProof | undefined, now
   if (open) view.expiresIn = Math.max(0, Math.floor((record.expiresAt - now) / 1000));
   if (status === 'CANCELLED' && record.cancelReason) view.cancelReason = record.cancelReason;
   if (!seesAll(record, proof)) return view;
-  if (record.scannedBy && (status === 'SCANNED' || status === 'AUTHORIZED')) view.briefUserInfo = record.scannedBy.briefUserInfo;
+  if (record.scannedBy && (status === 'SCANNED' || status === 'AUTHORIZED'))
+    view.briefUserInfo = record.scannedBy.briefUserInfo;
   if (open && record.match) view.matchCode = record.match.code;
   if (open && record.userCode) view.userCode = formatUserCode(record.userCode);
   const ticket = record.ticket;
-  if (status === 'AUTHORIZED' && ticket && ticket.redeemedAt === undefined && now < ticket.expiresAt) view.ticket = ticket.value;
+  if (status === 'AUTHORIZED' && ticket && ticket.redeemedAt === undefined && now < ticket.expiresAt)
+    view.ticket = ticket.value;
   return view;
 }
 
@@ -237,7 +248,12 @@ export interface PollDecision {
  * "too soon": the interval grows by `slowDownMs` and stays grown. An ended
  * code is answered as it is, at once, and changes nothing.
  */
-export function decidePoll(record: QrCodeRecord, proof: QrCodeProof | undefined, pace: PollPace, now: number): PollDecision {
+export function decidePoll(
+  record: QrCodeRecord,
+  proof: QrCodeProof | undefined,
+  pace: PollPace,
+  now: number,
+): PollDecision {
   if (!seesAll(record, proof)) throw qrErrors.creatorSecretRequired();
   const intervalMs = record.poll?.intervalMs ?? pace.intervalMs;
   const status = statusAt(record, now);

@@ -27,7 +27,11 @@ import type {
   QrLoginPollResult,
   QrScanResult,
 } from './interfaces/qr-login-views.interface';
-import type { CreateQrCodeInput, CreateQrCodeRequester, QrCodeTypeHandler } from './interfaces/qr-code-type-handler.interface';
+import type {
+  CreateQrCodeInput,
+  CreateQrCodeRequester,
+  QrCodeTypeHandler,
+} from './interfaces/qr-code-type-handler.interface';
 
 /** What a plugin reports on `events$` about an inbound message (see `QrLoginService.report`). */
 export interface QrLoginPluginReport {
@@ -124,7 +128,11 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
    * code may be read and redeemed) is stored with it; by default the native
    * routes' binding (`bindToCreator`).
    */
-  create(input: CreateQrCodeInput = {}, requester: CreateQrCodeRequester = {}, options: { binding?: QrCodeBinding } = {}): Promise<QrCodeCreated> {
+  create(
+    input: CreateQrCodeInput = {},
+    requester: CreateQrCodeRequester = {},
+    options: { binding?: QrCodeBinding } = {},
+  ): Promise<QrCodeCreated> {
     return this.issuer.create(input, requester, options);
   }
 

@@ -23,7 +23,9 @@ export class QrLoginUserCodes {
       const code = newUserCode();
       if (await this.repository.call((store) => store.setAlias(userCodeAlias(code), qrcodeId, expiresAt))) return code;
     }
-    throw new Error(`No free user code after ${MAX_TRIES} tries; the store's setAlias may be broken (it must answer true for an unused alias).`);
+    throw new Error(
+      `No free user code after ${MAX_TRIES} tries; the store's setAlias may be broken (it must answer true for an unused alias).`,
+    );
   }
 
   /**
@@ -34,7 +36,9 @@ export class QrLoginUserCodes {
   async resolve(text: unknown): Promise<string> {
     const code = normalizeUserCode(text);
     if (code === undefined) {
-      throw qrErrors.validation('"userCode" must be the 8-letter code shown under the QR, such as WDJB-MJHT (case, dashes and spaces do not matter).');
+      throw qrErrors.validation(
+        '"userCode" must be the 8-letter code shown under the QR, such as WDJB-MJHT (case, dashes and spaces do not matter).',
+      );
     }
     const qrcodeId = await this.repository.call((store) => store.resolveAlias(userCodeAlias(code)));
     if (qrcodeId === null) throw qrErrors.userCodeNotFound();

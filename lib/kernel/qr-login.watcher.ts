@@ -90,7 +90,12 @@ export class QrLoginWatcher {
           held = undefined;
           if (record === null) return emit({ qrcodeId: nextId, status: 'EXPIRED' });
           lastVersion = record.version;
-          emit({ ...viewOf(record, proof, clock.now()), url: rendering.url, payload: rendering.payload, rotatedFrom: previousId });
+          emit({
+            ...viewOf(record, proof, clock.now()),
+            url: rendering.url,
+            payload: rendering.payload,
+            rotatedFrom: previousId,
+          });
           armTimers(record);
           for (const later of waiting) onRecord(later);
         }, fail);
@@ -108,10 +113,13 @@ export class QrLoginWatcher {
           }, everyMs);
         }
         if (expiryTimer === undefined) {
-          expiryTimer = clock.setTimeout(() => {
-            expiryTimer = undefined;
-            this.repository.get(currentId).then(checkExpiry, fail);
-          }, Math.max(record.expiresAt - clock.now(), 0) + 5);
+          expiryTimer = clock.setTimeout(
+            () => {
+              expiryTimer = undefined;
+              this.repository.get(currentId).then(checkExpiry, fail);
+            },
+            Math.max(record.expiresAt - clock.now(), 0) + 5,
+          );
         }
       };
       // Subscribe to changes before reading, so nothing between the two is lost; versions drop what arrives twice.

@@ -10,7 +10,12 @@ describe('placeFromMmdbRecord', () => {
       location: { accuracy_radius: 20, latitude: 52.5244, longitude: 13.4105, time_zone: 'Europe/Berlin' },
       registered_country: { iso_code: 'DE' },
     };
-    expect(placeFromMmdbRecord(record)).toEqual({ country: 'DE', city: 'Berlin', latitude: 52.5244, longitude: 13.4105 });
+    expect(placeFromMmdbRecord(record)).toEqual({
+      country: 'DE',
+      city: 'Berlin',
+      latitude: 52.5244,
+      longitude: 13.4105,
+    });
     expect(placeFromMmdbRecord(record, 'ja').city).toBe('ベルリン');
     expect(placeFromMmdbRecord(record, 'xx').city).toBe('Berlin');
   });
@@ -29,21 +34,36 @@ describe('placeFromMmdbRecord', () => {
   it('reads ASN and anonymiser traits of an Enterprise / Insights record', () => {
     const record = {
       country: { iso_code: 'us' },
-      traits: { autonomous_system_number: 16509, autonomous_system_organization: 'AMAZON-02', is_hosting_provider: true },
+      traits: {
+        autonomous_system_number: 16509,
+        autonomous_system_organization: 'AMAZON-02',
+        is_hosting_provider: true,
+      },
     };
     expect(placeFromMmdbRecord(record)).toEqual({ country: 'US', asn: 16509, asOrg: 'AMAZON-02', anonymous: true });
   });
 
-  it.each(['is_anonymous', 'is_anonymous_vpn', 'is_public_proxy', 'is_tor_exit_node', 'is_residential_proxy', 'is_hosting_provider'])(
-    'marks an Anonymous IP record with %s as anonymous',
-    (flag) => {
-      expect(placeFromMmdbRecord({ [flag]: true }).anonymous).toBe(true);
-    },
-  );
+  it.each([
+    'is_anonymous',
+    'is_anonymous_vpn',
+    'is_public_proxy',
+    'is_tor_exit_node',
+    'is_residential_proxy',
+    'is_hosting_provider',
+  ])('marks an Anonymous IP record with %s as anonymous', (flag) => {
+    expect(placeFromMmdbRecord({ [flag]: true }).anonymous).toBe(true);
+  });
 
   it('reads the flat ip-location-db layout, ignoring empty strings', () => {
     expect(
-      placeFromMmdbRecord({ city: '', country_code: 'US', latitude: 37.751, longitude: -97.822, postcode: '', state1: '' }),
+      placeFromMmdbRecord({
+        city: '',
+        country_code: 'US',
+        latitude: 37.751,
+        longitude: -97.822,
+        postcode: '',
+        state1: '',
+      }),
     ).toEqual({ country: 'US', latitude: 37.751, longitude: -97.822 });
   });
 

@@ -26,8 +26,10 @@ export interface MmdbGeoLookupOptions {
 type Json = Record<string, any>;
 
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null;
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
-const finite = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() ? value.trim() : undefined;
+const finite = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
 /** Anonymiser flags of MaxMind's Anonymous IP / Enterprise layouts, top level or under `traits`. */
 const ANONYMOUS_FLAGS = [
@@ -117,10 +119,15 @@ export class MmdbGeoLookup implements QrLoginGeoLookup {
   private readonly language: string;
 
   /** From ready readers (or database bytes); use `open` for file paths. */
-  constructor(sources: Exclude<QrLoginMmdbSource, string> | Exclude<QrLoginMmdbSource, string>[], options: MmdbGeoLookupOptions = {}) {
+  constructor(
+    sources: Exclude<QrLoginMmdbSource, string> | Exclude<QrLoginMmdbSource, string>[],
+    options: MmdbGeoLookupOptions = {},
+  ) {
     const list = Array.isArray(sources) ? sources : [sources];
     if (!list.length) {
-      throw new QrLoginConfigError('MmdbGeoLookup needs at least one database: a path to open, its bytes, or a ready reader.');
+      throw new QrLoginConfigError(
+        'MmdbGeoLookup needs at least one database: a path to open, its bytes, or a ready reader.',
+      );
     }
     this.readers = list.map((source, index) => {
       if (isReader(source)) return source;
@@ -134,7 +141,10 @@ export class MmdbGeoLookup implements QrLoginGeoLookup {
   }
 
   /** Opens databases given as file paths (read once, now), bytes or ready readers. */
-  static async open(sources: QrLoginMmdbSource | QrLoginMmdbSource[], options: MmdbGeoLookupOptions = {}): Promise<MmdbGeoLookup> {
+  static async open(
+    sources: QrLoginMmdbSource | QrLoginMmdbSource[],
+    options: MmdbGeoLookupOptions = {},
+  ): Promise<MmdbGeoLookup> {
     const list = Array.isArray(sources) ? sources : [sources];
     const readers = await Promise.all(
       list.map(async (source) => {

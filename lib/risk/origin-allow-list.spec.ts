@@ -47,20 +47,25 @@ describe('isAllowedOrigin', () => {
 
 describe('normalizeOriginAllowList', () => {
   it('normalises case, default ports and a trailing slash', () => {
-    expect(normalizeOriginAllowList(['HTTPS://App.Example.com:443/', 'http://localhost:3000', 'https://*.Example.org'])).toEqual([
-      'https://app.example.com',
-      'http://localhost:3000',
-      'https://*.example.org',
-    ]);
+    expect(
+      normalizeOriginAllowList(['HTTPS://App.Example.com:443/', 'http://localhost:3000', 'https://*.Example.org']),
+    ).toEqual(['https://app.example.com', 'http://localhost:3000', 'https://*.example.org']);
   });
 
-  it.each(['*', 'https://*', 'https://*.com', 'https://a.*.example.com', 'https://app.example.com/login', 'app.example.com', 'ftp://files.example.com', '', 'https://app.example.com?x=1'])(
-    'stops start-up on the entry %j with a message that shows the right form',
-    (entry) => {
-      expect(() => normalizeOriginAllowList([entry])).toThrow(QrLoginConfigError);
-      expect(() => normalizeOriginAllowList([entry])).toThrow(/https:\/\/app\.example\.com/);
-    },
-  );
+  it.each([
+    '*',
+    'https://*',
+    'https://*.com',
+    'https://a.*.example.com',
+    'https://app.example.com/login',
+    'app.example.com',
+    'ftp://files.example.com',
+    '',
+    'https://app.example.com?x=1',
+  ])('stops start-up on the entry %j with a message that shows the right form', (entry) => {
+    expect(() => normalizeOriginAllowList([entry])).toThrow(QrLoginConfigError);
+    expect(() => normalizeOriginAllowList([entry])).toThrow(/https:\/\/app\.example\.com/);
+  });
 
   it('refuses a list that is not an array', () => {
     expect(() => normalizeOriginAllowList('https://app.example.com' as never)).toThrow(/must be an array/);

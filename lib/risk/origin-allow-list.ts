@@ -74,7 +74,12 @@ export function isAllowedOrigin(origin: string | undefined, allowList: readonly 
   return allowList.some((entry) => {
     const rule = compileEntry(entry);
     if ('exact' in rule) return rule.exact === url.origin;
-    return url.protocol === rule.protocol && url.port === rule.port && url.hostname.endsWith(rule.suffix) && url.hostname.length > rule.suffix.length;
+    return (
+      url.protocol === rule.protocol &&
+      url.port === rule.port &&
+      url.hostname.endsWith(rule.suffix) &&
+      url.hostname.length > rule.suffix.length
+    );
   });
 }
 

@@ -1,4 +1,9 @@
-import { assessQrLoginRisk, defaultQrLoginRiskPolicy, type QrLoginRiskAssessment, type QrLoginRiskPolicy } from './qr-login-risk.policy';
+import {
+  assessQrLoginRisk,
+  defaultQrLoginRiskPolicy,
+  type QrLoginRiskAssessment,
+  type QrLoginRiskPolicy,
+} from './qr-login-risk.policy';
 import { describeRequester, lookupPlace, type QrLoginRequesterView } from './requester-context';
 import type { QrLoginGeoLookup } from './requester-geo.interface';
 import { DEFAULT_FAR_AWAY_KM } from './requester-proximity';

@@ -30,27 +30,43 @@ describe('defaultQrLoginRiskPolicy', () => {
 
 describe('assessQrLoginRisk', () => {
   it('warns by default on a browser in another country, far away', async () => {
-    const result = await assessQrLoginRisk({ requester: { ip: '192.0.2.1', place: tokyo }, scanner: { ip: '198.51.100.1', place: paris } });
+    const result = await assessQrLoginRisk({
+      requester: { ip: '192.0.2.1', place: tokyo },
+      scanner: { ip: '198.51.100.1', place: paris },
+    });
     expect(result.verdict).toBe('warn');
     expect(result.flags).toEqual(['different-network', 'different-country', 'far-away']);
     expect(result.facts.distanceKm).toBeGreaterThan(9000);
   });
 
   it('allows by default a neighbouring country within the distance', async () => {
-    const near = await assessQrLoginRisk({ requester: { ip: '192.0.2.1', place: paris }, scanner: { ip: '192.0.2.9', place: lyon } });
+    const near = await assessQrLoginRisk({
+      requester: { ip: '192.0.2.1', place: paris },
+      scanner: { ip: '192.0.2.9', place: lyon },
+    });
     expect(near).toMatchObject({ verdict: 'allow', flags: [] });
-    const border = await assessQrLoginRisk({ requester: { ip: '192.0.2.1', place: brussels }, scanner: { ip: '192.0.2.9', place: paris } });
+    const border = await assessQrLoginRisk({
+      requester: { ip: '192.0.2.1', place: brussels },
+      scanner: { ip: '192.0.2.9', place: paris },
+    });
     expect(border).toMatchObject({ verdict: 'warn', flags: ['different-country'] });
   });
 
   it('hands an async policy the flags, facts, both sides and the user, and keeps its verdict', async () => {
     let seen: QrLoginRiskInput | undefined;
     const result = await assessQrLoginRisk(
-      { requester: { ip: '192.0.2.1', place: tokyo, browser: { name: 'Chrome' } }, scanner: { ip: '198.51.100.1', place: paris }, appUser: { id: 'u1', admin: true }, qrcodeId: 'q1' },
+      {
+        requester: { ip: '192.0.2.1', place: tokyo, browser: { name: 'Chrome' } },
+        scanner: { ip: '198.51.100.1', place: paris },
+        appUser: { id: 'u1', admin: true },
+        qrcodeId: 'q1',
+      },
       async (given) => {
         seen = given;
         await new Promise((resolve) => setImmediate(resolve));
-        return (given.appUser as { admin: boolean }).admin && given.flags.includes('different-country') ? 'deny' : 'allow';
+        return (given.appUser as { admin: boolean }).admin && given.flags.includes('different-country')
+          ? 'deny'
+          : 'allow';
       },
     );
     expect(result.verdict).toBe('deny');
@@ -66,16 +82,22 @@ describe('assessQrLoginRisk', () => {
   });
 
   it('cannot be tampered with through the arrays it hands the policy', async () => {
-    const result = await assessQrLoginRisk({ requester: { ip: '192.0.2.1', place: tokyo }, scanner: { ip: '198.51.100.1', place: paris } }, (given) => {
-      given.flags.length = 0;
-      return 'warn';
-    });
+    const result = await assessQrLoginRisk(
+      { requester: { ip: '192.0.2.1', place: tokyo }, scanner: { ip: '198.51.100.1', place: paris } },
+      (given) => {
+        given.flags.length = 0;
+        return 'warn';
+      },
+    );
     expect(result.flags).toContain('different-country');
   });
 
-  it.each([undefined, 'block', 1, null])('refuses a policy answer of %j with a message that lists the verdicts', async (answer) => {
-    await expect(assessQrLoginRisk({ requester: {}, scanner: {} }, () => answer as never)).rejects.toThrow(
-      /must return \(or resolve to\) 'allow', 'warn' or 'deny'/,
-    );
-  });
+  it.each([undefined, 'block', 1, null])(
+    'refuses a policy answer of %j with a message that lists the verdicts',
+    async (answer) => {
+      await expect(assessQrLoginRisk({ requester: {}, scanner: {} }, () => answer as never)).rejects.toThrow(
+        /must return \(or resolve to\) 'allow', 'warn' or 'deny'/,
+      );
+    },
+  );
 });

@@ -42,7 +42,10 @@ export interface QrLoginRiskInput {
 export type QrLoginRiskPolicy = (input: QrLoginRiskInput) => QrLoginRiskVerdict | Promise<QrLoginRiskVerdict>;
 
 /** Flags the default policy warns about. */
-const DEFAULT_WARN_FLAGS: ReadonlySet<QrLoginRiskFlag> = new Set([QrLoginRiskFlag.DIFFERENT_COUNTRY, QrLoginRiskFlag.FAR_AWAY]);
+const DEFAULT_WARN_FLAGS: ReadonlySet<QrLoginRiskFlag> = new Set([
+  QrLoginRiskFlag.DIFFERENT_COUNTRY,
+  QrLoginRiskFlag.FAR_AWAY,
+]);
 
 /**
  * The default policy: `warn` when browser and phone are in different
@@ -87,4 +90,3 @@ export async function assessQrLoginRisk(
   }
   return { verdict, flags, facts };
 }
-

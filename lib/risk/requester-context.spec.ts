@@ -11,7 +11,10 @@ const geo: QrLoginGeoLookup = {
 
 describe('describeRequester', () => {
   it('parses the user agent once and marks what the browser could forge', async () => {
-    const view = await describeRequester({ ip: '203.0.113.9', userAgent: chromeOnWindows, createdAt, appName: 'Example' }, { geo });
+    const view = await describeRequester(
+      { ip: '203.0.113.9', userAgent: chromeOnWindows, createdAt, appName: 'Example' },
+      { geo },
+    );
     expect(view).toEqual({
       ip: '203.0.113.9',
       createdAt,
@@ -25,7 +28,11 @@ describe('describeRequester', () => {
   });
 
   it('has no place without a geo lookup, and marks nothing when no user agent was sent', async () => {
-    expect(await describeRequester({ ip: '203.0.113.9', createdAt })).toEqual({ ip: '203.0.113.9', createdAt, clientSupplied: [] });
+    expect(await describeRequester({ ip: '203.0.113.9', createdAt })).toEqual({
+      ip: '203.0.113.9',
+      createdAt,
+      clientSupplied: [],
+    });
   });
 
   it('uses a place looked up earlier instead of asking again', async () => {
@@ -45,8 +52,26 @@ describe('describeRequester', () => {
 
 describe('lookupPlace', () => {
   it('treats a failing or empty lookup as an unknown place', async () => {
-    expect(await lookupPlace({ lookup: () => { throw new Error('database gone'); } }, '203.0.113.9')).toBeUndefined();
-    expect(await lookupPlace({ lookup: async () => { throw new Error('timeout'); } }, '203.0.113.9')).toBeUndefined();
+    expect(
+      await lookupPlace(
+        {
+          lookup: () => {
+            throw new Error('database gone');
+          },
+        },
+        '203.0.113.9',
+      ),
+    ).toBeUndefined();
+    expect(
+      await lookupPlace(
+        {
+          lookup: async () => {
+            throw new Error('timeout');
+          },
+        },
+        '203.0.113.9',
+      ),
+    ).toBeUndefined();
     expect(await lookupPlace({ lookup: () => ({}) }, '203.0.113.9')).toBeUndefined();
     expect(await lookupPlace(geo, undefined)).toBeUndefined();
     expect(await lookupPlace(undefined, '203.0.113.9')).toBeUndefined();

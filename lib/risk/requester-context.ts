@@ -23,7 +23,10 @@ export interface QrLoginRequesterView extends QrRequesterInfo, QrLoginUserAgentI
  * nothing leaves the place unknown: a broken database must not break logins,
  * and unknown places are flagged (`unknown-location`) rather than guessed.
  */
-export async function lookupPlace(geo: QrLoginGeoLookup | undefined, ip: string | undefined): Promise<QrLoginPlace | undefined> {
+export async function lookupPlace(
+  geo: QrLoginGeoLookup | undefined,
+  ip: string | undefined,
+): Promise<QrLoginPlace | undefined> {
   if (!geo || !ip) return undefined;
   try {
     const place = await geo.lookup(ip);

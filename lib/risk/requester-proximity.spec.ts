@@ -25,20 +25,26 @@ describe('compareRequesters', () => {
   });
 
   it('sees the same address through IPv4-mapped IPv6', () => {
-    expect(compareRequesters({ ip: '192.0.2.10' }, { ip: '::ffff:192.0.2.10' }).facts).toEqual({ sameIp: true, sameNetwork: true });
+    expect(compareRequesters({ ip: '192.0.2.10' }, { ip: '::ffff:192.0.2.10' }).facts).toEqual({
+      sameIp: true,
+      sameNetwork: true,
+    });
   });
 
   it('flags only a different network for a phone on mobile data nearby', () => {
-    const { flags, facts } = compareRequesters({ ip: '192.0.2.10', place: berlin }, { ip: '2001:db8::1', place: potsdam });
+    const { flags, facts } = compareRequesters(
+      { ip: '192.0.2.10', place: berlin },
+      { ip: '2001:db8::1', place: potsdam },
+    );
     expect(flags).toEqual(['different-network']);
     expect(facts.distanceKm).toBeLessThan(50);
   });
 
   it('flags a different provider', () => {
-    expect(compareRequesters({ ip: '192.0.2.1', place: berlin }, { ip: '198.51.100.1', place: { ...potsdam, asn: 3209 } }).flags).toEqual([
-      'different-network',
-      'different-asn',
-    ]);
+    expect(
+      compareRequesters({ ip: '192.0.2.1', place: berlin }, { ip: '198.51.100.1', place: { ...potsdam, asn: 3209 } })
+        .flags,
+    ).toEqual(['different-network', 'different-asn']);
   });
 
   it('flags a different country and distance, in the documented order', () => {
@@ -49,7 +55,10 @@ describe('compareRequesters', () => {
   });
 
   it('uses the configured far-away threshold, strictly greater than', () => {
-    const pair = [{ ip: '192.0.2.1', place: berlin }, { ip: '192.0.2.2', place: munich }] as const;
+    const pair = [
+      { ip: '192.0.2.1', place: berlin },
+      { ip: '192.0.2.2', place: munich },
+    ] as const;
     const km = compareRequesters(...pair).facts.distanceKm!;
     expect(km).toBeGreaterThan(480);
     expect(km).toBeLessThan(510);
@@ -69,13 +78,26 @@ describe('compareRequesters', () => {
     const browser = { ip: '10.0.0.5' };
     const phone = { ip: '198.51.100.1', place: paris };
     expect(compareRequesters(browser, phone).flags).toEqual(['different-network']);
-    expect(compareRequesters(browser, phone, { expectLocation: true }).flags).toEqual(['different-network', 'unknown-location']);
-    expect(compareRequesters({ ip: '192.0.2.1', place: berlin }, { ip: '192.0.2.2', place: berlin }, { expectLocation: true }).flags).toEqual([]);
+    expect(compareRequesters(browser, phone, { expectLocation: true }).flags).toEqual([
+      'different-network',
+      'unknown-location',
+    ]);
+    expect(
+      compareRequesters(
+        { ip: '192.0.2.1', place: berlin },
+        { ip: '192.0.2.2', place: berlin },
+        { expectLocation: true },
+      ).flags,
+    ).toEqual([]);
   });
 
   it('flags an anonymous network on either side', () => {
     const vpn = { ...paris, anonymous: true };
-    expect(compareRequesters({ ip: '192.0.2.1', place: vpn }, { ip: '192.0.2.2', place: paris }).flags).toEqual(['anonymous-network']);
-    expect(compareRequesters({ ip: '192.0.2.1', place: paris }, { ip: '192.0.2.2', place: vpn }).flags).toEqual(['anonymous-network']);
+    expect(compareRequesters({ ip: '192.0.2.1', place: vpn }, { ip: '192.0.2.2', place: paris }).flags).toEqual([
+      'anonymous-network',
+    ]);
+    expect(compareRequesters({ ip: '192.0.2.1', place: paris }, { ip: '192.0.2.2', place: vpn }).flags).toEqual([
+      'anonymous-network',
+    ]);
   });
 });

@@ -66,7 +66,10 @@ const hasCoordinates = (place?: QrLoginPlace): place is QrLoginPlace & { latitud
   typeof place?.latitude === 'number' && typeof place?.longitude === 'number';
 
 /** Great-circle (haversine) distance between two points given in degrees, in kilometres. */
-export function distanceKm(a: { latitude: number; longitude: number }, b: { latitude: number; longitude: number }): number {
+export function distanceKm(
+  a: { latitude: number; longitude: number },
+  b: { latitude: number; longitude: number },
+): number {
   const rad = Math.PI / 180;
   const dLat = (b.latitude - a.latitude) * rad;
   const dLon = (b.longitude - a.longitude) * rad;

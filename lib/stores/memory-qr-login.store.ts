@@ -50,7 +50,9 @@ export class MemoryQrLoginStore implements QrLoginStore {
   constructor(options: MemoryQrLoginStoreOptions = {}) {
     const maxCodes = options.maxCodes ?? DEFAULT_MAX_CODES;
     if (!Number.isInteger(maxCodes) || maxCodes < 1) {
-      throw new QrLoginConfigError(`MemoryQrLoginStore "maxCodes" must be a whole number of at least 1; got ${String(maxCodes)}.`);
+      throw new QrLoginConfigError(
+        `MemoryQrLoginStore "maxCodes" must be a whole number of at least 1; got ${String(maxCodes)}.`,
+      );
     }
     this.maxCodes = maxCodes;
   }

@@ -60,7 +60,10 @@ export class PagesController {
    * text of a caller's choosing.
    */
   @Get('device/qr.svg')
-  async deviceQr(@Query('user_code') userCode: unknown, @Res({ passthrough: true }) response: unknown): Promise<string> {
+  async deviceQr(
+    @Query('user_code') userCode: unknown,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<string> {
     const code = normalizeUserCode(userCode);
     if (code === undefined) throw new NotFoundException('user_code must be a user code such as WDJB-MJHT.');
     const link = `${this.settings.requirePublicUrl()}/phone?user_code=${formatUserCode(code)}`;

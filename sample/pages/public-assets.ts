@@ -92,7 +92,9 @@ export class PublicAssets {
     const clientDir = options.clientDir ?? findClientDir();
     if (clientDir !== undefined) {
       if (!existsSync(join(clientDir, CLIENT_MARKER))) {
-        throw new Error(`No ${CLIENT_MARKER} in ${clientDir}: build the browser client there (npm run build:client writes dist/client).`);
+        throw new Error(
+          `No ${CLIENT_MARKER} in ${clientDir}: build the browser client there (npm run build:client writes dist/client).`,
+        );
       }
       readFolder(clientDir, CLIENT_PREFIX, files);
       // The phone page's client; absent in a client built without it, and then the phone page says nothing works.

@@ -5,7 +5,11 @@ const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 const $ = (id) => document.getElementById(id);
 
 function form(values) {
-  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(values) };
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(values),
+  };
 }
 
 function usernameOf(jwt) {
@@ -37,7 +41,10 @@ async function start() {
   let interval = flow.interval || 5;
   for (;;) {
     await sleep(interval);
-    const polled = await fetch('/qr-login/token', form({ client_id: CLIENT_ID, grant_type: GRANT_TYPE, device_code: flow.device_code }));
+    const polled = await fetch(
+      '/qr-login/token',
+      form({ client_id: CLIENT_ID, grant_type: GRANT_TYPE, device_code: flow.device_code }),
+    );
     const body = await polled.json();
     if (polled.ok) {
       // The sample's access token is a JWT naming the user; a real device would just keep the token.
@@ -51,7 +58,8 @@ async function start() {
       interval += 5;
       continue;
     }
-    $('device-status').textContent = body.error === 'access_denied' ? 'Declined on the phone.' : `Stopped: ${body.error_description || body.error}`;
+    $('device-status').textContent =
+      body.error === 'access_denied' ? 'Declined on the phone.' : `Stopped: ${body.error_description || body.error}`;
     $('device-status').dataset.status = body.error;
     break;
   }

@@ -156,7 +156,12 @@ function showRequester(answer) {
     addRow(list, 'Device', [requester.device.vendor, requester.device.model].filter(Boolean).join(' '));
   }
   addRow(list, 'Place', describePlace(requester.place));
-  addRow(list, forgeable.has('userAgent') ? 'User agent (as the browser says)' : 'User agent', requester.userAgent, 'raw');
+  addRow(
+    list,
+    forgeable.has('userAgent') ? 'User agent (as the browser says)' : 'User agent',
+    requester.userAgent,
+    'raw',
+  );
   addRow(list, 'IP address', requester.ip);
   addRow(list, 'Asked at', timeOf(requester.createdAt));
   if (typeof answer.expiresIn === 'number') addRow(list, 'Valid for', `${answer.expiresIn} s`);
@@ -281,7 +286,9 @@ async function startCamera() {
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
   } catch (error) {
-    return showError(`The camera is not available (${error && error.name ? error.name : 'refused'}); type the code instead.`);
+    return showError(
+      `The camera is not available (${error && error.name ? error.name : 'refused'}); type the code instead.`,
+    );
   }
   const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
   const video = $('camera-video');

@@ -1,6 +1,11 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createQrLoginAppClient, isQrLoginAppError, QrLoginAppError, type QrLoginAppClient } from '../../client/app/index.mjs';
+import {
+  createQrLoginAppClient,
+  isQrLoginAppError,
+  QrLoginAppError,
+  type QrLoginAppClient,
+} from '../../client/app/index.mjs';
 import { APP_USERS } from '../app/test-app';
 import { describeMatrix } from '../support/matrix';
 import { creatorHeader } from '../support/http';
@@ -48,7 +53,10 @@ describeMatrix('the app client', {}, (current) => {
     expect(Number.isNaN(Date.parse(answer.requester.createdAt))).toBe(false);
     expect(answer.matchChoices).toBeUndefined();
     const seen = await api.status(created.body.qrcodeId, creatorHeader(created));
-    expect(seen.body).toMatchObject({ status: 'SCANNED', briefUserInfo: { displayName: APP_USERS['token-alice'].displayName } });
+    expect(seen.body).toMatchObject({
+      status: 'SCANNED',
+      briefUserInfo: { displayName: APP_USERS['token-alice'].displayName },
+    });
   });
 
   it('confirms: the creator gets a ticket that logs in as the scanner', async () => {
@@ -56,7 +64,10 @@ describeMatrix('the app client', {}, (current) => {
     const created = await api.create();
     const alice = phone(url, 'alice');
     await alice.scan(created.body.qrcodeId);
-    expect(await alice.confirm(created.body.qrcodeId)).toEqual({ qrcodeId: created.body.qrcodeId, status: 'AUTHORIZED' });
+    expect(await alice.confirm(created.body.qrcodeId)).toEqual({
+      qrcodeId: created.body.qrcodeId,
+      status: 'AUTHORIZED',
+    });
     const seen = await api.status(created.body.qrcodeId, creatorHeader(created));
     expect(seen.body.status).toBe('AUTHORIZED');
     const login = await api.login(seen.body.ticket, creatorHeader(created));
@@ -78,7 +89,12 @@ describeMatrix('the app client', {}, (current) => {
     const id = created.body.qrcodeId;
 
     const anonymous = await failureOf(phone(url, 'nobody').scan(id));
-    expect(anonymous).toMatchObject({ name: 'QrLoginAppError', code: 'QR_APP_USER_UNAUTHENTICATED', status: 401, retryable: false });
+    expect(anonymous).toMatchObject({
+      name: 'QrLoginAppError',
+      code: 'QR_APP_USER_UNAUTHENTICATED',
+      status: 401,
+      retryable: false,
+    });
     expect(anonymous.message.length).toBeGreaterThan(10);
 
     expect(await failureOf(phone(url, 'alice').confirm(id))).toMatchObject({ code: 'QR_WRONG_STATE', status: 409 });
@@ -96,10 +112,14 @@ describeMatrix('the app client', {}, (current) => {
   it('names answers that are not the module’s by their HTTP status, and an unreachable server QR_NETWORK_ERROR', async () => {
     const { api, url } = current();
     const created = await api.create();
-    const wrongPrefix = await failureOf(phone(url, 'alice', { routePrefix: 'not-mounted' }).scan(created.body.qrcodeId));
+    const wrongPrefix = await failureOf(
+      phone(url, 'alice', { routePrefix: 'not-mounted' }).scan(created.body.qrcodeId),
+    );
     expect(wrongPrefix).toMatchObject({ code: 'HTTP_404', status: 404 });
 
-    const offline = await failureOf(phone(`http://127.0.0.1:${await closedPort()}`, 'alice').scan(created.body.qrcodeId));
+    const offline = await failureOf(
+      phone(`http://127.0.0.1:${await closedPort()}`, 'alice').scan(created.body.qrcodeId),
+    );
     expect(offline).toMatchObject({ code: 'QR_NETWORK_ERROR', status: 0, retryable: true });
   });
 
@@ -120,14 +140,25 @@ describeMatrix('the app client with number matching', { numberMatching: true }, 
     const first = await api.create();
     const answer = await alice.scan(first.body.qrcodeId);
     expect(answer.matchChoices).toContain(first.body.matchCode);
-    expect(await failureOf(alice.confirm(first.body.qrcodeId))).toMatchObject({ code: 'QR_MATCH_REQUIRED', status: 400 });
-    expect(await alice.confirm(first.body.qrcodeId, { matchCode: first.body.matchCode })).toMatchObject({ status: 'AUTHORIZED' });
+    expect(await failureOf(alice.confirm(first.body.qrcodeId))).toMatchObject({
+      code: 'QR_MATCH_REQUIRED',
+      status: 400,
+    });
+    expect(await alice.confirm(first.body.qrcodeId, { matchCode: first.body.matchCode })).toMatchObject({
+      status: 'AUTHORIZED',
+    });
 
     const second = await api.create();
     const choices = (await alice.scan(second.body.qrcodeId)).matchChoices!;
     const wrong = choices.find((choice) => choice !== second.body.matchCode)!;
-    expect(await failureOf(alice.confirm(second.body.qrcodeId, { matchCode: wrong }))).toMatchObject({ code: 'QR_MATCH_FAILED', status: 403 });
-    expect((await api.status(second.body.qrcodeId)).body).toMatchObject({ status: 'CANCELLED', cancelReason: 'MATCH_FAILED' });
+    expect(await failureOf(alice.confirm(second.body.qrcodeId, { matchCode: wrong }))).toMatchObject({
+      code: 'QR_MATCH_FAILED',
+      status: 403,
+    });
+    expect((await api.status(second.body.qrcodeId)).body).toMatchObject({
+      status: 'CANCELLED',
+      cancelReason: 'MATCH_FAILED',
+    });
   });
 });
 

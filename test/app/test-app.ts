@@ -2,7 +2,13 @@ import { Controller, Module, Post, UseGuards, Req, HttpCode, type INestApplicati
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { getQrLoginContext, QrLoginGuard, QrLoginModule, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
+import {
+  getQrLoginContext,
+  QrLoginGuard,
+  QrLoginModule,
+  type QrLoginModuleOptions,
+  type QrLoginStore,
+} from '../../lib';
 import { QrLoginGenAuthModule, type QrLoginGenAuthForRootOptions } from '../../lib/plugins/genauth';
 
 export type AdapterName = 'express' | 'fastify';
@@ -64,7 +70,11 @@ export function fixtureOptions(extra: Partial<QrLoginModuleOptions> = {}): QrLog
     appName: 'Fixture Web',
     // The suites send bursts from one address; the rate-limit suite turns limits on itself.
     rateLimit: false,
-    issueTokenSet: (user: any, context) => ({ access_token: `session-for-${user.id}`, user, customData: context.customData }),
+    issueTokenSet: (user: any, context) => ({
+      access_token: `session-for-${user.id}`,
+      user,
+      customData: context.customData,
+    }),
     ...extra,
   };
 }
@@ -82,7 +92,9 @@ export async function createTestApp(opts: TestAppOptions): Promise<{ app: INestA
     ],
   }).compile();
   const app = moduleRef.createNestApplication(
-    opts.adapter === 'fastify' ? new FastifyAdapter(opts.trustProxy ? { trustProxy: 'loopback' } : {}) : new ExpressAdapter(),
+    opts.adapter === 'fastify'
+      ? new FastifyAdapter(opts.trustProxy ? { trustProxy: 'loopback' } : {})
+      : new ExpressAdapter(),
     { logger: false, forceCloseConnections: true },
   );
   if (opts.trustProxy && opts.adapter === 'express') app.getHttpAdapter().getInstance().set('trust proxy', 'loopback');

@@ -20,8 +20,14 @@ describe('the client entry of the package', () => {
     pkg = join(consumer, 'node_modules', 'nestjs-qr-login');
     mkdirSync(pkg, { recursive: true });
     copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
-    await run(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(pkg, 'dist', 'client')], { cwd: root, timeout: 60_000 });
-    await run(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(pkg, 'dist', 'client', 'app')], { cwd: root, timeout: 60_000 });
+    await run(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(pkg, 'dist', 'client')], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    await run(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(pkg, 'dist', 'client', 'app')], {
+      cwd: root,
+      timeout: 60_000,
+    });
   }, 90_000);
 
   afterAll(() => rmSync(consumer, { recursive: true, force: true }));
@@ -54,7 +60,11 @@ describe('the client entry of the package', () => {
     const dir = join(pkg, 'dist', folder);
     const specifiers = readdirSync(dir)
       .filter((name) => name.endsWith('.mjs'))
-      .flatMap((name) => [...readFileSync(join(dir, name), 'utf8').matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]));
+      .flatMap((name) =>
+        [...readFileSync(join(dir, name), 'utf8').matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map(
+          (m) => m[1],
+        ),
+      );
     expect(specifiers.length).toBeGreaterThan(0);
     // Siblings only: neither a package nor the other entry's folder.
     for (const specifier of specifiers) expect(specifier).toMatch(/^\.\/[\w.-]+\.mjs$/);
@@ -74,18 +84,28 @@ describe('the client entry of the package', () => {
         '// @ts-expect-error: not a transport',
         "startQrLogin({ transport: 'websocket' });",
         '// @ts-expect-error: the answer type carries no such field',
-        "startQrLogin<{ access_token: string }>({ onAuthorized: (tokens) => tokens?.refresh_token });",
+        'startQrLogin<{ access_token: string }>({ onAuthorized: (tokens) => tokens?.refresh_token });',
         '',
       ].join('\n'),
     );
     writeFileSync(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2020', module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2020', 'DOM'], types: [], strict: true, noEmit: true },
+        compilerOptions: {
+          target: 'ES2020',
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          lib: ['ES2020', 'DOM'],
+          types: [],
+          strict: true,
+          noEmit: true,
+        },
         files: ['page.mts'],
       }),
     );
     // Fails (non-zero exit) on any error, an unused @ts-expect-error included: the types are real, not `any`.
-    await expect(run(process.execPath, [tsc, '-p', consumer], { cwd: consumer, timeout: 60_000 })).resolves.toBeDefined();
+    await expect(
+      run(process.execPath, [tsc, '-p', consumer], { cwd: consumer, timeout: 60_000 }),
+    ).resolves.toBeDefined();
   }, 60_000);
 });

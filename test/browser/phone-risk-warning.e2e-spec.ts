@@ -102,8 +102,14 @@ describe('the sample behind a trusted proxy, with a geo database', () => {
       headers: { authorization: `Bearer ${login.body.access_token}`, 'x-forwarded-for': KNOWN_PLACES.britain.ip },
     });
     expect(scanned.status).toBe(200);
-    expect(scanned.body.requester).toMatchObject({ ip: KNOWN_PLACES.japan.ip, place: { country: 'JP', city: KNOWN_PLACES.japan.city } });
-    expect(scanned.body.risk).toMatchObject({ verdict: 'warn', flags: ['different-network', 'different-country', 'far-away'] });
+    expect(scanned.body.requester).toMatchObject({
+      ip: KNOWN_PLACES.japan.ip,
+      place: { country: 'JP', city: KNOWN_PLACES.japan.city },
+    });
+    expect(scanned.body.risk).toMatchObject({
+      verdict: 'warn',
+      flags: ['different-network', 'different-country', 'far-away'],
+    });
     // Number matching is on in the sample by default.
     expect(scanned.body.matchChoices).toHaveLength(3);
   });
@@ -117,7 +123,12 @@ describe('the sample behind a trusted proxy, with a geo database', () => {
 
       const warning = phone.getByRole('alert').filter({ hasText: FAR_AWAY_TEXT });
       await expect.poll(() => warning.first().isVisible(), { timeout: STEP_MS }).toBe(true);
-      expect(await phone.getByText(/Minoh|Japan|\bJP\b/).first().isVisible()).toBe(true);
+      expect(
+        await phone
+          .getByText(/Minoh|Japan|\bJP\b/)
+          .first()
+          .isVisible(),
+      ).toBe(true);
       // Cancel is as easy to hit as Confirm: visible, and at least as large.
       expect(await phone.getByRole('button', { name: /^cancel/i }).isVisible()).toBe(true);
       expect(await areaOf(phone, /^cancel/i)).toBeGreaterThanOrEqual((await areaOf(phone, /^confirm/i)) * 0.95);
@@ -126,7 +137,12 @@ describe('the sample behind a trusted proxy, with a geo database', () => {
       // A browser on the phone's own network raises no warning.
       await scanOnPhone(phone, await createFrom(KNOWN_PLACES.britainSameNetwork.ip));
       expect(await phone.getByRole('alert').filter({ hasText: FAR_AWAY_TEXT }).count()).toBe(0);
-      expect(await phone.getByText(/Bracknell|United Kingdom|Britain|\bGB\b/).first().isVisible()).toBe(true);
+      expect(
+        await phone
+          .getByText(/Bracknell|United Kingdom|Britain|\bGB\b/)
+          .first()
+          .isVisible(),
+      ).toBe(true);
     },
     TEST_MS,
   );

@@ -75,7 +75,9 @@ function fakeServer() {
     if (reply === 'network-error') throw new TypeError('fetch failed');
     if (reply === 'hang') {
       return new Promise<Response>((_, reject) =>
-        call.signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+        call.signal.addEventListener('abort', () =>
+          reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
+        ),
       );
     }
     return {
@@ -102,7 +104,14 @@ function fakeServer() {
 
 const created = (id: string, extra: Record<string, unknown> = {}) => ({
   status: 201,
-  body: { qrcodeId: id, url: `data:image/svg+xml,${id}`, payload: `https://app.test/phone?code=${id}`, expiresIn: 120, creatorSecret: 's3cret', ...extra },
+  body: {
+    qrcodeId: id,
+    url: `data:image/svg+xml,${id}`,
+    payload: `https://app.test/phone?code=${id}`,
+    expiresIn: 120,
+    creatorSecret: 's3cret',
+    ...extra,
+  },
 });
 
 /** Every callback as a spy, recorded in one list so the order can be checked too. */
@@ -144,7 +153,11 @@ describe('startQrLogin over SSE', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1, { matchCode: '42', shortCode: 'K7QM-4XPD' }));
     server.on('POST', '/qr-login/login', { status: 200, body: { access_token: 'jwt' } });
     const { callbacks, names } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     expect(login.state).toBe('creating');
     await flush();
 
@@ -178,7 +191,12 @@ describe('startQrLogin over SSE', () => {
     expect(source.closed).toBe(true);
     await flush();
     const redeem = server.calls[1];
-    expect(redeem).toMatchObject({ method: 'POST', url: '/qr-login/login', body: { ticket: TICKET }, credentials: 'include' });
+    expect(redeem).toMatchObject({
+      method: 'POST',
+      url: '/qr-login/login',
+      body: { ticket: TICKET },
+      credentials: 'include',
+    });
     expect(redeem.headers).toMatchObject({ 'content-type': 'application/json', 'x-qr-login-secret': 's3cret' });
     expect(callbacks.onAuthorized).toHaveBeenCalledWith({ access_token: 'jwt' }, TICKET);
     expect(login.state).toBe('authorized');
@@ -192,9 +210,21 @@ describe('startQrLogin over SSE', () => {
     const { callbacks } = recorder();
     startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
     await flush();
-    expect(callbacks.onCode).toHaveBeenLastCalledWith(expect.objectContaining({ qrcodeId: ID1, userCode: 'WDJB-MJHT' }));
-    lastSource().emit({ qrcodeId: ID2, status: 'PENDING', expiresIn: 100, url: 'data:2', payload: 'p2', rotatedFrom: ID1, userCode: 'BCDF-GHJK' });
-    expect(callbacks.onCode).toHaveBeenLastCalledWith(expect.objectContaining({ qrcodeId: ID2, userCode: 'BCDF-GHJK' }));
+    expect(callbacks.onCode).toHaveBeenLastCalledWith(
+      expect.objectContaining({ qrcodeId: ID1, userCode: 'WDJB-MJHT' }),
+    );
+    lastSource().emit({
+      qrcodeId: ID2,
+      status: 'PENDING',
+      expiresIn: 100,
+      url: 'data:2',
+      payload: 'p2',
+      rotatedFrom: ID1,
+      userCode: 'BCDF-GHJK',
+    });
+    expect(callbacks.onCode).toHaveBeenLastCalledWith(
+      expect.objectContaining({ qrcodeId: ID2, userCode: 'BCDF-GHJK' }),
+    );
   });
 
   it('talks to another origin and route prefix, with credentials, and sends customData and context', async () => {
@@ -209,7 +239,10 @@ describe('startQrLogin over SSE', () => {
       EventSource: FakeEventSource as unknown as typeof EventSource,
     });
     await flush();
-    expect(server.calls[0]).toMatchObject({ url: 'https://api.example.test/auth/qr/qrcodes', body: { customData: { from: 'checkout' }, context: { locale: 'en' } } });
+    expect(server.calls[0]).toMatchObject({
+      url: 'https://api.example.test/auth/qr/qrcodes',
+      body: { customData: { from: 'checkout' }, context: { locale: 'en' } },
+    });
     expect(lastSource().url).toBe(`https://api.example.test/auth/qr/qrcodes/${ID1}/events`);
     expect(lastSource().init).toEqual({ withCredentials: true });
   });
@@ -217,13 +250,29 @@ describe('startQrLogin over SSE', () => {
   it('shows a rotated code and follows it', async () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
-    server.on('GET', `/qr-login/qrcodes/${ID2}`, { status: 200, body: { qrcodeId: ID2, status: 'PENDING', expiresIn: 90 } });
+    server.on('GET', `/qr-login/qrcodes/${ID2}`, {
+      status: 200,
+      body: { qrcodeId: ID2, status: 'PENDING', expiresIn: 90 },
+    });
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     const source = lastSource();
     source.emit({ qrcodeId: ID1, status: 'PENDING' });
-    source.emit({ qrcodeId: ID2, status: 'PENDING', expiresIn: 100, url: 'data:2', payload: 'p2', rotatedFrom: ID1, matchCode: '07', shortCode: 'WXYZ-2345' });
+    source.emit({
+      qrcodeId: ID2,
+      status: 'PENDING',
+      expiresIn: 100,
+      url: 'data:2',
+      payload: 'p2',
+      rotatedFrom: ID1,
+      matchCode: '07',
+      shortCode: 'WXYZ-2345',
+    });
     expect(callbacks.onCode).toHaveBeenLastCalledWith({
       qrcodeId: ID2,
       url: 'data:2',
@@ -248,9 +297,16 @@ describe('startQrLogin over SSE', () => {
   it('falls back to polling when the stream fails before its first event', async () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
-    server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 200, body: { qrcodeId: ID1, status: 'PENDING', expiresIn: 120 } });
+    server.on('GET', `/qr-login/qrcodes/${ID1}`, {
+      status: 200,
+      body: { qrcodeId: ID1, status: 'PENDING', expiresIn: 120 },
+    });
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     const source = lastSource();
     source.fail(false);
@@ -266,7 +322,10 @@ describe('startQrLogin over SSE', () => {
   it('lets the browser reconnect a stream that dropped after an event, and polls once it is closed', async () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
-    server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 200, body: { qrcodeId: ID1, status: 'PENDING', expiresIn: 120 } });
+    server.on('GET', `/qr-login/qrcodes/${ID1}`, {
+      status: 200,
+      body: { qrcodeId: ID1, status: 'PENDING', expiresIn: 120 },
+    });
     const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource });
     await flush();
     const source = lastSource();
@@ -286,10 +345,17 @@ describe('startQrLogin over SSE', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks } = recorder();
-    const login = startQrLogin({ transport: 'sse', fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      transport: 'sse',
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     lastSource().fail(true);
-    expect(callbacks.onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'QR_SSE_UNAVAILABLE', fatal: true }));
+    expect(callbacks.onError).toHaveBeenCalledWith(
+      expect.objectContaining({ code: 'QR_SSE_UNAVAILABLE', fatal: true }),
+    );
     expect(login.state).toBe('failed');
     expect(server.calls).toHaveLength(1);
   });
@@ -297,7 +363,10 @@ describe('startQrLogin over SSE', () => {
   it('reads the ticket with the secret header when the stream brought none', async () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
-    server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 200, body: { qrcodeId: ID1, status: 'AUTHORIZED', ticket: TICKET } });
+    server.on('GET', `/qr-login/qrcodes/${ID1}`, {
+      status: 200,
+      body: { qrcodeId: ID1, status: 'AUTHORIZED', ticket: TICKET },
+    });
     server.on('POST', '/qr-login/login', { status: 200, body: { ok: true } });
     const { callbacks } = recorder();
     startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
@@ -314,11 +383,17 @@ describe('startQrLogin over SSE', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 200, body: { qrcodeId: ID1, status: 'AUTHORIZED' } });
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     lastSource().emit({ qrcodeId: ID1, status: 'AUTHORIZED' });
     await flush();
-    expect(callbacks.onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'QR_TICKET_UNAVAILABLE', fatal: true }));
+    expect(callbacks.onError).toHaveBeenCalledWith(
+      expect.objectContaining({ code: 'QR_TICKET_UNAVAILABLE', fatal: true }),
+    );
     expect(callbacks.onAuthorized).not.toHaveBeenCalled();
     expect(login.state).toBe('failed');
     expect(server.count('POST', '/qr-login/login')).toBe(0);
@@ -328,7 +403,12 @@ describe('startQrLogin over SSE', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks } = recorder();
-    const login = startQrLogin({ autoRedeem: false, fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      autoRedeem: false,
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     lastSource().emit({ qrcodeId: ID1, status: 'AUTHORIZED', ticket: TICKET });
     await flush();
@@ -340,13 +420,21 @@ describe('startQrLogin over SSE', () => {
   it('reports a failed redemption with the server’s code', async () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
-    server.on('POST', '/qr-login/login', { status: 401, body: { statusCode: 401, code: 'QR_TICKET_USED', message: 'The ticket was used already.' } });
+    server.on('POST', '/qr-login/login', {
+      status: 401,
+      body: { statusCode: 401, code: 'QR_TICKET_USED', message: 'The ticket was used already.' },
+    });
     const { callbacks } = recorder();
     startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
     await flush();
     lastSource().emit({ qrcodeId: ID1, status: 'AUTHORIZED', ticket: TICKET });
     await flush();
-    expect(callbacks.onError).toHaveBeenCalledWith({ code: 'QR_TICKET_USED', message: 'The ticket was used already.', status: 401, fatal: true });
+    expect(callbacks.onError).toHaveBeenCalledWith({
+      code: 'QR_TICKET_USED',
+      message: 'The ticket was used already.',
+      status: 401,
+      fatal: true,
+    });
     expect(callbacks.onAuthorized).not.toHaveBeenCalled();
   });
 
@@ -354,7 +442,11 @@ describe('startQrLogin over SSE', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     lastSource().emit({ qrcodeId: ID1, status: 'CANCELLED', cancelReason: 'MATCH_FAILED' });
     await vi.advanceTimersByTimeAsync(10_000);
@@ -369,12 +461,21 @@ describe('startQrLogin over SSE', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 200, body: { qrcodeId: ID1, status: 'PENDING' } });
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     const source = lastSource();
     source.emit({ qrcodeId: ID1, status: 'PENDING' });
     source.emit({ qrcodeId: ID1, status: 'ERROR', code: 'QR_STORE_UNAVAILABLE', message: 'The store is down.' });
-    expect(callbacks.onError).toHaveBeenCalledWith({ code: 'QR_STORE_UNAVAILABLE', message: 'The store is down.', status: 0, fatal: false });
+    expect(callbacks.onError).toHaveBeenCalledWith({
+      code: 'QR_STORE_UNAVAILABLE',
+      message: 'The store is down.',
+      status: 0,
+      fatal: false,
+    });
     expect(source.closed).toBe(true);
     await vi.advanceTimersByTimeAsync(1_500);
     expect(login.transport).toBe('poll');
@@ -411,7 +512,11 @@ describe('startQrLogin by polling', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(server.count('GET', path)).toBe(2);
     await vi.advanceTimersByTimeAsync(2_000);
-    expect(callbacks.onStatus.mock.calls.map(([view]) => (view as QrLoginStatusView).status)).toEqual(['PENDING', 'SCANNED', 'CANCELLED']);
+    expect(callbacks.onStatus.mock.calls.map(([view]) => (view as QrLoginStatusView).status)).toEqual([
+      'PENDING',
+      'SCANNED',
+      'CANCELLED',
+    ]);
     expect(callbacks.onScanned).toHaveBeenCalledWith({ displayName: 'Bob' }, expect.anything());
     expect(callbacks.onCancelled).toHaveBeenCalledWith(undefined);
     await vi.advanceTimersByTimeAsync(30_000);
@@ -436,7 +541,9 @@ describe('startQrLogin by polling', () => {
     await flush();
     expect(server.count('GET', path)).toBe(1);
     expect(callbacks.onError).toHaveBeenCalledTimes(1);
-    expect(callbacks.onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'QR_NETWORK_ERROR', status: 0, fatal: false }));
+    expect(callbacks.onError).toHaveBeenCalledWith(
+      expect.objectContaining({ code: 'QR_NETWORK_ERROR', status: 0, fatal: false }),
+    );
     // 1 s × 2 after the first failure, × 4 after the second.
     await vi.advanceTimersByTimeAsync(2_000);
     expect(server.count('GET', path)).toBe(2);
@@ -454,11 +561,19 @@ describe('startQrLogin by polling', () => {
   it('gives up on an answer that cannot get better', async () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
-    server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 404, body: { code: 'QR_NOT_FOUND', message: 'No such code.' } });
+    server.on('GET', `/qr-login/qrcodes/${ID1}`, {
+      status: 404,
+      body: { code: 'QR_NOT_FOUND', message: 'No such code.' },
+    });
     const { callbacks } = recorder();
     const login = startQrLogin({ fetch: server.fetch, ...callbacks });
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(callbacks.onError).toHaveBeenCalledWith({ code: 'QR_NOT_FOUND', message: 'No such code.', status: 404, fatal: true });
+    expect(callbacks.onError).toHaveBeenCalledWith({
+      code: 'QR_NOT_FOUND',
+      message: 'No such code.',
+      status: 404,
+      fatal: true,
+    });
     expect(login.state).toBe('failed');
     expect(server.count('GET', `/qr-login/qrcodes/${ID1}`)).toBe(1);
   });
@@ -471,7 +586,12 @@ describe('startQrLogin, expiry and refresh', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1), created(ID2), created(ID1));
     const { callbacks } = recorder();
-    const login = startQrLogin({ autoRefresh: { max: 1 }, fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      autoRefresh: { max: 1 },
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     const first = lastSource();
     expire(ID1);
@@ -497,7 +617,12 @@ describe('startQrLogin, expiry and refresh', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1), created(ID2), created(ID1));
     const { callbacks } = recorder();
-    startQrLogin({ autoRefresh: { max: 1 }, fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    startQrLogin({
+      autoRefresh: { max: 1 },
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     expire(ID1);
     await flush();
@@ -514,7 +639,11 @@ describe('startQrLogin, expiry and refresh', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1), created(ID2));
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     expire(ID1);
     expect(callbacks.onExpired).toHaveBeenCalledWith({ willRefresh: true });
@@ -546,7 +675,12 @@ describe('startQrLogin, expiry and refresh', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks } = recorder();
-    startQrLogin({ autoRefresh: false, fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    startQrLogin({
+      autoRefresh: false,
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     expire(ID1);
     await vi.advanceTimersByTimeAsync(60_000);
@@ -556,11 +690,24 @@ describe('startQrLogin, expiry and refresh', () => {
 
   it('reports a failed creation with the server’s code', async () => {
     const server = fakeServer();
-    server.on('POST', '/qr-login/qrcodes', { status: 429, body: { statusCode: 429, code: 'QR_RATE_LIMITED', message: 'Too many codes.' }, headers: { 'retry-after': '9' } });
+    server.on('POST', '/qr-login/qrcodes', {
+      status: 429,
+      body: { statusCode: 429, code: 'QR_RATE_LIMITED', message: 'Too many codes.' },
+      headers: { 'retry-after': '9' },
+    });
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
-    expect(callbacks.onError).toHaveBeenCalledWith({ code: 'QR_RATE_LIMITED', message: 'Too many codes.', status: 429, fatal: true });
+    expect(callbacks.onError).toHaveBeenCalledWith({
+      code: 'QR_RATE_LIMITED',
+      message: 'Too many codes.',
+      status: 429,
+      fatal: true,
+    });
     expect(login.state).toBe('failed');
     expect(FakeEventSource.instances).toHaveLength(0);
   });
@@ -571,7 +718,9 @@ describe('startQrLogin, expiry and refresh', () => {
     const { callbacks } = recorder();
     startQrLogin({ fetch: server.fetch, ...callbacks });
     await flush();
-    expect(callbacks.onError).toHaveBeenCalledWith(expect.objectContaining({ code: 'QR_NETWORK_ERROR', status: 0, fatal: true }));
+    expect(callbacks.onError).toHaveBeenCalledWith(
+      expect.objectContaining({ code: 'QR_NETWORK_ERROR', status: 0, fatal: true }),
+    );
   });
 });
 
@@ -580,7 +729,11 @@ describe('stop()', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks, events } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    const login = startQrLogin({
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     const source = lastSource();
     const before = events.length;

@@ -85,7 +85,10 @@ async function openElement(url: string, setup: PageSetup = {}): Promise<Page> {
     if (file.startsWith('..')) return route.abort();
     try {
       const body = readFileSync(join(client.dir, file), 'utf8');
-      return route.fulfill({ contentType: extname(file) === '.map' ? 'application/json' : 'text/javascript; charset=utf-8', body });
+      return route.fulfill({
+        contentType: extname(file) === '.map' ? 'application/json' : 'text/javascript; charset=utf-8',
+        body,
+      });
     } catch {
       return route.fulfill({ status: 404, body: 'not found' });
     }
@@ -98,10 +101,13 @@ async function openElement(url: string, setup: PageSetup = {}): Promise<Page> {
 const part = (page: Page, className: string) => page.locator(`#qr .${className}`);
 const idOf = (page: Page) => part(page, 'qr-login-image').getAttribute('data-qrcode-id');
 const statusOf = async (page: Page) => (await part(page, 'qr-login-status').textContent()) ?? '';
-const eventsOf = (page: Page): Promise<Array<{ type: string; detail: any }>> => page.evaluate(() => (window as any).events);
+const eventsOf = (page: Page): Promise<Array<{ type: string; detail: any }>> =>
+  page.evaluate(() => (window as any).events);
 /** Class of the focused element inside the element's shadow root, with the host's id. */
 const focusOf = (page: Page) =>
-  page.evaluate(() => `${document.activeElement?.id} ${document.activeElement?.shadowRoot?.activeElement?.className ?? ''}`.trim());
+  page.evaluate(() =>
+    `${document.activeElement?.id} ${document.activeElement?.shadowRoot?.activeElement?.className ?? ''}`.trim(),
+  );
 
 async function waitForCode(page: Page, not?: string | null): Promise<string> {
   await expect.poll(() => idOf(page), { timeout: STEP_MS }).toMatch(ID);
@@ -109,7 +115,8 @@ async function waitForCode(page: Page, not?: string | null): Promise<string> {
   return (await idOf(page))!;
 }
 
-const phoneOf = (url: string, who: 'alice' | 'bob') => createQrLoginAppClient({ baseUrl: url, getAccessToken: () => `token-${who}` });
+const phoneOf = (url: string, who: 'alice' | 'bob') =>
+  createQrLoginAppClient({ baseUrl: url, getAccessToken: () => `token-${who}` });
 
 describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
   it(
@@ -119,7 +126,9 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
       const page = await openElement(url);
       const id = await waitForCode(page);
       expect(await decodeQrOf(part(page, 'qr-login-image'))).toBe(id);
-      expect(await part(page, 'qr-login-image').getAttribute('alt')).toBe('QR code: scan it with the app on your phone to log in');
+      expect(await part(page, 'qr-login-image').getAttribute('alt')).toBe(
+        'QR code: scan it with the app on your phone to log in',
+      );
       expect(await statusOf(page)).toBe('Waiting for a scan…');
       const status = part(page, 'qr-login-status');
       expect(await status.getAttribute('role')).toBe('status');
@@ -127,7 +136,9 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
       expect(await status.getAttribute('data-status')).toBe('PENDING');
       // The module issues a user code (RFC 8628 style, shown as XXXX-XXXX) and, in this fixture, no match number.
       expect(await part(page, 'qr-login-user-code').isVisible()).toBe(true);
-      expect(await part(page, 'qr-login-user-code').textContent()).toMatch(/[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}/);
+      expect(await part(page, 'qr-login-user-code').textContent()).toMatch(
+        /[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}/,
+      );
       expect(await part(page, 'qr-login-match').isHidden()).toBe(true);
       const countdown = part(page, 'qr-login-countdown');
       const first = (await countdown.textContent()) ?? '';
@@ -136,7 +147,9 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
 
       const answer = await phoneOf(url, 'alice').scan(id);
       expect(answer.requester.appName).toBe('Fixture Web');
-      await expect.poll(() => statusOf(page), { timeout: STEP_MS }).toBe('Alice scanned the code. Confirm on the phone.');
+      await expect
+        .poll(() => statusOf(page), { timeout: STEP_MS })
+        .toBe('Alice scanned the code. Confirm on the phone.');
       expect(await part(page, 'qr-login-scanner').isVisible()).toBe(true);
       expect(await part(page, 'qr-login-scanner-name').textContent()).toBe('Alice');
       expect(await part(page, 'qr-login-scanner-photo').getAttribute('src')).toBe('https://example.test/alice.png');
@@ -153,7 +166,10 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
       expect(authorized?.detail.ticket).toMatch(new RegExp(`^${id}\\.`));
       const order = events.map((event) => event.type).filter((type) => type !== 'qr-login-status');
       expect(order).toEqual(['qr-login-code', 'qr-login-transport', 'qr-login-scanned', 'qr-login-authorized']);
-      expect(events.find((event) => event.type === 'qr-login-code')?.detail).toMatchObject({ qrcodeId: id, payload: id });
+      expect(events.find((event) => event.type === 'qr-login-code')?.detail).toMatchObject({
+        qrcodeId: id,
+        payload: id,
+      });
     },
     TEST_MS,
   );
@@ -214,19 +230,23 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
       const refresh = part(page, 'qr-login-refresh');
       await refresh.waitFor({ state: 'visible' });
       expect(await refresh.textContent()).toBe('Show a new code');
-      expect(await refresh.evaluate((element) => [getComputedStyle(element).backgroundColor, getComputedStyle(element).color])).toEqual([
-        'rgb(1, 2, 3)',
-        'rgb(250, 250, 250)',
-      ]);
+      expect(
+        await refresh.evaluate((element) => [
+          getComputedStyle(element).backgroundColor,
+          getComputedStyle(element).color,
+        ]),
+      ).toEqual(['rgb(1, 2, 3)', 'rgb(250, 250, 250)']);
 
       // From the button before it, one Tab reaches the refresh button, and the focus shows.
       await page.focus('#before');
       await page.keyboard.press('Tab');
       expect(await focusOf(page)).toBe('qr qr-login-refresh');
-      expect(await refresh.evaluate((element) => [getComputedStyle(element).outlineStyle, getComputedStyle(element).outlineColor])).toEqual([
-        'solid',
-        'rgb(200, 0, 100)',
-      ]);
+      expect(
+        await refresh.evaluate((element) => [
+          getComputedStyle(element).outlineStyle,
+          getComputedStyle(element).outlineColor,
+        ]),
+      ).toEqual(['solid', 'rgb(200, 0, 100)']);
       await page.screenshot({ path: screenshotPath(`element-${kind.name}-${adapter}-refresh-focused`) });
 
       await page.keyboard.press('Enter');
@@ -245,7 +265,9 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
     async () => {
       const { url } = current();
       const page = await openElement(url, { attributes: 'route-prefix="not-mounted"' });
-      await expect.poll(() => statusOf(page), { timeout: STEP_MS }).toBe('Something went wrong. Show a new code to try again.');
+      await expect
+        .poll(() => statusOf(page), { timeout: STEP_MS })
+        .toBe('Something went wrong. Show a new code to try again.');
       const status = part(page, 'qr-login-status');
       expect(await status.getAttribute('data-status')).toBe('ERROR');
       expect(await status.getAttribute('data-error-code')).toBe('HTTP_404');
@@ -271,7 +293,9 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
         const { defineQrLoginElement, QrLoginCodeElement } = (window as any).qrClient;
         const again = defineQrLoginElement() === customElements.get('qr-login-code');
         const other = defineQrLoginElement('my-qr-login');
-        const otherWorks = document.createElement('my-qr-login') instanceof QrLoginCodeElement && defineQrLoginElement('my-qr-login') === other;
+        const otherWorks =
+          document.createElement('my-qr-login') instanceof QrLoginCodeElement &&
+          defineQrLoginElement('my-qr-login') === other;
         customElements.define('x-taken', class extends HTMLElement {});
         let refused = '';
         try {
@@ -281,7 +305,13 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
         }
         return { again, otherWorks, refused };
       });
-      expect(outcome).toEqual({ again: true, otherWorks: true, refused: expect.stringMatching(/already defined by another element; pass defineQrLoginElement\(\) another tag name/) });
+      expect(outcome).toEqual({
+        again: true,
+        otherWorks: true,
+        refused: expect.stringMatching(
+          /already defined by another element; pass defineQrLoginElement\(\) another tag name/,
+        ),
+      });
       // Taking the element out of the page ends its login: the server releases its event stream.
       const service = current().app.get(QrLoginService);
       await expect.poll(() => service.activeWatchCount, { timeout: STEP_MS }).toBeGreaterThan(0);
@@ -303,7 +333,11 @@ describeMatrix('<qr-login-code> with short-lived codes', { qrCodeTtl: 2 }, (curr
       await page.evaluate(() => {
         const lines: string[] = [];
         const status = document.getElementById('qr')!.shadowRoot!.querySelector('.qr-login-status')!;
-        new MutationObserver(() => lines.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+        new MutationObserver(() => lines.push(status.textContent ?? '')).observe(status, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
         Object.assign(window, { lines });
       });
       const first = await waitForCode(page);
@@ -313,7 +347,9 @@ describeMatrix('<qr-login-code> with short-lived codes', { qrCodeTtl: 2 }, (curr
       expect(await page.evaluate(() => (window as any).lines)).toContain('The code expired. Here comes a new one…');
       expect(await part(page, 'qr-login-status').getAttribute('data-status')).toBe('EXPIRED');
       expect(await part(page, 'qr-login-countdown').textContent()).toBe('');
-      const expired = (await eventsOf(page)).filter((event) => event.type === 'qr-login-expired').map((event) => event.detail.willRefresh);
+      const expired = (await eventsOf(page))
+        .filter((event) => event.type === 'qr-login-expired')
+        .map((event) => event.detail.willRefresh);
       expect(expired).toEqual([true, false]);
 
       await part(page, 'qr-login-refresh').click();
@@ -334,9 +370,13 @@ describeMatrix('<qr-login-code> with rotating codes', { qrCodeTtl: 60, rotateEve
       const first = await waitForCode(page);
       const rotated = await waitForCode(page, first);
       expect(await decodeQrOf(part(page, 'qr-login-image'))).toBe(rotated);
-      const announced = (await eventsOf(page)).filter((event) => event.type === 'qr-login-code').map((event) => event.detail);
+      const announced = (await eventsOf(page))
+        .filter((event) => event.type === 'qr-login-code')
+        .map((event) => event.detail);
       expect(announced[0]).toMatchObject({ qrcodeId: first });
-      expect(announced.find((code) => code.qrcodeId === rotated)).toMatchObject({ rotatedFrom: expect.stringMatching(ID) });
+      expect(announced.find((code) => code.qrcodeId === rotated)).toMatchObject({
+        rotatedFrom: expect.stringMatching(ID),
+      });
       // The chain keeps the first code's expiry: the countdown goes on, it does not start again.
       expect(await part(page, 'qr-login-countdown').textContent()).toMatch(/^Expires in 0:[0-5]\d$/);
 
@@ -349,14 +389,21 @@ describeMatrix('<qr-login-code> with rotating codes', { qrCodeTtl: 60, rotateEve
             onScreen = (await idOf(page))!;
             return phoneOf(url, 'alice')
               .scan(onScreen)
-              .then(() => 'scanned', (error: { code?: string }) => error.code);
+              .then(
+                () => 'scanned',
+                (error: { code?: string }) => error.code,
+              );
           },
           { timeout: STEP_MS },
         )
         .toBe('scanned');
-      await expect.poll(() => statusOf(page), { timeout: STEP_MS }).toBe('Alice scanned the code. Confirm on the phone.');
+      await expect
+        .poll(() => statusOf(page), { timeout: STEP_MS })
+        .toBe('Alice scanned the code. Confirm on the phone.');
       expect(await idOf(page)).toBe(onScreen);
-      const statuses = (await eventsOf(page)).filter((event) => event.type === 'qr-login-status').map((event) => event.detail.status);
+      const statuses = (await eventsOf(page))
+        .filter((event) => event.type === 'qr-login-status')
+        .map((event) => event.detail.status);
       expect(statuses).toContain('SCANNED');
     },
     TEST_MS,

@@ -40,7 +40,10 @@ afterAll(async () => {
   client?.remove();
 });
 
-async function newContext(userAgent: string, init?: (context: BrowserContext) => Promise<unknown>): Promise<BrowserContext> {
+async function newContext(
+  userAgent: string,
+  init?: (context: BrowserContext) => Promise<unknown>,
+): Promise<BrowserContext> {
   const context = await browser.newContext({ userAgent, viewport: { width: 480, height: 900 } });
   contexts.add(context);
   context.setDefaultTimeout(STEP_MS);
@@ -158,7 +161,9 @@ describe.each(['express', 'fastify'] as const)('the sample pages on %s', (adapte
       await phone.click('#confirm-btn');
       await expect.poll(() => phone.locator('#status').textContent(), { timeout: STEP_MS }).toContain('Confirmed');
       await desktop.waitForURL(`${url}/me`);
-      await expect.poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS }).toBe('Signed in as Alice Liddell');
+      await expect
+        .poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS })
+        .toBe('Signed in as Alice Liddell');
       await desktop.screenshot({ path: screenshotPath(`${adapter}-4-desktop-me`), fullPage: true });
       await phone.screenshot({ path: screenshotPath(`${adapter}-5-phone-confirmed`), fullPage: true });
     },
@@ -237,11 +242,17 @@ describe.each(['express', 'fastify'] as const)('the sample pages on %s', (adapte
       await phone.locator('#confirm-section').waitFor({ state: 'visible' });
       // The camera is off again once the code is read.
       expect(await phone.locator('#camera-view').isHidden()).toBe(true);
-      expect(await phone.evaluate(() => (window as any).cameraStream.getTracks().every((t: MediaStreamTrack) => t.readyState === 'ended'))).toBe(true);
+      expect(
+        await phone.evaluate(() =>
+          (window as any).cameraStream.getTracks().every((t: MediaStreamTrack) => t.readyState === 'ended'),
+        ),
+      ).toBe(true);
       expect(await phone.locator('#code').inputValue()).toBe(payload);
       await phone.click('#confirm-btn');
       await desktop.waitForURL(`${url}/me`);
-      await expect.poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS }).toBe('Signed in as Alice Liddell');
+      await expect
+        .poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS })
+        .toBe('Signed in as Alice Liddell');
     },
     TEST_MS,
   );
@@ -262,12 +273,16 @@ describe.each(['express', 'fastify'] as const)('the sample pages on %s', (adapte
 
       const phone = await openPhone(url);
       await scanOnPhone(phone, await shortCodeOf(desktop));
-      await expect.poll(() => desktop.locator('#qr .qr-login-scanner-name').textContent(), { timeout: STEP_MS }).toBe('Alice Liddell');
+      await expect
+        .poll(() => desktop.locator('#qr .qr-login-scanner-name').textContent(), { timeout: STEP_MS })
+        .toBe('Alice Liddell');
       // Polling opened no event stream on the server.
       expect(service.activeWatchCount).toBe(streamsBefore);
       await phone.click('#confirm-btn');
       await desktop.waitForURL(`${url}/me`);
-      await expect.poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS }).toBe('Signed in as Alice Liddell');
+      await expect
+        .poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS })
+        .toBe('Signed in as Alice Liddell');
       await desktop.screenshot({ path: screenshotPath(`${adapter}-7-polling-me`), fullPage: true });
     },
     TEST_MS,
@@ -284,7 +299,10 @@ describe.each(['express', 'fastify'] as const)('the sample pages on %s', (adapte
       await page.evaluate(() => {
         const seen: string[] = [];
         const w = window as any;
-        Object.assign(w, { seen, login: w.startQrLogin({ transport: 'sse', onStatus: (view: { status: string }) => seen.push(view.status) }) });
+        Object.assign(w, {
+          seen,
+          login: w.startQrLogin({ transport: 'sse', onStatus: (view: { status: string }) => seen.push(view.status) }),
+        });
       });
       await expect.poll(() => page.evaluate(() => (window as any).seen.join()), { timeout: STEP_MS }).toBe('PENDING');
       await expect.poll(() => service.activeWatchCount, { timeout: STEP_MS }).toBe(before + 1);
@@ -347,7 +365,11 @@ describe('the sample pages with a short-lived code', () => {
       await desktop.evaluate(() => {
         const lines: string[] = [];
         const status = document.getElementById('qr')!.shadowRoot!.querySelector('.qr-login-status')!;
-        new MutationObserver(() => lines.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+        new MutationObserver(() => lines.push(status.textContent ?? '')).observe(status, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
         Object.assign(window, { lines });
       });
       const first = (await currentIdOf(desktop))!;
@@ -397,9 +419,9 @@ describe('the sample pages with number matching', () => {
       const choices = await phone.locator('#match-choices label').allTextContents();
       expect(choices).toHaveLength(3);
       expect(choices).toContain(match);
-      await expect.poll(() => statusOf(desktop), { timeout: STEP_MS }).toBe(
-        `Alice Liddell scanned the code. Pick ${match} on the phone to confirm.`,
-      );
+      await expect
+        .poll(() => statusOf(desktop), { timeout: STEP_MS })
+        .toBe(`Alice Liddell scanned the code. Pick ${match} on the phone to confirm.`);
       await desktop.screenshot({ path: screenshotPath('fastify-9-desktop-number-matching'), fullPage: true });
 
       // Confirming without a pick is stopped on the phone, before the server.
@@ -409,7 +431,9 @@ describe('the sample pages with number matching', () => {
       await phone.screenshot({ path: screenshotPath('fastify-10-phone-number-matching'), fullPage: true });
       await phone.click('#confirm-btn');
       await desktop.waitForURL(`${url}/me`);
-      await expect.poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS }).toBe('Signed in as Alice Liddell');
+      await expect
+        .poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS })
+        .toBe('Signed in as Alice Liddell');
     },
     TEST_MS,
   );
@@ -424,7 +448,9 @@ describe('the sample pages with number matching', () => {
       const wrong = (await phone.locator('#match-choices label').allTextContents()).find((choice) => choice !== match)!;
       await phone.locator('#match-choices label', { hasText: wrong }).click();
       await phone.click('#confirm-btn');
-      await expect.poll(() => statusOf(desktop), { timeout: STEP_MS }).toBe('The phone picked the wrong number, so the login was cancelled.');
+      await expect
+        .poll(() => statusOf(desktop), { timeout: STEP_MS })
+        .toBe('The phone picked the wrong number, so the login was cancelled.');
       await desktop.locator('#qr .qr-login-refresh').waitFor({ state: 'visible' });
       expect(await phone.locator('#error').textContent()).not.toBe('');
     },
@@ -461,16 +487,25 @@ describe('the sample pages with rotating codes', () => {
       // Scanned straight away (a rotation comes every 2 s), by the user code the page shows.
       const login = await request(`${url}/auth/login`, { json: { username: 'alice', password: 'wonderland' } });
       const alice = { authorization: `Bearer ${login.body.access_token}` };
-      const resolved = await request(`${url}/qr-login/user-codes/scan`, { method: 'POST', json: { userCode: rotatedShort }, headers: alice });
+      const resolved = await request(`${url}/qr-login/user-codes/scan`, {
+        method: 'POST',
+        json: { userCode: rotatedShort },
+        headers: alice,
+      });
       expect(resolved.status).toBe(200);
       expect(resolved.body.qrcodeId).toBe(rotated);
       // Number matching is on by default: the rotated code brings its own number, which the page shows.
       const matchCode = (await desktop.locator('#qr .qr-login-match .qr-login-value').textContent()) ?? '';
       expect(matchCode).toMatch(/^\d{2}$/);
-      const confirm = await request(`${url}/qr-login/qrcodes/${rotated}/confirm`, { headers: alice, json: { matchCode } });
+      const confirm = await request(`${url}/qr-login/qrcodes/${rotated}/confirm`, {
+        headers: alice,
+        json: { matchCode },
+      });
       expect(confirm.status).toBe(200);
       await desktop.waitForURL(`${url}/me`);
-      await expect.poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS }).toBe('Signed in as Alice Liddell');
+      await expect
+        .poll(() => desktop.locator('#who').textContent(), { timeout: STEP_MS })
+        .toBe('Signed in as Alice Liddell');
     },
     TEST_MS,
   );

@@ -43,9 +43,13 @@ describe('OpenAPI description of the compatible routes', () => {
     const operation = (document.paths[path] as Record<string, any>)?.[method];
     expect(operation, `${method} ${path} is missing`).toBeDefined();
     if (requestSchema) {
-      expect(operation.requestBody.content['application/json'].schema.$ref).toBe(`#/components/schemas/${requestSchema}`);
+      expect(operation.requestBody.content['application/json'].schema.$ref).toBe(
+        `#/components/schemas/${requestSchema}`,
+      );
     }
-    expect(operation.responses['200'].content['application/json'].schema.$ref).toBe(`#/components/schemas/${responseSchema}`);
+    expect(operation.responses['200'].content['application/json'].schema.$ref).toBe(
+      `#/components/schemas/${responseSchema}`,
+    );
   });
 
   it('describes the token set with GenAuth field names and the query parameters', () => {
@@ -56,6 +60,8 @@ describe('OpenAPI description of the compatible routes', () => {
     expect(schemas.GenAuthTokenSetDto.required.sort()).toEqual(['access_token', 'expire_in', 'token_type']);
     expect(schemas.GenAuthGeneQrCodeDto.required).toEqual(['type']);
     const query = (document.paths['/api/v3/get-qrcode-status'] as any).get.parameters;
-    expect(query).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'qrcodeId', in: 'query', required: true })]));
+    expect(query).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'qrcodeId', in: 'query', required: true })]),
+    );
   });
 });

@@ -79,7 +79,11 @@ describe.each(ADAPTERS)('GenAuth V2 compatible routes with authing-js-sdk (%s)',
     const { url } = running;
     const client = legacyClient(url);
     const code = await client.qrcode.geneCode({ customData: { campaign: 'spring' } });
-    expect(code).toEqual({ random: expect.any(String), url: expect.stringMatching(/^data:image\/svg\+xml;base64,/), expiresIn: 120 });
+    expect(code).toEqual({
+      random: expect.any(String),
+      url: expect.stringMatching(/^data:image\/svg\+xml;base64,/),
+      expiresIn: 120,
+    });
     const { random } = code;
 
     expect(await client.qrcode.checkStatus(random)).toEqual({ random, status: 0, ticket: null, userInfo: {} });
@@ -139,7 +143,10 @@ describe.each(ADAPTERS)('GenAuth V2 compatible routes with authing-js-sdk (%s)',
     expect((await appSide(url, 'scanned', 'AAAAAAAAAAAAAAAAAAAAAP____8', 'Bearer token-alice')).body.code).toBe(2241);
     await expect(client.qrcode.exchangeUserInfo('made-up')).rejects.toMatchObject({ code: 401 });
     // Only the self-built app scene is served; the mini-program client is refused with a reason.
-    await expect(client.wxqrcode.geneCode()).rejects.toMatchObject({ code: 400, message: expect.stringContaining('APP_AUTH') });
+    await expect(client.wxqrcode.geneCode()).rejects.toMatchObject({
+      code: 400,
+      message: expect.stringContaining('APP_AUTH'),
+    });
 
     const missing = await fetch(`${url}/api/v2/qrcode/check`, { headers: { 'x-authing-app-id': APP_ID } });
     expect(missing.status).toBe(200);
@@ -147,7 +154,11 @@ describe.each(ADAPTERS)('GenAuth V2 compatible routes with authing-js-sdk (%s)',
   });
 
   it('applies the configured client authentication to qrcode/userinfo', async () => {
-    const confidential = await boot(adapter, {}, { tokenEndpointAuthMethod: 'client_secret_basic', clientId: APP_ID, clientSecret: APP_SECRET });
+    const confidential = await boot(
+      adapter,
+      {},
+      { tokenEndpointAuthMethod: 'client_secret_basic', clientId: APP_ID, clientSecret: APP_SECRET },
+    );
     try {
       const client = legacyClient(confidential.url);
       const { random } = await client.qrcode.geneCode();
@@ -170,10 +181,7 @@ describe.each(ADAPTERS)('GenAuth V2 compatible routes with authing-js-sdk (%s)',
 
 // ------------------------------------------------------------------ browser
 
-const SDK_BROWSER_BUILD = readFileSync(
-  require.resolve('authing-js-sdk/build/browser/index.min.js'),
-  'utf8',
-);
+const SDK_BROWSER_BUILD = readFileSync(require.resolve('authing-js-sdk/build/browser/index.min.js'), 'utf8');
 
 /** The page under test: the SDK's browser build and startScanning, reporting every callback into window.events. */
 const PAGE = `<!doctype html>
@@ -213,7 +221,10 @@ interface PageEvent {
  * credentialed requests need no CORS). The two test files come from this
  * process; every other request goes to the app, and nothing leaves loopback.
  */
-async function openScanningPage(browser: Browser, appUrl: string): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
+async function openScanningPage(
+  browser: Browser,
+  appUrl: string,
+): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
@@ -246,7 +257,15 @@ describe('authing-js-sdk startScanning in Chromium', () => {
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -284,14 +303,18 @@ describe('authing-js-sdk startScanning in Chromium', () => {
           headers: { 'content-type': 'application/json', 'x-authing-app-id': APP_ID },
           body: JSON.stringify({ ticket: success.ticket }),
         });
-        expect(await again.json()).toMatchObject({ code: 401, message: expect.stringContaining('already redeemed'), data: null });
+        expect(await again.json()).toMatchObject({
+          code: 401,
+          message: expect.stringContaining('already redeemed'),
+          data: null,
+        });
       } finally {
         await opened.close();
         await running.close();
       }
     });
 
-    it('calls onExpired once a code is left alone past its lifetime (on the server\'s manual clock)', async () => {
+    it("calls onExpired once a code is left alone past its lifetime (on the server's manual clock)", async () => {
       // The page polls in real time; the code's lifetime passes on the server when the test moves its clock.
       const clock = new ManualClock();
       const running = await boot(adapter, { clock, qrCodeTtl: 60 });

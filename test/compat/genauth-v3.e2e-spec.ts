@@ -46,7 +46,13 @@ async function boot(
 }
 
 function sdk(url: string, options: Partial<SdkOptions> = {}): AuthenticationClient {
-  return new AuthenticationClient({ appId: APP_ID, appHost: url, tokenEndPointAuthMethod: 'none', timeout: 5000, ...options });
+  return new AuthenticationClient({
+    appId: APP_ID,
+    appHost: url,
+    tokenEndPointAuthMethod: 'none',
+    timeout: 5000,
+    ...options,
+  });
 }
 
 /** The phone: the SDK with the app user's token set, as a GenAuth mobile app would do after its login. */
@@ -184,7 +190,11 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
       expectFailure(await web.checkQrCodeStatus({ qrcodeId: wellFormedUnknown }), 404, 'QR_NOT_FOUND');
       expectFailure(await web.geneQrCode({} as any), 400, 'QR_VALIDATION_FAILED');
       expect((await web.geneQrCode({} as any)).message).toContain('"type" is required');
-      expectFailure(await web.geneQrCode({ type: 'MOBILE_APP' as any, customData: 'text' as any }), 400, 'QR_VALIDATION_FAILED');
+      expectFailure(
+        await web.geneQrCode({ type: 'MOBILE_APP' as any, customData: 'text' as any }),
+        400,
+        'QR_VALIDATION_FAILED',
+      );
       expectFailure(await web.exchangeTokenSetWithQrCodeTicket({} as any), 400, 'QR_VALIDATION_FAILED');
       expectFailure(await web.exchangeTokenSetWithQrCodeTicket({ ticket: 'made-up' }), 401, 'QR_TICKET_INVALID');
 
@@ -193,17 +203,32 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
       expectFailure(badAction, 400, 'QR_VALIDATION_FAILED');
       expect(badAction.message).toContain('"action"');
       expectFailure(await alice.changeQrCodeStatus({ qrcodeId, action: 'CONFIRM' as any }), 409, 'QR_WRONG_STATE');
-      expectFailure(await sdk(url).changeQrCodeStatus({ qrcodeId, action: 'SCAN' as any }), 401, 'QR_APP_USER_UNAUTHENTICATED');
+      expectFailure(
+        await sdk(url).changeQrCodeStatus({ qrcodeId, action: 'SCAN' as any }),
+        401,
+        'QR_APP_USER_UNAUTHENTICATED',
+      );
       expectFailure(await phone(url, 'token-mallory').setQrCodeStatus({ qrcodeId, action: 'SCAN' as any }), 401);
       await alice.changeQrCodeStatus({ qrcodeId, action: 'SCAN' as any });
-      expectFailure(await phone(url, 'token-bob').changeQrCodeStatus({ qrcodeId, action: 'CONFIRM' as any }), 403, 'QR_NOT_SCANNER');
+      expectFailure(
+        await phone(url, 'token-bob').changeQrCodeStatus({ qrcodeId, action: 'CONFIRM' as any }),
+        403,
+        'QR_NOT_SCANNER',
+      );
 
       // The status line itself: 200 with the failure in the body, as GenAuth answers.
       for (const [path, init] of [
         ['/api/v3/get-qrcode-status?qrcodeId=no-such-code', {}],
         ['/api/v3/check-qrcode-status', {}],
         ['/api/v3/gene-qrcode', { method: 'POST', body: '{}' }],
-        ['/api/v3/change-qrcode-status', { method: 'POST', body: JSON.stringify({ qrcodeId, action: 'JUMP' }), headers: { authorization: 'token-alice' } }],
+        [
+          '/api/v3/change-qrcode-status',
+          {
+            method: 'POST',
+            body: JSON.stringify({ qrcodeId, action: 'JUMP' }),
+            headers: { authorization: 'token-alice' },
+          },
+        ],
         ['/api/v3/exchange-tokenset-with-qrcode-ticket', { method: 'POST', body: JSON.stringify({ ticket: 42 }) }],
       ] as const) {
         const answer = await raw(url, path, init as RequestInit);
@@ -260,7 +285,11 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
   describe("tokenEndPointAuthMethod 'client_secret_basic'", () => {
     let running: RunningApp;
     beforeAll(async () => {
-      running = await boot(adapter, { tokenEndpointAuthMethod: 'client_secret_basic', clientId: APP_ID, clientSecret: APP_SECRET });
+      running = await boot(adapter, {
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        clientId: APP_ID,
+        clientSecret: APP_SECRET,
+      });
     });
     afterAll(() => running.close());
 
@@ -271,7 +300,11 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
 
       const wrong = sdk(url, { tokenEndPointAuthMethod: 'client_secret_basic', appSecret: 'wrong-secret' });
       expectFailure(await wrong.exchangeTokenSetWithQrCodeTicket({ ticket }), 401, 'QR_CLIENT_UNAUTHENTICATED');
-      const otherId = sdk(url, { appId: 'other-app', tokenEndPointAuthMethod: 'client_secret_basic', appSecret: APP_SECRET });
+      const otherId = sdk(url, {
+        appId: 'other-app',
+        tokenEndPointAuthMethod: 'client_secret_basic',
+        appSecret: APP_SECRET,
+      });
       expectFailure(await otherId.exchangeTokenSetWithQrCodeTicket({ ticket }), 401, 'QR_CLIENT_UNAUTHENTICATED');
       // A public client sends no credentials at all.
       expectFailure(await sdk(url).exchangeTokenSetWithQrCodeTicket({ ticket }), 401, 'QR_CLIENT_UNAUTHENTICATED');
@@ -286,7 +319,11 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
   describe("tokenEndPointAuthMethod 'client_secret_post'", () => {
     let running: RunningApp;
     beforeAll(async () => {
-      running = await boot(adapter, { tokenEndpointAuthMethod: 'client_secret_post', clientId: APP_ID, clientSecret: APP_SECRET });
+      running = await boot(adapter, {
+        tokenEndpointAuthMethod: 'client_secret_post',
+        clientId: APP_ID,
+        clientSecret: APP_SECRET,
+      });
     });
     afterAll(() => running.close());
 
@@ -295,7 +332,11 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
       const web = sdk(url, { tokenEndPointAuthMethod: 'client_secret_post', appSecret: APP_SECRET });
       const { ticket } = await authorizeAsAlice(web, url, 'setQrCodeStatus');
 
-      const wrong = await web.exchangeTokenSetWithQrCodeTicket({ ticket, client_id: APP_ID, client_secret: 'wrong-secret' });
+      const wrong = await web.exchangeTokenSetWithQrCodeTicket({
+        ticket,
+        client_id: APP_ID,
+        client_secret: 'wrong-secret',
+      });
       expectFailure(wrong, 401, 'QR_CLIENT_UNAUTHENTICATED');
       expect(wrong.message).toContain('client_secret');
       expectFailure(await web.exchangeTokenSetWithQrCodeTicket({ ticket }), 401, 'QR_CLIENT_UNAUTHENTICATED');
@@ -303,8 +344,16 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
       const basic = sdk(url, { tokenEndPointAuthMethod: 'client_secret_basic', appSecret: APP_SECRET });
       expectFailure(await basic.exchangeTokenSetWithQrCodeTicket({ ticket }), 401, 'QR_CLIENT_UNAUTHENTICATED');
 
-      const exchanged = await web.exchangeTokenSetWithQrCodeTicket({ ticket, client_id: APP_ID, client_secret: APP_SECRET });
-      expect(exchanged.data).toMatchObject({ access_token: 'session-for-u-alice', token_type: 'Bearer', expire_in: 3600 });
+      const exchanged = await web.exchangeTokenSetWithQrCodeTicket({
+        ticket,
+        client_id: APP_ID,
+        client_secret: APP_SECRET,
+      });
+      expect(exchanged.data).toMatchObject({
+        access_token: 'session-for-u-alice',
+        token_type: 'Bearer',
+        expire_in: 3600,
+      });
     });
   });
 
@@ -334,7 +383,11 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
         const { qrcodeId } = created;
         await alice.changeQrCodeStatus({ qrcodeId, action: 'SCAN' as any });
         expectFailure(await alice.changeQrCodeStatus({ qrcodeId, action: 'CONFIRM' as any }), 400, 'QR_MATCH_REQUIRED');
-        const confirm = await alice.changeQrCodeStatus({ qrcodeId, action: 'CONFIRM' as any, matchCode: created.matchCode } as any);
+        const confirm = await alice.changeQrCodeStatus({
+          qrcodeId,
+          action: 'CONFIRM' as any,
+          matchCode: created.matchCode,
+        } as any);
         expect(confirm.statusCode).toBe(200);
         expect((await sdk(running.url).getQrCodeStatus({ qrcodeId })).data.status).toBe('AUTHORIZED');
       } finally {
@@ -373,7 +426,11 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
       expect(ticket).toEqual(expect.any(String));
 
       const exchange = (headers: Record<string, string>) =>
-        raw(url, '/api/v3/exchange-tokenset-with-qrcode-ticket', { method: 'POST', body: JSON.stringify({ ticket }), headers });
+        raw(url, '/api/v3/exchange-tokenset-with-qrcode-ticket', {
+          method: 'POST',
+          body: JSON.stringify({ ticket }),
+          headers,
+        });
       expectFailure((await exchange({})).body, 401, 'QR_CREATOR_SECRET_REQUIRED');
       expect((await exchange({ cookie })).body.data.access_token).toBe('session-for-u-alice');
     });

@@ -91,7 +91,9 @@ async function listenersOf(store: PostgresQrLoginStore, pid?: number): Promise<n
 
 /** Stores that count their watched ids. */
 function countsWatchers(store: QrLoginStore): store is MemoryQrLoginStore | RedisQrLoginStore | PostgresQrLoginStore {
-  return store instanceof MemoryQrLoginStore || store instanceof RedisQrLoginStore || store instanceof PostgresQrLoginStore;
+  return (
+    store instanceof MemoryQrLoginStore || store instanceof RedisQrLoginStore || store instanceof PostgresQrLoginStore
+  );
 }
 
 /**
@@ -223,7 +225,11 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       if (store instanceof PostgresQrLoginStore) {
         // Reads ignore the expired row at once; the sweeper deletes it on its next tick.
         expect(await store.get(record.id)).toBeNull();
-        await eventually(async () => (await rowsOf(store, record.id)) === 0, 5_000, 'the sweeper to delete the expired rows');
+        await eventually(
+          async () => (await rowsOf(store, record.id)) === 0,
+          5_000,
+          'the sweeper to delete the expired rows',
+        );
       }
       expect(await store.get(record.id)).toBeNull();
       expect(await store.compareAndSet(record.id, 1, successor(record))).toBe(false);
@@ -273,7 +279,8 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
         let current = record;
         for (let round = 0; round < 40; round++) {
           const next = successor(current, { customData: { round } });
-          if (!(await writer.compareAndSet(record.id, current.version, next))) throw new Error('lost a write to nobody');
+          if (!(await writer.compareAndSet(record.id, current.version, next)))
+            throw new Error('lost a write to nobody');
           current = next;
         }
         return current;
@@ -302,7 +309,11 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       const two = watch(watcher, record.id);
       await watcher.get(record.id);
       await writer.create(record);
-      await eventually(() => one.records.length === 1 && two.records.length === 1, 5_000, 'the create on both watchers');
+      await eventually(
+        () => one.records.length === 1 && two.records.length === 1,
+        5_000,
+        'the create on both watchers',
+      );
       one.records[0].customData!.nested = 'changed by one watcher';
       expect(two.records[0]).toEqual(record);
       expect(await watcher.get(record.id)).toEqual(record);
@@ -341,7 +352,11 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       two.subscription.unsubscribe();
       if (countsWatchers(watcher)) expect(watcher.watchedIds).toBe(0);
       if (watcher instanceof RedisQrLoginStore) {
-        await eventually(async () => (await subscribersOf(watcher, record.id)) === 0, 5_000, 'UNSUBSCRIBE to reach Redis');
+        await eventually(
+          async () => (await subscribersOf(watcher, record.id)) === 0,
+          5_000,
+          'UNSUBSCRIBE to reach Redis',
+        );
       }
 
       // Released is not broken: the next watcher is served again.
@@ -366,11 +381,19 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       await writer.create(record);
       const next = successor(record);
       expect(await writer.compareAndSet(record.id, 1, next)).toBe(true);
-      await eventually(() => staying.records.length === 2, 5_000, 'the create and the change on the watcher that stayed');
+      await eventually(
+        () => staying.records.length === 2,
+        5_000,
+        'the create and the change on the watcher that stayed',
+      );
       expect(staying.records).toEqual([record, next]);
       staying.subscription.unsubscribe();
       if (watcher instanceof RedisQrLoginStore) {
-        await eventually(async () => (await subscribersOf(watcher, record.id)) === 0, 5_000, 'UNSUBSCRIBE to reach Redis');
+        await eventually(
+          async () => (await subscribersOf(watcher, record.id)) === 0,
+          5_000,
+          'UNSUBSCRIBE to reach Redis',
+        );
       }
     });
 
@@ -407,7 +430,9 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
       expect(await a.resolveAlias(alias)).toBe('code-one');
 
       const results = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => [a, b][i % 2].setAlias(`${alias}-race`, `code-${i}`, Date.now() + 60_000)),
+        Array.from({ length: 100 }, (_, i) =>
+          [a, b][i % 2].setAlias(`${alias}-race`, `code-${i}`, Date.now() + 60_000),
+        ),
       );
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await a.resolveAlias(`${alias}-race`)).toBe(`code-${results.indexOf(true)}`);
@@ -441,7 +466,11 @@ export function describeQrLoginStoreContract(kind: StoreKind): void {
         expect(seen.errors).toHaveLength(1);
         expect(seen.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
         expect(watcher.client.status).toBe('end');
-        await eventually(async () => (await subscribersOf(probe as RedisQrLoginStore, record.id)) === 0, 5_000, 'the subscriber to disconnect');
+        await eventually(
+          async () => (await subscribersOf(probe as RedisQrLoginStore, record.id)) === 0,
+          5_000,
+          'the subscriber to disconnect',
+        );
         await expect(watcher.get(record.id)).rejects.toBeInstanceOf(QrLoginStoreUnavailableError);
       }
       if (watcher instanceof PostgresQrLoginStore) {

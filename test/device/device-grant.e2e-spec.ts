@@ -118,7 +118,9 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
   }, 30_000);
 
   it('refuses unknown clients and wrong secrets with invalid_client, and serves confidential clients', async () => {
-    await expect(oidc.initiateDeviceAuthorization(await discover('nobody'), {})).rejects.toMatchObject({ error: 'invalid_client' });
+    await expect(oidc.initiateDeviceAuthorization(await discover('nobody'), {})).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
     const wrongPost = await discover('post-app', oidc.ClientSecretPost('not-the-secret'));
     await expect(oidc.initiateDeviceAuthorization(wrongPost, {})).rejects.toMatchObject({ error: 'invalid_client' });
     // A Basic attempt gets its challenge (RFC 6749 §5.2), which openid-client reports as such.
@@ -151,7 +153,11 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     expect(wrongGrant.status).toBe(400);
     expect(wrongGrant.body).toEqual({ error: 'unsupported_grant_type', error_description: expect.any(String) });
     expect(wrongGrant.headers.get('cache-control')).toBe('no-store');
-    const forged = await token({ client_id: 'tv-app', grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'abc' });
+    const forged = await token({
+      client_id: 'tv-app',
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: 'abc',
+    });
     expect(forged.status).toBe(400);
     expect(forged.body.error).toBe('invalid_grant');
     const noClient = await token({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'abc' });

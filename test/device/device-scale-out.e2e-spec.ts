@@ -32,7 +32,11 @@ describe('the device grant across two instances sharing Redis', () => {
     request(`${instances[instance].url}/qr-login/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: 'tv-app', grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode }).toString(),
+      body: new URLSearchParams({
+        client_id: 'tv-app',
+        grant_type: DEVICE_CODE_GRANT_TYPE,
+        device_code: deviceCode,
+      }).toString(),
     });
 
   it('authorizes on one instance, paces and redeems on the other', async () => {
@@ -62,7 +66,10 @@ describe('the device grant across two instances sharing Redis', () => {
       headers: asUser('alice'),
     });
     expect(scanned.status).toBe(200);
-    await request(`${instances[0].url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, { method: 'POST', headers: asUser('alice') });
+    await request(`${instances[0].url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {
+      method: 'POST',
+      headers: asUser('alice'),
+    });
 
     clock.advance(11_000);
     const tokens = await token(1, deviceCode);
@@ -93,7 +100,10 @@ describe('the device grant across two instances sharing Redis', () => {
       json: { userCode: started.user_code },
       headers: asUser('bob'),
     });
-    await request(`${instances[1].url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, { method: 'POST', headers: asUser('bob') });
+    await request(`${instances[1].url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {
+      method: 'POST',
+      headers: asUser('bob'),
+    });
     await expect(polling).resolves.toMatchObject({ access_token: 'session-for-u-bob' });
   }, 30_000);
 });

@@ -2,7 +2,13 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { QrLoginDeviceGrantModule, QrLoginModule, type QrLoginDeviceGrantForRootOptions, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
+import {
+  QrLoginDeviceGrantModule,
+  QrLoginModule,
+  type QrLoginDeviceGrantForRootOptions,
+  type QrLoginModuleOptions,
+  type QrLoginStore,
+} from '../../lib';
 import { fixtureOptions, type AdapterName } from '../app/test-app';
 import type { ManualClock } from '../support/manual-clock';
 
@@ -36,10 +42,13 @@ export async function createDeviceTestApp(opts: DeviceTestAppOptions): Promise<{
       QrLoginDeviceGrantModule.forRoot({ clients: DEVICE_CLIENTS, interval: 1, discovery: true, ...opts.grant }),
     ],
   }).compile();
-  const app = moduleRef.createNestApplication(opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
-    logger: false,
-    forceCloseConnections: true,
-  });
+  const app = moduleRef.createNestApplication(
+    opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+    {
+      logger: false,
+      forceCloseConnections: true,
+    },
+  );
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }

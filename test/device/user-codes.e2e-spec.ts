@@ -15,7 +15,11 @@ describeMatrix('user codes on the phone route', {}, (cell) => {
     expect(created.body.userCode).toMatch(USER_CODE);
     const scanned = await scanByCode(created.body.userCode.toLowerCase());
     expect(scanned.status).toBe(200);
-    expect(scanned.body).toMatchObject({ qrcodeId: created.body.qrcodeId, status: 'SCANNED', requester: { appName: 'Fixture Web' } });
+    expect(scanned.body).toMatchObject({
+      qrcodeId: created.body.qrcodeId,
+      status: 'SCANNED',
+      requester: { appName: 'Fixture Web' },
+    });
     expect(Object.keys(scanned.body).sort()).toEqual(['expiresIn', 'qrcodeId', 'requester', 'risk', 'status']);
     // The creator sees it scanned, and confirm / cancel go through the native routes.
     expect((await cell().api.status(created.body.qrcodeId, creatorHeader(created))).body.briefUserInfo).toEqual({
@@ -27,7 +31,9 @@ describeMatrix('user codes on the phone route', {}, (cell) => {
 
   it('shows the user code to the creator only, and the same rules hold as for a scan by id', async () => {
     const created = await cell().api.create();
-    expect((await cell().api.status(created.body.qrcodeId, creatorHeader(created))).body.userCode).toBe(created.body.userCode);
+    expect((await cell().api.status(created.body.qrcodeId, creatorHeader(created))).body.userCode).toBe(
+      created.body.userCode,
+    );
     expect((await cell().api.status(created.body.qrcodeId)).body.userCode).toBeUndefined();
     expect((await scanByCode(created.body.userCode)).status).toBe(200);
     const second = await scanByCode(created.body.userCode, 'bob');
@@ -42,7 +48,10 @@ describeMatrix('user codes on the phone route', {}, (cell) => {
     const malformed = await scanByCode('AEIOU');
     expect(malformed.status).toBe(400);
     expect(malformed.body.code).toBe('QR_VALIDATION_FAILED');
-    const anonymous = await request(`${cell().api.root}/user-codes/scan`, { method: 'POST', json: { userCode: 'BCDF-GHJK' } });
+    const anonymous = await request(`${cell().api.root}/user-codes/scan`, {
+      method: 'POST',
+      json: { userCode: 'BCDF-GHJK' },
+    });
     expect(anonymous.status).toBe(401);
   });
 });

@@ -92,7 +92,7 @@ describe.each(STORE_KINDS)('lifetimes on a manual clock over the $name store', (
       expect(view.body.ticket).toBeUndefined();
     });
 
-    it('refuses an expired ticket through the app\'s own QrLoginGuard route too', async () => {
+    it("refuses an expired ticket through the app's own QrLoginGuard route too", async () => {
       const code = await authorized();
       clock.advance(TICKET_TTL_S * 1000);
       const refused = await api.login(code.ticket, creatorHeader(code.created));
@@ -238,7 +238,11 @@ describe('service.watch() completes on its own after ERROR (Redis goes away)', (
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    ({ app } = await createTestApp({ adapter: 'express', store: new RedisQrLoginStore({ url: redis.url }), options: { clock: new ManualClock() } }));
+    ({ app } = await createTestApp({
+      adapter: 'express',
+      store: new RedisQrLoginStore({ url: redis.url }),
+      options: { clock: new ManualClock() },
+    }));
   });
   afterAll(async () => {
     await app.close();

@@ -27,7 +27,11 @@ describe.each(ADAPTERS)('malformed input on %s', (adapter) => {
     ]) {
       const response = await api.create(body);
       expect(response.status, JSON.stringify(body)).toBe(400);
-      expect(response.body).toMatchObject({ statusCode: 400, code: 'QR_VALIDATION_FAILED', message: expect.any(String) });
+      expect(response.body).toMatchObject({
+        statusCode: 400,
+        code: 'QR_VALIDATION_FAILED',
+        message: expect.any(String),
+      });
     }
   });
 
@@ -63,7 +67,9 @@ describe.each(ADAPTERS)('malformed input on %s', (adapter) => {
     ];
     const responses = await Promise.all(attempts);
     responses.forEach((response, i) => {
-      expect(response.status, `attempt ${i}: ${JSON.stringify(response.body)?.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+      expect(response.status, `attempt ${i}: ${JSON.stringify(response.body)?.slice(0, 200)}`).toBeGreaterThanOrEqual(
+        400,
+      );
       expect(response.status, `attempt ${i}`).toBeLessThan(500);
     });
     // Still serving afterwards.

@@ -1,7 +1,14 @@
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryQrLoginStore, QrLoginConfigError, QrLoginModule, QrLoginService, type QrLoginModuleOptions, type QrLoginOptionsFactory } from '../../lib';
+import {
+  MemoryQrLoginStore,
+  QrLoginConfigError,
+  QrLoginModule,
+  QrLoginService,
+  type QrLoginModuleOptions,
+  type QrLoginOptionsFactory,
+} from '../../lib';
 import { QR_LOGIN_STORE } from '../../lib/kernel/qr-login.constants';
 import { fixtureOptions } from '../app/test-app';
 import { asUser, nativeClient } from '../support/http';
@@ -70,7 +77,9 @@ describe('QrLoginModule configuration', () => {
   it('forRootAsync with useExisting', async () => {
     @Module({ imports: [SettingsModule], providers: [QrOptionsFactory], exports: [QrOptionsFactory] })
     class FactoryModule {}
-    const { url } = await boot([QrLoginModule.forRootAsync({ imports: [FactoryModule], useExisting: QrOptionsFactory })]);
+    const { url } = await boot([
+      QrLoginModule.forRootAsync({ imports: [FactoryModule], useExisting: QrOptionsFactory }),
+    ]);
     expect(await flowWorks(url)).toBe(45);
   });
 
@@ -122,7 +131,11 @@ describe('QrLoginModule refuses a bad configuration at start-up', () => {
       () => QrLoginModule.forRoot({ appAuth: { strategies: 'jwt', resolveUser: () => null } }),
       /exactly one of "strategies" and "resolveUser"/,
     ],
-    ['a negative lifetime', () => QrLoginModule.forRoot(fixtureOptions({ qrCodeTtl: -5 })), /"qrCodeTtl" must be a number of seconds/],
+    [
+      'a negative lifetime',
+      () => QrLoginModule.forRoot(fixtureOptions({ qrCodeTtl: -5 })),
+      /"qrCodeTtl" must be a number of seconds/,
+    ],
     [
       'a store that is not a store',
       () => QrLoginModule.forRoot(fixtureOptions({ store: { get: () => null } as any })),
@@ -135,7 +148,8 @@ describe('QrLoginModule refuses a bad configuration at start-up', () => {
     ],
     [
       'a misconfigured async store',
-      () => QrLoginModule.forRootAsync({ useFactory: async () => fixtureOptions({ store: 'redis://localhost' as any }) }),
+      () =>
+        QrLoginModule.forRootAsync({ useFactory: async () => fixtureOptions({ store: 'redis://localhost' as any }) }),
       /"store" does not implement QrLoginStore/,
     ],
     [
@@ -143,13 +157,21 @@ describe('QrLoginModule refuses a bad configuration at start-up', () => {
       () => QrLoginModule.forRootAsync({ useFactory: () => ({ ...fixtureOptions(), isGlobal: true }) as any }),
       /"isGlobal" is a module setting/,
     ],
-    ['a payloadUrl without placeholder', () => QrLoginModule.forRoot(fixtureOptions({ payloadUrl: 'https://x.test/phone' })), /\{qrcodeId\}/],
+    [
+      'a payloadUrl without placeholder',
+      () => QrLoginModule.forRoot(fixtureOptions({ payloadUrl: 'https://x.test/phone' })),
+      /\{qrcodeId\}/,
+    ],
     [
       'SameSite=None without Secure',
       () => QrLoginModule.forRoot(fixtureOptions({ cookie: { sameSite: 'none' } })),
       /needs "cookie.secure: true"/,
     ],
-    ['a bad routePrefix', () => QrLoginModule.forRoot({ ...fixtureOptions(), routePrefix: 'a b' }), /"routePrefix" must be a URL path/],
+    [
+      'a bad routePrefix',
+      () => QrLoginModule.forRoot({ ...fixtureOptions(), routePrefix: 'a b' }),
+      /"routePrefix" must be a URL path/,
+    ],
   ];
 
   it.each(cases)('%s', async (_name, make, message) => {

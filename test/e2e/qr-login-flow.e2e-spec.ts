@@ -17,7 +17,11 @@ describeMatrix('QR login', {}, (current) => {
   it('runs the whole flow: create → scan → confirm → redeem once', async () => {
     const created = await api.create({ customData: { school: 'hust' } }, { 'user-agent': 'FlowTest/1.0' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ qrcodeId: expect.any(String), payload: created.body.qrcodeId, expiresIn: 120 });
+    expect(created.body).toMatchObject({
+      qrcodeId: expect.any(String),
+      payload: created.body.qrcodeId,
+      expiresIn: 120,
+    });
     expect(created.body.url).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(Buffer.from(created.body.url.split(',')[1], 'base64').toString()).toContain('<svg');
     const cookie = created.headers.get('set-cookie') ?? '';
@@ -215,36 +219,40 @@ describeMatrix('QR login', {}, (current) => {
 // Expiry on the module's manual clock: the code's lifetime passes when the test moves the clock.
 let expiryClock: ManualClock;
 
-describeMatrix('expiry', () => ({ clock: (expiryClock = new ManualClock()), qrCodeTtl: 60, sseHeartbeatInterval: 0.2 }), (current) => {
-  let api: MatrixApp['api'];
-  beforeAll(() => {
-    ({ api } = current());
-  });
+describeMatrix(
+  'expiry',
+  () => ({ clock: (expiryClock = new ManualClock()), qrCodeTtl: 60, sseHeartbeatInterval: 0.2 }),
+  (current) => {
+    let api: MatrixApp['api'];
+    beforeAll(() => {
+      ({ api } = current());
+    });
 
-  it('ends an SSE stream with EXPIRED when nobody acts, and refuses actions with 410', async () => {
-    const created = await api.create();
-    const id = created.body.qrcodeId;
-    expect(created.body.expiresIn).toBeGreaterThanOrEqual(60);
-    expect(created.body.expiresIn).toBeLessThanOrEqual(61);
-    const sse = await openSse(api.eventsUrl(id));
-    // The stream's first event is the status when it opened; scan only once it arrived.
-    await sse.waitForEvents(1);
-    await api.act(id, 'scan', asUser('alice'));
-    await sse.waitForEvents(2);
-    // Keep-alive comments flow while the stream is idle (they run on real time: nothing to miss, only to wait for).
-    await eventually(() => sse.comments > 0, 5_000, 'a keep-alive comment');
-    expiryClock.advance(expiryOfQrCodeId(id)! - expiryClock.now() - 1);
-    expect((await api.status(id)).body.status).toBe('SCANNED');
-    expiryClock.advance(10);
-    await sse.ended;
-    expect(statusesOf(sse)).toEqual(['PENDING', 'SCANNED', 'EXPIRED']);
+    it('ends an SSE stream with EXPIRED when nobody acts, and refuses actions with 410', async () => {
+      const created = await api.create();
+      const id = created.body.qrcodeId;
+      expect(created.body.expiresIn).toBeGreaterThanOrEqual(60);
+      expect(created.body.expiresIn).toBeLessThanOrEqual(61);
+      const sse = await openSse(api.eventsUrl(id));
+      // The stream's first event is the status when it opened; scan only once it arrived.
+      await sse.waitForEvents(1);
+      await api.act(id, 'scan', asUser('alice'));
+      await sse.waitForEvents(2);
+      // Keep-alive comments flow while the stream is idle (they run on real time: nothing to miss, only to wait for).
+      await eventually(() => sse.comments > 0, 5_000, 'a keep-alive comment');
+      expiryClock.advance(expiryOfQrCodeId(id)! - expiryClock.now() - 1);
+      expect((await api.status(id)).body.status).toBe('SCANNED');
+      expiryClock.advance(10);
+      await sse.ended;
+      expect(statusesOf(sse)).toEqual(['PENDING', 'SCANNED', 'EXPIRED']);
 
-    expect((await api.status(id)).body.status).toBe('EXPIRED');
-    const late = await api.act(id, 'confirm', asUser('alice'));
-    expect(late.status).toBe(410);
-    expect(late.body).toMatchObject({ statusCode: 410, code: 'QR_EXPIRED' });
-    const lateSse = await openSse(api.eventsUrl(id));
-    await lateSse.ended;
-    expect(statusesOf(lateSse)).toEqual(['EXPIRED']);
-  });
-});
+      expect((await api.status(id)).body.status).toBe('EXPIRED');
+      const late = await api.act(id, 'confirm', asUser('alice'));
+      expect(late.status).toBe(410);
+      expect(late.body).toMatchObject({ statusCode: 410, code: 'QR_EXPIRED' });
+      const lateSse = await openSse(api.eventsUrl(id));
+      await lateSse.ended;
+      expect(statusesOf(lateSse)).toEqual(['EXPIRED']);
+    });
+  },
+);

@@ -88,7 +88,7 @@ describe('Redis Cluster', () => {
       return stream;
     };
 
-    it('runs a login across two instances, the change feed on sharded pub/sub of the code\'s shard only', async () => {
+    it("runs a login across two instances, the change feed on sharded pub/sub of the code's shard only", async () => {
       expect(a.store.pubsub).toBe('sharded');
       const created = await a.api.create();
       expect(created.status).toBe(201);
@@ -101,7 +101,11 @@ describe('Redis Cluster', () => {
 
       expect((await b.api.act(id, 'scan', asUser('alice'))).status).toBe(200);
       expect((await b.api.act(id, 'confirm', asUser('alice'))).status).toBe(200);
-      await eventually(() => statusesOf(stream).includes('AUTHORIZED'), 5_000, 'AUTHORIZED on the stream of the other instance');
+      await eventually(
+        () => statusesOf(stream).includes('AUTHORIZED'),
+        5_000,
+        'AUTHORIZED on the stream of the other instance',
+      );
       expect(statusesOf(stream)).toEqual(['PENDING', 'SCANNED', 'AUTHORIZED']);
 
       const status = await a.api.status(id, creatorHeader(created));
@@ -111,7 +115,7 @@ describe('Redis Cluster', () => {
       expect((await a.api.login(status.body.ticket, creatorHeader(created))).body.code).toBe('QR_TICKET_USED');
     });
 
-    it('survives a master crash: bounded 503s, the crashed shard\'s streams end with ERROR, no confirmed code lost, no ticket twice', async () => {
+    it("survives a master crash: bounded 503s, the crashed shard's streams end with ERROR, no confirmed code lost, no ticket twice", async () => {
       let killed: number | undefined;
       try {
         await crashAndCheck((port) => (killed = port));
@@ -150,7 +154,11 @@ describe('Redis Cluster', () => {
       while ((await cluster.masterOf(a.store.keyOf(other.body.qrcodeId))) === victim) other = await a.api.create();
       const victimStream = await watchOn(a, first.body.qrcodeId, creatorHeader(first));
       const otherStream = await watchOn(b, other.body.qrcodeId, creatorHeader(other));
-      await eventually(() => victimStream.events.length >= 1 && otherStream.events.length >= 1, 5_000, 'both streams to start');
+      await eventually(
+        () => victimStream.events.length >= 1 && otherStream.events.length >= 1,
+        5_000,
+        'both streams to start',
+      );
 
       // Phase 1: confirmed codes whose tickets will be redeemed while the master fails.
       const confirmedBefore = await Promise.all(
@@ -179,7 +187,9 @@ describe('Redis Cluster', () => {
       });
       const redeems = confirmedBefore.map(async ({ ticket, secret }, n) => {
         await sleep(n * 60);
-        const racers = await Promise.all([a, b].map((instance) => retrying('login', () => instance.api.login(ticket, secret))));
+        const racers = await Promise.all(
+          [a, b].map((instance) => retrying('login', () => instance.api.login(ticket, secret))),
+        );
         return racers;
       });
 
@@ -191,7 +201,8 @@ describe('Redis Cluster', () => {
       const [flowResults, redeemResults] = await Promise.all([Promise.all(flows), Promise.all(redeems)]);
 
       // Only 503 QR_STORE_UNAVAILABLE, never a 500, and none once the store answered again.
-      for (const failure of failures) expect(failure, JSON.stringify(failure)).toMatchObject({ status: 503, code: 'QR_STORE_UNAVAILABLE' });
+      for (const failure of failures)
+        expect(failure, JSON.stringify(failure)).toMatchObject({ status: 503, code: 'QR_STORE_UNAVAILABLE' });
       const window = failures.length ? failures.at(-1)!.at - killedAt : 0;
       console.info(
         `[redis-cluster ${adapter}] master ${victim} killed, replica ${promoted} promoted after ${promotedAt - killedAt} ms; ` +
@@ -220,26 +231,39 @@ describe('Redis Cluster', () => {
         expect(flow.scan.reply.status, JSON.stringify(flow.scan.reply.body)).toSatisfy(
           (status: number) => status === 200 || (status === 409 && flow.scan.attempts503 > 0),
         );
-        const confirmed = flow.confirm.reply.status === 200 || (flow.confirm.reply.status === 409 && flow.confirm.attempts503 > 0);
+        const confirmed =
+          flow.confirm.reply.status === 200 || (flow.confirm.reply.status === 409 && flow.confirm.attempts503 > 0);
         expect(confirmed, JSON.stringify(flow.confirm.reply.body)).toBe(true);
         const status = await retrying('status', () => pick().api.status(flow.id, flow.secret));
         expect(status.reply.body.status).toBe('AUTHORIZED');
-        const racers = await Promise.all([a, b].map((instance) => instance.api.login(status.reply.body.ticket, flow.secret)));
+        const racers = await Promise.all(
+          [a, b].map((instance) => instance.api.login(status.reply.body.ticket, flow.secret)),
+        );
         expect(racers.map((reply) => reply.status).sort()).toEqual([200, 401]);
         expect(racers.find((reply) => reply.status === 401)!.body.code).toBe('QR_TICKET_USED');
         confirmedDuring++;
       }
       expect(confirmedDuring).toBe(20);
-      console.info(`[redis-cluster ${adapter}] ${confirmedDuring} codes confirmed across the failover, ${ambiguous} of 10 redemptions ambiguous`);
+      console.info(
+        `[redis-cluster ${adapter}] ${confirmedDuring} codes confirmed across the failover, ${ambiguous} of 10 redemptions ambiguous`,
+      );
 
       // The crashed shard's stream ended with ERROR (its changes may have been lost); the other shard's stream
       // lived through the failover and still carries changes.
-      await eventually(() => statusesOf(victimStream).includes('ERROR'), 10_000, 'ERROR on the stream of the crashed shard');
+      await eventually(
+        () => statusesOf(victimStream).includes('ERROR'),
+        10_000,
+        'ERROR on the stream of the crashed shard',
+      );
       await victimStream.ended;
       expect(statusesOf(otherStream)).not.toContain('ERROR');
       const otherId = other.body.qrcodeId;
       expect((await retrying('scan', () => a.api.act(otherId, 'scan', asUser('alice')))).reply.status).toBe(200);
-      await eventually(() => statusesOf(otherStream).includes('SCANNED'), 10_000, 'the surviving stream to see a change');
+      await eventually(
+        () => statusesOf(otherStream).includes('SCANNED'),
+        10_000,
+        'the surviving stream to see a change',
+      );
 
       // New streams on the crashed shard's codes work again, fed by the promoted master. Right after the failover
       // a first stream may still miss its changes (see the README: ioredis's slot table of the subscriber catches up),
@@ -249,7 +273,10 @@ describe('Redis Cluster', () => {
         async () => {
           tries++;
           let created = await a.api.create();
-          while (created.status !== 201 || (await cluster.masterOf(a.store.keyOf(created.body.qrcodeId))) !== promoted) {
+          while (
+            created.status !== 201 ||
+            (await cluster.masterOf(a.store.keyOf(created.body.qrcodeId))) !== promoted
+          ) {
             created = await a.api.create();
           }
           const fresh = await watchOn(b, created.body.qrcodeId, creatorHeader(created));

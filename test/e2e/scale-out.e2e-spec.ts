@@ -61,7 +61,10 @@ async function endsWithin(reader: SseReader, ms: number): Promise<void> {
     await Promise.race([
       reader.ended,
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the stream did not end within ${ms} ms: ${statusesOf(reader)}`)), ms);
+        timer = setTimeout(
+          () => reject(new Error(`the stream did not end within ${ms} ms: ${statusesOf(reader)}`)),
+          ms,
+        );
       }),
     ]);
   } finally {
@@ -171,11 +174,15 @@ describe.each(SHARED_STORE_KINDS)('scale-out over the $name store', (kind: Store
       const { qrcodeId } = await createCode(a);
       expect((await api(b, 'POST', `/qrcodes/${qrcodeId}/scan`, { auth: ALICE })).status).toBe(200);
       const replies = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => api(i % 2 ? b : a, 'POST', `/qrcodes/${qrcodeId}/confirm`, { auth: ALICE })),
+        Array.from({ length: 200 }, (_, i) =>
+          api(i % 2 ? b : a, 'POST', `/qrcodes/${qrcodeId}/confirm`, { auth: ALICE }),
+        ),
       );
       expect(count(replies, 200)).toBe(1);
       expect(count(replies, 409)).toBe(199);
-      expect(replies.filter((reply) => reply.status === 409).every((reply) => reply.body.code === 'QR_WRONG_STATE')).toBe(true);
+      expect(
+        replies.filter((reply) => reply.status === 409).every((reply) => reply.body.code === 'QR_WRONG_STATE'),
+      ).toBe(true);
       expect((await api(a, 'GET', `/qrcodes/${qrcodeId}`)).body.status).toBe('AUTHORIZED');
     });
 
@@ -188,11 +195,15 @@ describe.each(SHARED_STORE_KINDS)('scale-out over the $name store', (kind: Store
       expect(typeof ticket).toBe('string');
 
       const replies = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => api(i % 2 ? b : a, 'POST', '/login', { secret: creatorSecret, body: { ticket } })),
+        Array.from({ length: 200 }, (_, i) =>
+          api(i % 2 ? b : a, 'POST', '/login', { secret: creatorSecret, body: { ticket } }),
+        ),
       );
       expect(count(replies, 200)).toBe(1);
       expect(count(replies, 401)).toBe(199);
-      expect(replies.filter((reply) => reply.status === 401).every((reply) => reply.body.code === 'QR_TICKET_USED')).toBe(true);
+      expect(
+        replies.filter((reply) => reply.status === 401).every((reply) => reply.body.code === 'QR_TICKET_USED'),
+      ).toBe(true);
     });
 
     it("reaches EXPIRED on every instance's stream when a code's lifetime passes, and the store drops the record", async () => {
@@ -206,7 +217,11 @@ describe.each(SHARED_STORE_KINDS)('scale-out over the $name store', (kind: Store
           await endsWithin(stream, 2_000);
           expect(statusesOf(stream)).toEqual(['PENDING', 'EXPIRED']);
         }
-        await eventually(async () => !(await kind.holds!(c.store, qrcodeId)), 5_000, 'the store to drop the expired record');
+        await eventually(
+          async () => !(await kind.holds!(c.store, qrcodeId)),
+          5_000,
+          'the store to drop the expired record',
+        );
         expect((await api(d, 'GET', `/qrcodes/${qrcodeId}`)).body.status).toBe('EXPIRED');
       } finally {
         for (const stream of streams) stream.close();
@@ -256,9 +271,8 @@ describe.each(SHARED_STORE_KINDS)('scale-out over the $name store', (kind: Store
     }, 60_000);
 
     // Only a store that keeps its data across a restart can finish a login begun before it.
-    if (outage.keepsData) it(
-      'a store restarted mid-flow answers 503 QR_STORE_UNAVAILABLE, then the same login completes with nothing lost',
-      async () => {
+    if (outage.keepsData)
+      it('a store restarted mid-flow answers 503 QR_STORE_UNAVAILABLE, then the same login completes with nothing lost', async () => {
         const { qrcodeId, creatorSecret } = await createCode(a);
         const stream = await openEvents(a, qrcodeId, creatorSecret);
         try {
@@ -298,7 +312,8 @@ describe.each(SHARED_STORE_KINDS)('scale-out over the $name store', (kind: Store
         // The phone retries its confirm until the store answers: the first answer that is not a 503 is the one that counts.
         let confirmed: Reply | undefined;
         await eventually(
-          async () => (confirmed = await api(b, 'POST', `/qrcodes/${qrcodeId}/confirm`, { auth: ALICE })).status !== 503,
+          async () =>
+            (confirmed = await api(b, 'POST', `/qrcodes/${qrcodeId}/confirm`, { auth: ALICE })).status !== 503,
           20_000,
           'B to reach the store again',
         );
@@ -319,8 +334,6 @@ describe.each(SHARED_STORE_KINDS)('scale-out over the $name store', (kind: Store
         } finally {
           after.close();
         }
-      },
-      60_000,
-    );
+      }, 60_000);
   });
 });

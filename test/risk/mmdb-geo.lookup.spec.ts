@@ -59,7 +59,9 @@ describe('MmdbGeoLookup over a real GeoLite2 City database', () => {
     // An ASN source in GeoLite2-ASN layout next to the city database, as an app combines City and ASN files.
     const asnSource = {
       get: (ip: string) =>
-        ip === KNOWN_PLACES.britain.ip ? { autonomous_system_number: 20712, autonomous_system_organization: 'Andrews & Arnold Ltd' } : null,
+        ip === KNOWN_PLACES.britain.ip
+          ? { autonomous_system_number: 20712, autonomous_system_organization: 'Andrews & Arnold Ltd' }
+          : null,
     };
     const combined = new MmdbGeoLookup([new Reader(readFileSync(GEO_CITY_IPV4)), asnSource]);
     expect(combined.lookup(KNOWN_PLACES.britain.ip)).toMatchObject({
@@ -73,7 +75,9 @@ describe('MmdbGeoLookup over a real GeoLite2 City database', () => {
 
   it('refuses a missing file or one that is not a database with a message that says what to give', async () => {
     await expect(MmdbGeoLookup.open(join(scratch, 'absent.mmdb'))).rejects.toThrow(QrLoginConfigError);
-    await expect(MmdbGeoLookup.open(join(scratch, 'absent.mmdb'))).rejects.toThrow(/cannot read the geo database.*ENOENT/);
+    await expect(MmdbGeoLookup.open(join(scratch, 'absent.mmdb'))).rejects.toThrow(
+      /cannot read the geo database.*ENOENT/,
+    );
     const junk = join(scratch, 'junk.mmdb');
     await writeFile(junk, 'not a database');
     await expect(MmdbGeoLookup.open(junk)).rejects.toThrow(/is not a MaxMind-format \(\.mmdb\) database/);

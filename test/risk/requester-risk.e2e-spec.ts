@@ -40,7 +40,8 @@ const loadUserContexts: QrLoginContext[] = [];
 const tokenSetContexts: QrLoginContext[] = [];
 let policy: QrLoginRiskPolicy = defaultQrLoginRiskPolicy;
 
-const denyAcrossBorders: QrLoginRiskPolicy = (input) => (input.flags.includes('different-country') ? 'deny' : defaultQrLoginRiskPolicy(input));
+const denyAcrossBorders: QrLoginRiskPolicy = (input) =>
+  input.flags.includes('different-country') ? 'deny' : defaultQrLoginRiskPolicy(input);
 
 beforeEach(() => {
   policyInputs.length = 0;
@@ -109,9 +110,18 @@ describeMatrix(
       const [input] = policyInputs;
       expect(input.qrcodeId).toBe(created.body.qrcodeId);
       expect(input.appUser).toMatchObject({ id: 'u-alice' });
-      expect(input.requester).toMatchObject({ ip: KNOWN_PLACES.japan.ip, browser: { name: 'Chrome' }, place: { country: 'JP' } });
-      expect(input.scanner).toMatchObject({ ip: KNOWN_PLACES.britain.ip, place: { country: 'GB', city: KNOWN_PLACES.britain.city } });
-      expect(input.scanner.place).toEqual(expect.objectContaining({ latitude: expect.any(Number), longitude: expect.any(Number) }));
+      expect(input.requester).toMatchObject({
+        ip: KNOWN_PLACES.japan.ip,
+        browser: { name: 'Chrome' },
+        place: { country: 'JP' },
+      });
+      expect(input.scanner).toMatchObject({
+        ip: KNOWN_PLACES.britain.ip,
+        place: { country: 'GB', city: KNOWN_PLACES.britain.city },
+      });
+      expect(input.scanner.place).toEqual(
+        expect.objectContaining({ latitude: expect.any(Number), longitude: expect.any(Number) }),
+      );
       expect(input.flags).toEqual(['different-network', 'different-country', 'far-away']);
       expect(input.facts.distanceKm).toBeGreaterThan(9000);
     });
@@ -133,7 +143,9 @@ describeMatrix(
       const created = await create(KNOWN_PLACES.japan.ip);
       const id = created.body.qrcodeId;
       const events: QrLoginEvent[] = [];
-      const subscription: Subscription = current().app.get(QrLoginService).events$.subscribe((event) => events.push(event));
+      const subscription: Subscription = current()
+        .app.get(QrLoginService)
+        .events$.subscribe((event) => events.push(event));
       const stream = await openSse(current().api.eventsUrl(id), creatorHeader(created));
       try {
         await stream.waitForEvents(1);
@@ -155,7 +167,13 @@ describeMatrix(
         subscription.unsubscribe();
       }
       expect(events).toContainEqual(
-        expect.objectContaining({ type: 'refused', qrcodeId: id, action: 'SCAN', code: 'QR_RISK_DENIED', userId: 'u-alice' }),
+        expect.objectContaining({
+          type: 'refused',
+          qrcodeId: id,
+          action: 'SCAN',
+          code: 'QR_RISK_DENIED',
+          userId: 'u-alice',
+        }),
       );
       expect(events).toContainEqual(expect.objectContaining({ type: 'cancelled', qrcodeId: id, code: 'RISK_DENIED' }));
       expect(events.some((event) => event.type === 'scanned' && event.qrcodeId === id)).toBe(false);
@@ -170,7 +188,10 @@ describeMatrix(
     });
 
     it('refuses a create from a foreign Origin with 403 QR_ORIGIN_NOT_ALLOWED, and takes one from the page', async () => {
-      const foreign = await current().api.create({}, { ...from(KNOWN_PLACES.britain.ip), origin: 'https://phish.example.org' });
+      const foreign = await current().api.create(
+        {},
+        { ...from(KNOWN_PLACES.britain.ip), origin: 'https://phish.example.org' },
+      );
       expect(foreign.status).toBe(403);
       expect(foreign.body).toMatchObject({ statusCode: 403, code: 'QR_ORIGIN_NOT_ALLOWED' });
       expect(foreign.body.message).toContain('https://phish.example.org');
@@ -193,7 +214,12 @@ describeMatrix(
       const expectedRisk = {
         verdict: 'warn',
         flags: ['different-network', 'different-country', 'far-away'],
-        facts: expect.objectContaining({ sameIp: false, sameNetwork: false, sameCountry: false, distanceKm: expect.any(Number) }),
+        facts: expect.objectContaining({
+          sameIp: false,
+          sameNetwork: false,
+          sameCountry: false,
+          distanceKm: expect.any(Number),
+        }),
       };
 
       const tokens = await login('/qr-login/login');
@@ -210,7 +236,7 @@ describeMatrix(
       expect(loadUserContexts[1]).toMatchObject({ amr: ['qr'], risk: expectedRisk });
     });
 
-    it('assesses a SCAN through GenAuth\'s change-qrcode-status too, and its deny cancels the code', async () => {
+    it("assesses a SCAN through GenAuth's change-qrcode-status too, and its deny cancels the code", async () => {
       const { url } = current();
       const geneQrCode = () =>
         request(`${url}/api/v3/gene-qrcode`, {
@@ -242,7 +268,10 @@ describeMatrix(
       expect(refused.body).toMatchObject({ statusCode: 403, code: 'QR_RISK_DENIED' });
       const status = await request(`${url}/api/v3/check-qrcode-status?qrcodeId=${denied}`);
       expect(status.body.data).toMatchObject({ status: 'CANCELLED' });
-      expect((await current().api.status(denied)).body).toMatchObject({ status: 'CANCELLED', cancelReason: 'RISK_DENIED' });
+      expect((await current().api.status(denied)).body).toMatchObject({
+        status: 'CANCELLED',
+        cancelReason: 'RISK_DENIED',
+      });
     });
   },
   { trustProxy: true, genauth: { v3: true, tokenEndpointAuthMethod: 'none' } },
@@ -255,7 +284,7 @@ describe.each(ADAPTERS)('creates without an Origin, with requireOrigin on (%s)',
   });
   afterAll(() => app?.app.close());
 
-  it('refuses a create without an Origin header and takes the page\'s', async () => {
+  it("refuses a create without an Origin header and takes the page's", async () => {
     const create = (headers: Record<string, string>) => request(`${app.url}/qr-login/qrcodes`, { json: {}, headers });
     const none = await create({});
     expect(none.status).toBe(403);

@@ -6,7 +6,8 @@ import { networkKeyOf } from '../../lib/risk/requester-network';
 import { startWhoAmIApp } from './trust-proxy.app';
 
 const whoami = async (url: string, forwardedFor?: string) =>
-  (await request<{ ip: string }>(`${url}/whoami`, { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} })).body.ip;
+  (await request<{ ip: string }>(`${url}/whoami`, { headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} }))
+    .body.ip;
 
 describe.each(ADAPTERS)('behind a reverse proxy on %s', (adapter) => {
   let trusting: { app: INestApplication; url: string };

@@ -16,7 +16,17 @@ const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 // Variables that would change what the sample starts with; each run sets its own.
-const SAMPLE_VARIABLES = ['PORT', 'HTTP_ADAPTER', 'REDIS_URL', 'PUBLIC_URL', 'HOST', 'JWT_SECRET', 'NUMBER_MATCHING', 'GEO_DB', 'TRUST_PROXY'];
+const SAMPLE_VARIABLES = [
+  'PORT',
+  'HTTP_ADAPTER',
+  'REDIS_URL',
+  'PUBLIC_URL',
+  'HOST',
+  'JWT_SECRET',
+  'NUMBER_MATCHING',
+  'GEO_DB',
+  'TRUST_PROXY',
+];
 
 interface Started {
   child: ChildProcess;
@@ -129,7 +139,11 @@ describe.skipIf(process.platform === 'win32')('npm start', () => {
       const port = await freePort();
       const redisServer = redis ? await startRedisServer() : undefined;
       onTestFinished(() => redisServer?.stop());
-      const started = startSample({ ...variables, PORT: String(port), ...(redisServer ? { REDIS_URL: redisServer.url } : {}) });
+      const started = startSample({
+        ...variables,
+        PORT: String(port),
+        ...(redisServer ? { REDIS_URL: redisServer.url } : {}),
+      });
       const base = `http://127.0.0.1:${port}`;
 
       const page = await waitForPage(`${base}/`, started);
@@ -159,7 +173,9 @@ describe.skipIf(process.platform === 'win32')('npm start', () => {
       expect(payload).toBe(`http://localhost:${port}/phone?code=${encodeURIComponent(qrcodeId)}`);
 
       const storeName = redis ? 'Redis' : 'in-memory';
-      expect(started.output()).toContain(`nestjs-qr-login sample (${adapter}, ${storeName} store) is running at http://localhost:${port}`);
+      expect(started.output()).toContain(
+        `nestjs-qr-login sample (${adapter}, ${storeName} store) is running at http://localhost:${port}`,
+      );
       if (redisServer) {
         // REDIS_URL really put the code in that Redis.
         const probe = new RedisQrLoginStore({ url: redisServer.url });

@@ -29,9 +29,17 @@ describe.each(['express', 'fastify'] as const)('the sample app as a device-grant
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);
     const login = await request(`${url}/auth/login`, { json: { username: 'bob', password: 'builder' } });
     const bob = { authorization: `Bearer ${login.body.access_token}` };
-    const scanned = await request(`${url}/qr-login/user-codes/scan`, { method: 'POST', json: { userCode: started.user_code }, headers: bob });
+    const scanned = await request(`${url}/qr-login/user-codes/scan`, {
+      method: 'POST',
+      json: { userCode: started.user_code },
+      headers: bob,
+    });
     expect(scanned.status).toBe(200);
-    const status = await request(`${url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, { method: 'POST', json: {}, headers: bob });
+    const status = await request(`${url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {
+      method: 'POST',
+      json: {},
+      headers: bob,
+    });
     expect(status.body.status).toBe('AUTHORIZED');
     const tokens = await polling;
     // The sample's token is a JWT for bob, usable on its own API.

@@ -55,7 +55,13 @@ describe.each(['express', 'fastify'] as const)('OpenAPI of the sample on %s', (a
   });
 
   it('describes the shapes it refers to', () => {
-    for (const name of ['QrCodeCreatedDto', 'QrCodeStatusViewDto', 'QrScanResultDto', 'QrLoginErrorDto', 'GenAuthGeneQrCodeRespDto']) {
+    for (const name of [
+      'QrCodeCreatedDto',
+      'QrCodeStatusViewDto',
+      'QrScanResultDto',
+      'QrLoginErrorDto',
+      'GenAuthGeneQrCodeRespDto',
+    ]) {
       expect(document.components?.schemas?.[name]?.properties, name).toBeDefined();
     }
     expect(Object.keys(document.components.schemas.QrCodeCreatedDto.properties)).toEqual(

@@ -49,7 +49,12 @@ describe('readSampleEnv', () => {
     });
   });
 
-  it.each([['on', true], ['true', true], ['OFF', false], ['0', false]])('reads RATE_LIMIT=%s', (value, on) => {
+  it.each([
+    ['on', true],
+    ['true', true],
+    ['OFF', false],
+    ['0', false],
+  ])('reads RATE_LIMIT=%s', (value, on) => {
     expect(readSampleEnv({ RATE_LIMIT: value }).rateLimit).toBe(on);
   });
 
@@ -66,15 +71,26 @@ describe('readSampleEnv', () => {
   });
 
   it('refuses an unknown adapter', () => {
-    expect(() => readSampleEnv({ HTTP_ADAPTER: 'koa' })).toThrow('HTTP_ADAPTER must be "express" or "fastify"; got "koa".');
+    expect(() => readSampleEnv({ HTTP_ADAPTER: 'koa' })).toThrow(
+      'HTTP_ADAPTER must be "express" or "fastify"; got "koa".',
+    );
   });
 
-  it.each([['1', true], ['ON', true], ['false', false], ['0', false], ['off', false], ['', true]])('reads NUMBER_MATCHING=%s', (text, on) => {
+  it.each([
+    ['1', true],
+    ['ON', true],
+    ['false', false],
+    ['0', false],
+    ['off', false],
+    ['', true],
+  ])('reads NUMBER_MATCHING=%s', (text, on) => {
     expect(readSampleEnv({ NUMBER_MATCHING: text }).numberMatching).toBe(on);
   });
 
   it('refuses a NUMBER_MATCHING that is not a yes or a no', () => {
-    expect(() => readSampleEnv({ NUMBER_MATCHING: 'maybe' })).toThrow('NUMBER_MATCHING must be "true" or "false"; got "maybe".');
+    expect(() => readSampleEnv({ NUMBER_MATCHING: 'maybe' })).toThrow(
+      'NUMBER_MATCHING must be "true" or "false"; got "maybe".',
+    );
   });
 
   it.each([
@@ -88,7 +104,9 @@ describe('readSampleEnv', () => {
   });
 
   it.each([['2'], ['*']])('refuses TRUST_PROXY=%s with what it takes', (text) => {
-    expect(() => readSampleEnv({ TRUST_PROXY: text })).toThrow(/TRUST_PROXY must be true, or the proxies' addresses\/subnets/);
+    expect(() => readSampleEnv({ TRUST_PROXY: text })).toThrow(
+      /TRUST_PROXY must be true, or the proxies' addresses\/subnets/,
+    );
   });
 
   it('refuses a PUBLIC_URL that is not an http(s) origin', () => {
@@ -226,10 +244,12 @@ describe('PublicAssets', () => {
 
   it('has the pages import the client from where it is served', () => {
     const assets = PublicAssets.load({ clientDir: fakeClient() });
-    const imports = (name: string) => [...assets.get(name)!.body.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
+    const imports = (name: string) =>
+      [...assets.get(name)!.body.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
     expect(imports('index.js')).toEqual(['/assets/client/index.mjs']);
     expect(imports('phone.js')).toEqual(['/assets/client/app/index.mjs']);
-    for (const page of ['index.html', 'phone.html']) expect(assets.get(page)!.body).toMatch(/<script type="module" src="\/assets\/\w+\.js">/);
+    for (const page of ['index.html', 'phone.html'])
+      expect(assets.get(page)!.body).toMatch(/<script type="module" src="\/assets\/\w+\.js">/);
   });
 
   it('gives the ids browser tests drive', () => {
@@ -278,7 +298,11 @@ describe('UsersService', () => {
   const users = new UsersService();
 
   it('checks passwords', () => {
-    expect(users.verifyPassword('alice', 'wonderland')).toEqual({ id: 'u-alice', username: 'alice', displayName: 'Alice Liddell' });
+    expect(users.verifyPassword('alice', 'wonderland')).toEqual({
+      id: 'u-alice',
+      username: 'alice',
+      displayName: 'Alice Liddell',
+    });
     expect(users.verifyPassword('bob', 'builder')?.displayName).toBe('Bob the Builder');
     expect(users.verifyPassword('alice', 'builder')).toBeUndefined();
     expect(users.verifyPassword('alice', '')).toBeUndefined();

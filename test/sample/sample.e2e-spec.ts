@@ -43,7 +43,13 @@ function client(base: string) {
     } catch {
       body = undefined;
     }
-    return { status: response.status, contentType: response.headers.get('content-type'), headers: response.headers, body, text };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      headers: response.headers,
+      body,
+      text,
+    };
   };
 }
 
@@ -61,7 +67,13 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
   let request: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false, clientDir: builtClient.dir }));
+    ({ app, url } = await createSampleApp({
+      adapter,
+      port: 0,
+      host: '127.0.0.1',
+      logger: false,
+      clientDir: builtClient.dir,
+    }));
     request = client(url);
   });
 
@@ -90,7 +102,12 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
         const page = await request('GET', path);
         for (const match of page.text.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) referenced.add(match[1]);
       }
-      expect([...referenced].sort()).toEqual(['/assets/index.js', '/assets/me.js', '/assets/phone.js', '/assets/style.css']);
+      expect([...referenced].sort()).toEqual([
+        '/assets/index.js',
+        '/assets/me.js',
+        '/assets/phone.js',
+        '/assets/style.css',
+      ]);
       // Follow the ES module imports too: the page script imports the client, the client its parts.
       const queue = [...referenced];
       const served: string[] = [];
@@ -107,7 +124,9 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
           if (!served.includes(target) && !queue.includes(target)) queue.push(target);
         }
       }
-      expect(served).toEqual(expect.arrayContaining(['/assets/client/index.mjs', '/assets/client/qr-login-client.mjs']));
+      expect(served).toEqual(
+        expect.arrayContaining(['/assets/client/index.mjs', '/assets/client/qr-login-client.mjs']),
+      );
     });
 
     it('answers 404 for unknown assets and for pages under /assets', async () => {
@@ -206,7 +225,10 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
         const unmatched = await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: alice });
         expect(unmatched.status).toBe(400);
         expect(unmatched.body.code).toBe('QR_MATCH_REQUIRED');
-        const confirm = await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: alice, body: { matchCode: created.body.matchCode } });
+        const confirm = await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, {
+          token: alice,
+          body: { matchCode: created.body.matchCode },
+        });
         expect(confirm.status).toBe(200);
         expect(confirm.body.status).toBe('AUTHORIZED');
         expect(confirm.body.ticket).toBeUndefined();
@@ -230,7 +252,10 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
         const withoutProof = await request('POST', '/qr-login/login', { body: { ticket: authorized.ticket } });
         expect(withoutProof.status).toBe(401);
 
-        const login = await request('POST', '/qr-login/login', { body: { ticket: authorized.ticket }, headers: { cookie } });
+        const login = await request('POST', '/qr-login/login', {
+          body: { ticket: authorized.ticket },
+          headers: { cookie },
+        });
         expect(login.status).toBe(200);
         expect(login.body).toMatchObject({
           token_type: 'Bearer',
@@ -241,7 +266,10 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
         expect(me.status).toBe(200);
         expect(me.body).toEqual({ id: 'u-alice', username: 'alice', displayName: 'Alice Liddell' });
 
-        const again = await request('POST', '/qr-login/login', { body: { ticket: authorized.ticket }, headers: { cookie } });
+        const again = await request('POST', '/qr-login/login', {
+          body: { ticket: authorized.ticket },
+          headers: { cookie },
+        });
         expect(again.status).toBe(401);
       } finally {
         events.close();
@@ -253,7 +281,9 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
       const { qrcodeId, creatorSecret, matchCode } = created.body;
       const bob = await tokenOf('bob', 'builder');
       expect((await request('POST', `/qr-login/qrcodes/${qrcodeId}/scan`, { token: bob })).status).toBe(200);
-      expect((await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: bob, body: { matchCode } })).status).toBe(200);
+      expect(
+        (await request('POST', `/qr-login/qrcodes/${qrcodeId}/confirm`, { token: bob, body: { matchCode } })).status,
+      ).toBe(200);
       const headers = { 'x-qr-login-secret': creatorSecret };
       const view = await request('GET', `/qr-login/qrcodes/${qrcodeId}`, { headers });
       const login = await request('POST', '/qr-login/login', { body: { ticket: view.body.ticket }, headers });
@@ -280,7 +310,9 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
       const anonymous = await request('POST', `/qr-login/qrcodes/${qrcodeId}/scan`);
       expect(anonymous.status).toBe(401);
       expect(anonymous.body.code).toBe('QR_APP_USER_UNAUTHENTICATED');
-      const forged = await request('POST', `/qr-login/qrcodes/${qrcodeId}/scan`, { token: 'eyJhbGciOiJIUzI1NiJ9.e30.x' });
+      const forged = await request('POST', `/qr-login/qrcodes/${qrcodeId}/scan`, {
+        token: 'eyJhbGciOiJIUzI1NiJ9.e30.x',
+      });
       expect(forged.status).toBe(401);
       const alice = await tokenOf('alice', 'wonderland');
       const bob = await tokenOf('bob', 'builder');
@@ -317,7 +349,14 @@ describe('sample app options', () => {
 
   it('keeps codes in the store it is given', async () => {
     const store = new MemoryQrLoginStore();
-    const { app, url } = await createSampleApp({ adapter: 'fastify', port: 0, host: '127.0.0.1', store, logger: false, clientDir: builtClient.dir });
+    const { app, url } = await createSampleApp({
+      adapter: 'fastify',
+      port: 0,
+      host: '127.0.0.1',
+      store,
+      logger: false,
+      clientDir: builtClient.dir,
+    });
     try {
       const response = await fetch(`${url}/qr-login/qrcodes`, {
         method: 'POST',
@@ -335,7 +374,14 @@ describe('sample app options', () => {
   // so the app created last would answer for 'jwt' in all of them.
   it('accepts tokens signed with the configured JWT secret only', async () => {
     async function withApp<T>(jwtSecret: string | undefined, run: (url: string) => Promise<T>): Promise<T> {
-      const { app, url } = await createSampleApp({ adapter: 'express', port: 0, host: '127.0.0.1', jwtSecret, logger: false, clientDir: builtClient.dir });
+      const { app, url } = await createSampleApp({
+        adapter: 'express',
+        port: 0,
+        host: '127.0.0.1',
+        jwtSecret,
+        logger: false,
+        clientDir: builtClient.dir,
+      });
       try {
         return await run(url);
       } finally {
@@ -350,8 +396,14 @@ describe('sample app options', () => {
       });
       return `Bearer ${(await login.json()).access_token}`;
     });
-    const sameSecret = await withApp('shared-secret', async (url) => (await fetch(`${url}/auth/me`, { headers: { authorization } })).status);
-    const randomSecret = await withApp(undefined, async (url) => (await fetch(`${url}/auth/me`, { headers: { authorization } })).status);
+    const sameSecret = await withApp(
+      'shared-secret',
+      async (url) => (await fetch(`${url}/auth/me`, { headers: { authorization } })).status,
+    );
+    const randomSecret = await withApp(
+      undefined,
+      async (url) => (await fetch(`${url}/auth/me`, { headers: { authorization } })).status,
+    );
     expect(sameSecret).toBe(200);
     expect(randomSecret).toBe(401);
   });

@@ -104,7 +104,11 @@ describe.each(ADAPTERS)('deeply nested JSON on every route that takes a body (%s
   );
 
   it.each(cases)('POST %s with %s → 4xx', async (path, _where, family, body, headers) => {
-    const reply = await request(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    const reply = await request(`${base}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
     expect(reply.status, JSON.stringify(reply.body)).toBeLessThan(500);
     const status = refusalStatus(family, reply);
     expect(status, JSON.stringify(reply.body)).toBeGreaterThanOrEqual(400);
@@ -112,7 +116,9 @@ describe.each(ADAPTERS)('deeply nested JSON on every route that takes a body (%s
     // A clear, stable code says what was wrong. The ticket strategy behind /login reads only a string
     // `ticket` and never walks the rest, so there the answer is about the ticket.
     const text = JSON.stringify(reply.body);
-    expect(text).toMatch(path === '/qr-login/login' ? /"code":"QR_TICKET_(MISSING|INVALID)"/ : /QR_VALIDATION_FAILED|nested deeper/);
+    expect(text).toMatch(
+      path === '/qr-login/login' ? /"code":"QR_TICKET_(MISSING|INVALID)"/ : /QR_VALIDATION_FAILED|nested deeper/,
+    );
   });
 
   it('still serves every family afterwards', async () => {

@@ -61,13 +61,24 @@ describe.each(ADAPTERS)('fuzzing every route on %s', (adapter) => {
     );
     const json = fc.oneof(
       fc.json({ maxDepth: 4 }),
-      fc.record({
-        type: fc.oneof(fc.constantFrom('MOBILE_APP', 'WECHAT_MINIPROGRAM', 'X'), fc.anything()),
-        customData: fc.anything({ maxDepth: 12 }),
-        context: fc.anything({ maxDepth: 3 }),
-        ticket: fc.oneof(fc.constantFrom(...fuzzTickets), fc.string(), fc.anything()),
-        matchCode: fc.anything(),
-      }, { requiredKeys: [] }).map((v) => { try { return JSON.stringify(v); } catch { return '{}'; } }),
+      fc
+        .record(
+          {
+            type: fc.oneof(fc.constantFrom('MOBILE_APP', 'WECHAT_MINIPROGRAM', 'X'), fc.anything()),
+            customData: fc.anything({ maxDepth: 12 }),
+            context: fc.anything({ maxDepth: 3 }),
+            ticket: fc.oneof(fc.constantFrom(...fuzzTickets), fc.string(), fc.anything()),
+            matchCode: fc.anything(),
+          },
+          { requiredKeys: [] },
+        )
+        .map((v) => {
+          try {
+            return JSON.stringify(v);
+          } catch {
+            return '{}';
+          }
+        }),
       fc.string({ maxLength: 200 }),
       fc.constant('{"customData":' + '['.repeat(500) + ']'.repeat(500) + '}'),
     );
@@ -76,8 +87,23 @@ describe.each(ADAPTERS)('fuzzing every route on %s', (adapter) => {
       route: fc.constantFrom(...ROUTES),
       id,
       body: fc.option(json, { nil: undefined }),
-      contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x', ''),
-      authorization: fc.constantFrom(undefined, 'Bearer token-alice', 'Bearer token-bob', 'Bearer ', 'token-alice', 'Basic Og==', 'Bearer ' + 'x'.repeat(5000)),
+      contentType: fc.constantFrom(
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        '',
+      ),
+      authorization: fc.constantFrom(
+        undefined,
+        'Bearer token-alice',
+        'Bearer token-bob',
+        'Bearer ',
+        'token-alice',
+        'Basic Og==',
+        'Bearer ' + 'x'.repeat(5000),
+      ),
       secret: fc.option(fc.string({ maxLength: 60 }), { nil: undefined }),
       cookie: fc.option(fc.string({ maxLength: 120 }), { nil: undefined }),
     });

@@ -16,7 +16,9 @@ describeMatrix('races', {}, (current) => {
   it(`${CONCURRENCY} concurrent CONFIRMs: exactly one succeeds`, async () => {
     const id = (await api.create()).body.qrcodeId;
     await api.act(id, 'scan', asUser('alice'));
-    const results = await Promise.all(Array.from({ length: CONCURRENCY }, () => api.act(id, 'confirm', asUser('alice'))));
+    const results = await Promise.all(
+      Array.from({ length: CONCURRENCY }, () => api.act(id, 'confirm', asUser('alice'))),
+    );
     const statuses = results.map((r) => r.status);
     expect(count(statuses, is2xx)).toBe(1);
     expect(count(statuses, (s) => s === 409)).toBe(CONCURRENCY - 1);
@@ -28,7 +30,9 @@ describeMatrix('races', {}, (current) => {
     await api.act(id, 'scan', asUser('alice'));
     await api.act(id, 'confirm', asUser('alice'));
     const ticket = (await api.status(id, creatorHeader(created))).body.ticket;
-    const results = await Promise.all(Array.from({ length: CONCURRENCY }, () => api.login(ticket, creatorHeader(created))));
+    const results = await Promise.all(
+      Array.from({ length: CONCURRENCY }, () => api.login(ticket, creatorHeader(created))),
+    );
     const statuses = results.map((r) => r.status);
     expect(count(statuses, is2xx)).toBe(1);
     expect(results.filter((r) => r.status === 401).every((r) => r.body.code === 'QR_TICKET_USED')).toBe(true);
@@ -51,7 +55,10 @@ describeMatrix('races', {}, (current) => {
     for (let round = 0; round < 20; round++) {
       const id = (await api.create()).body.qrcodeId;
       await api.act(id, 'scan', asUser('alice'));
-      const [confirm, cancel] = await Promise.all([api.act(id, 'confirm', asUser('alice')), api.act(id, 'cancel', asUser('alice'))]);
+      const [confirm, cancel] = await Promise.all([
+        api.act(id, 'confirm', asUser('alice')),
+        api.act(id, 'cancel', asUser('alice')),
+      ]);
       expect([confirm.status, cancel.status].sort()).toEqual([200, 409]);
       const final = (await api.status(id)).body.status;
       expect(final).toBe(confirm.status === 200 ? 'AUTHORIZED' : 'CANCELLED');

@@ -105,7 +105,12 @@ describe('rate limits shared by two instances through Redis', () => {
         await createTestApp({
           adapter: i === 0 ? 'express' : 'fastify',
           store,
-          options: { rateLimit: { limiter: new RedisQrLoginRateLimiter({ client: store.client }), create: { limit: 4, window: 60 } } },
+          options: {
+            rateLimit: {
+              limiter: new RedisQrLoginRateLimiter({ client: store.client }),
+              create: { limit: 4, window: 60 },
+            },
+          },
         }),
       );
     }

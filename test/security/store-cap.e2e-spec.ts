@@ -34,7 +34,11 @@ describe.each(ADAPTERS)('the memory store at its maxCodes (%s)', (adapter) => {
 
     const refused = await api.create();
     expect(refused.status).toBe(503);
-    expect(refused.body).toMatchObject({ statusCode: 503, code: 'QR_STORE_FULL', message: expect.stringMatching(/maxCodes/) });
+    expect(refused.body).toMatchObject({
+      statusCode: 503,
+      code: 'QR_STORE_FULL',
+      message: expect.stringMatching(/maxCodes/),
+    });
     // The held codes free their slots when they expire (120 s here), so that is when to retry.
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(100);

@@ -26,8 +26,12 @@ describe.each(ADAPTERS)('ticket visibility on every status route (%s)', (adapter
   /** An AUTHORIZED code created through `create`, with the creator's cookie. */
   async function authorizedCode(create: () => Promise<{ id: string; cookie: string }>) {
     const { id, cookie } = await create();
-    expect((await request(`${base}/qr-login/qrcodes/${id}/scan`, { method: 'POST', headers: asUser('alice') })).status).toBe(200);
-    expect((await request(`${base}/qr-login/qrcodes/${id}/confirm`, { method: 'POST', headers: asUser('alice') })).status).toBe(200);
+    expect(
+      (await request(`${base}/qr-login/qrcodes/${id}/scan`, { method: 'POST', headers: asUser('alice') })).status,
+    ).toBe(200);
+    expect(
+      (await request(`${base}/qr-login/qrcodes/${id}/confirm`, { method: 'POST', headers: asUser('alice') })).status,
+    ).toBe(200);
     return { id, cookie };
   }
 
@@ -48,8 +52,14 @@ describe.each(ADAPTERS)('ticket visibility on every status route (%s)', (adapter
     },
   };
 
-  const readers: Array<[string, keyof typeof creators, (id: string, headers: Record<string, string>) => Promise<unknown>]> = [
-    ['native status', 'native', async (id, headers) => (await request(`${base}/qr-login/qrcodes/${id}`, { headers })).body],
+  const readers: Array<
+    [string, keyof typeof creators, (id: string, headers: Record<string, string>) => Promise<unknown>]
+  > = [
+    [
+      'native status',
+      'native',
+      async (id, headers) => (await request(`${base}/qr-login/qrcodes/${id}`, { headers })).body,
+    ],
     [
       'native event stream',
       'native',
@@ -59,9 +69,22 @@ describe.each(ADAPTERS)('ticket visibility on every status route (%s)', (adapter
         return JSON.parse(sse.events[0].data);
       },
     ],
-    ['V3 check-qrcode-status', 'v3', async (id, headers) => (await request(`${base}/api/v3/check-qrcode-status?qrcodeId=${id}`, { headers })).body.data],
-    ['V3 get-qrcode-status', 'v3', async (id, headers) => (await request(`${base}/api/v3/get-qrcode-status?qrcodeId=${id}`, { headers })).body.data],
-    ['V2 qrcode/check', 'v2', async (id, headers) => (await request(`${base}/api/v2/qrcode/check?random=${id}`, { headers })).body.data],
+    [
+      'V3 check-qrcode-status',
+      'v3',
+      async (id, headers) =>
+        (await request(`${base}/api/v3/check-qrcode-status?qrcodeId=${id}`, { headers })).body.data,
+    ],
+    [
+      'V3 get-qrcode-status',
+      'v3',
+      async (id, headers) => (await request(`${base}/api/v3/get-qrcode-status?qrcodeId=${id}`, { headers })).body.data,
+    ],
+    [
+      'V2 qrcode/check',
+      'v2',
+      async (id, headers) => (await request(`${base}/api/v2/qrcode/check?random=${id}`, { headers })).body.data,
+    ],
   ];
 
   it.each(readers)('%s: no ticket without the creator proof, the ticket with it', async (_name, kind, read) => {
@@ -112,17 +135,38 @@ describe.each(ADAPTERS)('a native code read and redeemed by a stranger through e
   const readers: Array<[string, (id: string, headers: Record<string, string>) => Promise<unknown>]> = [
     ['native poll', async (id, headers) => (await request(`${base}/qr-login/qrcodes/${id}`, { headers })).body],
     ['native event stream', firstEvent],
-    ['V3 check-qrcode-status', async (id, headers) => (await request(`${base}/api/v3/check-qrcode-status?qrcodeId=${id}`, { headers })).body],
-    ['V3 get-qrcode-status', async (id, headers) => (await request(`${base}/api/v3/get-qrcode-status?qrcodeId=${id}`, { headers })).body],
-    ['V2 qrcode/check', async (id, headers) => (await request(`${base}/api/v2/qrcode/check?random=${id}`, { headers })).body],
+    [
+      'V3 check-qrcode-status',
+      async (id, headers) => (await request(`${base}/api/v3/check-qrcode-status?qrcodeId=${id}`, { headers })).body,
+    ],
+    [
+      'V3 get-qrcode-status',
+      async (id, headers) => (await request(`${base}/api/v3/get-qrcode-status?qrcodeId=${id}`, { headers })).body,
+    ],
+    [
+      'V2 qrcode/check',
+      async (id, headers) => (await request(`${base}/api/v2/qrcode/check?random=${id}`, { headers })).body,
+    ],
   ];
 
   /** Every route that spends a ticket, as the stranger calls it: each answer and whether it let the stranger in. */
-  const redeemers: Array<[string, (ticket: string, headers: Record<string, string>) => Promise<{ status: number; body: any }>]> = [
+  const redeemers: Array<
+    [string, (ticket: string, headers: Record<string, string>) => Promise<{ status: number; body: any }>]
+  > = [
     ['native /login', (ticket, headers) => request(`${base}/qr-login/login`, { json: { ticket }, headers })],
-    ['V3 exchange-tokenset-with-qrcode-ticket', (ticket, headers) => request(`${base}/api/v3/exchange-tokenset-with-qrcode-ticket`, { json: { ticket }, headers })],
-    ['V2 qrcode/userinfo', (ticket, headers) => request(`${base}/api/v2/qrcode/userinfo`, { json: { ticket }, headers })],
-    ["the app's QrLoginGuard route", (ticket, headers) => request(`${base}/app/qr-session`, { json: { ticket }, headers })],
+    [
+      'V3 exchange-tokenset-with-qrcode-ticket',
+      (ticket, headers) =>
+        request(`${base}/api/v3/exchange-tokenset-with-qrcode-ticket`, { json: { ticket }, headers }),
+    ],
+    [
+      'V2 qrcode/userinfo',
+      (ticket, headers) => request(`${base}/api/v2/qrcode/userinfo`, { json: { ticket }, headers }),
+    ],
+    [
+      "the app's QrLoginGuard route",
+      (ticket, headers) => request(`${base}/app/qr-session`, { json: { ticket }, headers }),
+    ],
   ];
 
   const STRANGERS: Array<[string, Record<string, string>]> = [
@@ -140,10 +184,15 @@ describe.each(ADAPTERS)('a native code read and redeemed by a stranger through e
     expect(matchCode).toMatch(/^\d+$/);
     const cookie = (created.headers.get('set-cookie') ?? '').split(';')[0];
     if (stage !== 'PENDING') {
-      expect((await request(`${base}/qr-login/qrcodes/${id}/scan`, { method: 'POST', headers: asUser('alice') })).status).toBe(200);
+      expect(
+        (await request(`${base}/qr-login/qrcodes/${id}/scan`, { method: 'POST', headers: asUser('alice') })).status,
+      ).toBe(200);
     }
     if (stage === 'AUTHORIZED') {
-      const confirmed = await request(`${base}/qr-login/qrcodes/${id}/confirm`, { json: { matchCode }, headers: asUser('alice') });
+      const confirmed = await request(`${base}/qr-login/qrcodes/${id}/confirm`, {
+        json: { matchCode },
+        headers: asUser('alice'),
+      });
       expect(confirmed.status).toBe(200);
     }
     const creatorView = (await request(`${base}/qr-login/qrcodes/${id}`, { headers: { cookie } })).body;
@@ -160,21 +209,26 @@ describe.each(ADAPTERS)('a native code read and redeemed by a stranger through e
     return found;
   }
 
-  it.each(['PENDING', 'SCANNED', 'AUTHORIZED'] as const)('%s: the creator sees what a stranger never gets on any route', async (stage) => {
-    const code = await nativeCode(stage);
-    // The creator's own view holds the secrets of this stage, so their absence below means something.
-    if (stage !== 'AUTHORIZED') expect(code.creatorView.matchCode).toBe(code.matchCode);
-    if (stage !== 'PENDING') expect(code.creatorView.briefUserInfo).toMatchObject({ displayName: 'Alice' });
-    if (stage === 'AUTHORIZED') expect(code.creatorView.ticket).toEqual(expect.any(String));
-    for (const [route, read] of readers) {
-      for (const [who, headers] of STRANGERS) {
-        const text = JSON.stringify(await read(code.id, headers));
-        // A real status answer (V2 numbers its statuses), not an error that would hide nothing.
-        expect(text, `${route} with ${who}`).toMatch(new RegExp(`"status":("${stage}"|${['PENDING', 'SCANNED', 'AUTHORIZED'].indexOf(stage)}[,}])`));
-        expect(secretsIn(text, code), `${route} with ${who}: ${text}`).toEqual([]);
+  it.each(['PENDING', 'SCANNED', 'AUTHORIZED'] as const)(
+    '%s: the creator sees what a stranger never gets on any route',
+    async (stage) => {
+      const code = await nativeCode(stage);
+      // The creator's own view holds the secrets of this stage, so their absence below means something.
+      if (stage !== 'AUTHORIZED') expect(code.creatorView.matchCode).toBe(code.matchCode);
+      if (stage !== 'PENDING') expect(code.creatorView.briefUserInfo).toMatchObject({ displayName: 'Alice' });
+      if (stage === 'AUTHORIZED') expect(code.creatorView.ticket).toEqual(expect.any(String));
+      for (const [route, read] of readers) {
+        for (const [who, headers] of STRANGERS) {
+          const text = JSON.stringify(await read(code.id, headers));
+          // A real status answer (V2 numbers its statuses), not an error that would hide nothing.
+          expect(text, `${route} with ${who}`).toMatch(
+            new RegExp(`"status":("${stage}"|${['PENDING', 'SCANNED', 'AUTHORIZED'].indexOf(stage)}[,}])`),
+          );
+          expect(secretsIn(text, code), `${route} with ${who}: ${text}`).toEqual([]);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('a stolen ticket is refused on every route, and stays good for its creator', async () => {
     const code = await nativeCode('AUTHORIZED');
@@ -186,7 +240,10 @@ describe.each(ADAPTERS)('a native code read and redeemed by a stranger through e
         expect(text, `${route} with ${who}`).not.toContain('session-for-u-alice');
         expect(text, `${route} with ${who}`).not.toContain('Alice');
         const status = reply.body?.statusCode ?? reply.body?.code ?? reply.status;
-        expect(reply.status === 401 || (reply.status === 200 && status !== 200), `${route} with ${who}: ${reply.status} ${text}`).toBe(true);
+        expect(
+          reply.status === 401 || (reply.status === 200 && status !== 200),
+          `${route} with ${who}: ${reply.status} ${text}`,
+        ).toBe(true);
       }
     }
     const login = await request(`${base}/qr-login/login`, { json: { ticket }, headers: { cookie: code.cookie } });
@@ -197,7 +254,10 @@ describe.each(ADAPTERS)('a native code read and redeemed by a stranger through e
   it('the creator redeems through the GenAuth routes only with its proof', async () => {
     const code = await nativeCode('AUTHORIZED');
     const ticket = code.creatorView.ticket as string;
-    const exchanged = await request(`${base}/api/v3/exchange-tokenset-with-qrcode-ticket`, { json: { ticket }, headers: { cookie: code.cookie } });
+    const exchanged = await request(`${base}/api/v3/exchange-tokenset-with-qrcode-ticket`, {
+      json: { ticket },
+      headers: { cookie: code.cookie },
+    });
     expect(exchanged.body).toMatchObject({ statusCode: 200, data: { access_token: 'session-for-u-alice' } });
   });
 });

@@ -44,7 +44,8 @@ const COMMAND_TIMEOUT_MS = 120_000;
  */
 export async function startPostgresServer(options: StartPostgresServerOptions = {}): Promise<PostgresServer> {
   const binDir = options.binDir ?? process.env.POSTGRES_BIN_DIR ?? newestBinDir();
-  if (!binDir || !existsSync(join(binDir, 'initdb')) || !existsSync(join(binDir, 'pg_ctl'))) throw new Error(MISSING_MESSAGE);
+  if (!binDir || !existsSync(join(binDir, 'initdb')) || !existsSync(join(binDir, 'pg_ctl')))
+    throw new Error(MISSING_MESSAGE);
 
   const dir = await mkdtemp(join(tmpdir(), 'qr-login-postgres-'));
   const data = join(dir, 'data');
@@ -90,7 +91,9 @@ export async function startPostgresServer(options: StartPostgresServerOptions = 
   }
   if (!running) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`PostgreSQL did not start after ${PORT_ATTEMPTS} attempts: ${outputOf(lastError)}`, { cause: lastError });
+    throw new Error(`PostgreSQL did not start after ${PORT_ATTEMPTS} attempts: ${outputOf(lastError)}`, {
+      cause: lastError,
+    });
   }
 
   // If the test runner dies first, the server must not outlive it.
@@ -99,7 +102,9 @@ export async function startPostgresServer(options: StartPostgresServerOptions = 
       try {
         execFileSync(
           asRoot ? 'runuser' : join(binDir, 'pg_ctl'),
-          asRoot ? ['-u', 'postgres', '--', join(binDir, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop'],
+          asRoot
+            ? ['-u', 'postgres', '--', join(binDir, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']
+            : ['-D', data, '-m', 'immediate', 'stop'],
           { stdio: 'ignore' },
         );
       } catch {

@@ -43,7 +43,8 @@ export const postgresStoreKind: StoreKind = {
     server = await starting;
   },
   make: () => {
-    if (!server) throw new Error('postgresStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
+    if (!server)
+      throw new Error('postgresStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
     return new PostgresQrLoginStore({
       connectionString: server.url,
       sweepInterval: TEST_SWEEP_INTERVAL_MS,

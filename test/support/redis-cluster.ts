@@ -112,11 +112,14 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
   const cluster: RedisCluster = {
     nodes: processes.map((p) => p.node),
     startupNodes: () => running().map((p) => ({ host: HOST, port: p.node.port })),
-    masters: async () => (await clusterNodes(running()[0].node.port)).filter((n) => n.master && !n.failed).map((n) => n.port),
+    masters: async () =>
+      (await clusterNodes(running()[0].node.port)).filter((n) => n.master && !n.failed).map((n) => n.port),
     masterOf: async (key) => {
       const slot = Number((await redisCli(['-p', String(running()[0].node.port), 'CLUSTER', 'KEYSLOT', key])).trim());
       const table = await clusterNodes(running()[0].node.port);
-      const owner = table.find((n) => n.master && !n.failed && n.slots.some(([from, to]) => slot >= from && slot <= to));
+      const owner = table.find(
+        (n) => n.master && !n.failed && n.slots.some(([from, to]) => slot >= from && slot <= to),
+      );
       if (!owner) throw new Error(`No master owns slot ${slot} of ${key}.`);
       return owner.port;
     },
@@ -138,7 +141,13 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
             const role = await redisCli(['-p', String(port), 'ROLE']).catch(() => '');
             if (role.startsWith('master')) promoted = port;
           }
-          return promoted !== 0 && (await clusterSettled(running().map((p) => p.node.port), undefined));
+          return (
+            promoted !== 0 &&
+            (await clusterSettled(
+              running().map((p) => p.node.port),
+              undefined,
+            ))
+          );
         },
         FAILOVER_TIMEOUT_MS,
         `a replica of ${masterPort} to be promoted`,
@@ -156,7 +165,14 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
       await until(
         async () => {
           const info = await redisCli(['-p', String(port), 'INFO', 'replication']).catch(() => '');
-          return info.includes('role:slave') && (await replicasInSync([port])) && (await clusterSettled(running().map((p) => p.node.port), size));
+          return (
+            info.includes('role:slave') &&
+            (await replicasInSync([port])) &&
+            (await clusterSettled(
+              running().map((p) => p.node.port),
+              size,
+            ))
+          );
         },
         FAILOVER_TIMEOUT_MS,
         `node ${port} to rejoin as a replica`,
@@ -173,18 +189,28 @@ async function launch(root: string, port: number, nodeTimeout: number): Promise<
   const child = spawn(
     process.env.REDIS_SERVER_BIN ?? 'redis-server',
     [
-      '--port', String(port),
-      '--bind', HOST,
-      '--dir', dir,
-      '--save', '',
-      '--appendonly', 'no',
-      '--cluster-enabled', 'yes',
-      '--cluster-config-file', 'nodes.conf',
-      '--cluster-node-timeout', String(nodeTimeout),
+      '--port',
+      String(port),
+      '--bind',
+      HOST,
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      'nodes.conf',
+      '--cluster-node-timeout',
+      String(nodeTimeout),
       // A replica may take over however long it was cut off: tests kill masters at will.
-      '--cluster-replica-validity-factor', '0',
+      '--cluster-replica-validity-factor',
+      '0',
       // Replicas copy their master's data at once instead of after Redis's default 5 s: until then a failover loses it.
-      '--repl-diskless-sync-delay', '0',
+      '--repl-diskless-sync-delay',
+      '0',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -213,7 +239,8 @@ async function launch(root: string, port: number, nodeTimeout: number): Promise<
   await until(
     async () => {
       if (spawnError?.code === 'ENOENT') throw new Error(MISSING);
-      if (exitedEarly) throw new Error(`redis-server exited during start on port ${port}: ${spawnError?.message ?? output.trim()}`);
+      if (exitedEarly)
+        throw new Error(`redis-server exited during start on port ${port}: ${spawnError?.message ?? output.trim()}`);
       return (await redisCli(['-p', String(port), 'PING']).catch(() => '')).trim() === 'PONG';
     },
     START_TIMEOUT_MS,
@@ -241,7 +268,7 @@ async function redisCli(args: string[]): Promise<string> {
     const { stdout } = await run(process.env.REDIS_CLI_BIN ?? 'redis-cli', ['-h', HOST, ...args], { timeout: 10_000 });
     return stdout;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(MISSING);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(MISSING, { cause: error });
     throw error;
   }
 }
@@ -316,7 +343,8 @@ async function freePorts(count: number): Promise<number[]> {
     if ((await listenFree(port + BUS_OFFSET).catch(() => 0)) === 0) continue;
     ports.push(port);
   }
-  if (ports.length < count) throw new Error(`Found only ${ports.length} of ${count} free port pairs for the Redis Cluster.`);
+  if (ports.length < count)
+    throw new Error(`Found only ${ports.length} of ${count} free port pairs for the Redis Cluster.`);
   return ports;
 }
 

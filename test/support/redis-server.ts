@@ -118,7 +118,9 @@ async function launch(binary: string, port: number): Promise<Running> {
     }
     if (Date.now() > deadline) {
       await terminate(running);
-      throw new Error(`redis-server did not answer PING on port ${port} within ${START_TIMEOUT_MS} ms: ${output.trim()}`);
+      throw new Error(
+        `redis-server did not answer PING on port ${port} within ${START_TIMEOUT_MS} ms: ${output.trim()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -67,12 +67,20 @@ export async function openSse(url: string, headers: Record<string, string> = {})
           } else if (done) {
             waiters.delete(check);
             clearTimeout(timer);
-            reject(new Error(`stream ended after ${events.length} of ${count} events: ${JSON.stringify(events.map((e) => e.data))}`));
+            reject(
+              new Error(
+                `stream ended after ${events.length} of ${count} events: ${JSON.stringify(events.map((e) => e.data))}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`timed out with ${events.length} of ${count} events: ${JSON.stringify(events.map((e) => e.data))}`));
+          reject(
+            new Error(
+              `timed out with ${events.length} of ${count} events: ${JSON.stringify(events.map((e) => e.data))}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();
@@ -87,7 +95,11 @@ export function statusesOf(reader: SseReader): string[] {
 }
 
 /** Polls `predicate` until true (rejects after `timeoutMs`); for state the test cannot await directly. */
-export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -49,7 +49,8 @@ export const redisStoreKind: StoreKind = {
     redisServer = await starting;
   },
   make: () => {
-    if (!redisServer) throw new Error('redisStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
+    if (!redisServer)
+      throw new Error('redisStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
     return new RedisQrLoginStore({ url: redisServer.url });
   },
   teardown: async () => {
@@ -86,7 +87,8 @@ export const redisClusterStoreKind: StoreKind = {
     redisCluster = await startingCluster;
   },
   make: () => {
-    if (!redisCluster) throw new Error('redisClusterStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
+    if (!redisCluster)
+      throw new Error('redisClusterStoreKind.make() was called before setup() finished; await setup() in beforeAll.');
     return new RedisQrLoginStore({ cluster: { nodes: redisCluster.startupNodes() } });
   },
   teardown: async () => {
@@ -99,7 +101,8 @@ export const redisClusterStoreKind: StoreKind = {
 
 /** The cluster behind `redisClusterStoreKind`, once set up (for failover tests). */
 export function currentRedisCluster(): RedisCluster {
-  if (!redisCluster) throw new Error('The Redis Cluster is not running; await redisClusterStoreKind.setup() in beforeAll.');
+  if (!redisCluster)
+    throw new Error('The Redis Cluster is not running; await redisClusterStoreKind.setup() in beforeAll.');
   return redisCluster;
 }
 

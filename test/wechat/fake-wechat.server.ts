@@ -150,7 +150,8 @@ export class FakeWechatServer {
       }
       case 'cgi-bin/stable_token': {
         const body = json();
-        if (request.method !== 'POST' || !body || body.grant_type !== 'client_credential') return sendError(response, 40002);
+        if (request.method !== 'POST' || !body || body.grant_type !== 'client_credential')
+          return sendError(response, 40002);
         const problem = this.checkCredentials(body.appid, body.secret);
         if (problem) return sendError(response, problem);
         let token = this.stable.get(body.appid);
@@ -170,10 +171,16 @@ export class FakeWechatServer {
         const owner = this.appOfToken(url.searchParams.get('access_token'));
         if ('errcode' in owner) return sendError(response, owner.errcode);
         const body = json();
-        if (!body || typeof body.scene !== 'string' || body.scene.length > 32 || !/^[A-Za-z0-9!#$&'()*+,/:;=?@\-._~]+$/.test(body.scene)) {
+        if (
+          !body ||
+          typeof body.scene !== 'string' ||
+          body.scene.length > 32 ||
+          !/^[A-Za-z0-9!#$&'()*+,/:;=?@\-._~]+$/.test(body.scene)
+        ) {
           return sendError(response, 40169);
         }
-        if (body.page !== undefined && body.check_path !== false && !this.pages.has(body.page)) return sendError(response, 41030);
+        if (body.page !== undefined && body.check_path !== false && !this.pages.has(body.page))
+          return sendError(response, 41030);
         this.wxacodeRequests.push({ appId: owner.appId, body });
         const png = await QRCode.toBuffer(`https://mp.weixin.qq.com/a/${owner.appId}?scene=${body.scene}`, {
           type: 'png',
@@ -188,7 +195,8 @@ export class FakeWechatServer {
         const problem = this.checkCredentials(appId, url.searchParams.get('secret'));
         if (problem) return sendError(response, problem);
         const login = this.loginCodes.get(url.searchParams.get('js_code') ?? '');
-        if (!login || login.appId !== appId || url.searchParams.get('grant_type') !== 'authorization_code') return sendError(response, 40029);
+        if (!login || login.appId !== appId || url.searchParams.get('grant_type') !== 'authorization_code')
+          return sendError(response, 40029);
         if (login.used) return sendError(response, 40163);
         login.used = true;
         return sendJson(response, {
@@ -202,7 +210,12 @@ export class FakeWechatServer {
         if ('errcode' in owner) return sendError(response, owner.errcode);
         const body = json();
         const scene = body?.action_info?.scene?.scene_str;
-        if (body?.action_name !== 'QR_STR_SCENE' || typeof scene !== 'string' || scene.length < 1 || scene.length > 64) {
+        if (
+          body?.action_name !== 'QR_STR_SCENE' ||
+          typeof scene !== 'string' ||
+          scene.length < 1 ||
+          scene.length > 64
+        ) {
           return sendError(response, 40097);
         }
         // Real tickets are base64 with "+", "/" and "=", which a URL must escape.
@@ -265,7 +278,8 @@ export class FakeWechatServer {
       ['MsgType', push.msgType ?? 'event'],
     ];
     if (push.event !== undefined) fields.push(['Event', push.event]);
-    if (push.content !== undefined) fields.push(['Content', push.content], ['MsgId', String(randomBytes(6).readUIntBE(0, 6))]);
+    if (push.content !== undefined)
+      fields.push(['Content', push.content], ['MsgId', String(randomBytes(6).readUIntBE(0, 6))]);
     if (push.eventKey !== undefined) fields.push(['EventKey', push.eventKey], ['Ticket', 'gQFake']);
     const message = `<xml>${fields.map(([k, v]) => (k === 'CreateTime' ? `<${k}>${v}</${k}>` : `<${k}><![CDATA[${v}]]></${k}>`)).join('')}</xml>`;
     const query = new URLSearchParams({ timestamp, nonce, openid: push.openid });
@@ -285,26 +299,46 @@ export class FakeWechatServer {
 
   /** Posts a body to the webhook with exactly this query (e.g. one copied from a log). */
   async send(webhookUrl: string, query: string, body: string) {
-    const response = await fetch(`${webhookUrl}?${query}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
-    return { status: response.status, contentType: response.headers.get('content-type'), body: await response.text(), query, sentBody: body };
+    const response = await fetch(`${webhookUrl}?${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body,
+    });
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      body: await response.text(),
+      query,
+      sentBody: body,
+    };
   }
 
   /**
    * Reads a passive reply as WeChat does: checks the reply's signature in
    * safe mode and decrypts it; answers the reply's fields, or null for "success".
    */
-  readReply(body: string, token: string, aes?: { encodingAESKey: string; appId: string }): Record<string, string> | null {
+  readReply(
+    body: string,
+    token: string,
+    aes?: { encodingAESKey: string; appId: string },
+  ): Record<string, string> | null {
     if (body === 'success' || body === '') return null;
     let xml = body;
     if (aes) {
-      const field = (name: string) => new RegExp(`<${name}>(?:<!\\[CDATA\\[)?(.*?)(?:\\]\\]>)?</${name}>`, 's').exec(body)?.[1] ?? '';
+      const field = (name: string) =>
+        new RegExp(`<${name}>(?:<!\\[CDATA\\[)?(.*?)(?:\\]\\]>)?</${name}>`, 's').exec(body)?.[1] ?? '';
       const encrypted = field('Encrypt');
-      if (sha1Sorted(token, field('TimeStamp'), field('Nonce'), encrypted) !== field('MsgSignature')) throw new Error('bad reply signature');
+      if (sha1Sorted(token, field('TimeStamp'), field('Nonce'), encrypted) !== field('MsgSignature'))
+        throw new Error('bad reply signature');
       xml = aesDecrypt(encrypted, aes.encodingAESKey, aes.appId);
     }
     const fields: Record<string, string> = {};
-    xml = xml.trim().replace(/^<xml>/, '').replace(/<\/xml>$/, '');
-    for (const match of xml.matchAll(/<(\w+)>(?:<!\[CDATA\[)?([\s\S]*?)(?:\]\]>)?<\/\1>/g)) if (match[1] !== 'xml') fields[match[1]] = match[2];
+    xml = xml
+      .trim()
+      .replace(/^<xml>/, '')
+      .replace(/<\/xml>$/, '');
+    for (const match of xml.matchAll(/<(\w+)>(?:<!\[CDATA\[)?([\s\S]*?)(?:\]\]>)?<\/\1>/g))
+      if (match[1] !== 'xml') fields[match[1]] = match[2];
     return fields;
   }
 
@@ -359,7 +393,10 @@ function sendJson(response: ServerResponse, body: unknown): void {
 function sendError(response: ServerResponse, errcode: number): void {
   const rid = randomBytes(4).toString('hex');
   const text = JSON.stringify({ errcode, errmsg: `${ERRMSG[errcode] ?? 'invalid args'} rid: ${rid}` });
-  response.writeHead(200, { 'content-type': 'application/json; encoding=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(200, {
+    'content-type': 'application/json; encoding=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 

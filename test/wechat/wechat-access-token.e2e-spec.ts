@@ -115,7 +115,9 @@ describe.each(ADAPTERS)('WeChat access tokens and errors on %s', (adapter) => {
   });
 
   it('names the connection and never the secret when WeChat refuses the credentials', async () => {
-    const connections: WechatConnection[] = [{ ...MINI, appSecret: 'the-wrong-secret-123', type: 'WECHAT_MINIPROGRAM' }];
+    const connections: WechatConnection[] = [
+      { ...MINI, appSecret: 'the-wrong-secret-123', type: 'WECHAT_MINIPROGRAM' },
+    ];
     await boot({ connections });
     const created = await mini();
     expect(created.status).toBe(502);
@@ -145,7 +147,11 @@ describe.each(ADAPTERS)('WeChat access tokens and errors on %s', (adapter) => {
       getAccessToken: async (connection, { forceRefresh }) => {
         asked.push({ appId: connection.appId, forceRefresh });
         // A central token service would answer from its own cache; here it asks the fake.
-        const query = new URLSearchParams({ grant_type: 'client_credential', appid: connection.appId, secret: connection.appSecret });
+        const query = new URLSearchParams({
+          grant_type: 'client_credential',
+          appid: connection.appId,
+          secret: connection.appSecret,
+        });
         return (await (await fetch(`${fake.url}/cgi-bin/token?${query}`)).json()).access_token;
       },
     });

@@ -5,7 +5,15 @@ import { ADAPTERS } from '../app/test-app';
 import { creatorHeader, nativeClient, request } from '../support/http';
 import { openSse, statusesOf } from '../support/sse';
 import type { FakeWechatServer } from './fake-wechat.server';
-import { MINI, MINI_B, PNG_SIGNATURE, bytesOfDataUrl, createWechatTestApp, startFakeWechat, type WechatUsers } from './wechat-test-app';
+import {
+  MINI,
+  MINI_B,
+  PNG_SIGNATURE,
+  bytesOfDataUrl,
+  createWechatTestApp,
+  startFakeWechat,
+  type WechatUsers,
+} from './wechat-test-app';
 
 describe.each(ADAPTERS)('WeChat mini-program codes on %s', (adapter) => {
   let fake: FakeWechatServer;
@@ -52,7 +60,13 @@ describe.each(ADAPTERS)('WeChat mini-program codes on %s', (adapter) => {
     const sent = fake.wxacodeRequests.at(-1)!;
     // The first connection is disabled, so the first enabled one made it.
     expect(sent.appId).toBe(MINI.appId);
-    expect(sent.body).toEqual({ scene: qrcodeId, page: 'pages/qr-login/index', check_path: true, env_version: 'trial', width: 430 });
+    expect(sent.body).toEqual({
+      scene: qrcodeId,
+      page: 'pages/qr-login/index',
+      check_path: true,
+      env_version: 'trial',
+      width: 430,
+    });
     expect(qrcodeId.length).toBeLessThanOrEqual(32);
     // Without autoMergeQrCode the client stitches the logo itself.
     expect(created.body.customLogoUrl).toBe(`${fake.url}/logo.png`);
@@ -60,7 +74,11 @@ describe.each(ADAPTERS)('WeChat mini-program codes on %s', (adapter) => {
   });
 
   it('logs the mapped user in: mini-program scan and confirm with wx.login codes; the web page sees SCANNED then AUTHORIZED', async () => {
-    const created = await api.create({ type: 'WECHAT_MINIPROGRAM', context: { source: 'utm' }, customData: { plan: 'pro' } });
+    const created = await api.create({
+      type: 'WECHAT_MINIPROGRAM',
+      context: { source: 'utm' },
+      customData: { plan: 'pro' },
+    });
     const id = created.body.qrcodeId;
     const stream = await openSse(api.eventsUrl(id), creatorHeader(created));
     await stream.waitForEvents(1);
@@ -141,7 +159,11 @@ describe.each(ADAPTERS)('WeChat mini-program codes on %s', (adapter) => {
     const badId = await mini('scan', { qrcodeId: 'x', code: 'abc' });
     expect(badId.status).toBe(400);
     expect(badId.body.message).toContain('qrcodeId');
-    const nullBody = await request(`${base}/qr-login/wechat/miniprogram/scan`, { method: 'POST', body: 'null', headers: { 'content-type': 'application/json' } });
+    const nullBody = await request(`${base}/qr-login/wechat/miniprogram/scan`, {
+      method: 'POST',
+      body: 'null',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(nullBody.status).toBe(400);
   });
 
@@ -175,12 +197,21 @@ describe.each(ADAPTERS)('WeChat mini-program codes on %s', (adapter) => {
     const created = await api.create({ type: 'WECHAT_MINIPROGRAM', extIdpConnId: 'mini-b' });
     expect(created.status).toBe(201);
     expect(fake.wxacodeRequests.at(-1)!.appId).toBe(MINI_B.appId);
-    expect(fake.wxacodeRequests.at(-1)!.body).toEqual({ scene: created.body.qrcodeId, check_path: true, env_version: 'release', width: 430 });
+    expect(fake.wxacodeRequests.at(-1)!.body).toEqual({
+      scene: created.body.qrcodeId,
+      check_path: true,
+      env_version: 'release',
+      width: 430,
+    });
     expect(created.body.customLogoUrl).toBeUndefined();
 
     // A code of app B resolves only through connection B.
     const id = created.body.qrcodeId;
-    const scanned = await mini('scan', { qrcodeId: id, code: loginCode('o-frank', MINI_B.appId), connectionId: 'mini-b' });
+    const scanned = await mini('scan', {
+      qrcodeId: id,
+      code: loginCode('o-frank', MINI_B.appId),
+      connectionId: 'mini-b',
+    });
     expect(scanned.status).toBe(200);
     expect(users.identities.at(-1)).toMatchObject({ openid: 'o-frank', connectionId: 'mini-b', appId: MINI_B.appId });
 
@@ -202,14 +233,22 @@ describe.each(ADAPTERS)('WeChat mini-program codes on %s', (adapter) => {
     const mergedPng = PNG.sync.read(mergedImage.bytes);
     expect([mergedPng.width, mergedPng.height]).toEqual([plainPng.width, plainPng.height]);
 
-    const pixel = (png: PNG, x: number, y: number) => [...png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3)];
+    const pixel = (png: PNG, x: number, y: number) => [
+      ...png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3),
+    ];
     const centre = Math.floor(plainPng.width / 2);
     // The fake's logo is solid red; a QR code has only black and white.
     expect(pixel(mergedPng, centre, centre)).toEqual([230, 20, 20]);
-    expect([[0, 0, 0], [255, 255, 255]]).toContainEqual(pixel(plainPng, centre, centre));
+    expect([
+      [0, 0, 0],
+      [255, 255, 255],
+    ]).toContainEqual(pixel(plainPng, centre, centre));
     // Outside the logo circle (a corner of its bounding square) the code is untouched: black or white.
     const inset = Math.round(plainPng.width * (0.5 - 0.45 / 2)) + 2;
-    expect([[0, 0, 0], [255, 255, 255]]).toContainEqual(pixel(mergedPng, inset, inset));
+    expect([
+      [0, 0, 0],
+      [255, 255, 255],
+    ]).toContainEqual(pixel(mergedPng, inset, inset));
     // The logo was downloaded once and kept.
     await api.create({ type: 'WECHAT_MINIPROGRAM', autoMergeQrCode: true });
     expect(fake.count('logo.png')).toBe(1);
@@ -222,11 +261,18 @@ describe.each(ADAPTERS)('WeChat mini-program codes on %s', (adapter) => {
     const png = PNG.sync.read(bytesOfDataUrl(created.body.url).bytes);
     const centre = Math.floor(png.width / 2);
     const i = (centre * png.width + centre) * 4;
-    expect([[0, 0, 0], [255, 255, 255]]).toContainEqual([...png.data.subarray(i, i + 3)]);
+    expect([
+      [0, 0, 0],
+      [255, 255, 255],
+    ]).toContainEqual([...png.data.subarray(i, i + 3)]);
   });
 
   it('fails clearly when the logo to merge cannot be loaded, and creates no code', async () => {
-    const created = await api.create({ type: 'WECHAT_MINIPROGRAM', extIdpConnId: 'mini-bad-logo', autoMergeQrCode: true });
+    const created = await api.create({
+      type: 'WECHAT_MINIPROGRAM',
+      extIdpConnId: 'mini-bad-logo',
+      autoMergeQrCode: true,
+    });
     expect(created.status).toBe(502);
     expect(created.body).toMatchObject({ statusCode: 502, code: 'QR_WECHAT_LOGO_UNAVAILABLE' });
     expect(created.body.message).toContain('"mini-bad-logo"');

@@ -4,7 +4,13 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginModule } from '../../lib';
-import { QrLoginWechatConfigError, QrLoginWechatModule, QrLoginWechatService, type QrLoginWechatModuleOptions, type QrLoginWechatOptionsFactory } from '../../lib/plugins/wechat';
+import {
+  QrLoginWechatConfigError,
+  QrLoginWechatModule,
+  QrLoginWechatService,
+  type QrLoginWechatModuleOptions,
+  type QrLoginWechatOptionsFactory,
+} from '../../lib/plugins/wechat';
 import { ADAPTERS, fixtureOptions, type AdapterName } from '../app/test-app';
 import { nativeClient, request } from '../support/http';
 import type { FakeWechatServer } from './fake-wechat.server';
@@ -23,7 +29,10 @@ const wechatOptions = (extra: Partial<QrLoginWechatModuleOptions> = {}): QrLogin
   ...extra,
 });
 
-async function start(imports: any[], adapter: AdapterName = 'express'): Promise<{ app: INestApplication; url: string }> {
+async function start(
+  imports: any[],
+  adapter: AdapterName = 'express',
+): Promise<{ app: INestApplication; url: string }> {
   const moduleRef = await Test.createTestingModule({ imports }).compile();
   const app = moduleRef.createNestApplication(adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
     logger: false,
@@ -48,7 +57,10 @@ describe('QrLoginWechatModule wiring', () => {
   it.each(ADAPTERS)('works beside a global QrLoginModule from a feature module (%s)', async (adapter) => {
     @Module({ imports: [QrLoginWechatModule.forRoot(wechatOptions())] })
     class WechatFeatureModule {}
-    const started = await start([QrLoginModule.forRoot({ ...fixtureOptions(), isGlobal: true }), WechatFeatureModule], adapter);
+    const started = await start(
+      [QrLoginModule.forRoot({ ...fixtureOptions(), isGlobal: true }), WechatFeatureModule],
+      adapter,
+    );
     app = started.app;
     const created = await nativeClient(started.url).create({ type: 'WECHAT_MINIPROGRAM' });
     expect(created.status).toBe(201);
@@ -62,7 +74,10 @@ describe('QrLoginWechatModule wiring', () => {
   });
 
   it('refuses a routePrefix that silently differs from the core one, and follows one given', async () => {
-    const mismatch = start([QrLoginModule.forRoot({ ...fixtureOptions(), routePrefix: 'auth/qr' }), QrLoginWechatModule.forRoot(wechatOptions())]);
+    const mismatch = start([
+      QrLoginModule.forRoot({ ...fixtureOptions(), routePrefix: 'auth/qr' }),
+      QrLoginWechatModule.forRoot(wechatOptions()),
+    ]);
     await expect(mismatch).rejects.toThrow(/pass routePrefix: "auth\/qr" to QrLoginWechatModule\.forRoot\(\)/);
 
     const started = await start([
@@ -105,7 +120,10 @@ describe('QrLoginWechatModule wiring', () => {
         return wechatOptions({ connections: [{ ...OA, type: 'WECHAT_OFFICIAL_ACCOUNT' }] });
       }
     }
-    const viaClass = await start([QrLoginModule.forRoot(fixtureOptions()), QrLoginWechatModule.forRootAsync({ useClass: WechatOptionsFactory })]);
+    const viaClass = await start([
+      QrLoginModule.forRoot(fixtureOptions()),
+      QrLoginWechatModule.forRootAsync({ useClass: WechatOptionsFactory }),
+    ]);
     app = viaClass.app;
     const api = nativeClient(viaClass.url);
     expect((await api.create({ type: 'WECHAT_OFFICIAL_ACCOUNT' })).status).toBe(201);
@@ -119,7 +137,9 @@ describe('QrLoginWechatModule wiring', () => {
   it('refuses a module setting returned by the factory, and bad options, at start-up', async () => {
     const setting = start([
       QrLoginModule.forRoot(fixtureOptions()),
-      QrLoginWechatModule.forRootAsync({ useFactory: () => ({ ...wechatOptions(), routePrefix: 'x' }) as QrLoginWechatModuleOptions }),
+      QrLoginWechatModule.forRootAsync({
+        useFactory: () => ({ ...wechatOptions(), routePrefix: 'x' }) as QrLoginWechatModuleOptions,
+      }),
     ]);
     await expect(setting).rejects.toThrow(/"routePrefix" is a module setting/);
     const noHook = start([
@@ -138,14 +158,20 @@ describe('QrLoginWechatModule with number matching', () => {
   });
 
   it('lets the mini program confirm with the number the page shows', async () => {
-    const started = await start([QrLoginModule.forRoot(fixtureOptions({ numberMatching: true })), QrLoginWechatModule.forRoot(wechatOptions())]);
+    const started = await start([
+      QrLoginModule.forRoot(fixtureOptions({ numberMatching: true })),
+      QrLoginWechatModule.forRoot(wechatOptions()),
+    ]);
     app = started.app;
     const api = nativeClient(started.url);
     const created = await api.create({ type: 'WECHAT_MINIPROGRAM' });
     const id = created.body.qrcodeId;
     const mini = (action: string, json: Record<string, unknown>) =>
       request(`${started.url}/qr-login/wechat/miniprogram/${action}`, { json: { qrcodeId: id, ...json } });
-    fake.addLoginCode('nm-1', MINI.appId, 'o-nm').addLoginCode('nm-2', MINI.appId, 'o-nm').addLoginCode('nm-3', MINI.appId, 'o-nm');
+    fake
+      .addLoginCode('nm-1', MINI.appId, 'o-nm')
+      .addLoginCode('nm-2', MINI.appId, 'o-nm')
+      .addLoginCode('nm-3', MINI.appId, 'o-nm');
     const scanned = await mini('scan', { code: 'nm-1' });
     expect(scanned.body.matchChoices).toContain(created.body.matchCode);
     expect((await mini('confirm', { code: 'nm-2' })).status).toBeGreaterThanOrEqual(400);
@@ -156,7 +182,9 @@ describe('QrLoginWechatModule with number matching', () => {
   it('refuses a loginOnScan official-account connection at start-up, as scan = login leaves no step to send the number', async () => {
     const failure = start([
       QrLoginModule.forRoot(fixtureOptions({ numberMatching: true })),
-      QrLoginWechatModule.forRoot(wechatOptions({ connections: [{ ...OA, type: 'WECHAT_OFFICIAL_ACCOUNT', loginOnScan: true }] })),
+      QrLoginWechatModule.forRoot(
+        wechatOptions({ connections: [{ ...OA, type: 'WECHAT_OFFICIAL_ACCOUNT', loginOnScan: true }] }),
+      ),
     ]);
     await expect(failure).rejects.toThrow(/numberMatching on, which connection "oa" with loginOnScan cannot satisfy/);
   });

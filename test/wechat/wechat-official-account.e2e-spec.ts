@@ -59,7 +59,13 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     const stream = await openSse(api.eventsUrl(id), creatorHeader(created));
     await stream.waitForEvents(1);
 
-    const pushed = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-alice', event: 'SCAN', eventKey: id, encrypt });
+    const pushed = await fake.push(scanWebhook, {
+      token: OA.token,
+      openid: 'oa-alice',
+      event: 'SCAN',
+      eventKey: id,
+      encrypt,
+    });
     expect(pushed).toMatchObject({ status: 200, body: 'success' });
     expect(pushed.contentType).toMatch(/^text\/plain/);
 
@@ -80,14 +86,26 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     });
 
     // WeChat repeats a push it got no timely answer for; the repeat changes nothing and still gets "success".
-    const repeated = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-alice', event: 'SCAN', eventKey: id, encrypt });
+    const repeated = await fake.push(scanWebhook, {
+      token: OA.token,
+      openid: 'oa-alice',
+      event: 'SCAN',
+      eventKey: id,
+      encrypt,
+    });
     expect(repeated).toMatchObject({ status: 200, body: 'success' });
   });
 
   it('with loginOnScan, logs the user in on a subscribe push through the code (EventKey qrscene_<id>)', async () => {
     const created = await createCode({ extIdpConnId: 'oa-scan' });
     const id = created.body.qrcodeId;
-    const pushed = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-bob', event: 'subscribe', eventKey: `qrscene_${id}`, encrypt });
+    const pushed = await fake.push(scanWebhook, {
+      token: OA.token,
+      openid: 'oa-bob',
+      event: 'subscribe',
+      eventKey: `qrscene_${id}`,
+      encrypt,
+    });
     expect(pushed).toMatchObject({ status: 200, body: 'success' });
     const status = await api.status(id, creatorHeader(created));
     expect(status.body).toMatchObject({ status: 'AUTHORIZED', briefUserInfo: { displayName: 'WeChat oa-bob' } });
@@ -100,16 +118,31 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     const id = created.body.qrcodeId;
     const asked = users.identities.length;
     for (const tamper of ['signature'] as const) {
-      const pushed = await fake.push(webhook, { token: OA.token, openid: 'oa-mallory', event: 'SCAN', eventKey: id, tamper });
+      const pushed = await fake.push(webhook, {
+        token: OA.token,
+        openid: 'oa-mallory',
+        event: 'SCAN',
+        eventKey: id,
+        tamper,
+      });
       expect(pushed.status).toBe(401);
       expect(JSON.parse(pushed.body)).toMatchObject({ statusCode: 401, code: 'QR_WECHAT_SIGNATURE_INVALID' });
       expect(pushed.body).not.toContain(OA.token);
     }
     // Signed with another token (e.g. another account's).
-    const wrongToken = await fake.push(webhook, { token: 'someOtherToken', openid: 'oa-mallory', event: 'SCAN', eventKey: id });
+    const wrongToken = await fake.push(webhook, {
+      token: 'someOtherToken',
+      openid: 'oa-mallory',
+      event: 'SCAN',
+      eventKey: id,
+    });
     expect(wrongToken.status).toBe(401);
     // No signature at all.
-    const unsigned = await fetch(webhook, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<xml></xml>' });
+    const unsigned = await fetch(webhook, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: '<xml></xml>',
+    });
     expect(unsigned.status).toBe(401);
     expect((await api.status(id)).body.status).toBe('PENDING');
     expect(users.identities.length).toBe(asked);
@@ -132,12 +165,18 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     expect((await api.status(id)).body.status).toBe('PENDING');
     // A SCAN of a code of another type is not ours either.
     const appCode = await api.create({});
-    const other = await fake.push(webhook, { token: OA.token, openid: 'oa-carol', event: 'SCAN', eventKey: appCode.body.qrcodeId, encrypt });
+    const other = await fake.push(webhook, {
+      token: OA.token,
+      openid: 'oa-carol',
+      event: 'SCAN',
+      eventKey: appCode.body.qrcodeId,
+      encrypt,
+    });
     expect(other.body).toBe('success');
     expect((await api.status(appCode.body.qrcodeId)).body.status).toBe('PENDING');
   });
 
-  it('answers WeChat\'s server-URL check with the echostr only when signed with the token', async () => {
+  it("answers WeChat's server-URL check with the echostr only when signed with the token", async () => {
     const good = await fake.verifyServerUrl(webhook, OA.token, 'echo-4711');
     expect(good).toEqual({ status: 200, body: 'echo-4711' });
     const bad = await fake.verifyServerUrl(webhook, 'wrongToken', 'echo-4711');
@@ -150,15 +189,34 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
   it('handles the encrypted (safe) mode: decrypts a signed push, refuses a bad msg_signature', async () => {
     const created = await createCode({ extIdpConnId: 'oa-scan' });
     const id = created.body.qrcodeId;
-    const forged = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt, tamper: 'msg_signature' });
+    const forged = await fake.push(scanWebhook, {
+      token: OA.token,
+      openid: 'oa-dave',
+      event: 'SCAN',
+      eventKey: id,
+      encrypt,
+      tamper: 'msg_signature',
+    });
     expect(forged.status).toBe(401);
     expect((await api.status(id)).body.status).toBe('PENDING');
-    const otherApp = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt: { ...encrypt, appId: 'wxsomeoneelse' } });
+    const otherApp = await fake.push(scanWebhook, {
+      token: OA.token,
+      openid: 'oa-dave',
+      event: 'SCAN',
+      eventKey: id,
+      encrypt: { ...encrypt, appId: 'wxsomeoneelse' },
+    });
     expect(otherApp.status).toBe(400);
     expect(JSON.parse(otherApp.body).code).toBe('QR_WECHAT_WEBHOOK_BODY_INVALID');
     expect((await api.status(id)).body.status).toBe('PENDING');
 
-    const pushed = await fake.push(scanWebhook, { token: OA.token, openid: 'oa-dave', event: 'SCAN', eventKey: id, encrypt });
+    const pushed = await fake.push(scanWebhook, {
+      token: OA.token,
+      openid: 'oa-dave',
+      event: 'SCAN',
+      eventKey: id,
+      encrypt,
+    });
     expect(pushed).toMatchObject({ status: 200, body: 'success' });
     await eventually(async () => (await api.status(id)).body.status === 'AUTHORIZED', 5_000, 'AUTHORIZED');
     expect(users.identities.at(-1)).toMatchObject({ openid: 'oa-dave', qrcodeId: id });
@@ -172,7 +230,12 @@ describe.each(ADAPTERS)('WeChat official-account codes on %s', (adapter) => {
     expect(scanned.status).toBe(200);
     expect(fake.readReply(scanned.body, OA.token)?.Content).toMatch(/reply OK/);
     expect((await api.status(id)).body.status).toBe('SCANNED');
-    const replied = await fake.push(plainHook, { token: OA.token, openid: 'oa-erin', msgType: 'text', content: ' ok ' });
+    const replied = await fake.push(plainHook, {
+      token: OA.token,
+      openid: 'oa-erin',
+      msgType: 'text',
+      content: ' ok ',
+    });
     expect(fake.readReply(replied.body, OA.token)?.Content).toMatch(/logged in/);
     expect((await api.status(id)).body.status).toBe('AUTHORIZED');
   });

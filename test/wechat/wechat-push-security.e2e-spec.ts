@@ -30,7 +30,8 @@ class OffsetClock implements QrLoginClock {
   }
 }
 
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 const encrypt = OA_AES;
 
 describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) => {
@@ -49,7 +50,12 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
 
     beforeAll(async () => {
       fake = await startFakeWechat();
-      const started = await createWechatTestApp({ adapter, fake, core: { store: kind.make(), clock }, wechat: { confirmationTimeout: 30 } });
+      const started = await createWechatTestApp({
+        adapter,
+        fake,
+        core: { store: kind.make(), clock },
+        wechat: { confirmationTimeout: 30 },
+      });
       app = started.app;
       app.get(QrLoginService).events$.subscribe((event) => events.push(event));
       api = nativeClient(started.url);
@@ -72,14 +78,24 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
       return created;
     };
     const status = async (id: string) => (await api.status(id)).body.status;
-    const refusedCodes = (from: number) => events.slice(from).filter((e) => e.type === 'refused' && e.action === 'PUSH').map((e) => e.code);
+    const refusedCodes = (from: number) =>
+      events
+        .slice(from)
+        .filter((e) => e.type === 'refused' && e.action === 'PUSH')
+        .map((e) => e.code);
 
     it('by default asks on the phone: SCAN answers who is asking, the reply OK confirms; the page sees SCANNED then AUTHORIZED', async () => {
       const created = await create();
       const id = created.body.qrcodeId;
       const stream = await openSse(api.eventsUrl(id), creatorHeader(created));
       await stream.waitForEvents(1);
-      const scanned = await fake.push(webhook, { token: OA.token, openid: 'o-alice', event: 'SCAN', eventKey: id, encrypt });
+      const scanned = await fake.push(webhook, {
+        token: OA.token,
+        openid: 'o-alice',
+        event: 'SCAN',
+        eventKey: id,
+        encrypt,
+      });
       expect(scanned.status).toBe(200);
       expect(scanned.contentType).toMatch(/xml/);
       const prompt = fake.readReply(scanned.body, OA.token, encrypt)!;
@@ -90,7 +106,13 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
       expect(prompt.Content).toContain('reply OK');
       expect(await status(id)).toBe('SCANNED');
 
-      const confirmed = await fake.push(webhook, { token: OA.token, openid: 'o-alice', msgType: 'text', content: 'OK', encrypt });
+      const confirmed = await fake.push(webhook, {
+        token: OA.token,
+        openid: 'o-alice',
+        msgType: 'text',
+        content: 'OK',
+        encrypt,
+      });
       expect(fake.readReply(confirmed.body, OA.token, encrypt)!.Content).toMatch(/logged in to Fixture Web/);
       await stream.waitForEvents(3);
       expect(statusesOf(stream)).toEqual(['PENDING', 'SCANNED', 'AUTHORIZED']);
@@ -100,24 +122,61 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
 
     it('cancels on any other reply, and at the confirmation timeout (kernel clock)', async () => {
       const first = await create();
-      await fake.push(webhook, { token: OA.token, openid: 'o-bob', event: 'SCAN', eventKey: first.body.qrcodeId, encrypt });
-      const other = await fake.push(webhook, { token: OA.token, openid: 'o-bob', msgType: 'text', content: 'what is this?', encrypt });
+      await fake.push(webhook, {
+        token: OA.token,
+        openid: 'o-bob',
+        event: 'SCAN',
+        eventKey: first.body.qrcodeId,
+        encrypt,
+      });
+      const other = await fake.push(webhook, {
+        token: OA.token,
+        openid: 'o-bob',
+        msgType: 'text',
+        content: 'what is this?',
+        encrypt,
+      });
       expect(fake.readReply(other.body, OA.token, encrypt)!.Content).toMatch(/cancelled/);
-      expect((await api.status(first.body.qrcodeId)).body).toMatchObject({ status: 'CANCELLED', cancelReason: 'WECHAT_NOT_CONFIRMED' });
+      expect((await api.status(first.body.qrcodeId)).body).toMatchObject({
+        status: 'CANCELLED',
+        cancelReason: 'WECHAT_NOT_CONFIRMED',
+      });
 
       const second = await create();
-      await fake.push(webhook, { token: OA.token, openid: 'o-bob', event: 'SCAN', eventKey: second.body.qrcodeId, encrypt });
+      await fake.push(webhook, {
+        token: OA.token,
+        openid: 'o-bob',
+        event: 'SCAN',
+        eventKey: second.body.qrcodeId,
+        encrypt,
+      });
       expect(await status(second.body.qrcodeId)).toBe('SCANNED');
       clock.advance(31_000);
-      await eventually(async () => (await status(second.body.qrcodeId)) === 'CANCELLED', 5_000, 'the timeout to cancel');
-      const late = await fake.push(webhook, { token: OA.token, openid: 'o-bob', msgType: 'text', content: 'OK', encrypt });
+      await eventually(
+        async () => (await status(second.body.qrcodeId)) === 'CANCELLED',
+        5_000,
+        'the timeout to cancel',
+      );
+      const late = await fake.push(webhook, {
+        token: OA.token,
+        openid: 'o-bob',
+        msgType: 'text',
+        content: 'OK',
+        encrypt,
+      });
       expect(late.body).toBe('success');
       expect(await status(second.body.qrcodeId)).toBe('CANCELLED');
     });
 
     it('still logs in on scan with the loginOnScan opt-in', async () => {
       const created = await create({ extIdpConnId: 'oa-scan' });
-      const pushed = await fake.push(webhook.replace('/oa/', '/oa-scan/'), { token: OA.token, openid: 'o-carol', event: 'SCAN', eventKey: created.body.qrcodeId, encrypt });
+      const pushed = await fake.push(webhook.replace('/oa/', '/oa-scan/'), {
+        token: OA.token,
+        openid: 'o-carol',
+        event: 'SCAN',
+        eventKey: created.body.qrcodeId,
+        encrypt,
+      });
       expect(pushed.body).toBe('success');
       expect(await status(created.body.qrcodeId)).toBe('AUTHORIZED');
     });
@@ -163,9 +222,17 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
 
       expect(await status(id)).toBe('PENDING');
       expect(refusedCodes(from)).toEqual(
-        expect.arrayContaining(['QR_WECHAT_PUSH_REPLAYED', 'QR_WECHAT_PUSH_STALE', 'QR_WECHAT_PLAINTEXT_REFUSED', 'QR_WECHAT_WRONG_ACCOUNT', 'QR_WECHAT_WEBHOOK_BODY_INVALID']),
+        expect.arrayContaining([
+          'QR_WECHAT_PUSH_REPLAYED',
+          'QR_WECHAT_PUSH_STALE',
+          'QR_WECHAT_PLAINTEXT_REFUSED',
+          'QR_WECHAT_WRONG_ACCOUNT',
+          'QR_WECHAT_WEBHOOK_BODY_INVALID',
+        ]),
       );
-      expect(events.slice(from).some((e) => e.type === 'accepted' && e.action === 'PUSH' && e.source === 'wechat:oa')).toBe(true);
+      expect(
+        events.slice(from).some((e) => e.type === 'accepted' && e.action === 'PUSH' && e.source === 'wechat:oa'),
+      ).toBe(true);
     });
   });
 });

@@ -3,7 +3,12 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { QrLoginModule, type QrLoginModuleOptions } from '../../lib';
-import { QrLoginWechatModule, type QrLoginWechatModuleOptions, type WechatConnection, type WechatUserIdentity } from '../../lib/plugins/wechat';
+import {
+  QrLoginWechatModule,
+  type QrLoginWechatModuleOptions,
+  type WechatConnection,
+  type WechatUserIdentity,
+} from '../../lib/plugins/wechat';
 import { fixtureOptions, type AdapterName } from '../app/test-app';
 import { FakeWechatServer } from './fake-wechat.server';
 
@@ -26,7 +31,13 @@ export const OA_AES = { encodingAESKey: OA.encodingAESKey, appId: OA.appId } as 
 export function fixtureConnections(fake: FakeWechatServer): WechatConnection[] {
   return [
     { ...MINI_OFF, type: 'WECHAT_MINIPROGRAM', enabled: false },
-    { ...MINI, type: 'WECHAT_MINIPROGRAM', page: 'pages/qr-login/index', envVersion: 'trial', logoUrl: `${fake.url}/logo.png` },
+    {
+      ...MINI,
+      type: 'WECHAT_MINIPROGRAM',
+      page: 'pages/qr-login/index',
+      envVersion: 'trial',
+      logoUrl: `${fake.url}/logo.png`,
+    },
     { ...MINI_B, type: 'WECHAT_MINIPROGRAM' },
     // Same app as "mini" (so it shares its access token), with a logo that cannot be loaded.
     { ...MINI, id: 'mini-bad-logo', type: 'WECHAT_MINIPROGRAM', logoUrl: `${fake.url}/no-such-logo.png` },
@@ -35,7 +46,14 @@ export function fixtureConnections(fake: FakeWechatServer): WechatConnection[] {
     // The same account with GenAuth's behaviour: scan = login.
     { ...OA, id: 'oa-scan', type: 'WECHAT_OFFICIAL_ACCOUNT', loginOnScan: true },
     // The same account in plain mode.
-    { id: 'oa-plain', appId: OA.appId, appSecret: OA.appSecret, token: OA.token, originalId: OA.originalId, type: 'WECHAT_OFFICIAL_ACCOUNT' },
+    {
+      id: 'oa-plain',
+      appId: OA.appId,
+      appSecret: OA.appSecret,
+      token: OA.token,
+      originalId: OA.originalId,
+      type: 'WECHAT_OFFICIAL_ACCOUNT',
+    },
   ];
 }
 
@@ -89,10 +107,13 @@ export async function createWechatTestApp(
       }),
     ],
   }).compile();
-  const app = moduleRef.createNestApplication(opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
-    logger: false,
-    forceCloseConnections: true,
-  });
+  const app = moduleRef.createNestApplication(
+    opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+    {
+      logger: false,
+      forceCloseConnections: true,
+    },
+  );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, users };

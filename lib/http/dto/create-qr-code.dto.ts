@@ -11,13 +11,21 @@ export class CreateQrCodeDto {
   type?: QrCodeType;
 
   /** JSON object handed to the hooks on authorization. */
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Handed to the hooks on authorization.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Handed to the hooks on authorization.',
+  })
   @IsOptional()
   @IsObject()
   customData?: JsonObject;
 
   /** JSON object handed to the hooks on authorization. */
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Handed to the hooks on authorization.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Handed to the hooks on authorization.',
+  })
   @IsOptional()
   @IsObject()
   context?: JsonObject;

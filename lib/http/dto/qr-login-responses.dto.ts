@@ -32,13 +32,29 @@ export class QrRequesterInfoDto implements QrRequesterInfo {
 
 /** The requester as the phone sees it at SCAN: parsed, placed, and marked where the browser could forge it. */
 export class QrRequesterViewDto extends QrRequesterInfoDto implements QrLoginRequesterView {
-  @ApiPropertyOptional({ description: 'Browser parsed from the user agent (client-supplied): { name, version }.', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: 'Browser parsed from the user agent (client-supplied): { name, version }.',
+    type: 'object',
+    additionalProperties: true,
+  })
   browser?: QrLoginRequesterView['browser'];
-  @ApiPropertyOptional({ description: 'Operating system parsed from the user agent (client-supplied): { name, version }.', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: 'Operating system parsed from the user agent (client-supplied): { name, version }.',
+    type: 'object',
+    additionalProperties: true,
+  })
   os?: QrLoginRequesterView['os'];
-  @ApiPropertyOptional({ description: 'Device parsed from the user agent (client-supplied): { type, vendor, model }.', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: 'Device parsed from the user agent (client-supplied): { type, vendor, model }.',
+    type: 'object',
+    additionalProperties: true,
+  })
   device?: QrLoginRequesterView['device'];
-  @ApiPropertyOptional({ description: 'Where the address is (country, city, asn, coordinates), when a geo database is configured.', type: 'object', additionalProperties: true })
+  @ApiPropertyOptional({
+    description: 'Where the address is (country, city, asn, coordinates), when a geo database is configured.',
+    type: 'object',
+    additionalProperties: true,
+  })
   place?: QrLoginRequesterView['place'];
   @ApiProperty({ type: [String], description: 'Fields the browser wrote itself and could forge; show them as claims.' })
   clientSupplied!: string[];
@@ -48,9 +64,17 @@ export class QrRequesterViewDto extends QrRequesterInfoDto implements QrLoginReq
 export class QrScanRiskDto implements QrLoginRiskAssessment {
   @ApiProperty({ enum: ['allow', 'warn'], description: "The policy's verdict; a deny refuses the scan instead." })
   verdict!: QrLoginRiskAssessment['verdict'];
-  @ApiProperty({ type: [String], description: 'Stable flag names: different-network, different-asn, different-country, far-away, anonymous-network, unknown-location.' })
+  @ApiProperty({
+    type: [String],
+    description:
+      'Stable flag names: different-network, different-asn, different-country, far-away, anonymous-network, unknown-location.',
+  })
   flags!: QrLoginRiskAssessment['flags'];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'sameIp, sameNetwork, sameAsn, sameCountry, distanceKm.' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'sameIp, sameNetwork, sameAsn, sameCountry, distanceKm.',
+  })
   facts!: QrLoginRiskAssessment['facts'];
 }
 
@@ -67,7 +91,10 @@ export class QrCodeCreatedDto implements QrCodeCreated {
   expiresIn!: number;
   @ApiPropertyOptional({ description: 'With number matching on: the number to show beside the QR.' })
   matchCode?: string;
-  @ApiPropertyOptional({ description: 'A code to type instead of scanning (RFC 8628 style), unless userCodes is off.', example: 'WDJB-MJHT' })
+  @ApiPropertyOptional({
+    description: 'A code to type instead of scanning (RFC 8628 style), unless userCodes is off.',
+    example: 'WDJB-MJHT',
+  })
   userCode?: string;
   @ApiProperty({ description: 'Creator proof for callers without cookies; send it back as x-qr-login-secret.' })
   creatorSecret!: string;
@@ -86,7 +113,10 @@ export class QrCodeStatusViewDto implements QrCodeStatusView {
   ticket?: string;
   @ApiPropertyOptional({ description: 'Number matching: the number to show; creator only.' })
   matchCode?: string;
-  @ApiPropertyOptional({ description: 'The code to type instead of scanning; creator only, while open.', example: 'WDJB-MJHT' })
+  @ApiPropertyOptional({
+    description: 'The code to type instead of scanning; creator only, while open.',
+    example: 'WDJB-MJHT',
+  })
   userCode?: string;
   @ApiPropertyOptional({ description: 'On a rotation event: the new image.' })
   url?: string;

@@ -1,4 +1,7 @@
-import type { QrLoginRateLimitResult, QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
+import type {
+  QrLoginRateLimitResult,
+  QrLoginRateLimiter,
+} from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 
 /**
  * Fixed-window counters in a Map, for one process. Windows that ended are

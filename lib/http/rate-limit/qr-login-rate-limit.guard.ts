@@ -1,4 +1,12 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable, mixin, Optional, type Type } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  mixin,
+  Optional,
+  type Type,
+} from '@nestjs/common';
 import { QR_LOGIN_CONFIG, QR_LOGIN_RATE_LIMITER } from '../../kernel/qr-login.constants';
 import type { QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
@@ -40,7 +48,9 @@ export function QrLoginRateLimitGuard(bucket: QrLoginRateBucket): Type<CanActiva
       // appAction counts per app user where the guard before it named one; routes whose user is
       // named only inside the handler (a WeChat mini program's login code) count per address.
       const perUser = bucket === 'appAction' && request.user !== undefined && request.user !== null;
-      const who = perUser ? `user:${this.config.getUserId(request.user)}` : `ip:${networkKeyOf(ipOf(request) ?? 'unknown')}`;
+      const who = perUser
+        ? `user:${this.config.getUserId(request.user)}`
+        : `ip:${networkKeyOf(ipOf(request) ?? 'unknown')}`;
       // A limiter that cannot reach its backend throws QrLoginStoreUnavailableError: a 503.
       const verdict = await this.limiter.hit(`${bucket}:${who}`, rule.limit, rule.windowMs).catch((error: unknown) => {
         throw toHttpError(error);

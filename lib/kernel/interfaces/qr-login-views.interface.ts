@@ -1,7 +1,14 @@
 import type { QrLoginClock } from '../qr-login.clock';
 import type { QrLoginRequesterView } from '../../risk/requester-context';
 import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
-import type { BriefUserInfo, JsonObject, QrCodeBinding, QrCodeStatus, QrCodeType, QrRequesterInfo } from './qr-code.interface';
+import type {
+  BriefUserInfo,
+  JsonObject,
+  QrCodeBinding,
+  QrCodeStatus,
+  QrCodeType,
+  QrRequesterInfo,
+} from './qr-code.interface';
 
 /** Answer of create (`POST /<prefix>/qrcodes`). */
 export interface QrCodeCreated {

@@ -6,7 +6,8 @@ import { deviceErrors } from './device.errors';
 export function formField(body: unknown, name: string): string | undefined {
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw deviceErrors.invalidRequest(`"${name}" must be sent once, as text (application/x-www-form-urlencoded).`);
+  if (typeof value !== 'string')
+    throw deviceErrors.invalidRequest(`"${name}" must be sent once, as text (application/x-www-form-urlencoded).`);
   return value;
 }
 
@@ -40,13 +41,21 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
  * the method it is registered with; anything else is `invalid_client`
  * (401, with a Basic challenge when the Authorization header was tried).
  */
-export function authenticateDeviceClient(config: ResolvedDeviceGrantConfig, authorization: string | undefined, body: unknown): ResolvedDeviceClient {
+export function authenticateDeviceClient(
+  config: ResolvedDeviceGrantConfig,
+  authorization: string | undefined,
+  body: unknown,
+): ResolvedDeviceClient {
   const basicAttempted = /^Basic\s/i.test(authorization ?? '');
   const basic = basicCredentials(authorization);
   const bodyId = formField(body, 'client_id');
   const bodySecret = formField(body, 'client_secret');
-  if (basic && bodyId !== undefined && bodyId !== basic.id) throw deviceErrors.invalidRequest('client_id in the body differs from the one in the Authorization header.');
-  if (basic && bodySecret !== undefined) throw deviceErrors.invalidRequest('Send the client secret one way only: in the Authorization header or in the body.');
+  if (basic && bodyId !== undefined && bodyId !== basic.id)
+    throw deviceErrors.invalidRequest('client_id in the body differs from the one in the Authorization header.');
+  if (basic && bodySecret !== undefined)
+    throw deviceErrors.invalidRequest(
+      'Send the client secret one way only: in the Authorization header or in the body.',
+    );
   const clientId = basic?.id ?? bodyId;
   const client = clientId === undefined ? undefined : config.clients.get(clientId);
   if (!client) throw deviceErrors.invalidClient(basicAttempted);

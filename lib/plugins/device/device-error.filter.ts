@@ -22,7 +22,8 @@ export class DeviceGrantErrorFilter implements ExceptionFilter {
     adapter.setHeader(response, 'Cache-Control', 'no-store');
     adapter.setHeader(response, 'Pragma', 'no-cache');
     if (mapped.challenge) adapter.setHeader(response, 'WWW-Authenticate', mapped.challenge);
-    if (mapped.retryAfterSeconds !== undefined) adapter.setHeader(response, 'Retry-After', String(mapped.retryAfterSeconds));
+    if (mapped.retryAfterSeconds !== undefined)
+      adapter.setHeader(response, 'Retry-After', String(mapped.retryAfterSeconds));
     adapter.reply(response, mapped.getResponse(), mapped.getStatus());
   }
 }

@@ -82,12 +82,21 @@ export class QrLoginDeviceGrantService {
   async authorize(request: DeviceGrantRequest): Promise<DeviceAuthorizationResponse> {
     const client = authenticateDeviceClient(this.config, request.authorization, request.body);
     const scope = formField(request.body, 'scope');
-    if (scope !== undefined && scope.length > 1000) throw deviceErrors.invalidRequest('"scope" is longer than 1000 characters.');
-    const binding: QrCodeBinding = { reveal: 'creator', redeem: 'creator', client: client.bindingClient, via: DEVICE_VIA };
+    if (scope !== undefined && scope.length > 1000)
+      throw deviceErrors.invalidRequest('"scope" is longer than 1000 characters.');
+    const binding: QrCodeBinding = {
+      reveal: 'creator',
+      redeem: 'creator',
+      client: client.bindingClient,
+      via: DEVICE_VIA,
+    };
     // The hooks learn which client asked, and for what (e.g. to issue a narrower token to a TV).
     const context = { deviceGrant: { clientId: client.clientId, ...(scope !== undefined ? { scope } : {}) } };
-    const created = await this.kernel.create({ context }, this.http.requesterOf(request.raw), { binding }).catch(rethrow);
-    if (!created.userCode) throw new Error('QrLoginModule gave the code no user code; the device grant needs userCodes on (the default).');
+    const created = await this.kernel
+      .create({ context }, this.http.requesterOf(request.raw), { binding })
+      .catch(rethrow);
+    if (!created.userCode)
+      throw new Error('QrLoginModule gave the code no user code; the device grant needs userCodes on (the default).');
     const verificationUri = this.config.verificationUri(this.issuerFor(request.origin));
     return {
       device_code: `${created.qrcodeId}.${created.creatorSecret}`,
@@ -103,10 +112,12 @@ export class QrLoginDeviceGrantService {
   async token(request: DeviceGrantRequest): Promise<DeviceTokenResponse> {
     const client = authenticateDeviceClient(this.config, request.authorization, request.body);
     const grantType = formField(request.body, 'grant_type');
-    if (grantType === undefined) throw deviceErrors.invalidRequest(`"grant_type" is required: ${DEVICE_CODE_GRANT_TYPE}.`);
+    if (grantType === undefined)
+      throw deviceErrors.invalidRequest(`"grant_type" is required: ${DEVICE_CODE_GRANT_TYPE}.`);
     if (grantType !== DEVICE_CODE_GRANT_TYPE) throw deviceErrors.unsupportedGrantType(grantType);
     const deviceCode = formField(request.body, 'device_code');
-    if (deviceCode === undefined) throw deviceErrors.invalidRequest('"device_code" is required: the one the device authorization answered.');
+    if (deviceCode === undefined)
+      throw deviceErrors.invalidRequest('"device_code" is required: the one the device authorization answered.');
     const match = DEVICE_CODE.exec(deviceCode);
     if (!match) throw deviceErrors.invalidGrant('This device_code was not issued here.');
     const [, qrcodeId, secret] = match;
@@ -130,7 +141,10 @@ export class QrLoginDeviceGrantService {
       default:
         throw deviceErrors.expiredToken();
     }
-    if (view.ticket === undefined) throw deviceErrors.invalidGrant('This device_code was redeemed already (or its token window passed); start a new device flow.');
+    if (view.ticket === undefined)
+      throw deviceErrors.invalidGrant(
+        'This device_code was redeemed already (or its token window passed); start a new device flow.',
+      );
     const context = await this.kernel.redeemTicket(view.ticket, proof);
     const user = await this.kernel.loadUser(context);
     return toDeviceTokenResponse(await this.kernel.issueTokenSet(user, context), this.kernel.settings.clock.now());

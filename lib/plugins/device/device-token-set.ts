@@ -10,7 +10,12 @@ export interface DeviceTokenResponse {
 function pick<T>(source: Record<string, unknown>, type: 'string' | 'number', ...keys: string[]): T | undefined {
   for (const key of keys) {
     const value = source[key];
-    if (type === 'string' ? typeof value === 'string' && value !== '' : typeof value === 'number' && Number.isFinite(value)) return value as T;
+    if (
+      type === 'string'
+        ? typeof value === 'string' && value !== ''
+        : typeof value === 'number' && Number.isFinite(value)
+    )
+      return value as T;
   }
   return undefined;
 }
@@ -37,13 +42,20 @@ function secondsUntilExp(token: string, nowMs: number): number | undefined {
  */
 export function toDeviceTokenResponse(issued: unknown, nowMs: number): DeviceTokenResponse {
   if (typeof issued === 'string' && issued !== '') issued = { access_token: issued };
-  const fix = 'make QrLoginModule\'s issueTokenSet return { access_token, expires_in } (token_type defaults to Bearer)';
-  if (issued === null || typeof issued !== 'object') throw new Error(`The device grant cannot answer a token: issueTokenSet returned ${issued === null ? 'null' : typeof issued}; ${fix}.`);
+  const fix = "make QrLoginModule's issueTokenSet return { access_token, expires_in } (token_type defaults to Bearer)";
+  if (issued === null || typeof issued !== 'object')
+    throw new Error(
+      `The device grant cannot answer a token: issueTokenSet returned ${issued === null ? 'null' : typeof issued}; ${fix}.`,
+    );
   const source = issued as Record<string, unknown>;
   const accessToken = pick<string>(source, 'string', 'access_token', 'accessToken');
-  if (accessToken === undefined) throw new Error(`The device grant cannot answer a token: issueTokenSet returned no access_token; ${fix}.`);
+  if (accessToken === undefined)
+    throw new Error(`The device grant cannot answer a token: issueTokenSet returned no access_token; ${fix}.`);
   const expiresIn = pick<number>(source, 'number', 'expires_in', 'expiresIn') ?? secondsUntilExp(accessToken, nowMs);
-  if (expiresIn === undefined) throw new Error(`The device grant cannot answer a token: issueTokenSet returned no expires_in and the access token is not a JWT with exp; ${fix}.`);
+  if (expiresIn === undefined)
+    throw new Error(
+      `The device grant cannot answer a token: issueTokenSet returned no expires_in and the access token is not a JWT with exp; ${fix}.`,
+    );
   const refreshToken = pick<string>(source, 'string', 'refresh_token', 'refreshToken');
   const scope = pick<string>(source, 'string', 'scope');
   return {

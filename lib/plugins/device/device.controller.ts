@@ -1,6 +1,11 @@
 import { Controller, Get, Header, HttpCode, Post, Req, UseFilters, UseGuards, type Type } from '@nestjs/common';
 import { QrLoginRateLimitGuard } from '../../http/rate-limit/qr-login-rate-limit.guard';
-import { QrLoginDeviceGrantService, type DeviceAuthorizationResponse, type DeviceGrantMetadata, type DeviceGrantRequest } from './device-grant.service';
+import {
+  QrLoginDeviceGrantService,
+  type DeviceAuthorizationResponse,
+  type DeviceGrantMetadata,
+  type DeviceGrantRequest,
+} from './device-grant.service';
 import { DeviceGrantErrorFilter } from './device-error.filter';
 import type { DeviceTokenResponse } from './device-token-set';
 

@@ -42,8 +42,18 @@ export class DeviceGrantException extends QrLoginException {
   /** For 401 after an attempt with the Authorization header: the challenge to send (RFC 6749 §5.2). */
   readonly challenge?: string;
 
-  constructor(status: number, error: DeviceGrantErrorCode, description: string, options: { retryAfterSeconds?: number; challenge?: string } = {}) {
-    super(status, error, description, options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds });
+  constructor(
+    status: number,
+    error: DeviceGrantErrorCode,
+    description: string,
+    options: { retryAfterSeconds?: number; challenge?: string } = {},
+  ) {
+    super(
+      status,
+      error,
+      description,
+      options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds },
+    );
     if (options.challenge) this.challenge = options.challenge;
   }
 
@@ -72,13 +82,34 @@ export const deviceErrors = {
       `This token endpoint serves only grant_type=urn:ietf:params:oauth:grant-type:device_code; got ${JSON.stringify(String(grantType ?? '')).slice(0, 120)}.`,
     ),
   authorizationPending: () =>
-    new DeviceGrantException(400, E.AUTHORIZATION_PENDING, 'Nobody has confirmed this login yet: poll again after the interval.'),
+    new DeviceGrantException(
+      400,
+      E.AUTHORIZATION_PENDING,
+      'Nobody has confirmed this login yet: poll again after the interval.',
+    ),
   slowDown: (intervalSeconds: number) =>
-    new DeviceGrantException(400, E.SLOW_DOWN, `Polled too soon: wait at least ${intervalSeconds} s between polls from now on.`),
-  accessDenied: () => new DeviceGrantException(400, E.ACCESS_DENIED, 'The user declined this login (or the site refused it); start a new device flow to try again.'),
-  expiredToken: () => new DeviceGrantException(400, E.EXPIRED_TOKEN, 'This device code has expired; start a new device flow.'),
+    new DeviceGrantException(
+      400,
+      E.SLOW_DOWN,
+      `Polled too soon: wait at least ${intervalSeconds} s between polls from now on.`,
+    ),
+  accessDenied: () =>
+    new DeviceGrantException(
+      400,
+      E.ACCESS_DENIED,
+      'The user declined this login (or the site refused it); start a new device flow to try again.',
+    ),
+  expiredToken: () =>
+    new DeviceGrantException(400, E.EXPIRED_TOKEN, 'This device code has expired; start a new device flow.'),
   rateLimited: (retryAfterSeconds: number) =>
-    new DeviceGrantException(429, E.RATE_LIMITED, `Too many requests; try again in ${retryAfterSeconds} s.`, { retryAfterSeconds }),
+    new DeviceGrantException(429, E.RATE_LIMITED, `Too many requests; try again in ${retryAfterSeconds} s.`, {
+      retryAfterSeconds,
+    }),
   unavailable: (retryAfterSeconds: number) =>
-    new DeviceGrantException(503, E.TEMPORARILY_UNAVAILABLE, 'The login store cannot be reached right now; retry shortly.', { retryAfterSeconds }),
+    new DeviceGrantException(
+      503,
+      E.TEMPORARILY_UNAVAILABLE,
+      'The login store cannot be reached right now; retry shortly.',
+      { retryAfterSeconds },
+    ),
 };

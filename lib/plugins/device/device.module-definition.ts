@@ -8,7 +8,9 @@ export const {
   ConfigurableModuleClass: QrLoginDeviceGrantConfigurableModule,
   OPTIONS_TYPE: QR_LOGIN_DEVICE_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: QR_LOGIN_DEVICE_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<QrLoginDeviceGrantModuleOptions>({ optionsInjectionToken: QR_LOGIN_DEVICE_MODULE_OPTIONS })
+} = new ConfigurableModuleBuilder<QrLoginDeviceGrantModuleOptions>({
+  optionsInjectionToken: QR_LOGIN_DEVICE_MODULE_OPTIONS,
+})
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createQrLoginDeviceGrantOptions')
   // Controllers and their paths are chosen before any provider exists, so these are extras. Every extra needs a key here.

@@ -46,7 +46,9 @@ export class QrLoginDeviceGrantModule extends QrLoginDeviceGrantConfigurableModu
       );
     }
     if (!settings.userCodes) {
-      throw new QrLoginDeviceGrantConfigError('the device grant hands out user codes, but QrLoginModule has userCodes: false; leave that option out or set it true.');
+      throw new QrLoginDeviceGrantConfigError(
+        'the device grant hands out user codes, but QrLoginModule has userCodes: false; leave that option out or set it true.',
+      );
     }
     if (devicePrefixOf(this.extras.routePrefix) !== settings.routePrefix) {
       throw new QrLoginDeviceGrantConfigError(

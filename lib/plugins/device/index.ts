@@ -3,7 +3,10 @@
  * beside `QrLoginModule`; exported from the package's root entry.
  */
 export { QrLoginDeviceGrantModule } from './device.module';
-export type { QrLoginDeviceGrantForRootAsyncOptions, QrLoginDeviceGrantForRootOptions } from './device.module-definition';
+export type {
+  QrLoginDeviceGrantForRootAsyncOptions,
+  QrLoginDeviceGrantForRootOptions,
+} from './device.module-definition';
 export type {
   QrLoginDeviceClient,
   QrLoginDeviceClientAuthMethod,

@@ -48,7 +48,9 @@ export class GenAuthCompatService {
   private get binding(): QrCodeBinding {
     if (this.config.bindToCreator) return { reveal: 'creator', redeem: 'creator', via: 'genauth' };
     const client = this.client;
-    return client ? { reveal: 'anyone', redeem: 'client', client, via: 'genauth' } : { reveal: 'anyone', redeem: 'anyone', via: 'genauth' };
+    return client
+      ? { reveal: 'anyone', redeem: 'client', client, via: 'genauth' }
+      : { reveal: 'anyone', redeem: 'anyone', via: 'genauth' };
   }
 
   /** Creates a code with this plugin's binding; the creator cookie is set when that binding is the creator's. */
@@ -63,7 +65,10 @@ export class GenAuthCompatService {
 
   /** An app-side action; `matchCode` only matters for CONFIRM with number matching on (GenAuth's SDKs never send it). */
   act(qrcodeId: string, action: QrCodeAction, appUser: unknown, request: unknown, matchCode?: string) {
-    return this.service.act(qrcodeId, action, appUser, { scanner: this.http.requesterOf(request), ...(matchCode === undefined ? {} : { matchCode }) });
+    return this.service.act(qrcodeId, action, appUser, {
+      scanner: this.http.requesterOf(request),
+      ...(matchCode === undefined ? {} : { matchCode }),
+    });
   }
 
   /**

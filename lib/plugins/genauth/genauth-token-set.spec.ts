@@ -25,7 +25,13 @@ describe('toGenAuthTokenSet', () => {
   });
 
   it('reads camelCase answers and drops everything else (e.g. the user object)', () => {
-    const set = toGenAuthTokenSet({ accessToken: 'a', expiresIn: 30.7, idToken: 'i', refreshToken: 'r', user: { password: 'x' } });
+    const set = toGenAuthTokenSet({
+      accessToken: 'a',
+      expiresIn: 30.7,
+      idToken: 'i',
+      refreshToken: 'r',
+      user: { password: 'x' },
+    });
     expect(set).toEqual({ access_token: 'a', id_token: 'i', refresh_token: 'r', token_type: 'Bearer', expire_in: 30 });
   });
 

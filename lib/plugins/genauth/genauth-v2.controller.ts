@@ -1,4 +1,17 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
 import { qrErrors } from '../../kernel/qr-login.errors';
 import { qrLoginValidationPipe } from '../../http/qr-login.validation';
 import type { QrCodeAction, QrCodeStatus } from '../../kernel/interfaces/qr-code.interface';
@@ -40,9 +53,10 @@ const V2_USER_FIELDS = ['username', 'email', 'phone'] as const;
 const APP_USER_HEADER = {
   name: 'authorization',
   required: true,
-  description: "The app user's access token, as \"Bearer <token>\" or bare.",
+  description: 'The app user\'s access token, as "Bearer <token>" or bare.',
 };
-const FAILURES = 'Failures also answer HTTP 200, with code (2241: no such QR code, 2020: not logged in, else the HTTP-style status) and message.';
+const FAILURES =
+  'Failures also answer HTTP 200, with code (2241: no such QR code, 2020: not logged in, else the HTTP-style status) and message.';
 
 /**
  * GenAuth V2 compatible routes (`compat: { genauthV2: true }`): what
@@ -67,7 +81,9 @@ export class GenAuthV2Controller {
   async gene(@Body() body: GenAuthV2GeneDto, @Req() request: any, @Res({ passthrough: true }) response: any) {
     const scene = body.scene ?? 'APP_AUTH';
     if (scene !== 'APP_AUTH') {
-      throw qrErrors.validation(`scene ${scene} is not served here; use APP_AUTH (scan with your own app: client.qrcode).`);
+      throw qrErrors.validation(
+        `scene ${scene} is not served here; use APP_AUTH (scan with your own app: client.qrcode).`,
+      );
     }
     const customData = body.params ?? body.customData;
     const created = await this.compat.create(

@@ -1,4 +1,17 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  UsePipes,
+} from '@nestjs/common';
 import { qrLoginValidationPipe } from '../../http/qr-login.validation';
 import type { QrCodeStatusView } from '../../kernel/interfaces/qr-login-views.interface';
 import { GenAuthCompatService, genAuthBriefUserInfo } from './genauth-compat.service';
@@ -35,7 +48,7 @@ export function genAuthStatusData(view: QrCodeStatusView): {
 const APP_USER_HEADER = {
   name: 'authorization',
   required: true,
-  description: "The app user's access token, bare (as GenAuth's SDKs send it) or as \"Bearer <token>\".",
+  description: 'The app user\'s access token, bare (as GenAuth\'s SDKs send it) or as "Bearer <token>".',
 };
 const FAILURES = 'Failures also answer HTTP 200, with statusCode, message, requestId and code in the envelope.';
 
@@ -46,7 +59,11 @@ const FAILURES = 'Failures also answer HTTP 200, with statusCode, message, reque
  * with HTTP 200, failures included.
  */
 @ApiTags('GenAuth V3 compatible')
-@ApiHeader({ name: 'x-authing-app-id', required: false, description: "The SDK's appId; checked when QrLoginGenAuthModule's appId option is set." })
+@ApiHeader({
+  name: 'x-authing-app-id',
+  required: false,
+  description: "The SDK's appId; checked when QrLoginGenAuthModule's appId option is set.",
+})
 @Controller('api/v3')
 @UseFilters(GenAuthV3ExceptionFilter)
 @UseGuards(GenAuthAppIdGuard)
@@ -86,7 +103,10 @@ export class GenAuthV3Controller {
   @Get('check-qrcode-status')
   @Header('Cache-Control', 'no-store')
   @UseGuards(QrLoginRateLimitGuard('status'))
-  @ApiOperation({ summary: 'QR code status (checkQrCodeStatus, GenAuth\'s deprecated twin of get-qrcode-status)', description: FAILURES })
+  @ApiOperation({
+    summary: "QR code status (checkQrCodeStatus, GenAuth's deprecated twin of get-qrcode-status)",
+    description: FAILURES,
+  })
   @ApiOkResponse({ type: GenAuthQrCodeStatusRespDto })
   async checkQrCodeStatus(@Query() query: GenAuthQrCodeIdQueryDto, @Req() request: any) {
     return genAuthOk(genAuthStatusData(await this.compat.status(query.qrcodeId, request)));
@@ -123,7 +143,10 @@ export class GenAuthV3Controller {
   @Header('Cache-Control', 'no-store')
   @UseGuards(GenAuthAppUserGuard, QrLoginRateLimitGuard('appAction'))
   @ApiHeader(APP_USER_HEADER)
-  @ApiOperation({ summary: 'App side: SCAN, CONFIRM or CANCEL (changeQrCodeStatus); answers no data', description: FAILURES })
+  @ApiOperation({
+    summary: 'App side: SCAN, CONFIRM or CANCEL (changeQrCodeStatus); answers no data',
+    description: FAILURES,
+  })
   @ApiOkResponse({ type: GenAuthEnvelopeDto })
   async changeQrCodeStatus(@Body() body: GenAuthChangeQrCodeStatusDto, @Req() request: any): Promise<GenAuthEnvelope> {
     await this.compat.act(body.qrcodeId, body.action, request.user, request, body.matchCode);
@@ -135,7 +158,10 @@ export class GenAuthV3Controller {
   @Header('Cache-Control', 'no-store')
   @UseGuards(GenAuthAppUserGuard, QrLoginRateLimitGuard('appAction'))
   @ApiHeader(APP_USER_HEADER)
-  @ApiOperation({ summary: 'App side: SCAN, CONFIRM or CANCEL (setQrCodeStatus); answers { success }', description: FAILURES })
+  @ApiOperation({
+    summary: 'App side: SCAN, CONFIRM or CANCEL (setQrCodeStatus); answers { success }',
+    description: FAILURES,
+  })
   @ApiOkResponse({ type: GenAuthIsSuccessRespDto })
   async setQrCodeStatus(
     @Body() body: GenAuthChangeQrCodeStatusDto,

@@ -16,16 +16,27 @@ const STATUSES: readonly QrCodeStatus[] = ['PENDING', 'SCANNED', 'AUTHORIZED', '
 
 /** Body of `POST /api/v3/gene-qrcode` (GenAuth's `GenerateQrcodeDto`). */
 export class GenAuthGeneQrCodeDto {
-  @ApiProperty({ enum: QR_CODE_TYPES, description: 'QR code type; this module serves MOBILE_APP unless a handler for another type is registered.' })
+  @ApiProperty({
+    enum: QR_CODE_TYPES,
+    description: 'QR code type; this module serves MOBILE_APP unless a handler for another type is registered.',
+  })
   @IsIn(QR_CODE_TYPES, { message: `"type" is required and must be one of ${QR_CODE_TYPES.join(', ')}.` })
   type!: QrCodeType;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Handed to the onAuthorized / loadUser / issueTokenSet hooks.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Handed to the onAuthorized / loadUser / issueTokenSet hooks.',
+  })
   @IsOptional()
   @IsObject({ message: '"customData" must be a JSON object.' })
   customData?: JsonObject;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Handed to the hooks like customData.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Handed to the hooks like customData.',
+  })
   @IsOptional()
   @IsObject({ message: '"context" must be a JSON object.' })
   context?: JsonObject;
@@ -84,7 +95,9 @@ export class GenAuthChangeQrCodeStatusDto {
   @IsIn(ACTIONS, { message: `"action" is required and must be one of ${ACTIONS.join(', ')}.` })
   action!: QrCodeAction;
 
-  @ApiPropertyOptional({ description: 'Not GenAuth\'s: with the numberMatching option on, the number the page shows, sent with CONFIRM.' })
+  @ApiPropertyOptional({
+    description: "Not GenAuth's: with the numberMatching option on, the number the page shows, sent with CONFIRM.",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(16)
@@ -95,19 +108,26 @@ export class GenAuthChangeQrCodeStatusDto {
 
 /** Fields every GenAuth V3 answer has. */
 export class GenAuthEnvelopeDto {
-  @ApiProperty({ description: '200 on success; otherwise the HTTP-style status of the failure (the HTTP status itself stays 200, as GenAuth does).', example: 200 })
+  @ApiProperty({
+    description:
+      '200 on success; otherwise the HTTP-style status of the failure (the HTTP status itself stays 200, as GenAuth does).',
+    example: 200,
+  })
   statusCode!: number;
 
   @ApiProperty({ example: 'Success' })
   message!: string;
 
-  @ApiPropertyOptional({ description: 'GenAuth\'s numeric error code; not sent by this server.' })
+  @ApiPropertyOptional({ description: "GenAuth's numeric error code; not sent by this server." })
   apiCode?: number;
 
   @ApiPropertyOptional({ description: 'Id of the failed request, to find it in the logs. Only on failures.' })
   requestId?: string;
 
-  @ApiPropertyOptional({ description: 'This module\'s stable error code (e.g. QR_TICKET_USED). Only on failures; an addition to GenAuth\'s envelope.' })
+  @ApiPropertyOptional({
+    description:
+      "This module's stable error code (e.g. QR_TICKET_USED). Only on failures; an addition to GenAuth's envelope.",
+  })
   code?: string;
 }
 
@@ -129,7 +149,8 @@ export class GenAuthBriefUserInfoDto {
 export class GenAuthQrCodeStatusDataDto {
   @ApiProperty({ enum: STATUSES }) status!: QrCodeStatus;
   @ApiPropertyOptional({ description: 'Once AUTHORIZED, until redeemed.' }) ticket?: string;
-  @ApiPropertyOptional({ type: GenAuthBriefUserInfoDto, description: 'Once scanned.' }) briefUserInfo?: GenAuthBriefUserInfoDto;
+  @ApiPropertyOptional({ type: GenAuthBriefUserInfoDto, description: 'Once scanned.' })
+  briefUserInfo?: GenAuthBriefUserInfoDto;
 }
 
 export class GenAuthQrCodeStatusRespDto extends GenAuthEnvelopeDto {
@@ -141,7 +162,7 @@ export class GenAuthTokenSetDto {
   @ApiPropertyOptional() id_token?: string;
   @ApiPropertyOptional() refresh_token?: string;
   @ApiProperty({ example: 'Bearer' }) token_type!: string;
-  @ApiProperty({ description: 'Seconds until access_token expires (GenAuth\'s spelling).' }) expire_in!: number;
+  @ApiProperty({ description: "Seconds until access_token expires (GenAuth's spelling)." }) expire_in!: number;
   @ApiPropertyOptional() scope?: string;
 }
 
@@ -167,12 +188,20 @@ export class GenAuthV2GeneDto {
   @MaxLength(64)
   scene?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The SDK\'s customData (it sends it as "params").' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The SDK\'s customData (it sends it as "params").',
+  })
   @IsOptional()
   @IsObject({ message: '"params" (customData) must be a JSON object.' })
   params?: JsonObject;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Same as params, for clients that send customData by that name.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Same as params, for clients that send customData by that name.',
+  })
   @IsOptional()
   @IsObject({ message: '"customData" must be a JSON object.' })
   customData?: JsonObject;
@@ -200,7 +229,9 @@ export class GenAuthV2RandomDto {
   @MaxLength(256)
   random!: string;
 
-  @ApiPropertyOptional({ description: 'Not GenAuth\'s: with the numberMatching option on, the number the page shows, sent with confirm.' })
+  @ApiPropertyOptional({
+    description: "Not GenAuth's: with the numberMatching option on, the number the page shows, sent with confirm.",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(16)
@@ -213,7 +244,11 @@ export class GenAuthV2TicketDto extends GenAuthExchangeTicketDto {}
 // ---------------------------------------------------------------- V2 answers
 
 export class GenAuthV2EnvelopeDto {
-  @ApiProperty({ description: '200 on success; otherwise an error code (2241: no such QR code, 2020: not logged in, else the HTTP-style status). The HTTP status stays 200.', example: 200 })
+  @ApiProperty({
+    description:
+      '200 on success; otherwise an error code (2241: no such QR code, 2020: not logged in, else the HTTP-style status). The HTTP status stays 200.',
+    example: 200,
+  })
   code!: number;
   @ApiProperty() message!: string;
 }
@@ -242,9 +277,14 @@ export class GenAuthV2UserInfoDto {
 
 export class GenAuthV2StatusDataDto {
   @ApiProperty() random!: string;
-  @ApiProperty({ enum: [0, 1, 2, 3, -1, 5], description: '0 pending, 1 scanned, 2 authorized, 3 cancelled, -1 expired, 5 error.' }) status!: number;
+  @ApiProperty({
+    enum: [0, 1, 2, 3, -1, 5],
+    description: '0 pending, 1 scanned, 2 authorized, 3 cancelled, -1 expired, 5 error.',
+  })
+  status!: number;
   @ApiPropertyOptional({ type: String, nullable: true }) ticket?: string | null;
-  @ApiProperty({ type: GenAuthV2UserInfoDto, description: 'Empty until scanned, then nickname and photo.' }) userInfo!: Partial<GenAuthV2UserInfoDto>;
+  @ApiProperty({ type: GenAuthV2UserInfoDto, description: 'Empty until scanned, then nickname and photo.' })
+  userInfo!: Partial<GenAuthV2UserInfoDto>;
 }
 
 export class GenAuthV2StatusRespDto extends GenAuthV2EnvelopeDto {
@@ -257,7 +297,7 @@ export class GenAuthV2UserInfoRespDto extends GenAuthV2EnvelopeDto {
 
 export class GenAuthV2ActionDataDto {
   @ApiProperty() random!: string;
-  @ApiProperty({ description: 'The code\'s status after the action, as in check.' }) status!: number;
+  @ApiProperty({ description: "The code's status after the action, as in check." }) status!: number;
   @ApiProperty() description!: string;
 }
 

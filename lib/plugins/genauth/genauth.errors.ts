@@ -35,7 +35,7 @@ export const genAuthErrors = {
       E.CLIENT_UNAUTHENTICATED,
       method === 'client_secret_basic'
         ? 'Client authentication failed: send "Authorization: Basic base64(client_id:client_secret)" with this app\'s credentials (AuthenticationClient with appId, appSecret and tokenEndPointAuthMethod "client_secret_basic").'
-        : 'Client authentication failed: send this app\'s client_id and client_secret in the JSON body (exchangeTokenSetWithQrCodeTicket({ ticket, client_id, client_secret })).',
+        : "Client authentication failed: send this app's client_id and client_secret in the JSON body (exchangeTokenSetWithQrCodeTicket({ ticket, client_id, client_secret })).",
     ),
   appIdMismatch: () =>
     new GenAuthCompatException(
@@ -77,7 +77,10 @@ export function failureOf(thrown: unknown): GenAuthFailure {
     }
     return { status, message: typeof body === 'string' ? body : error.message };
   }
-  return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error; the server log has the details.' };
+  return {
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    message: 'Internal server error; the server log has the details.',
+  };
 }
 
 /**

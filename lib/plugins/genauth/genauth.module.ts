@@ -20,7 +20,8 @@ import type { QrLoginGenAuthModuleExtras, QrLoginGenAuthModuleOptions } from './
     {
       provide: QR_LOGIN_GENAUTH_CONFIG,
       inject: [QR_LOGIN_GENAUTH_MODULE_OPTIONS, QR_LOGIN_GENAUTH_EXTRAS],
-      useFactory: (options: QrLoginGenAuthModuleOptions, extras: QrLoginGenAuthModuleExtras) => resolveGenAuthConfig(options, extras),
+      useFactory: (options: QrLoginGenAuthModuleOptions, extras: QrLoginGenAuthModuleExtras) =>
+        resolveGenAuthConfig(options, extras),
     },
     GenAuthCompatService,
     GenAuthAppIdGuard,

@@ -1,17 +1,9 @@
 export * from './dto';
 export * from './interfaces';
-export {
-  QR_LOGIN_WECHAT_CONFIG,
-  QR_LOGIN_WECHAT_DEFAULTS,
-  QR_LOGIN_WECHAT_MODULE_OPTIONS,
-} from './wechat.constants';
+export { QR_LOGIN_WECHAT_CONFIG, QR_LOGIN_WECHAT_DEFAULTS, QR_LOGIN_WECHAT_MODULE_OPTIONS } from './wechat.constants';
 export type { ResolvedQrLoginWechatConfig, ResolvedWechatConnection } from './wechat.config';
 export { decryptWechatMessage, encryptWechatMessage, isWechatSignature, wechatSignature } from './wechat-crypto';
-export {
-  QrLoginWechatConfigError,
-  QrLoginWechatErrorCode,
-  QrLoginWechatException,
-} from './wechat.errors';
+export { QrLoginWechatConfigError, QrLoginWechatErrorCode, QrLoginWechatException } from './wechat.errors';
 export { QrLoginWechatMiniProgramController } from './wechat-miniprogram.controller';
 export { QrLoginWechatModule } from './wechat.module';
 export type { QrLoginWechatForRootAsyncOptions, QrLoginWechatForRootOptions } from './wechat.module-definition';

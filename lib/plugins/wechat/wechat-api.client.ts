@@ -77,11 +77,19 @@ export class WechatApiClient {
     return this.edge(connection, api, async () => {
       const answer = await this.call(api, {
         method: 'GET',
-        query: { appid: connection.appId, secret: connection.appSecret, js_code: code, grant_type: 'authorization_code' },
+        query: {
+          appid: connection.appId,
+          secret: connection.appSecret,
+          js_code: code,
+          grant_type: 'authorization_code',
+        },
       });
       const json = answer.json;
       if (typeof json?.openid !== 'string' || json.openid === '') throw this.errorOf(api, json);
-      return { openid: json.openid, ...(typeof json.unionid === 'string' && json.unionid ? { unionid: json.unionid } : {}) };
+      return {
+        openid: json.openid,
+        ...(typeof json.unionid === 'string' && json.unionid ? { unionid: json.unionid } : {}),
+      };
     });
   }
 
@@ -97,7 +105,11 @@ export class WechatApiClient {
         const answer = await this.call(api, {
           method: 'POST',
           query: { access_token: token },
-          json: { expire_seconds: expireSeconds, action_name: 'QR_STR_SCENE', action_info: { scene: { scene_str: scene } } },
+          json: {
+            expire_seconds: expireSeconds,
+            action_name: 'QR_STR_SCENE',
+            action_info: { scene: { scene_str: scene } },
+          },
         });
         const json = answer.json;
         if (typeof json?.ticket !== 'string' || json.ticket === '') throw this.errorOf(api, json);
@@ -128,7 +140,9 @@ export class WechatApiClient {
       return await call(token);
     } catch (error) {
       if (!(error instanceof WechatApiError) || !STALE_TOKEN_ERRCODES.has(error.errcode)) throw error;
-      this.logger.warn(`WeChat called the access token of app ${connection.appId} stale (errcode ${error.errcode}); fetching a new one.`);
+      this.logger.warn(
+        `WeChat called the access token of app ${connection.appId} stale (errcode ${error.errcode}); fetching a new one.`,
+      );
       return call(await this.tokenAfterRejection(connection, token));
     }
   }
@@ -145,7 +159,9 @@ export class WechatApiClient {
   private async suppliedToken(connection: WechatConnection, forceRefresh: boolean): Promise<string> {
     const token = await this.config.getAccessToken!(connection, { forceRefresh });
     if (typeof token !== 'string' || token === '') {
-      throw new Error(`The getAccessToken option returned no token for connection "${connection.id}"; it must resolve to the access token string.`);
+      throw new Error(
+        `The getAccessToken option returned no token for connection "${connection.id}"; it must resolve to the access token string.`,
+      );
     }
     return token;
   }
@@ -207,7 +223,11 @@ export class WechatApiClient {
     } catch (error) {
       // The error text may hold the URL, whose query can hold a secret: keep only its kind.
       const timedOut = (error as Error)?.name === 'TimeoutError';
-      throw new WechatApiError(api, -1, timedOut ? `no answer within ${this.config.requestTimeoutMs / 1000} s` : 'unreachable');
+      throw new WechatApiError(
+        api,
+        -1,
+        timedOut ? `no answer within ${this.config.requestTimeoutMs / 1000} s` : 'unreachable',
+      );
     }
     const contentType = response.headers.get('content-type') ?? '';
     if (isImage(bytes) && !/json/i.test(contentType)) return { image: bytes };
@@ -215,7 +235,11 @@ export class WechatApiClient {
     try {
       json = JSON.parse(bytes.toString('utf8'));
     } catch {
-      throw new WechatApiError(api, -1, `HTTP ${response.status} with a ${contentType || 'untyped'} body that is neither JSON nor an image`);
+      throw new WechatApiError(
+        api,
+        -1,
+        `HTTP ${response.status} with a ${contentType || 'untyped'} body that is neither JSON nor an image`,
+      );
     }
     return { json };
   }

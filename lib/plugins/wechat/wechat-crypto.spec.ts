@@ -16,7 +16,8 @@ describe('WeChat signatures', () => {
     expect(isWechatSignature(signature, 'token', '1', '2')).toBe(true);
     expect(isWechatSignature(signature.toUpperCase(), 'token', '1', '2')).toBe(true);
     expect(isWechatSignature(signature, 'token', '1', '3')).toBe(false);
-    for (const bad of [undefined, '', 'zz', signature.slice(1), ['a'], 42]) expect(isWechatSignature(bad, 'token', '1', '2')).toBe(false);
+    for (const bad of [undefined, '', 'zz', signature.slice(1), ['a'], 42])
+      expect(isWechatSignature(bad, 'token', '1', '2')).toBe(false);
   });
 });
 
@@ -49,7 +50,9 @@ describe('WeChat safe-mode encryption', () => {
     const plainLength = 16 + 4 + '<xml><Event>SCAN</Event></xml>'.length + 'wxapp'.length;
     const pad = 32 - (plainLength % 32);
     expect(pad).toBeGreaterThan(2);
-    expect(decryptWechatMessage(encryptWithPadding(Buffer.alloc(pad, pad)), KEY, 'wxapp')).toBe('<xml><Event>SCAN</Event></xml>');
+    expect(decryptWechatMessage(encryptWithPadding(Buffer.alloc(pad, pad)), KEY, 'wxapp')).toBe(
+      '<xml><Event>SCAN</Event></xml>',
+    );
     const mismatched = Buffer.alloc(pad, pad);
     mismatched[0] = pad ^ 1;
     expect(() => decryptWechatMessage(encryptWithPadding(mismatched), KEY, 'wxapp')).toThrow(/padding/);

@@ -11,7 +11,9 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
 
 /** sha1 of the sorted parts, joined, in hex: WeChat's signature. */
 export function wechatSignature(...parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /** Whether `signature` is WeChat's signature of the parts (constant time). */
@@ -33,7 +35,8 @@ export function decryptWechatMessage(encrypted: string, encodingAESKey: string, 
   decipher.setAutoPadding(false);
   const padded = Buffer.concat([decipher.update(Buffer.from(encrypted, 'base64')), decipher.final()]);
   const pad = padded[padded.length - 1];
-  if (padded.length === 0 || padded.length % 16 !== 0 || pad < 1 || pad > BLOCK || pad > padded.length) throw new Error('bad padding');
+  if (padded.length === 0 || padded.length % 16 !== 0 || pad < 1 || pad > BLOCK || pad > padded.length)
+    throw new Error('bad padding');
   // Every padding byte must carry the pad length (PKCS#7); checking only the
   // last one would accept bytes an attacker flipped in the final block.
   let mismatch = 0;
@@ -58,5 +61,7 @@ export function encryptWechatMessage(message: string, encodingAESKey: string, ap
   const pad = BLOCK - (plain.length % BLOCK);
   const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
   cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), cipher.final()]).toString('base64');
+  return Buffer.concat([cipher.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), cipher.final()]).toString(
+    'base64',
+  );
 }

@@ -9,7 +9,9 @@ describe('importOptional', () => {
   });
 
   it('rethrows any other failure, and a missing dependency of the package itself', async () => {
-    await expect(importOptional(() => Promise.reject(new SyntaxError('bad binary')), 'sharp')).rejects.toThrow('bad binary');
+    await expect(importOptional(() => Promise.reject(new SyntaxError('bad binary')), 'sharp')).rejects.toThrow(
+      'bad binary',
+    );
     const inner = Object.assign(new Error("Cannot find module 'libvips-binding'"), { code: 'MODULE_NOT_FOUND' });
     await expect(importOptional(() => Promise.reject(inner), 'sharp')).rejects.toBe(inner);
   });
@@ -34,7 +36,11 @@ describe('WechatLogoMerger without sharp', () => {
     );
     await expect(attempt).rejects.toMatchObject({
       status: 501,
-      response: { statusCode: 501, code: 'QR_WECHAT_MERGE_UNAVAILABLE', message: expect.stringContaining('npm install sharp') },
+      response: {
+        statusCode: 501,
+        code: 'QR_WECHAT_MERGE_UNAVAILABLE',
+        message: expect.stringContaining('npm install sharp'),
+      },
     });
   });
 });

@@ -20,7 +20,10 @@ export async function importOptional<T>(load: () => Promise<T>, name: string): P
     return await load();
   } catch (error) {
     const code = (error as { code?: string } | null)?.code;
-    if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && String((error as Error).message).includes(name)) {
+    if (
+      (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
+      String((error as Error).message).includes(name)
+    ) {
       return undefined;
     }
     throw error;
@@ -31,8 +34,8 @@ let sharpLoading: Promise<SharpFactory | undefined> | undefined;
 
 /** `sharp` when installed (an optional peer, loaded on the first merge only), else undefined. */
 function loadSharp(): Promise<SharpFactory | undefined> {
-  sharpLoading ??= importOptional(() => import('sharp'), 'sharp').then(
-    (module: any) => (module === undefined ? undefined : ((module.default ?? module) as SharpFactory)),
+  sharpLoading ??= importOptional(() => import('sharp'), 'sharp').then((module: any) =>
+    module === undefined ? undefined : ((module.default ?? module) as SharpFactory),
   );
   return sharpLoading;
 }
@@ -68,7 +71,10 @@ export class WechatLogoMerger {
         .toBuffer();
     } catch (error) {
       if (error instanceof HttpException) throw error;
-      throw wechatErrors.logoUnavailable(connection.id, `not an image sharp can read: ${String((error as Error)?.message ?? error).slice(0, 120)}`);
+      throw wechatErrors.logoUnavailable(
+        connection.id,
+        `not an image sharp can read: ${String((error as Error)?.message ?? error).slice(0, 120)}`,
+      );
     }
   }
 
@@ -94,7 +100,9 @@ export class WechatLogoMerger {
       const comma = url.indexOf(',');
       const base64 = url.slice(0, comma).endsWith(';base64');
       if (comma < 0) throw wechatErrors.logoUnavailable(connection.id, 'a data URL without data');
-      return base64 ? Buffer.from(url.slice(comma + 1), 'base64') : Buffer.from(decodeURIComponent(url.slice(comma + 1)));
+      return base64
+        ? Buffer.from(url.slice(comma + 1), 'base64')
+        : Buffer.from(decodeURIComponent(url.slice(comma + 1)));
     }
     let response: Response;
     try {
@@ -104,7 +112,8 @@ export class WechatLogoMerger {
     }
     if (!response.ok) throw wechatErrors.logoUnavailable(connection.id, `HTTP ${response.status}`);
     const bytes = Buffer.from(await response.arrayBuffer());
-    if (bytes.length > MAX_LOGO_BYTES) throw wechatErrors.logoUnavailable(connection.id, `larger than ${MAX_LOGO_BYTES} bytes`);
+    if (bytes.length > MAX_LOGO_BYTES)
+      throw wechatErrors.logoUnavailable(connection.id, `larger than ${MAX_LOGO_BYTES} bytes`);
     return bytes;
   }
 }

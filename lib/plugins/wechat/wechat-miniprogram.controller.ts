@@ -30,7 +30,11 @@ export class QrLoginWechatMiniProgramController {
   @ApiOkResponse({ type: QrScanResultDto })
   @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_WECHAT_LOGIN_CODE_INVALID' })
   @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_WECHAT_USER_REFUSED' })
-  @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WECHAT_WRONG_TYPE / QR_WRONG_STATE / QR_ALREADY_SCANNED' })
+  @ApiResponse({
+    status: 409,
+    type: QrLoginErrorDto,
+    description: 'QR_WECHAT_WRONG_TYPE / QR_WRONG_STATE / QR_ALREADY_SCANNED',
+  })
   @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
   @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
   @Post('wechat/miniprogram/scan')
@@ -45,7 +49,11 @@ export class QrLoginWechatMiniProgramController {
   @ApiBody({ type: WechatMiniProgramActionDto })
   @ApiOkResponse({ type: QrCodeStatusViewDto })
   @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_WECHAT_LOGIN_CODE_INVALID' })
-  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_WECHAT_USER_REFUSED / QR_NOT_SCANNER / QR_MATCH_FAILED' })
+  @ApiResponse({
+    status: 403,
+    type: QrLoginErrorDto,
+    description: 'QR_WECHAT_USER_REFUSED / QR_NOT_SCANNER / QR_MATCH_FAILED',
+  })
   @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WECHAT_WRONG_TYPE / QR_WRONG_STATE' })
   @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
   @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })

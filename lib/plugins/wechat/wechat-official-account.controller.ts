@@ -29,15 +29,25 @@ export class QrLoginWechatOfficialAccountController {
   ) {}
 
   /** WeChat's check of the server URL: echoes `echostr` when the signature matches. */
-  @ApiOperation({ summary: "WeChat official account: the server-URL check; echoes echostr when signed with the connection's token" })
+  @ApiOperation({
+    summary: "WeChat official account: the server-URL check; echoes echostr when signed with the connection's token",
+  })
   @ApiQuery({ name: 'signature', required: true })
-  @ApiQuery({ name: 'timestamp', required: true, description: 'Seconds since the epoch; at most pushTimestampWindow from now' })
+  @ApiQuery({
+    name: 'timestamp',
+    required: true,
+    description: 'Seconds since the epoch; at most pushTimestampWindow from now',
+  })
   @ApiQuery({ name: 'nonce', required: true })
   @ApiQuery({ name: 'echostr', required: true })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'echostr, as text' })
   @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_WECHAT_CONNECTION_NOT_FOUND' })
-  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_WECHAT_SIGNATURE_INVALID / QR_WECHAT_PUSH_STALE' })
+  @ApiResponse({
+    status: 401,
+    type: QrLoginErrorDto,
+    description: 'QR_WECHAT_SIGNATURE_INVALID / QR_WECHAT_PUSH_STALE',
+  })
   @Get('wechat/official-account/:connectionId/events')
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @Header('Cache-Control', 'no-store')
@@ -54,14 +64,27 @@ export class QrLoginWechatOfficialAccountController {
       'WeChat official account: a signed push (SCAN / subscribe through a code, or the user\'s confirming reply). Answers "success" or a passive XML reply (encrypted in safe mode)',
   })
   @ApiQuery({ name: 'signature', required: true })
-  @ApiQuery({ name: 'timestamp', required: true, description: 'Seconds since the epoch; at most pushTimestampWindow from now; with nonce, accepted once' })
+  @ApiQuery({
+    name: 'timestamp',
+    required: true,
+    description: 'Seconds since the epoch; at most pushTimestampWindow from now; with nonce, accepted once',
+  })
   @ApiQuery({ name: 'nonce', required: true })
   @ApiQuery({ name: 'msg_signature', required: false, description: 'Required in safe mode (encodingAESKey set)' })
   @ApiQuery({ name: 'encrypt_type', required: false })
   @ApiProduces('text/plain', 'application/xml')
   @ApiOkResponse({ description: '"success", or a passive text reply as WeChat XML' })
-  @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_WECHAT_CONNECTION_NOT_FOUND / QR_WECHAT_WEBHOOK_BODY_INVALID / QR_WECHAT_PLAINTEXT_REFUSED / QR_WECHAT_WRONG_ACCOUNT' })
-  @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_WECHAT_SIGNATURE_INVALID / QR_WECHAT_PUSH_STALE / QR_WECHAT_PUSH_REPLAYED' })
+  @ApiResponse({
+    status: 400,
+    type: QrLoginErrorDto,
+    description:
+      'QR_WECHAT_CONNECTION_NOT_FOUND / QR_WECHAT_WEBHOOK_BODY_INVALID / QR_WECHAT_PLAINTEXT_REFUSED / QR_WECHAT_WRONG_ACCOUNT',
+  })
+  @ApiResponse({
+    status: 401,
+    type: QrLoginErrorDto,
+    description: 'QR_WECHAT_SIGNATURE_INVALID / QR_WECHAT_PUSH_STALE / QR_WECHAT_PUSH_REPLAYED',
+  })
   @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED (per WeChat user)' })
   @Post('wechat/official-account/:connectionId/events')
   @HttpCode(200)

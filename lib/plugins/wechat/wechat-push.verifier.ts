@@ -30,7 +30,8 @@ export function checkPlainSignature(connection: WechatOfficialAccountConnection,
 export function checkPushTimestamp(query: Record<string, unknown>, now: number, windowMs: number): void {
   const timestamp = queryText(query.timestamp);
   const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
-  if (!Number.isFinite(seconds) || Math.abs(seconds * 1000 - now) > windowMs) throw wechatErrors.pushStale(Math.round(windowMs / 1000));
+  if (!Number.isFinite(seconds) || Math.abs(seconds * 1000 - now) > windowMs)
+    throw wechatErrors.pushStale(Math.round(windowMs / 1000));
 }
 
 /**
@@ -40,7 +41,11 @@ export function checkPushTimestamp(query: Record<string, unknown>, now: number, 
  * valid `msg_signature`, and the decrypted message must be addressed to the
  * connection's `originalId`. Plain mode refuses an encrypted push it cannot read.
  */
-export function openPush(connection: WechatOfficialAccountConnection, query: Record<string, unknown>, raw: string): WechatMessage {
+export function openPush(
+  connection: WechatOfficialAccountConnection,
+  query: Record<string, unknown>,
+  raw: string,
+): WechatMessage {
   const envelope = parseWechatXml(raw);
   if (!connection.encodingAESKey) {
     if (queryText(query.encrypt_type) === 'aes' || envelope.Encrypt !== undefined) {
@@ -53,7 +58,15 @@ export function openPush(connection: WechatOfficialAccountConnection, query: Rec
   }
   const encrypted = envelope.Encrypt;
   if (!encrypted || queryText(query.msg_signature) === '') throw wechatErrors.plaintextRefused(connection.id);
-  if (!isWechatSignature(query.msg_signature, connection.token, queryText(query.timestamp), queryText(query.nonce), encrypted)) {
+  if (
+    !isWechatSignature(
+      query.msg_signature,
+      connection.token,
+      queryText(query.timestamp),
+      queryText(query.nonce),
+      encrypted,
+    )
+  ) {
     throw wechatErrors.signatureInvalid();
   }
   let plain: string;
@@ -72,7 +85,8 @@ export function openPush(connection: WechatOfficialAccountConnection, query: Rec
 }
 
 function checkAddressee(connection: WechatOfficialAccountConnection, message: WechatMessage): void {
-  if (connection.originalId !== undefined && message.ToUserName !== connection.originalId) throw wechatErrors.wrongAccount(connection.id);
+  if (connection.originalId !== undefined && message.ToUserName !== connection.originalId)
+    throw wechatErrors.wrongAccount(connection.id);
 }
 
 /** Text inside CDATA: a `]]>` in it is split across two sections. */

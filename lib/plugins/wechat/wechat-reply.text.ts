@@ -13,10 +13,7 @@ export function defaultWechatReplyText(reply: WechatReply): string {
       const agent = [reply.browser, reply.os].filter(Boolean).join(' on ') || 'an unknown browser';
       const place = [reply.city, reply.country].filter(Boolean).join(', ');
       const where = [place, reply.ip ? `IP ${reply.ip}` : ''].filter(Boolean).join(', ');
-      const how =
-        reply.answer === 'number'
-          ? 'reply with the number that page shows'
-          : `reply ${reply.keyword}`;
+      const how = reply.answer === 'number' ? 'reply with the number that page shows' : `reply ${reply.keyword}`;
       return [
         `Log in to ${site}?`,
         `Requested by ${agent}${where ? ` (${where})` : ''}.`,

@@ -13,9 +13,9 @@ describe('parseWechatXml', () => {
 
   it('expands no entities and refuses DTDs', () => {
     expect(parseWechatXml('<xml><Event>&lt;&amp;</Event></xml>').Event).toBe('&lt;&amp;');
-    expect(() => parseWechatXml('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Event>&e;</Event></xml>')).toThrow(
-      QrLoginWechatException,
-    );
+    expect(() =>
+      parseWechatXml('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Event>&e;</Event></xml>'),
+    ).toThrow(QrLoginWechatException);
   });
 
   it('refuses malformed XML and other roots', () => {
@@ -29,7 +29,9 @@ describe('readWebhookBody', () => {
     expect(await readWebhookBody({ body: '<xml/>' }, 100)).toBe('<xml/>');
     expect(await readWebhookBody({ body: Buffer.from('<xml/>') }, 100)).toBe('<xml/>');
     expect(await readWebhookBody({ body: {}, rawBody: Buffer.from('<xml/>') }, 100)).toBe('<xml/>');
-    expect(await readWebhookBody(Readable.from([Buffer.from('<xml>'), Buffer.from('</xml>')]), 100)).toBe('<xml></xml>');
+    expect(await readWebhookBody(Readable.from([Buffer.from('<xml>'), Buffer.from('</xml>')]), 100)).toBe(
+      '<xml></xml>',
+    );
   });
 
   it('refuses a body over the limit, and one another parser turned into an object', async () => {

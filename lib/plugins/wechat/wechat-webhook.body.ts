@@ -20,12 +20,15 @@ const parser = new XMLParser({
 /** Parses a push (plain, or the envelope of an encrypted one). */
 export function parseWechatXml(xml: string): WechatMessage {
   // WeChat never sends a DTD; refusing one outright rules out entity tricks.
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw wechatErrors.webhookBodyInvalid('a DOCTYPE or ENTITY declaration is not allowed.');
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml))
+    throw wechatErrors.webhookBodyInvalid('a DOCTYPE or ENTITY declaration is not allowed.');
   let document: any;
   try {
     document = parser.parse(xml, true);
   } catch (error) {
-    throw wechatErrors.webhookBodyInvalid(`malformed XML (${String((error as Error)?.message ?? error).slice(0, 120)}).`);
+    throw wechatErrors.webhookBodyInvalid(
+      `malformed XML (${String((error as Error)?.message ?? error).slice(0, 120)}).`,
+    );
   }
   const root = document?.xml;
   if (!root || typeof root !== 'object' || Array.isArray(root)) {
@@ -56,7 +59,8 @@ export async function readWebhookBody(request: any, limit: number): Promise<stri
       'another body parser consumed the text/xml body; let text/xml through unparsed, or create the app with { rawBody: true }.',
     );
   }
-  if (Buffer.byteLength(text) > limit) throw wechatErrors.webhookBodyInvalid(`the body is larger than maxWebhookBodyBytes (${limit}).`);
+  if (Buffer.byteLength(text) > limit)
+    throw wechatErrors.webhookBodyInvalid(`the body is larger than maxWebhookBodyBytes (${limit}).`);
   return text;
 }
 
@@ -111,8 +115,10 @@ export function registerXmlContentParser(adapter: AbstractHttpAdapter | undefine
   const fastify = adapter.getInstance();
   for (const type of XML_TYPES) {
     if (fastify.hasContentTypeParser(type)) continue;
-    fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: limit }, (_request: unknown, body: string, done: (error: Error | null, body?: string) => void) =>
-      done(null, body),
+    fastify.addContentTypeParser(
+      type,
+      { parseAs: 'string', bodyLimit: limit },
+      (_request: unknown, body: string, done: (error: Error | null, body?: string) => void) => done(null, body),
     );
   }
 }

@@ -26,7 +26,9 @@ describe('resolveQrLoginWechatConfig', () => {
       routePrefixGiven: false,
     });
     expect(config.connections.map((c) => c.enabled)).toEqual([true, true]);
-    expect(resolveQrLoginWechatConfig(base({ baseUrl: 'http://127.0.0.1:9/wx/' })).baseUrl).toBe('http://127.0.0.1:9/wx');
+    expect(resolveQrLoginWechatConfig(base({ baseUrl: 'http://127.0.0.1:9/wx/' })).baseUrl).toBe(
+      'http://127.0.0.1:9/wx',
+    );
   });
 
   const refusals: [string, unknown, RegExp][] = [
@@ -35,12 +37,28 @@ describe('resolveQrLoginWechatConfig', () => {
     ['an id unfit for URLs', base({ connections: [{ ...mini, id: 'a b' }] }), /"id" must be 1 to 64 letters/],
     ['two connections with one id', base({ connections: [mini, { ...mini }] }), /two connections have the id "mini"/],
     ['an unknown type', base({ connections: [{ ...mini, type: 'MOBILE_APP' as never }] }), /"type" must be/],
-    ['no app secret', base({ connections: [{ ...mini, appSecret: '' }] }), /connection "mini": "appSecret" must be a non-empty string/],
-    ['an official account without token', base({ connections: [{ ...oa, token: undefined as never }] }), /connection "oa": "token"/],
-    ['a short EncodingAESKey', base({ connections: [{ ...oa, encodingAESKey: 'short' }] }), /"encodingAESKey" must be the 43/],
+    [
+      'no app secret',
+      base({ connections: [{ ...mini, appSecret: '' }] }),
+      /connection "mini": "appSecret" must be a non-empty string/,
+    ],
+    [
+      'an official account without token',
+      base({ connections: [{ ...oa, token: undefined as never }] }),
+      /connection "oa": "token"/,
+    ],
+    [
+      'a short EncodingAESKey',
+      base({ connections: [{ ...oa, encodingAESKey: 'short' }] }),
+      /"encodingAESKey" must be the 43/,
+    ],
     ['a page with a leading slash', base({ connections: [{ ...mini, page: '/pages/x' }] }), /without a leading slash/],
     ['an unknown envVersion', base({ connections: [{ ...mini, envVersion: 'beta' as never }] }), /"envVersion"/],
-    ['a width out of WeChat range', base({ connections: [{ ...mini, width: 100 }] }), /"width" must be a whole number of pixels from 280 to 1280/],
+    [
+      'a width out of WeChat range',
+      base({ connections: [{ ...mini, width: 100 }] }),
+      /"width" must be a whole number of pixels from 280 to 1280/,
+    ],
     ['a logo that is no URL', base({ connections: [{ ...mini, logoUrl: 'logo.png' }] }), /"logoUrl"/],
     ['no findOrCreateUser', base({ findOrCreateUser: undefined as never }), /"findOrCreateUser" is required/],
     ['a baseUrl with a query', base({ baseUrl: 'https://x.test/?a=1' }), /"baseUrl" must be an http\(s\) URL/],

@@ -165,8 +165,13 @@ function resolveConnection(connection: WechatConnection, index: number): Resolve
         `${named}: "encodingAESKey" must be the 43 letters and digits of the account's EncodingAESKey, or be left out for the plain message mode.`,
       );
     }
-    if (connection.originalId !== undefined && (typeof connection.originalId !== 'string' || connection.originalId.trim() === '')) {
-      throw new QrLoginWechatConfigError(`${named}: "originalId" must be the account's original id, such as "gh_0123456789ab".`);
+    if (
+      connection.originalId !== undefined &&
+      (typeof connection.originalId !== 'string' || connection.originalId.trim() === '')
+    ) {
+      throw new QrLoginWechatConfigError(
+        `${named}: "originalId" must be the account's original id, such as "gh_0123456789ab".`,
+      );
     }
     if (connection.encodingAESKey !== undefined && connection.originalId === undefined) {
       throw new QrLoginWechatConfigError(
@@ -258,13 +263,20 @@ export function resolveQrLoginWechatConfig(
     );
   }
   const keyword = options.confirmKeyword ?? QR_LOGIN_WECHAT_DEFAULTS.confirmKeyword;
-  if (typeof keyword !== 'string' || keyword.trim() === '' || keyword.trim().length > 32 || /^\d+$/.test(keyword.trim())) {
+  if (
+    typeof keyword !== 'string' ||
+    keyword.trim() === '' ||
+    keyword.trim().length > 32 ||
+    /^\d+$/.test(keyword.trim())
+  ) {
     throw new QrLoginWechatConfigError(
       `"confirmKeyword" must be 1 to 32 characters and not only digits (digits are the number-matching answer); got ${JSON.stringify(keyword)}.`,
     );
   }
   if (options.replyText !== undefined && typeof options.replyText !== 'function') {
-    throw new QrLoginWechatConfigError('"replyText" must be a function of the reply ({ kind, appName, … }) returning its text.');
+    throw new QrLoginWechatConfigError(
+      '"replyText" must be a function of the reply ({ kind, appName, … }) returning its text.',
+    );
   }
   return {
     connections,
@@ -285,9 +297,21 @@ export function resolveQrLoginWechatConfig(
     logoSize: positiveNumber('logoSize', options.logoSize, QR_LOGIN_WECHAT_DEFAULTS.logoSize, 0.5, 'image widths'),
     maxWebhookBodyBytes: maxBody,
     pushTimestampWindowMs:
-      positiveNumber('pushTimestampWindow', options.pushTimestampWindow, QR_LOGIN_WECHAT_DEFAULTS.pushTimestampWindow, 3600, 'seconds') * 1000,
+      positiveNumber(
+        'pushTimestampWindow',
+        options.pushTimestampWindow,
+        QR_LOGIN_WECHAT_DEFAULTS.pushTimestampWindow,
+        3600,
+        'seconds',
+      ) * 1000,
     confirmationTimeoutMs:
-      positiveNumber('confirmationTimeout', options.confirmationTimeout, QR_LOGIN_WECHAT_DEFAULTS.confirmationTimeout, 86_400, 'seconds') * 1000,
+      positiveNumber(
+        'confirmationTimeout',
+        options.confirmationTimeout,
+        QR_LOGIN_WECHAT_DEFAULTS.confirmationTimeout,
+        86_400,
+        'seconds',
+      ) * 1000,
     confirmKeyword: keyword.trim(),
     ...(options.replyText ? { replyText: options.replyText } : {}),
     routePrefix: wechatRoutePrefix(extras.routePrefix),

@@ -105,8 +105,7 @@ export const wechatErrors = {
       E.LOGIN_CODE_INVALID,
       'WeChat refused the login code: call wx.login() again right before each request; a code works once and expires in 5 minutes.',
     ),
-  userRefused: () =>
-    new QrLoginWechatException(S.FORBIDDEN, E.USER_REFUSED, 'This WeChat user may not log in here.'),
+  userRefused: () => new QrLoginWechatException(S.FORBIDDEN, E.USER_REFUSED, 'This WeChat user may not log in here.'),
   signatureInvalid: () =>
     new QrLoginWechatException(
       S.UNAUTHORIZED,
@@ -154,7 +153,11 @@ export const wechatErrors = {
   apiError: (error: WechatApiError, hint = '') =>
     new QrLoginWechatException(S.BAD_GATEWAY, E.API_ERROR, `${error.message}${hint ? `. ${hint}` : ''}`),
   unavailable: (api: string, why: string) =>
-    new QrLoginWechatException(S.SERVICE_UNAVAILABLE, E.UNAVAILABLE, `WeChat ${api} is unavailable (${why}); retry in a moment.`),
+    new QrLoginWechatException(
+      S.SERVICE_UNAVAILABLE,
+      E.UNAVAILABLE,
+      `WeChat ${api} is unavailable (${why}); retry in a moment.`,
+    ),
   logoUnavailable: (connectionId: string, why: string) =>
     new QrLoginWechatException(
       S.BAD_GATEWAY,

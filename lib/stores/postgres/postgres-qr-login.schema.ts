@@ -132,7 +132,10 @@ const SCHEMA_LOCK_KEY = 0x71726c67; // "qrlg"
  * advisory lock makes concurrent runs take turns, since `CREATE … IF NOT
  * EXISTS` alone can collide). Needs the right to create tables in the schema.
  */
-export async function ensurePostgresQrLoginSchema(db: PostgresQueryable, options: PostgresQrLoginSchemaOptions = {}): Promise<void> {
+export async function ensurePostgresQrLoginSchema(
+  db: PostgresQueryable,
+  options: PostgresQrLoginSchemaOptions = {},
+): Promise<void> {
   const sql = postgresQrLoginSchemaSql(options);
   // A multi-statement query without BEGIN/COMMIT runs as one implicit transaction: the lock holds until the
   // last CREATE, and a failure rolls everything back without leaving the connection inside an open transaction.

@@ -56,14 +56,22 @@ describe('PostgresQrLoginStore beyond the contract', () => {
 
   it('needs exactly one of pool, connectionString and config, and names that are plain SQL identifiers', () => {
     expect(() => new PostgresQrLoginStore({})).toThrow(QrLoginConfigError);
-    expect(() => new PostgresQrLoginStore({})).toThrow(/exactly one of "pool".*"connectionString" or "config"; got none/);
+    expect(() => new PostgresQrLoginStore({})).toThrow(
+      /exactly one of "pool".*"connectionString" or "config"; got none/,
+    );
     expect(() => new PostgresQrLoginStore({ connectionString: server.url, config: { port: server.port } })).toThrow(
       /got "connectionString" and "config"/,
     );
-    expect(() => new PostgresQrLoginStore({ connectionString: server.url, tablePrefix: 'qr-login' })).toThrow(/lower-case SQL identifier/);
+    expect(() => new PostgresQrLoginStore({ connectionString: server.url, tablePrefix: 'qr-login' })).toThrow(
+      /lower-case SQL identifier/,
+    );
     expect(() => new PostgresQrLoginStore({ connectionString: server.url, schema: 'Auth; DROP' })).toThrow(/"schema"/);
-    expect(() => new PostgresQrLoginStore({ connectionString: server.url, tablePrefix: 'p'.repeat(40) })).toThrow(/too long/);
-    expect(() => new PostgresQrLoginStore({ connectionString: server.url, sweepInterval: 0 })).toThrow(/"sweepInterval" must be a positive/);
+    expect(() => new PostgresQrLoginStore({ connectionString: server.url, tablePrefix: 'p'.repeat(40) })).toThrow(
+      /too long/,
+    );
+    expect(() => new PostgresQrLoginStore({ connectionString: server.url, sweepInterval: 0 })).toThrow(
+      /"sweepInterval" must be a positive/,
+    );
     expect(() => new PostgresQrLoginStore({ pool: {} as Pool })).toThrow(/must be a pg.Pool/);
   });
 
@@ -212,7 +220,11 @@ describe('PostgresQrLoginStore beyond the contract', () => {
     }
 
     // The same store instances serve again, and the record written before the outage is still there.
-    await eventually(async () => (await store.get(record.id).catch(() => null)) !== null, 10_000, 'the store to reconnect');
+    await eventually(
+      async () => (await store.get(record.id).catch(() => null)) !== null,
+      10_000,
+      'the store to reconnect',
+    );
     expect(await store.get(record.id)).toEqual(record);
     let again: Watched | undefined;
     await eventually(

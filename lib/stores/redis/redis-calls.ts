@@ -10,7 +10,8 @@ type RedisConnection = Redis | Cluster;
 export const CALL_TIMEOUT_MS = 1_500;
 
 /** Replies that mean "Redis cannot serve right now" rather than "this call is wrong". */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|OOM|MISCONF|NOREPLICAS|NOAUTH|WRONGPASS)\b/;
+const TRANSIENT_REPLY =
+  /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|OOM|MISCONF|NOREPLICAS|NOAUTH|WRONGPASS)\b/;
 
 /**
  * The fail-fast wrapper of the store's Redis calls: each settles within
@@ -88,7 +89,7 @@ export function storeError(error: unknown, what: string): Error {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && error.name === 'ReplyError' && !TRANSIENT_REPLY.test(message)) {
     const hint = /unknown command .?spublish/i.test(message)
-      ? ' Sharded pub/sub needs Redis 7 or later; on Redis 6 create the store with pubsub: \'classic\'.'
+      ? " Sharded pub/sub needs Redis 7 or later; on Redis 6 create the store with pubsub: 'classic'."
       : '';
     return new Error(`Redis refused to ${what}: ${message}${hint}`, { cause: error });
   }

@@ -26,7 +26,7 @@ export interface Channel extends WatchedChannel {
 const SUBSCRIBE_ATTEMPTS = 3;
 
 const SHARD_MOVED_MESSAGE =
-  'The Redis Cluster shard that carries this QR code\'s changes failed over or moved; open the stream again (the store follows the new master by itself).';
+  "The Redis Cluster shard that carries this QR code's changes failed over or moved; open the stream again (the store follows the new master by itself).";
 
 const noop = () => undefined;
 
@@ -138,7 +138,10 @@ export class RedisChangeFeed {
           }
           if (this.channels.get(name) === created) created.live = true;
         } catch (error) {
-          this.dropChannel(created, error instanceof QrLoginStoreUnavailableError ? error : storeError(error, 'watch a QR code'));
+          this.dropChannel(
+            created,
+            error instanceof QrLoginStoreUnavailableError ? error : storeError(error, 'watch a QR code'),
+          );
           // A SUBSCRIBE that timed out may still reach Redis; undo it so nothing stays subscribed for nobody.
           if (this.subscriber.status === 'ready') await this.unsubscribe(name).catch(noop);
         }

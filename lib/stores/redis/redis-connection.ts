@@ -24,7 +24,12 @@ export function whenReady(connection: RedisConnection, deadline: number): Promis
   }
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new QrLoginStoreUnavailableError('Redis did not become ready in time; check that it is running and reachable.')),
+      () =>
+        reject(
+          new QrLoginStoreUnavailableError(
+            'Redis did not become ready in time; check that it is running and reachable.',
+          ),
+        ),
       Math.max(deadline - Date.now(), 0),
     );
     readyOnce(connection).then(
@@ -57,7 +62,11 @@ function readyOnce(connection: RedisConnection): Promise<void> {
     };
     const onReady = () => settle();
     const onClose = () =>
-      settle(new QrLoginStoreUnavailableError('Redis refused or dropped the connection; check that it is running and reachable.'));
+      settle(
+        new QrLoginStoreUnavailableError(
+          'Redis refused or dropped the connection; check that it is running and reachable.',
+        ),
+      );
     connection.once('ready', onReady);
     connection.once('close', onClose);
     connection.once('end', onClose);

@@ -39,7 +39,11 @@ return 1
  */
 export const SCRIPT_NAMES: Record<PubSubFlavour, { create: string; compareAndSet: string; publish: string }> = {
   classic: { create: 'qrLoginStoreCreate', compareAndSet: 'qrLoginStoreCompareAndSet', publish: 'PUBLISH' },
-  sharded: { create: 'qrLoginStoreCreateSharded', compareAndSet: 'qrLoginStoreCompareAndSetSharded', publish: 'SPUBLISH' },
+  sharded: {
+    create: 'qrLoginStoreCreateSharded',
+    compareAndSet: 'qrLoginStoreCompareAndSetSharded',
+    publish: 'SPUBLISH',
+  },
 };
 
 /** Adds the store's two scripts to `redis` as commands (EVALSHA under the hood), named for `pubsub`. */

@@ -170,7 +170,9 @@ export class RedisQrLoginStore implements QrLoginStore {
       watchHealth(this.redis, 'command', this.logger, closing);
     }
     if (options.pubsub !== undefined && options.pubsub !== 'sharded' && options.pubsub !== 'classic') {
-      throw new QrLoginConfigError(`RedisQrLoginStore "pubsub" must be 'sharded' or 'classic'; got ${JSON.stringify(options.pubsub)}.`);
+      throw new QrLoginConfigError(
+        `RedisQrLoginStore "pubsub" must be 'sharded' or 'classic'; got ${JSON.stringify(options.pubsub)}.`,
+      );
     }
     this.pubsub = options.pubsub ?? (isCluster(this.redis) ? 'sharded' : 'classic');
     const sharded = this.pubsub === 'sharded';
@@ -206,7 +208,13 @@ export class RedisQrLoginStore implements QrLoginStore {
     const json = JSON.stringify(record);
     const retainUntil = expiryOf(record);
     const created = await this.calls.call(this.redis, 'create a QR code', () =>
-      this.scripts[SCRIPT_NAMES[this.pubsub].create](this.keyOf(record.id), record.version, json, retainUntil, this.channelOf(record.id)),
+      this.scripts[SCRIPT_NAMES[this.pubsub].create](
+        this.keyOf(record.id),
+        record.version,
+        json,
+        retainUntil,
+        this.channelOf(record.id),
+      ),
     );
     if (created !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
     this.watched.wrote(this.channelOf(record.id), json, record.version, retainUntil);
@@ -316,7 +324,9 @@ export class RedisQrLoginStore implements QrLoginStore {
 
 function expiryOf(record: QrCodeRecord): number {
   if (typeof record.retainUntil !== 'number' || !Number.isFinite(record.retainUntil)) {
-    throw new TypeError(`QR code ${record.id} has no valid retainUntil (ms since the epoch): ${String(record.retainUntil)}.`);
+    throw new TypeError(
+      `QR code ${record.id} has no valid retainUntil (ms since the epoch): ${String(record.retainUntil)}.`,
+    );
   }
   // PEXPIREAT takes whole milliseconds.
   return Math.ceil(record.retainUntil);

@@ -1,7 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { whenReady } from './redis-connection';
-import type { QrLoginRateLimitResult, QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
+import type {
+  QrLoginRateLimitResult,
+  QrLoginRateLimiter,
+} from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 
 /** How long a hit waits for the connection to come up before answering 503 (ms). */
 const READY_TIMEOUT_MS = 1_500;
@@ -37,7 +40,9 @@ export class RedisQrLoginRateLimiter implements QrLoginRateLimiter {
 
   constructor(options: RedisQrLoginRateLimiterOptions) {
     if (!options?.client || typeof (options.client as Redis).eval !== 'function') {
-      throw new Error('RedisQrLoginRateLimiter needs a ready ioredis client as "client", e.g. new RedisQrLoginRateLimiter({ client: redisStore.client }).');
+      throw new Error(
+        'RedisQrLoginRateLimiter needs a ready ioredis client as "client", e.g. new RedisQrLoginRateLimiter({ client: redisStore.client }).',
+      );
     }
     this.client = options.client;
     this.prefix = options.keyPrefix ?? 'qr-login:rate';
@@ -52,7 +57,9 @@ export class RedisQrLoginRateLimiter implements QrLoginRateLimiter {
       reply = (await this.client.eval(HIT_SCRIPT, 1, `${this.prefix}:{${key}}`, String(windowMs))) as [number, number];
     } catch (error) {
       if (error instanceof QrLoginStoreUnavailableError) throw error;
-      throw new QrLoginStoreUnavailableError(`The rate limiter could not reach Redis: ${(error as Error).message}`, { cause: error });
+      throw new QrLoginStoreUnavailableError(`The rate limiter could not reach Redis: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     const [count, ttl] = reply;
     return { allowed: count <= limit, count, resetInMs: Math.max(0, ttl) };

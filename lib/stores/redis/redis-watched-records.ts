@@ -63,7 +63,8 @@ export class RedisWatchedRecords {
   /** What this instance wrote is what its next read of a watched code must see, before the channel echoes it. */
   wrote(name: string, json: string, version: number, retainUntil: number): void {
     const channel = this.channelOf(name);
-    if (channel?.live && !(channel.latest && channel.latest.version >= version)) channel.latest = { json, version, retainUntil };
+    if (channel?.live && !(channel.latest && channel.latest.version >= version))
+      channel.latest = { json, version, retainUntil };
   }
 
   /** Lost a race: the change that won may not have arrived yet, so the next read asks Redis. */

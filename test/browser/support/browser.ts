@@ -45,6 +45,10 @@ export function screenshotPath(name: string): string {
 /** The text inside the QR code an element shows, read from a screenshot of it; undefined when none is found. */
 export async function decodeQrOf(element: Locator): Promise<string | undefined> {
   const png = PNG.sync.read(await element.screenshot());
-  const found = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+  const found = jsQR(
+    new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length),
+    png.width,
+    png.height,
+  );
   return found?.data;
 }

@@ -23,13 +23,19 @@ export async function buildClient(): Promise<BuiltClient> {
   try {
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     await Promise.all([
-      promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', dir], { cwd: ROOT, timeout: 60_000 }),
-      promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(dir, 'app')], { cwd: ROOT, timeout: 60_000 }),
+      promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', dir], {
+        cwd: ROOT,
+        timeout: 60_000,
+      }),
+      promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(dir, 'app')], {
+        cwd: ROOT,
+        timeout: 60_000,
+      }),
     ]);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     const output = (error as { stdout?: string }).stdout ?? '';
-    throw new Error(`The browser client did not compile:\n${output || String(error)}`);
+    throw new Error(`The browser client did not compile:\n${output || String(error)}`, { cause: error });
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

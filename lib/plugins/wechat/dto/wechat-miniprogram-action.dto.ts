@@ -4,7 +4,10 @@ import { ApiProperty, ApiPropertyOptional } from '../../../http/qr-login.openapi
 /** Body of `POST /<prefix>/wechat/miniprogram/{scan|confirm|cancel}`. */
 export class WechatMiniProgramActionDto {
   /** The code's id: the mini-program page's `options.scene` (URL-decoded). */
-  @ApiProperty({ description: "The code's id: the mini-program page's options.scene (URL-decoded)", pattern: '^[A-Za-z0-9_-]{27}$' })
+  @ApiProperty({
+    description: "The code's id: the mini-program page's options.scene (URL-decoded)",
+    pattern: '^[A-Za-z0-9_-]{27}$',
+  })
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{27}$/, { message: 'qrcodeId must be the 27-character id the page got as options.scene' })
   qrcodeId!: string;
@@ -17,14 +20,20 @@ export class WechatMiniProgramActionDto {
   code!: string;
 
   /** Which mini-program connection the page belongs to. Default: the one that made the code. */
-  @ApiPropertyOptional({ description: 'Which mini-program connection the page belongs to; default: the one that made the code', maxLength: 64 })
+  @ApiPropertyOptional({
+    description: 'Which mini-program connection the page belongs to; default: the one that made the code',
+    maxLength: 64,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   connectionId?: string;
 
   /** CONFIRM with number matching on: the number the user picked among the scan's `matchChoices`. */
-  @ApiPropertyOptional({ description: "CONFIRM with number matching on: the number the user picked among the scan's matchChoices", maxLength: 16 })
+  @ApiPropertyOptional({
+    description: "CONFIRM with number matching on: the number the user picked among the scan's matchChoices",
+    maxLength: 16,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(16)
