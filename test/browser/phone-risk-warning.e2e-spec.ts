@@ -78,7 +78,8 @@ async function openPhoneAt(ip: string): Promise<Page> {
   await phone.getByLabel('Username').fill('alice');
   await phone.getByLabel('Password').fill('wonderland');
   await phone.getByRole('button', { name: /^log ?in$/i }).click();
-  await expect.poll(() => phone.getByText(/alice/i).first().isVisible(), { timeout: STEP_MS }).toBe(true);
+  // The login form's hint names alice too and hides once logged in: wait for the account line itself.
+  await expect.poll(() => phone.getByText(/Logged in as .*\(alice\)/).isVisible(), { timeout: STEP_MS }).toBe(true);
   return phone;
 }
 
