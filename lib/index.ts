@@ -46,6 +46,7 @@ export type {
 } from './kernel/interfaces/qr-code.interface';
 export type {
   CreateQrCodeInput,
+  CreateQrCodeOptions,
   CreateQrCodeRequester,
   QrCodeRendering,
   QrCodeTypeHandler,

@@ -5,8 +5,12 @@ import type { QrLoginRateLimiter } from '../kernel/interfaces/qr-login-rate-limi
 import type { QrLoginRateBucket } from '../kernel/qr-login-security.config';
 import type { ResolvedQrLoginConfig } from '../kernel/qr-login.config';
 import { QrLoginService } from '../kernel/qr-login.service';
-import type { QrCodeBinding, QrCodeProof } from '../kernel/interfaces/qr-code.interface';
-import type { CreateQrCodeInput, CreateQrCodeRequester } from '../kernel/interfaces/qr-code-type-handler.interface';
+import type { QrCodeProof } from '../kernel/interfaces/qr-code.interface';
+import type {
+  CreateQrCodeInput,
+  CreateQrCodeOptions,
+  CreateQrCodeRequester,
+} from '../kernel/interfaces/qr-code-type-handler.interface';
 import type { QrCodeCreated } from '../kernel/interfaces/qr-login-views.interface';
 import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.http';
 import { qrErrors } from '../kernel/qr-login.errors';
@@ -69,7 +73,7 @@ export class QrLoginHttpService {
     input: CreateQrCodeInput,
     request: unknown,
     response: unknown,
-    options: { binding?: QrCodeBinding } = {},
+    options: CreateQrCodeOptions = {},
   ): Promise<QrCodeCreated> {
     const requester = this.requesterOf(request);
     const { allowedOrigins, requireOrigin } = this.config.risk;

@@ -11,6 +11,7 @@ import type { QrLoginUserCodes } from './qr-login.user-codes';
 import type { QrCodeBinding } from './interfaces/qr-code.interface';
 import type {
   CreateQrCodeInput,
+  CreateQrCodeOptions,
   CreateQrCodeRequester,
   QrCodeRendering,
   QrCodeTypeHandler,
@@ -44,7 +45,7 @@ export class QrCodeIssuer {
   async create(
     input: CreateQrCodeInput = {},
     requester: CreateQrCodeRequester = {},
-    options: { binding?: QrCodeBinding } = {},
+    options: CreateQrCodeOptions = {},
   ): Promise<QrCodeCreated> {
     const type = input.type ?? 'MOBILE_APP';
     const handler = this.typeHandlers.get(type);
@@ -76,7 +77,7 @@ export class QrCodeIssuer {
       },
       customData: input.customData,
       context: input.context,
-      numberMatching: this.config.security.numberMatching,
+      numberMatching: options.numberMatching === false ? false : this.config.security.numberMatching,
     });
     const rendering: QrCodeRendering = handler
       ? await handler.render({ qrcodeId: record.id, expiresAt, input })

@@ -14,7 +14,7 @@ import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
 import { QrLoginUserCodes } from './qr-login.user-codes';
 import { type PollPace, viewOf } from './qr-login.rules';
-import type { QrCodeAction, QrCodeBinding, QrCodeProof } from './interfaces/qr-code.interface';
+import type { QrCodeAction, QrCodeProof } from './interfaces/qr-code.interface';
 import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
@@ -29,6 +29,7 @@ import type {
 } from './interfaces/qr-login-views.interface';
 import type {
   CreateQrCodeInput,
+  CreateQrCodeOptions,
   CreateQrCodeRequester,
   QrCodeTypeHandler,
 } from './interfaces/qr-code-type-handler.interface';
@@ -131,7 +132,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   create(
     input: CreateQrCodeInput = {},
     requester: CreateQrCodeRequester = {},
-    options: { binding?: QrCodeBinding } = {},
+    options: CreateQrCodeOptions = {},
   ): Promise<QrCodeCreated> {
     return this.issuer.create(input, requester, options);
   }

@@ -1,4 +1,4 @@
-import type { JsonObject, QrCodeType } from './qr-code.interface';
+import type { JsonObject, QrCodeBinding, QrCodeType } from './qr-code.interface';
 
 /** Input of `QrLoginService.create`. */
 export interface CreateQrCodeInput {
@@ -21,6 +21,20 @@ export interface CreateQrCodeRequester {
   userAgent?: string;
   /** The `Origin` header of the page that asked. */
   origin?: string;
+}
+
+/** How a new code may be read, redeemed and confirmed: decided at creation and stored with the code. */
+export interface CreateQrCodeOptions {
+  /** How the code may be read and redeemed. Default: the native routes' binding (`bindToCreator`). */
+  binding?: QrCodeBinding;
+  /**
+   * `false` creates the code without a match number even when `numberMatching`
+   * is on: for codes the phone reaches by typing a code shown on the requesting
+   * screen (the device grant's user code), which already ties the phone to that
+   * screen, and whose screen has no page to show a number on. Default: the
+   * module's `numberMatching`.
+   */
+  numberMatching?: false;
 }
 
 /** What a `QrCodeTypeHandler` makes for a new code. */

@@ -93,7 +93,9 @@ export class QrLoginDeviceGrantService {
     // The hooks learn which client asked, and for what (e.g. to issue a narrower token to a TV).
     const context = { deviceGrant: { clientId: client.clientId, ...(scope !== undefined ? { scope } : {}) } };
     const created = await this.kernel
-      .create({ context }, this.http.requesterOf(request.raw), { binding })
+      // The phone types the user code the device shows, which already ties it to that screen; a
+      // device has no page to show a match number on, so its codes carry none (see SECURITY.md).
+      .create({ context }, this.http.requesterOf(request.raw), { binding, numberMatching: false })
       .catch(rethrow);
     if (!created.userCode)
       throw new Error('QrLoginModule gave the code no user code; the device grant needs userCodes on (the default).');
