@@ -53,14 +53,18 @@ export class QrCodeRepository {
   /**
    * Read → decide → compare-and-set, again on a lost race. `decide` returns
    * the next record, `undefined` for "nothing to change", or throws the
-   * refusal. A forgotten code is `QR_EXPIRED`.
+   * refusal. A forgotten code is `QR_EXPIRED`. `known`, a record read just
+   * before, saves the first read.
    */
   async update(
     qrcodeId: string,
     decide: (current: QrCodeRecord, now: number) => QrCodeRecord | undefined,
+    known?: QrCodeRecord,
   ): Promise<{ record: QrCodeRecord; changed: boolean }> {
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-      const current = await this.find(qrcodeId);
+      // A record the caller read just before serves the first round; if it is stale, the
+      // compare-and-set fails and the next round reads again.
+      const current = round === 0 && known ? known : await this.find(qrcodeId);
       if (current === null) throw qrErrors.expired();
       const next = decide(current, this.clock.now());
       if (next === undefined) return { record: current, changed: false };

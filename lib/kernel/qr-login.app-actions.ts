@@ -36,10 +36,16 @@ export class QrLoginAppActions {
       throw qrErrors.riskDenied();
     }
     const risk = { verdict: scan.risk.verdict, flags: [...scan.risk.flags], facts: { ...scan.risk.facts } };
-    const { record } = await this.act$(qrcodeId, 'SCAN', userId, (latest, now) => {
-      const next = decideScan(latest, actor, now);
-      return next && { ...next, scannedBy: { ...next.scannedBy!, risk } };
-    });
+    const { record } = await this.act$(
+      qrcodeId,
+      'SCAN',
+      userId,
+      (latest, now) => {
+        const next = decideScan(latest, actor, now);
+        return next && { ...next, scannedBy: { ...next.scannedBy!, risk } };
+      },
+      current.record,
+    );
     this.audit.emit('scanned', record, { userId });
     return {
       qrcodeId,
@@ -97,9 +103,10 @@ export class QrLoginAppActions {
     action: QrCodeAction,
     userId: string,
     decide: (current: QrCodeRecord, now: number) => QrCodeRecord | undefined,
+    known?: QrCodeRecord,
   ): Promise<{ record: QrCodeRecord; changed: boolean }> {
     try {
-      return await this.repository.update(qrcodeId, decide);
+      return await this.repository.update(qrcodeId, decide, known);
     } catch (error) {
       if (error instanceof QrLoginError) this.audit.refused(qrcodeId, action, error.code, userId);
       throw error;
