@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestPeers, lockedInstall, lockedVersion } from './support/locked-install';
 
 /*
  * The package as an app installs it: built with the build's own tsconfigs,
@@ -129,24 +130,20 @@ describe('the packed package in a scratch app', () => {
     run('mkdir', ['-p', app], work);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, version: '1.0.0' }));
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(STRICT_TSCONFIG));
-    // Peers an app has anyway; the optional ones are left out on purpose.
-    run(
-      'npm',
+    // Peers an app has anyway, at the versions this repository locked; the optional ones are left out on purpose.
+    lockedInstall(
+      app,
       [
-        'install',
-        '--prefer-offline',
-        '--no-package-lock',
-        tarball,
-        '@types/node@20',
+        '@types/node',
         'reflect-metadata',
         'rxjs',
-        '@nestjs/common@12',
-        '@nestjs/core@12',
-        '@nestjs/passport@12',
+        '@nestjs/common',
+        '@nestjs/core',
+        '@nestjs/passport',
         'passport',
         '@types/passport',
       ],
-      app,
+      { 'nestjs-qr-login': `file:${tarball}` },
     );
   }, 300_000);
 
@@ -196,7 +193,8 @@ describe('the packed package in a scratch app', () => {
   }, 180_000);
 
   it('resolves and compiles /redis, /genauth and /wechat once their peers are installed', () => {
-    run('npm', ['install', '--prefer-offline', '--no-package-lock', 'ioredis@6', 'fast-xml-parser@5', 'sharp'], app);
+    // ioredis 6.1's declarations import `redis-errors`, which ships no types: the README's install line adds them.
+    lockedInstall(app, ['ioredis', '@types/redis-errors', 'fast-xml-parser', 'sharp']);
     writeFileSync(join(app, 'app.ts'), PLUGIN_APP);
     expect(compile(app)).toBe('');
     const out = run(
@@ -208,5 +206,8 @@ describe('the packed package in a scratch app', () => {
       app,
     );
     expect(out.trim().split('\n')).toEqual(['redis true', 'genauth true', 'wechat true']);
+    // The same commit gives the same answer everywhere: the peers are the locked ones, unless asked for the newest.
+    const installed = JSON.parse(run('npm', ['ls', 'ioredis', 'redis-errors', '--json', '--all'], app));
+    if (!latestPeers) expect(installed.dependencies.ioredis.version).toBe(lockedVersion('ioredis'));
   }, 300_000);
 });
