@@ -1,13 +1,45 @@
 import swc from 'unplugin-swc';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * The fast loop: specs that start no server, browser, database or build
+ * (`npm run test:unit`, under a minute). Everything else is `e2e`
+ * (`npm run test:e2e`); `npm test` runs both.
+ */
+const UNIT_IN_TEST = [
+  'test/architecture.spec.ts',
+  'test/app-client/*.spec.ts',
+  'test/package-manifest.spec.ts',
+  'test/risk/*.spec.ts',
+  'test/sample/sample.config.spec.ts',
+];
+/** Specs beside the code that start a server all the same. */
+const LIB_WITH_SERVERS = ['lib/stores/postgres/**/*.spec.ts'];
 
 // SWC (not esbuild) compiles the tests because Nest's dependency injection
 // needs `emitDecoratorMetadata`, which esbuild does not emit.
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
-    include: ['lib/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['lib/**/*.spec.ts', ...UNIT_IN_TEST],
+          exclude: [...configDefaults.exclude, ...LIB_WITH_SERVERS],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.spec.ts', 'test/**/*.e2e-spec.ts', ...LIB_WITH_SERVERS],
+          exclude: [...configDefaults.exclude, ...UNIT_IN_TEST],
+        },
+      },
+    ],
   },
 });
