@@ -27,6 +27,23 @@ export default defineConfig(
     },
   },
   {
+    // Plugins come in through one door: the kernel, HTTP edge, auth, risk and stores only via `lib/plugin`.
+    files: ['lib/plugins/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(kernel|http|auth|risk|stores|decorators)(/|$)',
+              message: "Import it from the plugin entry ('../../plugin'); add it there if a plugin truly needs it.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['sample/public/**/*.js', 'client/**/*.mts'],
     languageOptions: { globals: { ...globals.browser } },
   },

@@ -15,7 +15,7 @@ export const {
   .setFactoryMethodName('createQrLoginOptions')
   .setExtras<QrLoginModuleExtras>(
     // Every extra needs a key here (even undefined): Nest strips only these keys from the options.
-    { isGlobal: true, routePrefix: QR_LOGIN_DEFAULTS.routePrefix, routeDecorators: undefined },
+    { routePrefix: QR_LOGIN_DEFAULTS.routePrefix, routeDecorators: undefined },
     (definition, extras) => ({
       ...definition,
       // Always global: plugins imported beside the module (GenAuth, WeChat, the

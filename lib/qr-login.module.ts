@@ -58,7 +58,7 @@ import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface'
     QrLoginHttpService,
     QrLoginSseHub,
     QrLoginAppUserGuard,
-    QR_LOGIN_STORE,
+    // For the guards plugins mount (rate limits, app user); the tokens are named only by the plugin entry.
     QR_LOGIN_CONFIG,
     QR_LOGIN_RATE_LIMITER,
   ],

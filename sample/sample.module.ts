@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { QrLoginDeviceGrantModule, QrLoginModule, type QrLoginModuleOptions } from '../lib';
+import { QrLoginDeviceGrantModule } from '../lib/plugins/device';
+import { QrLoginModule, type QrLoginModuleOptions } from '../lib';
 import { QrLoginGenAuthModule } from '../lib/plugins/genauth';
 import { AuthModule } from './auth/auth.module';
 import { AuthService } from './auth/auth.service';

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import * as rootEntry from '../lib';
 
 /*
  * The layout the README describes, checked on the sources: the kernel knows
@@ -66,7 +67,7 @@ describe('architecture', () => {
     const service = join(lib, 'kernel', 'qr-login.service.ts');
     expect(specifiersOf(service)).toContain('./qr-login.rules');
     const genauth = join(lib, 'plugins', 'genauth', 'genauth-compat.service.ts');
-    expect(specifiersOf(genauth).some((s) => s.includes('kernel/qr-login.service'))).toBe(true);
+    expect(specifiersOf(genauth)).toContain('../../plugin');
   });
 
   it('no class in lib/ is longer than 250 lines', () => {
@@ -85,5 +86,78 @@ describe('architecture', () => {
     }
     expect(lengths.length).toBeGreaterThan(20);
     expect(lengths.filter(([, lines]) => lines > 250).map(([name]) => name)).toEqual([]);
+  });
+});
+
+/** Where a relative import of `file` lands, relative to lib/ (e.g. `kernel/qr-login.errors`). */
+function targetsOf(file: string): string[] {
+  return specifiersOf(file)
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => relative(lib, join(file, '..', specifier)));
+}
+
+/** Every file's relative imports that break `allowed(fromFolder, toPath)`, as `file → lib/target`. */
+function crossingsIn(files: string[], allowed: (file: string, target: string) => boolean): string[] {
+  return files.flatMap((file) =>
+    targetsOf(file)
+      .filter((target) => !allowed(relative(lib, file), target))
+      .map((target) => `${relative(root, file)} → lib/${target}`),
+  );
+}
+
+const withSpecs = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return withSpecs(path);
+    return /\.ts$/.test(name) ? [path] : [];
+  });
+
+describe('one door for plugins, and layers that point one way', () => {
+  it('a plugin imports the rest of lib/ only through the plugin entry (lib/plugin)', () => {
+    const files = withSpecs(join(lib, 'plugins'));
+    expect(files.length).toBeGreaterThan(30);
+    const ownFolder = (file: string) => file.split('/').slice(0, 2).join('/');
+    const crossings = crossingsIn(
+      files,
+      (file, target) => target.startsWith(`${ownFolder(file)}/`) || target === 'plugin' || target === 'plugin/index',
+    );
+    expect(crossings).toEqual([]);
+  });
+
+  it('the plugin check sees a reach around the door when there is one', () => {
+    const probe = join(lib, 'plugins', 'device', 'device-grant.service.ts');
+    const allowNothing = crossingsIn([probe], () => false);
+    expect(allowNothing).toContain('lib/plugins/device/device-grant.service.ts → lib/plugin');
+    expect(crossingsIn([probe], (_file, target) => target !== 'plugin')).toEqual([
+      'lib/plugins/device/device-grant.service.ts → lib/plugin',
+    ]);
+  });
+
+  it('nothing below the plugins imports a plugin, and stores build on the kernel only', () => {
+    const below = ['kernel', 'http', 'auth', 'risk', 'stores', 'plugin'].flatMap((dir) => sources(join(lib, dir)));
+    expect(crossingsIn(below, (_file, target) => !target.startsWith('plugins/'))).toEqual([]);
+    const stores = sources(join(lib, 'stores'));
+    expect(crossingsIn(stores, (_file, target) => /^(kernel|stores)\//.test(target))).toEqual([]);
+  });
+
+  it('the root entry is the app API: at most 20 runtime names', () => {
+    const names = Object.keys(rootEntry).sort();
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.length, names.join(', ')).toBeLessThanOrEqual(20);
+  });
+
+  it('every entry exports by name (no export *)', () => {
+    const entries = [
+      'index.ts',
+      'plugin/index.ts',
+      'risk/index.ts',
+      'plugins/device/index.ts',
+      'plugins/genauth/index.ts',
+      'plugins/wechat/index.ts',
+      'stores/redis/index.ts',
+      'stores/postgres/index.ts',
+    ];
+    const starred = entries.filter((entry) => /^export \*/m.test(readFileSync(join(lib, entry), 'utf8')));
+    expect(starred).toEqual([]);
   });
 });

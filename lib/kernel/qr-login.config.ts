@@ -48,7 +48,7 @@ export interface ResolvedQrLoginConfig {
   userCodes: boolean;
 }
 
-const EXTRA_KEYS = ['isGlobal', 'routePrefix', 'routeDecorators'] as const;
+const EXTRA_KEYS = ['routePrefix', 'routeDecorators'] as const;
 
 /** Every option key; `satisfies` keeps the list in step with the interface. */
 const OPTION_KEYS = Object.keys({
@@ -246,6 +246,11 @@ export function resolveQrLoginConfig(
   if (!options || typeof options !== 'object') {
     throw new QrLoginConfigError(
       'no options were given. Call QrLoginModule.forRoot({ appAuth: ... }) or make the forRootAsync factory return an options object.',
+    );
+  }
+  if ('isGlobal' in options) {
+    throw new QrLoginConfigError(
+      '"isGlobal" is not an option: QrLoginModule is always global, so plugins imported beside it reach its service. Remove it.',
     );
   }
   for (const key of EXTRA_KEYS) {

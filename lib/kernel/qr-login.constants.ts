@@ -1,7 +1,7 @@
 /** Name under which the ticket-redeeming passport strategy registers itself. */
 export const QR_LOGIN_STRATEGY = 'qr-login';
 
-/** Injection token of the store (see `QrLoginStore`); use `@InjectQrLoginStore()` rather than this. */
+/** Injection token of the store (see `QrLoginStore`): the module's own; plugins go through `QrLoginService`. */
 export const QR_LOGIN_STORE = 'QR_LOGIN:STORE';
 
 /** Injection token of the validated, defaulted configuration (`ResolvedQrLoginConfig`). */
@@ -10,7 +10,7 @@ export const QR_LOGIN_CONFIG = 'QR_LOGIN:CONFIG';
 /** Injection token of the rate limiter the module's routes count in (`rateLimit.limiter`, else an in-memory one). */
 export const QR_LOGIN_RATE_LIMITER = 'QR_LOGIN:RATE_LIMITER';
 
-/** Injection token of the module extras (`routePrefix`, `isGlobal`) as given to `forRoot`/`forRootAsync`. */
+/** Injection token of the module extras (`routePrefix`, `routeDecorators`) as given to `forRoot`/`forRootAsync`. */
 export const QR_LOGIN_EXTRAS = 'QR_LOGIN:EXTRAS';
 
 /** Header a non-browser creator sends its creator secret in (browsers use the cookie instead). */

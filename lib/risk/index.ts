@@ -1,14 +1,37 @@
-export * from './requester-network';
+/*
+ * `nestjs-qr-login/risk`: where a login comes from. The requester's context
+ * (agent, network, place), how far apart the browser and the phone are, the
+ * risk policy that allows, warns or denies a scan, and the origin allow-list.
+ * The module uses these itself; an app imports them to write its own policy
+ * or geo lookup.
+ */
+export { IPV4_NETWORK_BITS, IPV6_NETWORK_BITS, isSameNetwork, networkKeyOf, networkOf } from './requester-network';
 export { parseUserAgent, type QrLoginUserAgentInfo } from './requester-agent.parser';
-export * from './requester-geo.interface';
+export type { QrLoginGeoLookup, QrLoginPlace } from './requester-geo.interface';
 export {
   MmdbGeoLookup,
   type MmdbGeoLookupOptions,
   type QrLoginMmdbReader,
   type QrLoginMmdbSource,
 } from './mmdb-geo.lookup';
-export * from './requester-proximity';
-export * from './qr-login-risk.policy';
-export { describeRequester, lookupPlace, type QrLoginRequesterView } from './requester-context';
+export {
+  DEFAULT_FAR_AWAY_KM,
+  QrLoginRiskFlag,
+  compareRequesters,
+  distanceKm,
+  type QrLoginProximityOptions,
+  type QrLoginRequesterSite,
+  type QrLoginRiskFacts,
+} from './requester-proximity';
+export {
+  QR_LOGIN_RISK_DENIED_REASON,
+  assessQrLoginRisk,
+  defaultQrLoginRiskPolicy,
+  type QrLoginRiskAssessment,
+  type QrLoginRiskInput,
+  type QrLoginRiskPolicy,
+  type QrLoginRiskVerdict,
+} from './qr-login-risk.policy';
+export { describeRequester, type QrLoginRequesterView } from './requester-context';
 export { acceptsCreateOrigin, isAllowedOrigin, normalizeOriginAllowList } from './origin-allow-list';
-export * from './qr-login-risk-options.interface';
+export { QR_LOGIN_AMR, type QrLoginRiskOptions } from './qr-login-risk-options.interface';

@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import * as QRCode from 'qrcode';
-import { normalizeUserCode, formatUserCode } from '../../lib';
+import { normalizeUserCode, formatUserCode } from '../../lib/plugin';
 import { SampleSettings } from '../sample.settings';
 import { APP_CLIENT_PREFIX, CLIENT_PREFIX, PublicAssets } from './public-assets';
 

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QrLoginConfigError, QrLoginStoreUnavailableError, type QrLoginStore } from '../../lib';
+import { QrLoginConfigError, type QrLoginStore } from '../../lib';
+import { QrLoginStoreUnavailableError } from '../../lib/plugin';
 import { RedisQrLoginStore } from '../../lib/stores/redis';
 import { eventually } from '../support/sse';
 import { redisClusterStoreKind, STORE_KINDS } from '../support/stores';

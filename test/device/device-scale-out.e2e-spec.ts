@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser, request } from '../support/http';
 import { ManualClock } from '../support/manual-clock';
 import { redisStoreKind } from '../support/stores';
-import { DEVICE_CODE_GRANT_TYPE } from '../../lib';
+import { DEVICE_CODE_GRANT_TYPE } from '../../lib/plugins/device';
 import { createDeviceTestApp } from './device-test-app';
 
 /**

@@ -2,13 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import {
-  QrLoginDeviceGrantModule,
-  QrLoginModule,
-  type QrLoginDeviceGrantForRootOptions,
-  type QrLoginModuleOptions,
-  type QrLoginStore,
-} from '../../lib';
+import { QrLoginDeviceGrantModule, type QrLoginDeviceGrantForRootOptions } from '../../lib/plugins/device';
+import { QrLoginModule, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
 import { fixtureOptions, type AdapterName } from '../app/test-app';
 import type { ManualClock } from '../support/manual-clock';
 

@@ -99,14 +99,14 @@ describe('QrLoginModule configuration', () => {
     expect(app.get(QR_LOGIN_STORE)).toBe(store);
   });
 
-  it('isGlobal makes QrLoginService injectable everywhere', async () => {
+  it('is global: QrLoginService is injectable in every module without isGlobal', async () => {
     @Injectable()
     class Consumer {
       constructor(readonly qr: QrLoginService) {}
     }
     @Module({ providers: [Consumer] })
     class FeatureModule {}
-    const { app } = await boot([QrLoginModule.forRoot({ ...fixtureOptions(), isGlobal: true }), FeatureModule]);
+    const { app } = await boot([QrLoginModule.forRoot(fixtureOptions()), FeatureModule]);
     expect(app.get(Consumer).qr).toBeInstanceOf(QrLoginService);
   });
 
@@ -153,9 +153,9 @@ describe('QrLoginModule refuses a bad configuration at start-up', () => {
       /"store" does not implement QrLoginStore/,
     ],
     [
-      'isGlobal returned from the factory (it would be silently ignored)',
-      () => QrLoginModule.forRootAsync({ useFactory: () => ({ ...fixtureOptions(), isGlobal: true }) as any }),
-      /"isGlobal" is a module setting/,
+      'isGlobal, which is not an option (the module is always global)',
+      () => QrLoginModule.forRoot({ ...fixtureOptions(), isGlobal: true } as any),
+      /"isGlobal" is not an option: QrLoginModule is always global/,
     ],
     [
       'a payloadUrl without placeholder',

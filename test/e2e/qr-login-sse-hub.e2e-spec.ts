@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
-import { QrLoginService, QrLoginSseHub } from '../../lib';
+import { QrLoginService } from '../../lib';
+import { QrLoginSseHub } from '../../lib/plugin';
 import { asUser, creatorHeader } from '../support/http';
 import { eventually, openSse } from '../support/sse';
 import { describeMatrix, type MatrixApp } from '../support/matrix';

@@ -4,13 +4,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   defaultQrLoginRiskPolicy,
   MmdbGeoLookup,
-  QrLoginService,
-  type QrLoginContext,
-  type QrLoginEvent,
   type QrLoginGeoLookup,
   type QrLoginRiskInput,
   type QrLoginRiskPolicy,
-} from '../../lib';
+} from '../../lib/risk';
+import { QrLoginService, type QrLoginContext, type QrLoginEvent } from '../../lib';
 import { ADAPTERS, APP_USERS, createTestApp } from '../app/test-app';
 import { asUser, creatorHeader, request } from '../support/http';
 import { describeMatrix } from '../support/matrix';

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryQrLoginStore, type QrCodeRecord } from '../../lib';
+import { MemoryQrLoginStore } from '../../lib';
+import type { QrCodeRecord } from '../../lib/plugin';
 import { ADAPTERS, createTestApp } from '../app/test-app';
 import { asUser, creatorHeader, nativeClient } from '../support/http';
 

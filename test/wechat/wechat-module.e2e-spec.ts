@@ -57,10 +57,7 @@ describe('QrLoginWechatModule wiring', () => {
   it.each(ADAPTERS)('works beside a global QrLoginModule from a feature module (%s)', async (adapter) => {
     @Module({ imports: [QrLoginWechatModule.forRoot(wechatOptions())] })
     class WechatFeatureModule {}
-    const started = await start(
-      [QrLoginModule.forRoot({ ...fixtureOptions(), isGlobal: true }), WechatFeatureModule],
-      adapter,
-    );
+    const started = await start([QrLoginModule.forRoot(fixtureOptions()), WechatFeatureModule], adapter);
     app = started.app;
     const created = await nativeClient(started.url).create({ type: 'WECHAT_MINIPROGRAM' });
     expect(created.status).toBe(201);

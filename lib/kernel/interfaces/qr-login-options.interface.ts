@@ -140,11 +140,6 @@ export interface QrLoginModuleOptions<TUser = any> extends QrLoginSecurityOption
 
 /** Module-level settings known before any provider runs, so they are given beside the factory in `forRootAsync`. */
 export interface QrLoginModuleExtras {
-  /**
-   * The module is always global, since plugins imported beside it need its
-   * service; `false` is accepted and has no effect. Default true.
-   */
-  isGlobal?: boolean;
   /** Path prefix of the native routes, without slashes at the ends. Default `qr-login`. */
   routePrefix?: string;
   /**

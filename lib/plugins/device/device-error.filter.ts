@@ -1,7 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { QrLoginError, QrLoginStoreFullError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
-import { QrLoginException } from '../../http/qr-login.exception';
+import { QrLoginError, QrLoginException, QrLoginStoreFullError, QrLoginStoreUnavailableError } from '../../plugin';
 import { DeviceGrantException, deviceErrors } from './device.errors';
 
 /**

@@ -1,8 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QrLoginService } from '../../kernel/qr-login.service';
-import { QrLoginHttpService } from '../../http/qr-login-http.service';
-import { QrLoginError } from '../../kernel/qr-login.errors';
-import type { QrCodeBinding, QrCodeProof } from '../../kernel/interfaces/qr-code.interface';
+import { type QrCodeBinding, type QrCodeProof, QrLoginError, QrLoginHttpService, QrLoginService } from '../../plugin';
 import { authenticateDeviceClient, formField } from './device-client.auth';
 import type { ResolvedDeviceGrantConfig } from './device.config';
 import { DEVICE_CODE_GRANT_TYPE, DEVICE_VIA, QR_LOGIN_DEVICE_CONFIG, SLOW_DOWN_MS } from './device.constants';

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Post, Req, UseFilters, UseGuards, type Type } from '@nestjs/common';
-import { QrLoginRateLimitGuard } from '../../http/rate-limit/qr-login-rate-limit.guard';
+import { QrLoginRateLimitGuard } from '../../plugin';
 import {
   QrLoginDeviceGrantService,
   type DeviceAuthorizationResponse,

@@ -1,4 +1,4 @@
-import { QrLoginException } from '../../http/qr-login.exception';
+import { QrLoginException } from '../../plugin';
 
 /** The error codes the device grant's endpoints answer (RFC 6749 §5.2, RFC 8628 §3.5), as `error` in the body. */
 export const DeviceGrantErrorCode = {

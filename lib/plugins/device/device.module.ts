@@ -1,5 +1,5 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { QrLoginService } from '../../kernel/qr-login.service';
+import { QrLoginService } from '../../plugin';
 import { devicePrefixOf } from './device.constants';
 import { QR_LOGIN_DEVICE_CONFIG, QR_LOGIN_DEVICE_EXTRAS, QR_LOGIN_DEVICE_MODULE_OPTIONS } from './device.constants';
 import { QrLoginDeviceGrantConfigError, resolveDeviceGrantConfig } from './device.config';

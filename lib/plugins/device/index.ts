@@ -1,6 +1,6 @@
 /*
- * The OAuth 2.0 device authorization grant (RFC 8628), a plugin imported
- * beside `QrLoginModule`; exported from the package's root entry.
+ * `nestjs-qr-login/device`: the OAuth 2.0 device authorization grant
+ * (RFC 8628), a plugin imported beside `QrLoginModule`.
  */
 export { QrLoginDeviceGrantModule } from './device.module';
 export type {

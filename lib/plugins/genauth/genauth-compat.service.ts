@@ -1,10 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QrLoginService } from '../../kernel/qr-login.service';
-import { QrLoginHttpService } from '../../http/qr-login-http.service';
-import type { BriefUserInfo, QrCodeAction, QrCodeBinding } from '../../kernel/interfaces/qr-code.interface';
-import type { CreateQrCodeInput } from '../../kernel/interfaces/qr-code-type-handler.interface';
-import type { QrLoginContext } from '../../kernel/interfaces/qr-login-options.interface';
-import type { QrCodeCreated, QrCodeStatusView } from '../../kernel/interfaces/qr-login-views.interface';
+import {
+  type BriefUserInfo,
+  type CreateQrCodeInput,
+  type QrCodeAction,
+  type QrCodeBinding,
+  type QrCodeCreated,
+  type QrCodeStatusView,
+  type QrLoginContext,
+  QrLoginHttpService,
+  QrLoginService,
+} from '../../plugin';
 import { QR_LOGIN_GENAUTH_CONFIG } from './genauth.constants';
 import type { ResolvedGenAuthConfig } from './genauth.config';
 import { authenticateClient } from './genauth.guards';

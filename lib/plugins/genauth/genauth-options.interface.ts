@@ -1,4 +1,4 @@
-import type { QrLoginContext } from '../../kernel/interfaces/qr-login-options.interface';
+import type { QrLoginContext } from '../../plugin';
 
 /**
  * Which GenAuth (Authing) compatible route sets `QrLoginGenAuthModule`

@@ -12,10 +12,18 @@ import {
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
-import { qrErrors } from '../../kernel/qr-login.errors';
-import { qrLoginValidationPipe } from '../../http/qr-login.validation';
-import type { QrCodeAction, QrCodeStatus } from '../../kernel/interfaces/qr-code.interface';
-import type { QrCodeStatusView } from '../../kernel/interfaces/qr-login-views.interface';
+import {
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  type QrCodeAction,
+  type QrCodeStatus,
+  type QrCodeStatusView,
+  qrErrors,
+  QrLoginRateLimitGuard,
+  qrLoginValidationPipe,
+} from '../../plugin';
 import { GenAuthCompatService } from './genauth-compat.service';
 import {
   GenAuthV2ActionRespDto,
@@ -29,8 +37,6 @@ import {
 } from './genauth.dto';
 import { type GenAuthV2Envelope, GenAuthV2ExceptionFilter, genAuthV2Ok } from './genauth.envelope';
 import { GenAuthAppIdGuard, GenAuthAppUserGuard } from './genauth.guards';
-import { QrLoginRateLimitGuard } from '../../http/rate-limit/qr-login-rate-limit.guard';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '../../http/qr-login.openapi';
 
 /** V2's numeric statuses, as `QrCodeAuthenticationClient.startPolling` reads them. */
 export const GENAUTH_V2_STATUS: Readonly<Record<QrCodeStatus, number>> = {

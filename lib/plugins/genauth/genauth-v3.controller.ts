@@ -12,8 +12,15 @@ import {
   UseGuards,
   UsePipes,
 } from '@nestjs/common';
-import { qrLoginValidationPipe } from '../../http/qr-login.validation';
-import type { QrCodeStatusView } from '../../kernel/interfaces/qr-login-views.interface';
+import {
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  type QrCodeStatusView,
+  QrLoginRateLimitGuard,
+  qrLoginValidationPipe,
+} from '../../plugin';
 import { GenAuthCompatService, genAuthBriefUserInfo } from './genauth-compat.service';
 import {
   GenAuthChangeQrCodeStatusDto,
@@ -28,9 +35,7 @@ import {
 } from './genauth.dto';
 import { type GenAuthEnvelope, GenAuthV3ExceptionFilter, genAuthOk } from './genauth.envelope';
 import { GenAuthAppIdGuard, GenAuthAppUserGuard } from './genauth.guards';
-import { QrLoginRateLimitGuard } from '../../http/rate-limit/qr-login-rate-limit.guard';
 import type { GenAuthTokenSet } from './genauth-options.interface';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '../../http/qr-login.openapi';
 
 /** GenAuth's `CheckQRCodeStatusDataDto` for a status view. */
 export function genAuthStatusData(view: QrCodeStatusView): {

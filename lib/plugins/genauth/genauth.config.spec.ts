@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QrLoginConfigError } from '../../kernel/qr-login.errors';
+import { QrLoginConfigError } from '../../plugin';
 import { QrLoginGenAuthConfigError, resolveGenAuthConfig } from './genauth.config';
 import type { QrLoginGenAuthModuleExtras, QrLoginGenAuthModuleOptions } from './genauth-options.interface';
 

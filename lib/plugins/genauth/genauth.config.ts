@@ -1,4 +1,4 @@
-import { QrLoginConfigError } from '../../kernel/qr-login.errors';
+import { QrLoginConfigError } from '../../plugin';
 import type {
   GenAuthTokenEndpointAuthMethod,
   QrLoginGenAuthModuleExtras,

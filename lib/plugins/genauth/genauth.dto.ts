@@ -1,6 +1,12 @@
 import { IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
-import type { JsonObject, QrCodeAction, QrCodeStatus, QrCodeType } from '../../kernel/interfaces/qr-code.interface';
-import { ApiProperty, ApiPropertyOptional } from '../../http/qr-login.openapi';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  type JsonObject,
+  type QrCodeAction,
+  type QrCodeStatus,
+  type QrCodeType,
+} from '../../plugin';
 
 /*
  * Request bodies and queries of the GenAuth compatible routes (validated),

@@ -1,6 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { QrLoginErrorCode } from '../../kernel/qr-login.errors';
-import { QrLoginException, toHttpError } from '../../http/qr-login.exception';
+import { QrLoginErrorCode, QrLoginException, toHttpError } from '../../plugin';
 
 /**
  * Error codes only the GenAuth compatible routes produce. Like

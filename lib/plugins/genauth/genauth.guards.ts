@@ -1,9 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { QR_LOGIN_GENAUTH_CONFIG } from './genauth.constants';
 import type { ResolvedGenAuthConfig } from './genauth.config';
-import { headerOf } from '../../http/qr-login.http';
-import { safeEqual } from '../../kernel/qr-login.ids';
-import { QrLoginAppUserGuard } from '../../auth/qr-login-app-user.guard';
+import { headerOf, QrLoginAppUserGuard, safeEqual } from '../../plugin';
 import { genAuthErrors } from './genauth.errors';
 
 /**

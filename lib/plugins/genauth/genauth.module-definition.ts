@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { mountQrLoginController, resolveRouteDecorators } from '../../http/qr-login.routes';
+import { mountQrLoginController, resolveRouteDecorators } from '../../plugin';
 import { QR_LOGIN_GENAUTH_EXTRAS, QR_LOGIN_GENAUTH_MODULE_OPTIONS } from './genauth.constants';
 import { GenAuthV2Controller } from './genauth-v2.controller';
 import { GenAuthV3Controller } from './genauth-v3.controller';

@@ -1,5 +1,5 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { QrLoginService } from '../../kernel/qr-login.service';
+import { QrLoginService } from '../../plugin';
 import { QR_LOGIN_GENAUTH_CONFIG, QR_LOGIN_GENAUTH_EXTRAS, QR_LOGIN_GENAUTH_MODULE_OPTIONS } from './genauth.constants';
 import { QrLoginGenAuthConfigError, resolveGenAuthConfig, type ResolvedGenAuthConfig } from './genauth.config';
 import { GenAuthCompatService } from './genauth-compat.service';

@@ -1,16 +1,24 @@
-export * from './dto';
-export * from './interfaces';
-export { QR_LOGIN_WECHAT_CONFIG, QR_LOGIN_WECHAT_DEFAULTS, QR_LOGIN_WECHAT_MODULE_OPTIONS } from './wechat.constants';
-export type { ResolvedQrLoginWechatConfig, ResolvedWechatConnection } from './wechat.config';
-export { decryptWechatMessage, encryptWechatMessage, isWechatSignature, wechatSignature } from './wechat-crypto';
-export { QrLoginWechatConfigError, QrLoginWechatErrorCode, QrLoginWechatException } from './wechat.errors';
-export { QrLoginWechatMiniProgramController } from './wechat-miniprogram.controller';
+/*
+ * `nestjs-qr-login/wechat`: WeChat login (mini program codes and official
+ * account pushes), a plugin imported beside `QrLoginModule`.
+ */
 export { QrLoginWechatModule } from './wechat.module';
 export type { QrLoginWechatForRootAsyncOptions, QrLoginWechatForRootOptions } from './wechat.module-definition';
-export { QrLoginWechatOfficialAccountController } from './wechat-official-account.controller';
+export type {
+  QrLoginWechatModuleExtras,
+  QrLoginWechatModuleOptions,
+  QrLoginWechatOptionsFactory,
+  WechatConnection,
+  WechatMiniProgramConnection,
+  WechatOfficialAccountConnection,
+  WechatQrCodeType,
+  WechatReply,
+  WechatUserIdentity,
+} from './interfaces/wechat-options.interface';
 export { QrLoginWechatService } from './wechat.service';
-export { WECHAT_NOT_CONFIRMED, WECHAT_SUPERSEDED } from './wechat.constants';
+export { QrLoginWechatConfigError, QrLoginWechatErrorCode, QrLoginWechatException } from './wechat.errors';
+export { QR_LOGIN_WECHAT_DEFAULTS, WECHAT_NOT_CONFIRMED, WECHAT_SUPERSEDED } from './wechat.constants';
+export { defaultWechatReplyText } from './wechat-reply.text';
 export type { WechatMiniProgramActionInput } from './wechat-miniprogram.flow';
 export type { WechatPushOutcome, WechatPushResult, WechatWebhookAnswer } from './wechat-official-account.flow';
-export { defaultWechatReplyText } from './wechat-reply.text';
-export { parseWechatXml, type WechatMessage } from './wechat-webhook.body';
+export type { WechatMessage } from './wechat-webhook.body';

@@ -1,7 +1,4 @@
-import { QrLoginError } from '../../kernel/qr-login.errors';
-import type { QrLoginService } from '../../kernel/qr-login.service';
-import type { QrLoginHttpService } from '../../http/qr-login-http.service';
-import type { QrCodeInfo } from '../../kernel/interfaces/qr-login-views.interface';
+import { type QrCodeInfo, QrLoginError, type QrLoginHttpService, type QrLoginService } from '../../plugin';
 import type { WechatSession } from './wechat-api.client';
 import type { ResolvedQrLoginWechatConfig, ResolvedWechatConnection } from './wechat.config';
 import { wechatErrors } from './wechat.errors';

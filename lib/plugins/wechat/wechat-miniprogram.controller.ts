@@ -1,10 +1,19 @@
 import { Body, Controller, Header, HttpCode, Post, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
-import { QrLoginErrorFilter } from '../../http/qr-login-error.filter';
-import { QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from '../../http/dto/qr-login-responses.dto';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '../../http/qr-login.openapi';
-import { QrLoginRateLimitGuard } from '../../http/rate-limit/qr-login-rate-limit.guard';
-import { qrLoginValidationPipe } from '../../http/qr-login.validation';
-import type { QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
+import {
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  type QrCodeStatusView,
+  QrCodeStatusViewDto,
+  QrLoginErrorDto,
+  QrLoginErrorFilter,
+  QrLoginRateLimitGuard,
+  qrLoginValidationPipe,
+  type QrScanResult,
+  QrScanResultDto,
+} from '../../plugin';
 import { WechatMiniProgramActionDto } from './dto/wechat-miniprogram-action.dto';
 import { QrLoginWechatService } from './wechat.service';
 

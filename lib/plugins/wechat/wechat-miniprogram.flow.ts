@@ -1,6 +1,4 @@
-import type { QrCodeAction } from '../../kernel/interfaces/qr-code.interface';
-import type { QrCodeRendering, QrCodeTypeHandler } from '../../kernel/interfaces/qr-code-type-handler.interface';
-import type { QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
+import type { QrCodeAction, QrCodeRendering, QrCodeStatusView, QrCodeTypeHandler, QrScanResult } from '../../plugin';
 import { imageTypeOf, type WechatApiClient } from './wechat-api.client';
 import type { WechatLoginContext } from './wechat-login.context';
 import { wechatErrors } from './wechat.errors';

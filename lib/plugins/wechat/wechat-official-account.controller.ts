@@ -1,9 +1,16 @@
 import { Controller, Get, Header, HttpCode, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Inject } from '@nestjs/common';
-import { QrLoginErrorFilter } from '../../http/qr-login-error.filter';
-import { QrLoginErrorDto } from '../../http/dto/qr-login-responses.dto';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '../../http/qr-login.openapi';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+  QrLoginErrorDto,
+  QrLoginErrorFilter,
+} from '../../plugin';
 import { QR_LOGIN_WECHAT_CONFIG } from './wechat.constants';
 import type { ResolvedQrLoginWechatConfig } from './wechat.config';
 import { checkPlainSignature, checkPushTimestamp, queryText } from './wechat-push.verifier';

@@ -1,9 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { QrLoginError } from '../../kernel/qr-login.errors';
-import { isQrCodeId } from '../../kernel/qr-login.ids';
-import { httpStatusOf, QrLoginException } from '../../http/qr-login.exception';
-import type { QrCodeRendering, QrCodeTypeHandler } from '../../kernel/interfaces/qr-code-type-handler.interface';
-import type { QrCodeInfo } from '../../kernel/interfaces/qr-login-views.interface';
+import {
+  httpStatusOf,
+  isQrCodeId,
+  type QrCodeInfo,
+  type QrCodeRendering,
+  type QrCodeTypeHandler,
+  QrLoginError,
+  QrLoginException,
+} from '../../plugin';
 import type { WechatApiClient } from './wechat-api.client';
 import type { WechatLoginContext } from './wechat-login.context';
 import { WECHAT_NOT_CONFIRMED } from './wechat.constants';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { QrCodeInfo } from '../../kernel/interfaces/qr-login-views.interface';
+import type { QrCodeInfo } from '../../plugin';
 import type { WechatLoginContext } from './wechat-login.context';
 import { WECHAT_NOT_CONFIRMED, WECHAT_SUPERSEDED } from './wechat.constants';
 import type { WechatOfficialAccountConnection } from './interfaces/wechat-options.interface';

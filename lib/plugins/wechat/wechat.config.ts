@@ -1,5 +1,4 @@
-import { QR_LOGIN_DEFAULTS } from '../../kernel/qr-login.constants';
-import { resolveRoutePrefix } from '../../kernel/qr-login.config';
+import { QR_LOGIN_DEFAULTS, resolveRoutePrefix } from '../../plugin';
 import { QR_LOGIN_WECHAT_DEFAULTS } from './wechat.constants';
 import { QrLoginWechatConfigError } from './wechat.errors';
 import type {

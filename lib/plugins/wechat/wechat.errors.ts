@@ -1,6 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { QrLoginConfigError } from '../../kernel/qr-login.errors';
-import { QrLoginException } from '../../http/qr-login.exception';
+import { QrLoginConfigError, QrLoginException } from '../../plugin';
 
 /**
  * Stable, machine-readable codes of the WeChat routes' own errors, beside the

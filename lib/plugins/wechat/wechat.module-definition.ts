@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { mountQrLoginController, resolveRouteDecorators } from '../../http/qr-login.routes';
+import { mountQrLoginController, resolveRouteDecorators } from '../../plugin';
 import { wechatRoutePrefix } from './wechat.config';
 import { QR_LOGIN_WECHAT_EXTRAS, QR_LOGIN_WECHAT_MODULE_OPTIONS } from './wechat.constants';
 import { QrLoginWechatMiniProgramController } from './wechat-miniprogram.controller';

@@ -1,9 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { QrLoginService } from '../../kernel/qr-login.service';
-import { QrLoginHttpService } from '../../http/qr-login-http.service';
-import type { QrCodeAction } from '../../kernel/interfaces/qr-code.interface';
-import type { QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
+import {
+  type QrCodeAction,
+  type QrCodeStatusView,
+  QrLoginHttpService,
+  QrLoginService,
+  type QrScanResult,
+} from '../../plugin';
 import { WechatApiClient } from './wechat-api.client';
 import { QR_LOGIN_WECHAT_CONFIG } from './wechat.constants';
 import type { ResolvedQrLoginWechatConfig } from './wechat.config';

@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { ApiProperty, ApiPropertyOptional } from '../../../http/qr-login.openapi';
+import { ApiProperty, ApiPropertyOptional } from '../../../plugin';
 
 /** Body of `POST /<prefix>/wechat/miniprogram/{scan|confirm|cancel}`. */
 export class WechatMiniProgramActionDto {

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../../kernel/interfaces/qr-code.interface';
+import type { JsonObject } from '../../../plugin';
 
 /** The two WeChat code types GenAuth's generate-QR call knows. */
 export type WechatQrCodeType = 'WECHAT_MINIPROGRAM' | 'WECHAT_OFFICIAL_ACCOUNT';

@@ -1,1 +1,0 @@
-export * from './inject-qr-login-store.decorator';

@@ -1,1 +1,0 @@
-export * from './wechat-miniprogram-action.dto';
