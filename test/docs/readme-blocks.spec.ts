@@ -16,14 +16,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /*
- * The README's code, compiled as a user would: against the packed tarball of
- * a fresh build, in a scratch app, with `strict: true` and `skipLibCheck: false`.
+ * The code of README.md and of every docs/*.md page, compiled as a user would:
+ * against the packed tarball of a fresh build, in a scratch app, with
+ * `strict: true` and `skipLibCheck: false`, by TypeScript 6.0 (the
+ * `typescript` devDependency) and again by TypeScript 7, the native compiler
+ * (`typescript-7`, an aliased devDependency), which `npm i typescript` installs.
  *
- * Conventions for README authors:
+ * Conventions for README and docs authors:
  * - Every ```ts block is one file of the scratch app, and must compile as it
- *   stands (imports included). A block is `block-NN.ts` unless the line before
- *   its fence (blank lines allowed) is `<!-- docs-test: file=NAME -->`, which
- *   names the file so that later blocks can import it (`./users.service`);
+ *   stands (imports included). A block is `<page>-block-NN.ts` unless the line
+ *   before its fence (blank lines allowed) is `<!-- docs-test: file=NAME -->`,
+ *   which names the file so that other blocks, on any page, can import it
+ *   (`./users.service`); names are shared by every page, so each is given once.
  *   `NAME.mts` makes it an ES module (needed for the browser entry `/client`).
  * - `<!-- docs-test: skip (why) -->` before a fence leaves that block out; use
  *   it only for code that is not this package's (another vendor's SDK).
@@ -31,7 +35,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const root = join(__dirname, '..', '..');
-const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+/** The compilers the docs are checked with: the repository's own and the native one users get from `npm i typescript`. */
+const COMPILERS = [
+  { name: 'TypeScript 6.0', tsc: join(root, 'node_modules', 'typescript', 'bin', 'tsc'), major: 6 },
+  { name: 'TypeScript 7', tsc: join(root, 'node_modules', 'typescript-7', 'bin', 'tsc'), major: 7 },
+];
+const tsc = COMPILERS[0].tsc;
+/** The README is a tour, read on one screen or two; everything else has its page under docs/. */
+const README_MAX_LINES = 400;
 /** Optional peers an app may not have: the root entry must compile without them (issue 12). */
 const OPTIONAL = ['ioredis', 'pg', '@types/pg', 'sharp', 'fast-xml-parser', '@nestjs/swagger', 'mmdb-lib'];
 const REQUIRED = [
@@ -52,7 +63,7 @@ export interface ReadmeBlock {
 }
 
 /** The README's TypeScript blocks, following the conventions above. */
-export function readmeBlocks(markdown: string): ReadmeBlock[] {
+export function readmeBlocks(markdown: string, prefix = ''): ReadmeBlock[] {
   const lines = markdown.split('\n');
   const blocks: ReadmeBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -69,12 +80,29 @@ export function readmeBlocks(markdown: string): ReadmeBlock[] {
         .slice(i + 1, end)
         .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
         .join('\n');
-      const file = /file=(\S+)/.exec(directive ?? '')?.[1] ?? `block-${String(blocks.length + 1).padStart(2, '0')}.ts`;
+      const file =
+        /file=(\S+)/.exec(directive ?? '')?.[1] ?? `${prefix}block-${String(blocks.length + 1).padStart(2, '0')}.ts`;
       blocks.push({ file, code, line: i + 1 });
     }
     i = end;
   }
   return blocks;
+}
+
+/** README.md, then every page under docs/, each with its blocks and the name its default block files carry. */
+function documentationPages(): Array<{ page: string; blocks: ReadmeBlock[] }> {
+  const docs = join(root, 'docs');
+  const pages = readdirSync(docs)
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`);
+  return ['README.md', ...pages].map((page) => ({
+    page,
+    blocks: readmeBlocks(
+      readFileSync(join(root, page), 'utf8'),
+      page === 'README.md' ? 'readme-' : `${page.slice('docs/'.length, -'.md'.length)}-`,
+    ),
+  }));
 }
 
 function link(app: string, names: string[]): void {
@@ -97,7 +125,7 @@ function installedPackages(): string[] {
   });
 }
 
-function compile(app: string, files: Record<string, string>): string {
+function compile(app: string, files: Record<string, string>, compiler = tsc): string {
   for (const [file, code] of Object.entries(files)) writeFileSync(join(app, file), code);
   writeFileSync(
     join(app, 'tsconfig.json'),
@@ -119,7 +147,7 @@ function compile(app: string, files: Record<string, string>): string {
     }),
   );
   try {
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(process.execPath, [compiler, '-p', 'tsconfig.json'], { cwd: app, encoding: 'utf8', stdio: 'pipe' });
     return '';
   } catch (error) {
     return String((error as { stdout?: string }).stdout ?? error);
@@ -142,6 +170,11 @@ describe('README code against the packed package', () => {
       stdio: 'pipe',
     });
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(pkg, 'dist', 'client')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+    // The phone client (`nestjs-qr-login/app`), built on its own against ES2020 alone.
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(pkg, 'dist', 'client', 'app')], {
       cwd: root,
       stdio: 'pipe',
     });
@@ -190,28 +223,50 @@ describe('README code against the packed package', () => {
     expect(relative).toEqual([]);
   });
 
-  it('compiles every ts block of the README, strict and without skipLibCheck', () => {
-    const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
-    expect(blocks.length).toBeGreaterThan(10);
-    const files: Record<string, string> = {};
-    for (const block of blocks) {
-      expect(files, `two README blocks are named ${block.file}`).not.toHaveProperty(block.file);
-      // A block without imports would otherwise be a global script sharing names with the others.
-      files[block.file] = `${block.code}\nexport {};\n`;
+  it(`keeps the README at most ${README_MAX_LINES} lines`, () => {
+    const lines = readFileSync(join(root, 'README.md'), 'utf8').trimEnd().split('\n').length;
+    expect(lines).toBeLessThanOrEqual(README_MAX_LINES);
+  });
+
+  it('checks the compilers it says it checks', () => {
+    for (const compiler of COMPILERS) {
+      const version = execFileSync(process.execPath, [compiler.tsc, '--version'], { encoding: 'utf8' });
+      expect(version, compiler.name).toMatch(new RegExp(`Version ${compiler.major}\\.`));
     }
-    // The typed-user compile check, against the published declarations this time.
-    files['typed-user.check.ts'] = readFileSync(join(root, 'test/types/typed-user.check.ts'), 'utf8').replace(
-      "'../../lib'",
-      "'nestjs-qr-login'",
-    );
-    const app = scratchApp(
-      'readme',
-      installedPackages().filter((name) => name !== 'nestjs-qr-login'),
-    );
-    const errors = compile(app, files);
-    // Errors name the block's file; its README line is in `blocks`.
-    expect(errors, blocks.map((b) => `${b.file}: README line ${b.line}`).join('\n')).toBe('');
-  }, 120_000);
+    // The README names them, so a reader knows which compilers its code was checked with.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const compiler of COMPILERS) expect(readme).toContain(compiler.name);
+  });
+
+  describe.each(COMPILERS)('with $name', (compiler) => {
+    it('compiles every ts block of the README and docs/*.md, strict and without skipLibCheck', () => {
+      const pages = documentationPages();
+      expect(pages.length).toBeGreaterThan(8);
+      const blocks = pages.flatMap(({ page, blocks }) => blocks.map((block) => ({ ...block, page })));
+      expect(pages[0].blocks.length).toBeGreaterThan(4);
+      expect(blocks.length).toBeGreaterThan(20);
+      const files: Record<string, string> = {};
+      for (const block of blocks) {
+        expect(files, `two blocks are named ${block.file} (${block.page} line ${block.line})`).not.toHaveProperty(
+          block.file,
+        );
+        // A block without imports would otherwise be a global script sharing names with the others.
+        files[block.file] = `${block.code}\nexport {};\n`;
+      }
+      // The typed-user compile check, against the published declarations this time.
+      files['typed-user.check.ts'] = readFileSync(join(root, 'test/types/typed-user.check.ts'), 'utf8').replace(
+        "'../../lib'",
+        "'nestjs-qr-login'",
+      );
+      const app = scratchApp(
+        `docs-ts${compiler.major}`,
+        installedPackages().filter((name) => name !== 'nestjs-qr-login'),
+      );
+      const errors = compile(app, files, compiler.tsc);
+      // Errors name the block's file; its page and line are in `blocks`.
+      expect(errors, blocks.map((b) => `${b.file}: ${b.page} line ${b.line}`).join('\n')).toBe('');
+    }, 180_000);
+  });
 
   it('compiles the root entry without the optional peers (strict, no skipLibCheck)', () => {
     const dependencies = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies);
