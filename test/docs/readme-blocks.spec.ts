@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -11,9 +11,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSse } from '../support/sse';
 
 /*
  * The code of README.md and of every docs/*.md page, compiled as a user would:
@@ -89,6 +92,33 @@ export function readmeBlocks(markdown: string, prefix = ''): ReadmeBlock[] {
   return blocks;
 }
 
+/** A port nothing listens on right now, for a child process to take. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Top-level keys of each `data:` line of the first ``` block after `heading` in `markdown`, by status. */
+function documentedFrames(markdown: string, heading: string): Record<string, string[]> {
+  const from = markdown.indexOf(heading);
+  const block = /```\n([\s\S]*?)```/.exec(markdown.slice(from))![1];
+  const frames: Record<string, string[]> = {};
+  for (const line of block.split('\n')) {
+    if (!line.startsWith('data: ')) continue;
+    const view = JSON.parse(line.slice('data: '.length)) as { status: string };
+    frames[view.status] = Object.keys(view);
+  }
+  return frames;
+}
+
 /** README.md, then every page under docs/, each with its blocks and the name its default block files carry. */
 function documentationPages(): Array<{ page: string; blocks: ReadmeBlock[] }> {
   const docs = join(root, 'docs');
@@ -125,7 +155,7 @@ function installedPackages(): string[] {
   });
 }
 
-function compile(app: string, files: Record<string, string>, compiler = tsc): string {
+function compile(app: string, files: Record<string, string>, compiler = tsc, outDir?: string): string {
   for (const [file, code] of Object.entries(files)) writeFileSync(join(app, file), code);
   writeFileSync(
     join(app, 'tsconfig.json'),
@@ -141,7 +171,7 @@ function compile(app: string, files: Record<string, string>, compiler = tsc): st
         experimentalDecorators: true,
         emitDecoratorMetadata: true,
         esModuleInterop: true,
-        noEmit: true,
+        ...(outDir ? { outDir } : { noEmit: true }),
       },
       include: Object.keys(files),
     }),
@@ -267,6 +297,102 @@ describe('README code against the packed package', () => {
       expect(errors, blocks.map((b) => `${b.file}: ${b.page} line ${b.line}`).join('\n')).toBe('');
     }, 180_000);
   });
+
+  it('runs the Quick start as written: web sessions stay out of the phone lane, the stream sends what docs/events.md shows', async () => {
+    const quickStart = ['users.service.ts', 'app-jwt.strategy.ts', 'app.module.ts', 'main.ts'];
+    const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8')).filter((b) =>
+      quickStart.includes(b.file),
+    );
+    expect(blocks.map((b) => b.file).sort()).toEqual([...quickStart].sort());
+    const app = scratchApp(
+      'quick-start',
+      installedPackages().filter((name) => name !== 'nestjs-qr-login'),
+    );
+    const files = Object.fromEntries(blocks.map((b) => [b.file, b.code]));
+    expect(compile(app, files, tsc, 'out')).toBe('');
+
+    const secret = 'quick-start-secret';
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(app, 'out', 'main.js')], {
+      cwd: app,
+      env: { ...process.env, PORT: String(port), JWT_SECRET: secret },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const base = `http://127.0.0.1:${port}/qr-login`;
+      // Up once the routes answer; an early exit fails with what the app printed.
+      for (let attempt = 0; ; attempt++) {
+        const up = await fetch(`${base}/qrcodes/none`).then(
+          () => true,
+          () => false,
+        );
+        if (up) break;
+        if (child.exitCode !== null || attempt > 600) throw new Error(`the Quick start did not start:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const json = { 'content-type': 'application/json' };
+      const jwt = new JwtService({ secret });
+      const appToken = jwt.sign({ sub: '1' }, { audience: 'app' });
+      const webSession = jwt.sign({ sub: '1' }, { audience: 'web' });
+
+      const createdResponse = await fetch(`${base}/qrcodes`, { method: 'POST', headers: json, body: '{}' });
+      expect(createdResponse.status).toBe(201);
+      const created = (await createdResponse.json()) as { qrcodeId: string; creatorSecret: string; matchCode: string };
+      const creator = { 'x-qr-login-secret': created.creatorSecret };
+      const stream = await openSse(`${base}/qrcodes/${created.qrcodeId}/events`, creator);
+      await stream.waitForEvents(1);
+
+      const phone = (action: string, token: string, body = '{}') =>
+        fetch(`${base}/qrcodes/${created.qrcodeId}/${action}`, {
+          method: 'POST',
+          headers: { ...json, authorization: `Bearer ${token}` },
+          body,
+        });
+      const bySession = await phone('scan', webSession);
+      expect(bySession.status).toBe(401);
+      expect(((await bySession.json()) as { code: string }).code).toBe('QR_APP_USER_UNAUTHENTICATED');
+      const scanned = await phone('scan', appToken);
+      expect(scanned.status).toBe(200);
+      expect(((await scanned.json()) as { matchChoices: string[] }).matchChoices).toContain(created.matchCode);
+      await stream.waitForEvents(2);
+      expect((await phone('confirm', appToken, JSON.stringify({ matchCode: created.matchCode }))).status).toBe(200);
+      await stream.ended;
+
+      const frames = stream.events.map((event) => JSON.parse(event.data) as { status: string; ticket?: string });
+      expect(frames.map((frame) => frame.status)).toEqual(['PENDING', 'SCANNED', 'AUTHORIZED']);
+      const shown = documentedFrames(
+        readFileSync(join(root, 'docs', 'events.md'), 'utf8'),
+        'What the creating browser reads',
+      );
+      for (const frame of frames) expect(Object.keys(frame), frame.status).toEqual(shown[frame.status]);
+
+      const login = await fetch(`${base}/login`, {
+        method: 'POST',
+        headers: { ...json, ...creator },
+        body: JSON.stringify({ ticket: frames[2].ticket }),
+      });
+      expect(login.status).toBe(200);
+      const session = (await login.json()) as { access_token: string; token_type: string; expires_in: number };
+      expect(session).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+      expect(jwt.verify(session.access_token, { audience: 'web' })).toMatchObject({ sub: '1', aud: 'web' });
+      // The session it issued is a web session: it cannot scan another code.
+      const next = (await (await fetch(`${base}/qrcodes`, { method: 'POST', headers: json, body: '{}' })).json()) as {
+        qrcodeId: string;
+      };
+      const reuse = await fetch(`${base}/qrcodes/${next.qrcodeId}/scan`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${session.access_token}` },
+      });
+      expect(reuse.status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }, 180_000);
 
   it('compiles the root entry without the optional peers (strict, no skipLibCheck)', () => {
     const dependencies = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies);
