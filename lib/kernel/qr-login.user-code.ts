@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
  * groups of four (`WDJB-MJHT`). No vowels, so no words are spelled by chance;
  * no digits, so nothing is confused with O/0 or I/1; and only capitals are
  * stored, so what a person types is matched without regard to case, dashes
- * or spaces. 20^8 ≈ 2.56 × 10^10 codes; the README works out what that means
+ * or spaces. 20^8 ≈ 2.56 × 10^10 codes; docs/routes.md ("User codes") works out what that means
  * against the per-user rate limit.
  */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';

@@ -58,7 +58,7 @@ export interface TestAppOptions {
   /** Mounts the GenAuth compatible routes with these settings and options (`v3` defaults to true). Default: not mounted. */
   genauth?: QrLoginGenAuthForRootOptions;
   /**
-   * Trust `X-Forwarded-For` from a proxy on loopback, as the README tells apps
+   * Trust `X-Forwarded-For` from a proxy on loopback, as docs/security.md tells apps
    * behind a reverse proxy to do (Express `trust proxy`, Fastify `trustProxy`). Default false.
    */
   trustProxy?: boolean;

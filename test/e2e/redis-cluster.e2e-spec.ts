@@ -266,7 +266,7 @@ describe('Redis Cluster', () => {
       );
 
       // New streams on the crashed shard's codes work again, fed by the promoted master. Right after the failover
-      // a first stream may still miss its changes (see the README: ioredis's slot table of the subscriber catches up),
+      // a first stream may still miss its changes (see docs/stores.md: ioredis's slot table of the subscriber catches up),
       // so this retries as a browser would, and reports how many tries it took.
       let tries = 0;
       await eventually(

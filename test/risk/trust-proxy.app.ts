@@ -17,7 +17,7 @@ class WhoAmIModule {}
 
 /**
  * A tiny app that answers the client address as the adapter sees it,
- * configured the way the README tells apps behind a reverse proxy to do:
+ * configured the way docs/security.md tells apps behind a reverse proxy to do:
  * trust the proxy on loopback, and only it.
  */
 export async function startWhoAmIApp(

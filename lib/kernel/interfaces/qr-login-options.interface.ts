@@ -82,7 +82,7 @@ export interface QrLoginModuleOptions<TUser = any> extends QrLoginSecurityOption
    * Give each code a user code to type instead of scanning (`userCode`, e.g.
    * `WDJB-MJHT`: 8 of 20 letters, RFC 8628 §6.1), kept as a store alias so it
    * resolves on every instance. Guessing one is bounded by the `appAction`
-   * rate limit (see README, "User codes"). The device grant needs them. Default true.
+   * rate limit (see docs/routes.md, "User codes"). The device grant needs them. Default true.
    */
   userCodes?: boolean;
   /** Image type of the `url` returned on create: `'svg'` or `'png'` data URL. Default `'svg'`. */
