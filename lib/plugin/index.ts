@@ -10,6 +10,7 @@
 
 // The kernel's public service, and the types it speaks.
 export { QrLoginService, type QrLoginPluginReport } from '../kernel/qr-login.service';
+export { QR_CODE_STATUSES } from '../kernel/interfaces/qr-code.interface';
 export type {
   BriefUserInfo,
   JsonObject,

@@ -1,7 +1,12 @@
 import type { QrLoginRequesterView } from '../../risk/requester-context';
 import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
 import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
-import type { BriefUserInfo, QrCodeStatus, QrRequesterInfo } from '../../kernel/interfaces/qr-code.interface';
+import {
+  QR_CODE_STATUSES,
+  type BriefUserInfo,
+  type QrCodeStatus,
+  type QrRequesterInfo,
+} from '../../kernel/interfaces/qr-code.interface';
 import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
 
 /*
@@ -10,7 +15,7 @@ import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../../kernel
  * them field for field (each `implements` its interface, so they cannot drift).
  */
 
-const STATUSES: QrCodeStatus[] = ['PENDING', 'SCANNED', 'AUTHORIZED', 'CANCELLED', 'EXPIRED', 'ERROR'];
+const STATUSES = [...QR_CODE_STATUSES];
 
 export class BriefUserInfoDto implements BriefUserInfo {
   @ApiProperty({ example: 'Alice' })

@@ -2,7 +2,9 @@
  * Status strings are GenAuth's, so GenAuth clients read them unchanged.
  * `ERROR` is never stored; it is only sent to a stream that cannot go on.
  */
-export type QrCodeStatus = 'PENDING' | 'SCANNED' | 'AUTHORIZED' | 'CANCELLED' | 'EXPIRED' | 'ERROR';
+export const QR_CODE_STATUSES = ['PENDING', 'SCANNED', 'AUTHORIZED', 'CANCELLED', 'EXPIRED', 'ERROR'] as const;
+/** One of `QR_CODE_STATUSES`. */
+export type QrCodeStatus = (typeof QR_CODE_STATUSES)[number];
 
 /** GenAuth's three code types; this module serves `MOBILE_APP`. */
 export type QrCodeType = 'MOBILE_APP' | 'WECHAT_MINIPROGRAM' | 'WECHAT_OFFICIAL_ACCOUNT';

@@ -2,6 +2,7 @@ import { IsBoolean, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength 
 import {
   ApiProperty,
   ApiPropertyOptional,
+  QR_CODE_STATUSES,
   type JsonObject,
   type QrCodeAction,
   type QrCodeStatus,
@@ -16,7 +17,7 @@ import {
 
 const QR_CODE_TYPES: readonly QrCodeType[] = ['MOBILE_APP', 'WECHAT_MINIPROGRAM', 'WECHAT_OFFICIAL_ACCOUNT'];
 const ACTIONS: readonly QrCodeAction[] = ['SCAN', 'CONFIRM', 'CANCEL'];
-const STATUSES: readonly QrCodeStatus[] = ['PENDING', 'SCANNED', 'AUTHORIZED', 'CANCELLED', 'EXPIRED', 'ERROR'];
+const STATUSES = [...QR_CODE_STATUSES];
 
 // ---------------------------------------------------------------- V3 requests
 
