@@ -3,6 +3,9 @@ import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import * as rootEntry from '../lib';
+import { QrLoginDeviceGrantConfigError, DeviceGrantException } from '../lib/plugins/device';
+import { GenAuthCompatException, QrLoginGenAuthConfigError } from '../lib/plugins/genauth';
+import { QrLoginWechatConfigError, QrLoginWechatException } from '../lib/plugins/wechat';
 
 /*
  * The layout the README describes, checked on the sources: the kernel knows
@@ -159,5 +162,25 @@ describe('one door for plugins, and layers that point one way', () => {
     ];
     const starred = entries.filter((entry) => /^export \*/m.test(readFileSync(join(lib, entry), 'utf8')));
     expect(starred).toEqual([]);
+  });
+});
+
+describe('one error scheme', () => {
+  it("every plugin's start-up error is a QrLoginConfigError, and says which module", () => {
+    for (const [ErrorClass, module] of [
+      [QrLoginDeviceGrantConfigError, 'QrLoginDeviceGrantModule'],
+      [QrLoginGenAuthConfigError, 'QrLoginGenAuthModule'],
+      [QrLoginWechatConfigError, 'QrLoginWechatModule'],
+    ] as const) {
+      const error = new ErrorClass('x is wrong');
+      expect(error).toBeInstanceOf(rootEntry.QrLoginConfigError);
+      expect(error.message).toContain(module);
+    }
+  });
+
+  it("every plugin's HTTP refusal is a QrLoginException", () => {
+    for (const ExceptionClass of [DeviceGrantException, GenAuthCompatException, QrLoginWechatException]) {
+      expect(ExceptionClass.prototype).toBeInstanceOf(rootEntry.QrLoginException);
+    }
   });
 });

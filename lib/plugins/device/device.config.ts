@@ -1,3 +1,4 @@
+import { QrLoginConfigError } from '../../plugin';
 import { DEVICE_VIA } from './device.constants';
 import type {
   QrLoginDeviceClient,
@@ -6,9 +7,10 @@ import type {
 } from './device-options.interface';
 
 /** Thrown while the app starts when the device grant's options cannot work; the message says how to fix them. */
-export class QrLoginDeviceGrantConfigError extends Error {
+export class QrLoginDeviceGrantConfigError extends QrLoginConfigError {
   constructor(message: string) {
-    super(`QrLoginDeviceGrantModule is misconfigured: ${message}`);
+    super(message);
+    this.message = `QrLoginDeviceGrantModule is misconfigured: ${message}`;
     this.name = 'QrLoginDeviceGrantConfigError';
   }
 }
