@@ -1,13 +1,7 @@
-import type { Cluster, Redis } from 'ioredis';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
-import { whenReady } from './redis-connection';
+import { CALL_TIMEOUT_MS, whenReady, type RedisConnection } from './redis-connection';
 
 // Internal to the Redis store: every call it makes goes through `RedisCalls.call`.
-
-type RedisConnection = Redis | Cluster;
-
-/** How long one store call may take, waiting for a connection included, before it fails as unavailable (ms). */
-export const CALL_TIMEOUT_MS = 1_500;
 
 /** Replies that mean "Redis cannot serve right now" rather than "this call is wrong". */
 const TRANSIENT_REPLY =

@@ -1,14 +1,12 @@
 import { Observable, Subject } from 'rxjs';
-import type { Cluster, Redis } from 'ioredis';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import { closedError, storeError, type RedisCalls } from './redis-calls';
-import { isCluster, loadIoredis } from './redis-qr-login.connections';
+import type { Cluster, Redis } from 'ioredis';
+import { isCluster, loadIoredis, noop, type RedisConnection } from './redis-connection';
 import { remember, type WatchedChannel } from './redis-watched-records';
 
 // Internal to the Redis store: the pub/sub change feed of watched codes.
-
-type RedisConnection = Redis | Cluster;
 
 export interface Channel extends WatchedChannel {
   /** Raw JSON of each published record; every watcher parses its own copy. */
@@ -27,8 +25,6 @@ const SUBSCRIBE_ATTEMPTS = 3;
 
 const SHARD_MOVED_MESSAGE =
   "The Redis Cluster shard that carries this QR code's changes failed over or moved; open the stream again (the store follows the new master by itself).";
-
-const noop = () => undefined;
 
 /**
  * One subscriber connection; one SUBSCRIBE (or SSUBSCRIBE when `sharded`) per

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 // Types only: ioredis is an optional peer, loaded at run time only when the store has to create a connection.
-import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { QrLoginConfigError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
@@ -15,65 +15,10 @@ import {
   isCluster,
   loadIoredis,
   watchHealth,
-} from './redis-qr-login.connections';
+} from './redis-connection';
+import type { RedisQrLoginPubSub, RedisQrLoginStoreOptions } from './redis-qr-login.options';
 import { defineScripts, SCRIPT_NAMES, type ScriptCommands } from './redis-qr-login.scripts';
 import { RedisWatchedRecords, remember } from './redis-watched-records';
-
-/**
- * How changes travel between instances.
- * - `'sharded'`: `SPUBLISH`/`SSUBSCRIBE` (Redis 7 or later). On a Cluster a
- *   change goes only to the shard that owns the code's slot, instead of being
- *   broadcast over the cluster bus to every node.
- * - `'classic'`: `PUBLISH`/`SUBSCRIBE`, for Redis 6 (on a Cluster, every node
- *   then carries every change).
- */
-export type RedisQrLoginPubSub = 'sharded' | 'classic';
-
-/** A Redis Cluster for the store to connect to and own. */
-export interface RedisQrLoginClusterOptions {
-  /** Startup nodes, e.g. `[{ host: 'redis-1', port: 6379 }]`; the rest of the cluster is discovered from them. */
-  nodes: ClusterNode[];
-  /**
-   * ioredis Cluster options, laid over the store's fail-fast defaults
-   * (`redisOptions` is merged field by field). Default: none.
-   */
-  options?: ClusterOptions;
-}
-
-/** Options of `RedisQrLoginStore`. Give exactly one of `client`, `url`, `options` or `cluster`. */
-export interface RedisQrLoginStoreOptions {
-  /**
-   * A ready ioredis client (`Redis`, or `Cluster` for Redis Cluster). The store
-   * runs its commands on it and never disconnects it; its pub/sub subscriber is
-   * always a `duplicate()` of it, which the store owns. Default: none.
-   */
-  client?: Redis | Cluster;
-  /** Connection URL, e.g. `redis://:password@host:6379/0`; the store creates and owns the connections. Default: none. */
-  url?: string;
-  /**
-   * ioredis connection options; the store creates and owns the connections.
-   * They are laid over the store's fail-fast defaults, so a field given here
-   * (e.g. `enableOfflineQueue`) overrides the default. Default: none.
-   */
-  options?: RedisOptions;
-  /**
-   * A Redis Cluster to connect to; the store creates and owns the `Cluster`
-   * client, with the same fail-fast behaviour as for a single node. Default: none.
-   */
-  cluster?: RedisQrLoginClusterOptions;
-  /**
-   * Pub/sub flavour of the change feed (see `RedisQrLoginPubSub`). Every
-   * instance sharing a Redis must use the same one. Default: `'sharded'` on a
-   * Cluster (needs Redis 7; set `'classic'` for a Redis 6 cluster), `'classic'`
-   * on a single node.
-   */
-  pubsub?: RedisQrLoginPubSub;
-  /**
-   * First part of every key and channel, so several apps can share one Redis
-   * without seeing each other's codes. Must not contain `{` or `}`. Default `'qr-login'`.
-   */
-  keyPrefix?: string;
-}
 
 /**
  * A store on Redis (single node or Cluster) through ioredis, for apps that
