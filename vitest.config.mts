@@ -13,8 +13,8 @@ const UNIT_IN_TEST = [
   'test/risk/*.spec.ts',
   'test/sample/sample.config.spec.ts',
 ];
-/** Specs beside the code that start a server all the same. */
-const LIB_WITH_SERVERS = ['lib/stores/postgres/**/*.spec.ts'];
+/** Specs beside the code that start a server, or decode thousands of images, all the same. */
+const LIB_WITH_SERVERS = ['lib/stores/postgres/**/*.spec.ts', 'lib/kernel/qr-login.image.decode.spec.ts'];
 
 // SWC (not esbuild) compiles the tests because Nest's dependency injection
 // needs `emitDecoratorMetadata`, which esbuild does not emit.

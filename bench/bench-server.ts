@@ -10,7 +10,7 @@ import { newQrCodeRecord } from '../lib/kernel/qr-code.factory';
 import { PostgresQrLoginStore } from '../lib/stores/postgres';
 import { RedisQrLoginStore } from '../lib/stores/redis';
 import { newQrCodeId } from '../lib/kernel/qr-login.ids';
-import { renderQrDataUrl } from '../lib/kernel/qr-login.image';
+import { measureRender } from './bench.render';
 import { BENCH_TOKENS, type FromServer, type ServerConfig, type ToServer } from './bench.protocol';
 
 /*
@@ -131,11 +131,7 @@ async function main(): Promise<void> {
     } else if (message.type === 'fill') {
       send({ type: 'fill', ...(await fill(store, message.count)) });
     } else if (message.type === 'render') {
-      // The image of a code as create makes it (payload = the id), warmed up first.
-      for (let i = 0; i < 50; i++) await renderQrDataUrl(newQrCodeId(Date.now()), message.format);
-      const started = performance.now();
-      for (let i = 0; i < message.count; i++) await renderQrDataUrl(newQrCodeId(Date.now()), message.format);
-      send({ type: 'render', perCodeMs: (performance.now() - started) / message.count });
+      send({ type: 'render', perCodeUs: await measureRender(message.format, message.count) });
     } else if (message.type === 'leak') {
       send({ type: 'leak', ...(await leakCheck(service, store, message.count)) });
     }

@@ -13,7 +13,7 @@ export type FromServer =
   | { type: 'stats'; activeWatches: number; openStreams: number; liveCodes?: number }
   | { type: 'fill'; liveCodes: number; heapUsed: number; ms: number }
   | { type: 'redisCalls'; calls: number }
-  | { type: 'render'; perCodeMs: number }
+  | { type: 'render'; perCodeUs: number }
   | {
       type: 'leak';
       baselineHeap: number;

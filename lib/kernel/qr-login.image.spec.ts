@@ -1,7 +1,7 @@
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { renderQrDataUrl } from './qr-login.image';
+import { renderQrDataUrl, renderQrImage } from './qr-login.image';
 
 describe('renderQrDataUrl', () => {
   it('renders a PNG that decodes back to the payload', async () => {
@@ -18,5 +18,25 @@ describe('renderQrDataUrl', () => {
     const svg = Buffer.from(url.split(',')[1], 'base64').toString();
     expect(svg).toMatch(/^<svg[^>]+viewBox="0 0 (\d+) \1"/);
     expect(svg).toContain('<path');
+  });
+
+  it('gives the image route the same bytes as the data URL, with their content type', async () => {
+    const payload = 'https://example.com/phone?code=C5FR8f2uSGQ9UvLJCfNO6GsCSvA';
+    for (const format of ['svg', 'png'] as const) {
+      const file = await renderQrImage(payload, format);
+      const url = await renderQrDataUrl(payload, format);
+      expect(file.contentType).toBe(format === 'svg' ? 'image/svg+xml' : 'image/png');
+      expect(url).toBe(`data:${file.contentType};base64,${file.body.toString('base64')}`);
+    }
+  });
+
+  it('draws a PNG of whole pixels a module, at least 256 wide, black on white', async () => {
+    const { body } = await renderQrImage('C5FR8f2uSGQ9UvLJCfNO6GsCSvA', 'png');
+    const png = PNG.sync.read(body);
+    // 27 bytes need version 3 (29 modules) plus 2 modules of quiet zone each side: 33 modules of 8 pixels.
+    expect([png.width, png.height]).toEqual([264, 264]);
+    const colours = new Set<number>();
+    for (let i = 0; i < png.data.length; i += 4) colours.add(png.data.readUInt32BE(i));
+    expect([...colours].sort()).toEqual([0x000000ff, 0xffffffff]);
   });
 });

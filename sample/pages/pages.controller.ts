@@ -1,6 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import * as QRCode from 'qrcode';
+import { encodeQR } from 'qr';
 import { normalizeUserCode, formatUserCode } from '../../lib/plugin';
 import { SampleSettings } from '../sample.settings';
 import { APP_CLIENT_PREFIX, CLIENT_PREFIX, PublicAssets } from './public-assets';
@@ -70,7 +70,7 @@ export class PagesController {
     const adapter = this.adapterHost.httpAdapter;
     adapter.setHeader(response, 'Content-Type', 'image/svg+xml');
     adapter.setHeader(response, 'Cache-Control', 'no-store');
-    return QRCode.toString(link, { type: 'svg', margin: 1 });
+    return encodeQR(link, 'svg', { border: 1 });
   }
 
   @Get('assets/:name')

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
-import * as QRCode from 'qrcode';
+import { encodeQR } from 'qr';
 
 /**
  * A stand-in for WeChat's servers on 127.0.0.1, speaking WeChat's request and
@@ -182,11 +182,10 @@ export class FakeWechatServer {
         if (body.page !== undefined && body.check_path !== false && !this.pages.has(body.page))
           return sendError(response, 41030);
         this.wxacodeRequests.push({ appId: owner.appId, body });
-        const png = await QRCode.toBuffer(`https://mp.weixin.qq.com/a/${owner.appId}?scene=${body.scene}`, {
-          type: 'png',
-          width: typeof body.width === 'number' ? body.width : 430,
-          margin: 2,
-        });
+        const png = qrPng(
+          `https://mp.weixin.qq.com/a/${owner.appId}?scene=${body.scene}`,
+          typeof body.width === 'number' ? body.width : 430,
+        );
         response.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length });
         return void response.end(png);
       }
@@ -407,6 +406,22 @@ function readAll(request: IncomingMessage): Promise<Buffer> {
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/** A QR code as a PNG about `width` pixels wide (whole pixels a module), as WeChat draws its codes. */
+function qrPng(text: string, width: number): Buffer {
+  const modules = encodeQR(text, 'raw', { border: 2 });
+  const scale = Math.max(1, Math.floor(width / modules.length));
+  const side = modules.length * scale;
+  const png = new PNG({ width: side, height: side });
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const shade = modules[(y / scale) | 0][(x / scale) | 0] ? 0 : 255;
+      png.data.fill(shade, (y * side + x) * 4, (y * side + x) * 4 + 3);
+      png.data[(y * side + x) * 4 + 3] = 255;
+    }
+  }
+  return PNG.sync.write(png);
 }
 
 /** A PNG of one colour, e.g. a test logo. */

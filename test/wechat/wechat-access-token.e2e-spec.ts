@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { QrLoginModuleOptions } from '../../lib';
 import type { QrLoginWechatModuleOptions, WechatConnection } from '../../lib/plugins/wechat';
 import { ADAPTERS } from '../app/test-app';
 import { nativeClient } from '../support/http';
+import { ManualClock } from '../support/manual-clock';
 import type { FakeWechatServer } from './fake-wechat.server';
 import { MINI, MINI_B, OA, createWechatTestApp, startFakeWechat } from './wechat-test-app';
 
@@ -11,8 +13,8 @@ describe.each(ADAPTERS)('WeChat access tokens and errors on %s', (adapter) => {
   let app: Awaited<ReturnType<typeof createWechatTestApp>>['app'] | undefined;
   let api: ReturnType<typeof nativeClient>;
 
-  const boot = async (wechat: Partial<QrLoginWechatModuleOptions> = {}) => {
-    const started = await createWechatTestApp({ adapter, fake, wechat });
+  const boot = async (wechat: Partial<QrLoginWechatModuleOptions> = {}, core: Partial<QrLoginModuleOptions> = {}) => {
+    const started = await createWechatTestApp({ adapter, fake, wechat, core });
     app = started.app;
     api = nativeClient(started.url);
   };
@@ -45,11 +47,15 @@ describe.each(ADAPTERS)('WeChat access tokens and errors on %s', (adapter) => {
   it('fetches a new token when the old one is about to expire', async () => {
     // Tokens live 2 s; refreshed at half their life when the margin is longer than that.
     fake.tokenTtl = 2;
-    await boot();
+    const clock = new ManualClock();
+    await boot({}, { clock });
     await mini();
     await mini();
     expect(fake.count('cgi-bin/stable_token')).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    clock.advance(999);
+    await mini();
+    expect(fake.count('cgi-bin/stable_token')).toBe(1);
+    clock.advance(1);
     await mini();
     expect(fake.count('cgi-bin/stable_token')).toBe(2);
     await mini();

@@ -49,8 +49,15 @@ export class WechatApiClient {
   private readonly logger = new Logger('QrLoginWechat');
   private readonly tokens = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<string>>();
+  /** What token lifetimes are measured on: the wall clock until the kernel's clock is handed over at start-up. */
+  private clock: { now(): number } = Date;
 
   constructor(@Inject(QR_LOGIN_WECHAT_CONFIG) private readonly config: ResolvedQrLoginWechatConfig) {}
+
+  /** Measures token lifetimes on the kernel's clock (its `clock` option), as every other WeChat time window. */
+  useClock(clock: { now(): number }): void {
+    this.clock = clock;
+  }
 
   /** `wxacode.getUnlimited`: the image bytes (PNG or JPEG, as WeChat sends them) of a mini-program code. */
   async getUnlimitedWxacode(connection: WechatMiniProgramConnection, scene: string): Promise<Buffer> {
@@ -126,7 +133,7 @@ export class WechatApiClient {
   accessToken(connection: WechatConnection): Promise<string> {
     if (this.config.getAccessToken) return this.suppliedToken(connection, false);
     const cached = this.tokens.get(connection.appId);
-    if (cached && Date.now() < cached.refreshAt) return Promise.resolve(cached.value);
+    if (cached && this.clock.now() < cached.refreshAt) return Promise.resolve(cached.value);
     return this.sharedFetch(connection, undefined);
   }
 
@@ -151,7 +158,8 @@ export class WechatApiClient {
     if (this.config.getAccessToken) return this.suppliedToken(connection, true);
     const cached = this.tokens.get(connection.appId);
     // Another caller may have replaced the token already; then that one is used.
-    if (cached && cached.value !== rejected && Date.now() < cached.refreshAt) return Promise.resolve(cached.value);
+    if (cached && cached.value !== rejected && this.clock.now() < cached.refreshAt)
+      return Promise.resolve(cached.value);
     if (cached?.value === rejected) this.tokens.delete(connection.appId);
     return this.sharedFetch(connection, rejected);
   }
@@ -200,7 +208,7 @@ export class WechatApiClient {
     const lifetimeMs = (typeof json.expires_in === 'number' && json.expires_in >= 0 ? json.expires_in : 7200) * 1000;
     // Refresh ahead of expiry, but never sooner than half the lifetime, so a short-lived token is still reused.
     const aheadMs = Math.min(this.config.accessTokenRefreshMarginMs, lifetimeMs / 2);
-    return { value: json.access_token, refreshAt: Date.now() + lifetimeMs - aheadMs };
+    return { value: json.access_token, refreshAt: this.clock.now() + lifetimeMs - aheadMs };
   }
 
   /** One HTTP call; answers the parsed JSON, or the bytes of an image answer. */

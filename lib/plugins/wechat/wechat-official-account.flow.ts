@@ -141,7 +141,7 @@ export class WechatOfficialAccountFlow {
       const connection = this.context.connectionFor('WECHAT_OFFICIAL_ACCOUNT', input.extIdpConnId);
       const seconds = Math.min(
         MAX_OFFICIAL_ACCOUNT_CODE_SECONDS,
-        Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)),
+        Math.max(1, Math.ceil((expiresAt - this.context.core.settings.clock.now()) / 1000)),
       );
       const code = await this.api.createTemporaryQrCode(connection, qrcodeId, seconds);
       const url = `${this.context.config.showQrCodeUrl}?ticket=${encodeURIComponent(code.ticket)}`;

@@ -47,7 +47,7 @@ export class QrLoginWechatService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(QR_LOGIN_WECHAT_CONFIG) private readonly config: ResolvedQrLoginWechatConfig,
-    api: WechatApiClient,
+    private readonly api: WechatApiClient,
     merger: WechatLogoMerger,
     private readonly adapterHost: HttpAdapterHost,
     @Optional() core?: QrLoginService,
@@ -76,6 +76,7 @@ export class QrLoginWechatService implements OnModuleInit, OnModuleDestroy {
     }
     const core = this.context.core;
     const coreConfig = core.settings;
+    this.api.useClock(coreConfig.clock);
     if (!this.config.routePrefixGiven && coreConfig.routePrefix !== this.config.routePrefix) {
       throw new QrLoginWechatConfigError(
         `QrLoginModule's routes are under "/${coreConfig.routePrefix}" but the WeChat routes would be under "/${this.config.routePrefix}"; pass routePrefix: "${coreConfig.routePrefix}" to QrLoginWechatModule.forRoot() (or another prefix on purpose).`,
