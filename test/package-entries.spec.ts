@@ -143,6 +143,8 @@ describe('the packed package in a scratch app', () => {
         '@nestjs/common@12',
         '@nestjs/core@12',
         '@nestjs/passport@12',
+        'class-validator@0.15',
+        'class-transformer@0.5',
         'passport',
         '@types/passport',
       ],
