@@ -20,6 +20,7 @@ export type {
   QrLoginModuleOptions,
   QrLoginOptionsFactory,
   QrLoginRequest,
+  QrLoginServeClientOptions,
 } from './kernel/interfaces/qr-login-options.interface';
 export type {
   QrLoginRateLimitOptions,
