@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Controller, Get, Header, type INestApplication, Module } from '@nestjs/common';
+import { Controller, Get, Header, type INestApplication, Module, SetMetadata } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createQrLoginAppClient } from '../../client/app/index.mjs';
-import { QrLoginModule } from '../../lib';
+import { isQrLoginController, QrLoginModule } from '../../lib';
 import { ADAPTERS, fixtureOptions } from '../app/test-app';
 import { decodeQrOf, launchChromium, screenshotPath } from './support/browser';
 import { buildClient, type BuiltClient } from './support/build-client';
@@ -224,6 +224,18 @@ describe('serveClient setting', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('mounts the client route like the other routes of the module, with the routeDecorators of the app', () => {
+    const module = QrLoginModule.forRoot({
+      ...fixtureOptions(),
+      serveClient: { dir: client.dir },
+      routeDecorators: [SetMetadata('isPublic', true)],
+    });
+    const mounted = (module.controllers ?? []).find((c) => c.name === 'QrLoginClientController');
+    expect(mounted).toBeDefined();
+    expect(isQrLoginController(mounted)).toBe(true);
+    expect(Reflect.getMetadata('isPublic', mounted!)).toBe(true);
   });
 
   it('refuses a folder without the built client, saying what to point it at', () => {
