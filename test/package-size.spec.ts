@@ -30,15 +30,21 @@ const OUT_DIRS: Record<string, string> = {
   'tsconfig.app.json': 'dist/client/app',
 };
 
-/**
- * Runs the `tsc` commands of `npm run build:lib` and `build:client`, as
- * written in package.json, into `stage` (never the working tree's dist/).
- */
+/** The `tsc` commands `npm run build` runs, `npm run X` steps expanded, as written in package.json. */
+function buildCommands(script: string): string[] {
+  return manifest.scripts[script].split('&&').flatMap((part: string) => {
+    const command = part.trim();
+    const nested = /^npm run (\S+)$/.exec(command);
+    return nested ? buildCommands(nested[1]) : [command];
+  });
+}
+
+/** Runs the build's `tsc` commands into `stage` (never the working tree's dist/). */
 function buildInto(stage: string): void {
-  const commands = ['build:lib', 'build:client'].flatMap((script) => manifest.scripts[script].split('&&'));
+  const commands = buildCommands('build');
   expect(commands.length).toBeGreaterThanOrEqual(3);
   for (const command of commands) {
-    const args = command.trim().split(/\s+/);
+    const args = command.split(/\s+/);
     expect(args[0], command).toBe('tsc');
     const outDir = OUT_DIRS[args[args.indexOf('-p') + 1]];
     expect(outDir, command).toBeDefined();
