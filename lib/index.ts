@@ -21,6 +21,7 @@ export type {
   QrLoginModuleOptions,
   QrLoginOptionsFactory,
   QrLoginRequest,
+  QrLoginServeClientOptions,
 } from './kernel/interfaces/qr-login-options.interface';
 export type {
   QrLoginRateLimitOptions,

@@ -3,6 +3,8 @@ import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './kernel/qr-login.constants'
 import { resolveRoutePrefix } from './kernel/qr-login.config';
 import { QrLoginController } from './http/qr-login.controller';
 import { mountQrLoginController, resolveRouteDecorators } from './http/qr-login.routes';
+import { QrLoginClientController } from './http/qr-login-client.controller';
+import { loadQrLoginClientAssets, QR_LOGIN_CLIENT_ASSETS } from './http/qr-login-client.assets';
 import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
 
 export const {
@@ -15,24 +17,32 @@ export const {
   .setFactoryMethodName('createQrLoginOptions')
   .setExtras<QrLoginModuleExtras>(
     // Every extra needs a key here (even undefined): Nest strips only these keys from the options.
-    { routePrefix: QR_LOGIN_DEFAULTS.routePrefix, routeDecorators: undefined },
-    (definition, extras) => ({
-      ...definition,
-      // Always global: plugins imported beside the module (GenAuth, WeChat, the
-      // device grant) inject its public service wherever the app imports them.
-      global: true,
-      // Controllers get their path from a decorator, which runs before any provider
-      // exists; so the prefix (and the app's route decorators) are module extras,
-      // and each module instance mounts a subclass carrying them.
-      controllers: [
-        ...(definition.controllers ?? []),
-        mountQrLoginController(QrLoginController, {
-          path: resolveRoutePrefix(extras.routePrefix),
-          decorators: resolveRouteDecorators(extras.routeDecorators),
-        }),
-      ],
-      providers: [...(definition.providers ?? []), { provide: QR_LOGIN_EXTRAS, useValue: extras }],
-    }),
+    { routePrefix: QR_LOGIN_DEFAULTS.routePrefix, routeDecorators: undefined, serveClient: undefined },
+    (definition, extras) => {
+      const prefix = resolveRoutePrefix(extras.routePrefix);
+      const decorators = resolveRouteDecorators(extras.routeDecorators);
+      // Read while the module is declared: a missing client build stops the app at start.
+      const clientAssets = loadQrLoginClientAssets(extras.serveClient);
+      return {
+        ...definition,
+        // Always global: plugins imported beside the module (GenAuth, WeChat, the
+        // device grant) inject its public service wherever the app imports them.
+        global: true,
+        // Controllers get their path from a decorator, which runs before any provider
+        // exists; so the prefix (and the app's route decorators) are module extras,
+        // and each module instance mounts a subclass carrying them.
+        controllers: [
+          ...(definition.controllers ?? []),
+          mountQrLoginController(QrLoginController, { path: prefix, decorators }),
+          ...(clientAssets ? [mountQrLoginController(QrLoginClientController, { path: prefix, decorators })] : []),
+        ],
+        providers: [
+          ...(definition.providers ?? []),
+          { provide: QR_LOGIN_EXTRAS, useValue: extras },
+          ...(clientAssets ? [{ provide: QR_LOGIN_CLIENT_ASSETS, useValue: clientAssets }] : []),
+        ],
+      };
+    },
   )
   .build();
 

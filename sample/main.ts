@@ -1,16 +1,14 @@
 import { createSampleApp } from './sample.app';
 import { readSampleEnv } from './sample.env';
-import { storeFromEnv } from './sample.store';
+import { openStoreFromEnv, storeLabel } from './sample.store';
 
 async function main(): Promise<void> {
   const env = readSampleEnv(process.env);
-  const store = storeFromEnv(process.env);
+  const store = await openStoreFromEnv(process.env);
   const { app } = await createSampleApp({ ...env, store });
   // Closes the store (and its connections) on Ctrl-C or a container stop.
   app.enableShutdownHooks();
-  console.log(
-    `nestjs-qr-login sample (${env.adapter}, ${store ? 'Redis' : 'in-memory'} store) is running at ${env.publicUrl}`,
-  );
+  console.log(`nestjs-qr-login sample (${env.adapter}, ${storeLabel(store)} store) is running at ${env.publicUrl}`);
 }
 
 main().catch((error: unknown) => {

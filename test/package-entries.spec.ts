@@ -140,6 +140,8 @@ describe('the packed package in a scratch app', () => {
         '@nestjs/common',
         '@nestjs/core',
         '@nestjs/passport',
+        'class-validator',
+        'class-transformer',
         'passport',
         '@types/passport',
       ],

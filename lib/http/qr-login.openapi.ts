@@ -51,3 +51,5 @@ export const ApiProduces = (...types: string[]): MethodDecorator =>
   (pick<MethodDecorator>('ApiProduces') as AnyDecorator)(...types);
 export const ApiBearerAuth = (name?: string): ClassDecorator & MethodDecorator =>
   (pick<ClassDecorator & MethodDecorator>('ApiBearerAuth') as AnyDecorator)(name);
+export const ApiExcludeController = (): ClassDecorator =>
+  (pick<ClassDecorator>('ApiExcludeController') as AnyDecorator)();

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UsersService } from '../../sample/auth/users.service';
 import { findClientDir, findPublicDir, PublicAssets } from '../../sample/pages/public-assets';
 import { readSampleEnv } from '../../sample/sample.env';
-import { storeFromEnv } from '../../sample/sample.store';
+import { storeFromEnv, storeLabel } from '../../sample/sample.store';
 import { RedisQrLoginStore } from '../../lib/stores/redis';
+import { PostgresQrLoginStore } from '../../lib/stores/postgres';
 
 describe('readSampleEnv', () => {
   it('defaults to Express on port 3000 with a localhost public URL, number matching on, no places, no proxy', () => {
@@ -115,15 +116,35 @@ describe('readSampleEnv', () => {
 });
 
 describe('storeFromEnv', () => {
-  it('leaves the store to the module default without REDIS_URL', () => {
+  it('leaves the store to the module default without REDIS_URL or DATABASE_URL', () => {
     expect(storeFromEnv({})).toBeUndefined();
-    expect(storeFromEnv({ REDIS_URL: '  ' })).toBeUndefined();
+    expect(storeFromEnv({ REDIS_URL: '  ', DATABASE_URL: ' ' })).toBeUndefined();
   });
 
   it('puts the codes in Redis when REDIS_URL is set', async () => {
     const store = storeFromEnv({ REDIS_URL: 'redis://127.0.0.1:1' });
     expect(store).toBeInstanceOf(RedisQrLoginStore);
     await store!.close!();
+  });
+
+  it('puts the codes in PostgreSQL when DATABASE_URL is set', async () => {
+    const store = storeFromEnv({ DATABASE_URL: ' postgres://qr@127.0.0.1:1/qr ', REDIS_URL: '' });
+    expect(store).toBeInstanceOf(PostgresQrLoginStore);
+    expect(storeLabel(store)).toBe('PostgreSQL');
+    await store!.close!();
+  });
+
+  it('refuses REDIS_URL and DATABASE_URL together, the codes living in one store', () => {
+    expect(() => storeFromEnv({ REDIS_URL: 'redis://127.0.0.1:1', DATABASE_URL: 'postgres://127.0.0.1:1/qr' })).toThrow(
+      'Set REDIS_URL or DATABASE_URL, not both',
+    );
+  });
+
+  it('names the store for the start-up line', async () => {
+    expect(storeLabel(undefined)).toBe('in-memory');
+    const redis = storeFromEnv({ REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(storeLabel(redis)).toBe('Redis');
+    await redis!.close!();
   });
 });
 

@@ -148,6 +148,29 @@ export interface QrLoginModuleExtras {
    * guard pattern of the NestJS docs. Plugins take the same setting. Default: none.
    */
   routeDecorators?: readonly ClassDecorator[];
+  /**
+   * Serve the package's built browser client at `GET /<routePrefix>/client/index.mjs`
+   * (and the app client at `/<routePrefix>/client/app/index.mjs`), so a page with no
+   * bundler loads `<qr-login-code>` through an import map (docs/client.md).
+   * `true`, or `{ dir, maxAge }`. Default: not served.
+   */
+  serveClient?: boolean | QrLoginServeClientOptions;
+}
+
+/**
+ * `serveClient` module setting: serve the package's built browser client
+ * (`nestjs-qr-login/client`, and the app client `nestjs-qr-login/app`) under
+ * `/<routePrefix>/client/`, so a page with no bundler can load `<qr-login-code>`
+ * through an import map. `true` takes the defaults.
+ */
+export interface QrLoginServeClientOptions {
+  /** Folder of the built client. Default: the package's own `dist/client`. */
+  dir?: string;
+  /**
+   * `Cache-Control: max-age`, in seconds. The files are not named by content,
+   * so keep it short; browsers revalidate with the `ETag` after it. Default 3600.
+   */
+  maxAge?: number;
 }
 
 /** What `loadUser` may return: the user, or nothing to refuse the login. */

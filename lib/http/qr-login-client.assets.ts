@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { QrLoginConfigError } from '../kernel/qr-login.errors';
+import type { QrLoginServeClientOptions } from '../kernel/interfaces/qr-login-options.interface';
+
+/** One file of the client, ready to send. */
+export interface QrLoginClientFile {
+  /** The module's text (UTF-8), sent as a string so both adapters keep the Content-Type set before it. */
+  body: string;
+  etag: string;
+}
+
+/** The client's modules by their path under `/<prefix>/client/` (`index.mjs`, `app/index.mjs`). */
+export interface QrLoginClientAssets {
+  files: ReadonlyMap<string, QrLoginClientFile>;
+  cacheControl: string;
+}
+
+export const QR_LOGIN_CLIENT_ASSETS = 'QR_LOGIN:CLIENT_ASSETS';
+
+/** Where the built client sits beside this file once compiled: `dist/lib/http` → `dist/client`. */
+const PACKAGED_CLIENT_DIR = resolve(__dirname, '..', '..', 'client');
+const DEFAULT_MAX_AGE_S = 3600;
+
+function modulesIn(dir: string, prefix: string, into: Map<string, QrLoginClientFile>): void {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    // Only the ES modules: declarations and anything else in the folder stay private.
+    if (!/^[\w.-]+\.mjs$/.test(name) || name.endsWith('.d.mjs')) continue;
+    const body = readFileSync(join(dir, name), 'utf8');
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    into.set(`${prefix}${name}`, { body, etag });
+  }
+}
+
+/**
+ * Reads the client's modules once, while the module is declared, so a missing
+ * build stops the app at start with what to do rather than 404s in the page.
+ */
+export function loadQrLoginClientAssets(setting: unknown): QrLoginClientAssets | undefined {
+  if (setting === undefined || setting === false) return undefined;
+  if (setting !== true && (typeof setting !== 'object' || setting === null)) {
+    throw new QrLoginConfigError(`"serveClient" must be true or { dir?, maxAge? }; got ${JSON.stringify(setting)}.`);
+  }
+  const options = setting === true ? {} : (setting as QrLoginServeClientOptions);
+  const maxAge = options.maxAge ?? DEFAULT_MAX_AGE_S;
+  if (!Number.isInteger(maxAge) || maxAge < 0) {
+    throw new QrLoginConfigError(
+      `"serveClient.maxAge" must be a whole number of seconds; got ${JSON.stringify(maxAge)}.`,
+    );
+  }
+  const dir = options.dir ?? PACKAGED_CLIENT_DIR;
+  const files = new Map<string, QrLoginClientFile>();
+  modulesIn(dir, '', files);
+  modulesIn(join(dir, 'app'), 'app/', files);
+  if (!files.has('index.mjs')) {
+    throw new QrLoginConfigError(
+      `"serveClient" found no index.mjs in ${dir}: point serveClient.dir at the built client (npm run build:client writes dist/client), or reinstall the package.`,
+    );
+  }
+  return { files, cacheControl: `public, max-age=${maxAge}` };
+}
