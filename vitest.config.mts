@@ -9,6 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const UNIT_IN_TEST = [
   'test/architecture.spec.ts',
   'test/app-client/*.spec.ts',
+  'test/docs/entries-table.spec.ts',
   'test/package-manifest.spec.ts',
   'test/risk/*.spec.ts',
   'test/sample/sample.config.spec.ts',

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSse } from '../support/sse';
+import { readmeBlocks, type ReadmeBlock } from './markdown-blocks';
 
 /*
  * The code of README.md and of every docs/*.md page, compiled as a user would:
@@ -60,39 +61,6 @@ const REQUIRED = [
   '@types/node',
   '@types/passport',
 ];
-
-export interface ReadmeBlock {
-  file: string;
-  code: string;
-  line: number;
-}
-
-/** The README's TypeScript blocks, following the conventions above. */
-export function readmeBlocks(markdown: string, prefix = ''): ReadmeBlock[] {
-  const lines = markdown.split('\n');
-  const blocks: ReadmeBlock[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const fence = /^(\s*)```(\w*)\s*$/.exec(lines[i]);
-    if (!fence) continue;
-    const [, indent, lang] = fence;
-    let end = i + 1;
-    while (end < lines.length && !new RegExp(`^${indent}\`\`\`\\s*$`).test(lines[end])) end++;
-    let marker = i - 1;
-    while (marker >= 0 && lines[marker].trim() === '') marker--;
-    const directive = marker >= 0 ? /<!--\s*docs-test:\s*(.*?)\s*-->/.exec(lines[marker])?.[1] : undefined;
-    if ((lang === 'ts' || lang === 'typescript') && !directive?.startsWith('skip')) {
-      const code = lines
-        .slice(i + 1, end)
-        .map((line) => (line.startsWith(indent) ? line.slice(indent.length) : line))
-        .join('\n');
-      const file =
-        /file=(\S+)/.exec(directive ?? '')?.[1] ?? `${prefix}block-${String(blocks.length + 1).padStart(2, '0')}.ts`;
-      blocks.push({ file, code, line: i + 1 });
-    }
-    i = end;
-  }
-  return blocks;
-}
 
 /** A port nothing listens on right now, for a child process to take. */
 function freePort(): Promise<number> {
