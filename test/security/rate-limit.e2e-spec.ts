@@ -93,6 +93,48 @@ describe.each(ADAPTERS)('rate limits on %s', (adapter) => {
   });
 });
 
+describe.each(ADAPTERS)('the stream cap behind a trusted proxy on %s', (adapter) => {
+  let app: Awaited<ReturnType<typeof createTestApp>>['app'];
+  let api: ReturnType<typeof nativeClient>;
+
+  beforeAll(async () => {
+    const started = await createTestApp({
+      adapter,
+      trustProxy: true,
+      options: { rateLimit: { events: false }, maxStreamsPerIp: 2 },
+    });
+    app = started.app;
+    api = nativeClient(started.url);
+  });
+  afterAll(() => app.close());
+
+  /** Opens streams from each address in turn; answers their statuses, the open ones left to close. */
+  async function openFrom(id: string, addresses: string[]) {
+    const streams = [];
+    for (const from of addresses) streams.push(await openSse(api.eventsUrl(id), { 'x-forwarded-for': from }));
+    for (const stream of streams) if (stream.status === 200) await stream.waitForEvents(1);
+    return streams;
+  }
+
+  it('counts every address of one IPv6 /64 as one client, as the rate limits do', async () => {
+    const id = (await api.create()).body.qrcodeId;
+    const streams = await openFrom(id, ['2001:db8:aa:1::1', '2001:db8:aa:1::2', '2001:db8:aa:1:dead:beef:0:3']);
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 429]);
+    expect(streams[2].contentType).toMatch(/json/);
+    // The next /64 is another client.
+    const other = await openFrom(id, ['2001:db8:aa:2::1']);
+    expect(other[0].status).toBe(200);
+    for (const stream of [...streams, ...other]) stream.close();
+  });
+
+  it('counts one IPv4 address once, however it is spelled', async () => {
+    const id = (await api.create()).body.qrcodeId;
+    const streams = await openFrom(id, ['198.51.100.7', '::ffff:198.51.100.7', '::ffff:c633:6407']);
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 429]);
+    for (const stream of streams) stream.close();
+  });
+});
+
 describe('rate limits shared by two instances through Redis', () => {
   let redis: RedisServer;
   const apps: Array<Awaited<ReturnType<typeof createTestApp>>> = [];
