@@ -67,4 +67,19 @@ describe.each(ADAPTERS)('the memory store at its maxCodes (%s)', (adapter) => {
     // Still full: ended codes are kept for late readers until they expire.
     expect((await api.create()).status).toBe(503);
   });
+
+  it('writes no user-code alias for a refused create', async () => {
+    // Full from the test before (or filled here when run alone).
+    while (store.size < MAX) expect((await api.create()).status).toBe(201);
+    const kept = store.keptKeys;
+    for (let i = 0; i < 40; i++) {
+      expect((await api.create()).status).toBe(503);
+      expect((await request(`${base}/api/v3/gene-qrcode`, { json: { type: 'MOBILE_APP' } })).body).toMatchObject({
+        statusCode: 503,
+      });
+    }
+    // Every alias left is one of a held code: none for the 80 refused creates.
+    expect(store.keptKeys).toBe(kept);
+    expect(kept).toBeLessThanOrEqual(MAX);
+  });
 });

@@ -27,6 +27,14 @@ import type { QrCodeRecord } from './qr-code.interface';
 export interface QrLoginStore {
   /** Stores a new record; fails if the id exists (ids are random, so this means a bug). */
   create(record: QrCodeRecord): Promise<void>;
+  /**
+   * Optional, for a store with a cap on codes held: throws what `create`
+   * would throw at the cap (`QrLoginStoreFullError`) when a create would be
+   * refused now. The kernel asks before it renders an image or writes a user
+   * code's alias, so a refused create leaves nothing behind. Stores without a
+   * cap leave it out.
+   */
+  checkRoom?(): Promise<void>;
   /** The record, or `null` when unknown or past `retainUntil`. */
   get(id: string): Promise<QrCodeRecord | null>;
   /**
