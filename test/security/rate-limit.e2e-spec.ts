@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, createTestApp } from '../app/test-app';
 import { asUser, nativeClient } from '../support/http';
 import { eventually, openSse } from '../support/sse';
-import { QrLoginService } from '../../lib';
+import { MemoryQrLoginStore, QrLoginService, type QrLoginStore } from '../../lib';
+import { SHARED_STORE_KINDS } from '../support/stores';
 import { RedisQrLoginRateLimiter, RedisQrLoginStore } from '../../lib/stores/redis';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { ManualClock } from '../support/manual-clock';
@@ -173,5 +174,75 @@ describe('rate limits shared by two instances through Redis', () => {
     }
     const statuses = answers.map((x) => x.status);
     expect(statuses, JSON.stringify(answers)).toEqual([201, 201, 201, 201, 429, 429]);
+  });
+});
+
+describe.each(SHARED_STORE_KINDS)('the default rate limiter over the shared $name store', (kind) => {
+  const apps: Array<Awaited<ReturnType<typeof createTestApp>>> = [];
+
+  beforeAll(async () => {
+    await kind.setup();
+    // No limiter given: the module counts in the store the two instances share.
+    for (const adapter of ADAPTERS) {
+      apps.push(
+        await createTestApp({
+          adapter,
+          store: kind.make(),
+          options: { rateLimit: { create: { limit: 4, window: 60 }, status: { limit: 3, window: 60 } } },
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    for (const started of apps) await started.app.close();
+    await kind.teardown();
+  });
+
+  it('counts creates on either instance against one limit', async () => {
+    const [a, b] = apps.map((started) => nativeClient(started.url));
+    const statuses = [];
+    for (let i = 0; i < 3; i++) for (const client of [a, b]) statuses.push((await client.create()).status);
+    expect(statuses).toEqual([201, 201, 201, 201, 429, 429]);
+  });
+
+  it('counts status reads on either instance against one limit', async () => {
+    const [a, b] = apps.map((started) => nativeClient(started.url));
+    const id = (await b.create()).body.qrcodeId ?? 'A'.repeat(27);
+    const statuses = [];
+    for (const client of [a, b, a, b]) statuses.push((await client.status(id)).status);
+    expect(statuses[3]).toBe(429);
+    expect(statuses.slice(0, 3).every((status) => status !== 429)).toBe(true);
+  });
+});
+
+describe('a store of its own kind without a shared rate limiter', () => {
+  /** Shares nothing with the module's memory store but its behaviour: the module cannot tell it is one process. */
+  function ownStore(): QrLoginStore {
+    const inner = new MemoryQrLoginStore();
+    return {
+      create: (record) => inner.create(record),
+      get: (id) => inner.get(id),
+      compareAndSet: (id, version, next) => inner.compareAndSet(id, version, next),
+      watch: (id) => inner.watch(id),
+      rememberOnce: (key, ttl) => inner.rememberOnce(key, ttl),
+      setAlias: (alias, id, expiresAt) => inner.setAlias(alias, id, expiresAt),
+      resolveAlias: (alias) => inner.resolveAlias(alias),
+      close: () => inner.close(),
+    };
+  }
+
+  it('stops the start with a message saying how to choose a limiter', async () => {
+    await expect(createTestApp({ adapter: 'express', store: ownStore(), options: { rateLimit: {} } })).rejects.toThrow(
+      /offers no shared rate limiter[\s\S]*RedisQrLoginRateLimiter[\s\S]*MemoryQrLoginRateLimiter/,
+    );
+  });
+
+  it('starts with a limiter chosen, or with rate limits off', async () => {
+    const { MemoryQrLoginRateLimiter } = await import('../../lib');
+    for (const options of [{ rateLimit: { limiter: new MemoryQrLoginRateLimiter() } }, { rateLimit: false as const }]) {
+      const started = await createTestApp({ adapter: 'express', store: ownStore(), options });
+      expect((await nativeClient(started.url).create()).status).toBe(201);
+      await started.app.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { QrCodeRecord } from './qr-code.interface';
+import type { QrLoginRateLimiter } from './qr-login-rate-limiter.interface';
 
 /**
  * Where codes live. The service keeps the state machine; a store only has to
@@ -60,6 +61,14 @@ export interface QrLoginStore {
   setAlias(alias: string, id: string, expiresAt: number): Promise<boolean>;
   /** The code id `alias` points to, or `null` when unknown or past its expiry. */
   resolveAlias(alias: string): Promise<string | null>;
+  /**
+   * Optional: a rate limiter counting in this store, so every instance that
+   * shares the store shares each limit too. The module uses it when the app
+   * sets no `rateLimit.limiter`; the store closes what it uses in `close`.
+   * A store that several processes share should offer one: without it the
+   * module refuses to start rather than let each instance count alone.
+   */
+  createRateLimiter?(): QrLoginRateLimiter;
   /** Optional: releases timers, connections and subscribers; called on application shutdown. */
   close?(): Promise<void>;
 }
