@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, createTestApp } from '../app/test-app';
 import { asUser, nativeClient } from '../support/http';
 import { eventually, openSse } from '../support/sse';
-import { MemoryQrLoginStore, QrLoginService, type QrLoginStore } from '../../lib';
+import { MemoryQrLoginRateLimiter, MemoryQrLoginStore, QrLoginService, type QrLoginStore } from '../../lib';
 import { SHARED_STORE_KINDS } from '../support/stores';
 import { RedisQrLoginRateLimiter, RedisQrLoginStore } from '../../lib/stores/redis';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
@@ -238,7 +238,6 @@ describe('a store of its own kind without a shared rate limiter', () => {
   });
 
   it('starts with a limiter chosen, or with rate limits off', async () => {
-    const { MemoryQrLoginRateLimiter } = await import('../../lib');
     for (const options of [{ rateLimit: { limiter: new MemoryQrLoginRateLimiter() } }, { rateLimit: false as const }]) {
       const started = await createTestApp({ adapter: 'express', store: ownStore(), options });
       expect((await nativeClient(started.url).create()).status).toBe(201);
