@@ -19,6 +19,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isQrLoginController, QrLoginDeviceGrantModule, QrLoginModule, type QrLoginStore } from '../../lib';
 import { QrLoginGenAuthModule } from '../../lib/plugins/genauth';
+import { QrLoginWechatModule } from '../../lib/plugins/wechat';
 import { ADAPTERS, type AdapterName } from '../app/test-app';
 import { creatorHeader, nativeClient, request } from '../support/http';
 import { STORE_KINDS } from '../support/stores';
@@ -162,6 +163,35 @@ async function boot(adapter: AdapterName, store: QrLoginStore, variant: Variant)
   const appToken = moduleRef.get(JwtService).sign({ sub: 'u1' }, { audience: 'app' });
   return { app, url, appToken };
 }
+
+describe('the controllers the module and every plugin mount', () => {
+  const modules = {
+    QrLoginModule: QrLoginModule.forRoot({ routeDecorators: [Public()], appAuth: { strategies: ['jwt-app'] } }),
+    QrLoginGenAuthModule: QrLoginGenAuthModule.forRoot({ routeDecorators: [Public()], v2: true }),
+    QrLoginWechatModule: QrLoginWechatModule.forRoot({
+      routeDecorators: [Public()],
+      connections: [],
+      findOrCreateUser: () => ({ id: 'wx-user' }),
+    }),
+    QrLoginDeviceGrantModule: QrLoginDeviceGrantModule.forRoot({
+      routeDecorators: [Public()],
+      discovery: true,
+      clients: [{ clientId: 'tv-app' }],
+    }),
+  };
+
+  it.each(Object.entries(modules))(
+    '%s: each is recognised by isQrLoginController and carries routeDecorators',
+    (_, mod) => {
+      const controllers = mod.controllers ?? [];
+      expect(controllers.length).toBeGreaterThan(0);
+      for (const controller of controllers) {
+        expect(isQrLoginController(controller), controller.name).toBe(true);
+        expect(Reflect.getMetadata(IS_PUBLIC_KEY, controller), controller.name).toBe(true);
+      }
+    },
+  );
+});
 
 describe.each(STORE_KINDS)('a global APP_GUARD over the $name store', (kind) => {
   beforeAll(() => kind.setup());
