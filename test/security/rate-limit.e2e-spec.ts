@@ -213,6 +213,16 @@ describe.each(SHARED_STORE_KINDS)('the default rate limiter over the shared $nam
     for (const client of [a, b, a, b]) statuses.push((await client.status(unknown)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
+  it("allows exactly the limit of concurrent hits on the store's limiter", async () => {
+    const store = kind.make();
+    const limiter = store.createRateLimiter!();
+    const key = `concurrent:${Date.now()}`;
+    const verdicts = await Promise.all(Array.from({ length: 20 }, () => limiter.hit(key, 5, 60_000)));
+    await store.close?.();
+    expect(verdicts.filter((v) => v.allowed)).toHaveLength(5);
+    expect(verdicts.map((v) => v.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
+    expect(verdicts.every((v) => v.resetInMs > 0 && v.resetInMs <= 60_000)).toBe(true);
+  });
 });
 
 describe('a store of its own kind without a shared rate limiter', () => {

@@ -207,7 +207,7 @@ export class PostgresQrLoginStore implements QrLoginStore {
 
   /**
    * The module's default limiter on this store: fixed-window counters in the
-   * keys table (one upsert per hit, keys under `rate:`), shared by every
+   * keys table (one upsert per hit, keys under `qr-login:rate:`), shared by every
    * instance on the database; the database clock times the windows.
    */
   createRateLimiter(): QrLoginRateLimiter {
@@ -215,7 +215,7 @@ export class PostgresQrLoginStore implements QrLoginStore {
       hit: async (key: string, limit: number, windowMs: number): Promise<QrLoginRateLimitResult> => {
         const result = await this.connection.call('count a rate-limit hit', (client) =>
           client.query<{ count: string; reset_ms: number }>(this.sql.rateHit, [
-            `rate:${key}`,
+            `qr-login:rate:${key}`,
             Math.max(1, Math.ceil(windowMs)),
           ]),
         );
