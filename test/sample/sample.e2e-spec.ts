@@ -138,7 +138,7 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
     });
   });
 
-  describe('app login', () => {
+  describe('password login (a web session)', () => {
     it('refuses a wrong password with 401 JSON', async () => {
       const reply = await request('POST', '/auth/login', { body: { username: 'alice', password: 'looking-glass' } });
       expect(reply.status).toBe(401);
