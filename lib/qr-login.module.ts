@@ -15,9 +15,31 @@ import {
   type QrLoginForRootOptions,
 } from './qr-login.module-definition';
 import { MemoryQrLoginStore } from './stores/memory-qr-login.store';
+import { QrLoginConfigError } from './kernel/qr-login.errors';
 import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
 import type { QrLoginRateLimiter } from './kernel/interfaces/qr-login-rate-limiter.interface';
 import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
+
+/**
+ * The limiter the rate limits count with: the app's `rateLimit.limiter`; else
+ * one in the store, so instances sharing a store share each limit; else, for
+ * the in-memory store (one process anyway), an in-memory one. A store of
+ * another kind that offers none stops the start: counting per instance there
+ * would multiply every limit by the number of instances.
+ */
+function defaultRateLimiter(config: ResolvedQrLoginConfig, store: QrLoginStore): QrLoginRateLimiter {
+  const given = config.security.rateLimit && config.security.rateLimit.limiter;
+  if (given) return given;
+  const shared = store.createRateLimiter?.();
+  if (shared) return shared;
+  if (store instanceof MemoryQrLoginStore || !config.security.rateLimit)
+    return new MemoryQrLoginRateLimiter(config.clock);
+  throw new QrLoginConfigError(
+    `The store (${store.constructor?.name ?? 'custom'}) offers no shared rate limiter (createRateLimiter), so each instance would count every rate limit on its own. ` +
+      'Choose one: rateLimit: { limiter: new RedisQrLoginRateLimiter({ client }) } or a ThrottlerStorageQrLoginRateLimiter to share the limits, ' +
+      'or rateLimit: { limiter: new MemoryQrLoginRateLimiter() } if only one process uses this store.',
+  );
+}
 
 /**
  * Scan-to-login for a Nest app: `QrLoginModule.forRoot({ appAuth })` mounts
@@ -43,9 +65,8 @@ import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface'
     },
     {
       provide: QR_LOGIN_RATE_LIMITER,
-      inject: [QR_LOGIN_CONFIG],
-      useFactory: (config: ResolvedQrLoginConfig): QrLoginRateLimiter =>
-        (config.security.rateLimit && config.security.rateLimit.limiter) || new MemoryQrLoginRateLimiter(config.clock),
+      inject: [QR_LOGIN_CONFIG, QR_LOGIN_STORE],
+      useFactory: defaultRateLimiter,
     },
     QrLoginService,
     QrLoginHttpService,

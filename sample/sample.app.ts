@@ -44,6 +44,8 @@ export interface SampleAppOptions {
   rateLimit?: boolean;
   /** The module's clock, for tests that drive rotation and expiry by hand. Default: the system clock. */
   clock?: QrLoginClock;
+  /** Password logins allowed per address per minute (`@nestjs/throttler`). Default 20. */
+  loginLimit?: number;
 }
 
 /** Creates the sample app and listens; returns the app and the URL it answers on. */
@@ -61,6 +63,7 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     geo,
     rateLimit: opts.rateLimit,
     clock: opts.clock,
+    loginLimit: opts.loginLimit,
   });
   const trustProxy = opts.trustProxy;
   const adapter =

@@ -4,6 +4,7 @@ import { QrLoginModule, type QrLoginModuleOptions } from '../lib';
 import { QrLoginGenAuthModule } from '../lib/plugins/genauth';
 import { AuthModule } from './auth/auth.module';
 import { AuthService } from './auth/auth.service';
+import { APP_STRATEGY } from './auth/token-lanes';
 import { UsersService, type SampleUser } from './auth/users.service';
 import { PagesModule } from './pages/pages.module';
 import { SampleSettings, SampleSettingsModule } from './sample.settings';
@@ -22,8 +23,9 @@ export class SampleModule {
           imports: [AuthModule],
           inject: [AuthService, UsersService, SampleSettings],
           useFactory: (auth: AuthService, users: UsersService, sample: SampleSettings): QrLoginModuleOptions => ({
-            // The phone sends the same bearer token as for the app's other routes.
-            appAuth: { strategies: ['jwt'] },
+            // Only the phone app's tokens (audience sample-app) may scan, confirm or cancel: never a web
+            // session or a device token (see auth/token-lanes.ts).
+            appAuth: { strategies: [APP_STRATEGY] },
             appName: 'nestjs-qr-login sample',
             // A function rather than the '{qrcodeId}' template: the origin may be known only after listen.
             payloadUrl: (qrcodeId) => `${sample.requirePublicUrl()}/phone?code=${encodeURIComponent(qrcodeId)}`,
@@ -39,7 +41,8 @@ export class SampleModule {
             getBriefUserInfo: (user: SampleUser) => ({ displayName: user.displayName, photo: users.avatarOf(user) }),
             // Load the account afresh, so a user removed since the scan cannot log in.
             loadUser: (userId) => users.findById(userId) ?? null,
-            issueTokenSet: (user: SampleUser) => auth.issueTokenSet(user),
+            // A web session for a QR login, a device token for the device grant.
+            issueTokenSet: (user: SampleUser, context) => auth.issueQrLoginTokenSet(user, context),
           }),
         }),
         // GenAuth's SDKs work against the sample unchanged (their routes under /api/v3 and /api/v2), with

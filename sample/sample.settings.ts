@@ -33,6 +33,8 @@ export class SampleSettings {
   readonly rateLimit: boolean;
   /** The module's clock; undefined means the system clock. Tests pass a manual one to drive rotation and expiry. */
   readonly clock: QrLoginClock | undefined;
+  /** Password logins (`/auth/login`, `/auth/app/login`) allowed per address per minute; more answer 429. Default 20. */
+  readonly loginLimit: number;
 
   constructor(init: {
     publicUrl?: string;
@@ -46,6 +48,7 @@ export class SampleSettings {
     geo?: QrLoginGeoLookup;
     rateLimit?: boolean;
     clock?: QrLoginClock;
+    loginLimit?: number;
   }) {
     this.publicUrl = init.publicUrl === undefined ? undefined : trimSlashes(init.publicUrl);
     this.jwtSecret = init.jwtSecret;
@@ -58,6 +61,7 @@ export class SampleSettings {
     this.clientDir = init.clientDir;
     this.rateLimit = init.rateLimit ?? true;
     this.clock = init.clock;
+    this.loginLimit = init.loginLimit ?? 20;
   }
 
   /** The public origin; failing loudly beats putting "undefined" into a QR code. */

@@ -7,6 +7,7 @@ import { isTerminalStatus } from '../kernel/qr-login.rules';
 import { QrLoginService } from '../kernel/qr-login.service';
 import type { QrCodeProof } from '../kernel/interfaces/qr-code.interface';
 import type { QrCodeStatusView } from '../kernel/interfaces/qr-login-views.interface';
+import { networkKeyOf } from '../risk/requester-network';
 
 /** Headers of every event stream: no caching anywhere, no proxy buffering (nginx), and a live connection. */
 const SSE_HEADERS: OutgoingHttpHeaders = {
@@ -36,6 +37,7 @@ interface Client {
   /** The `id:` of this stream's next event, counted per stream as Nest's `@Sse` did. */
   nextId: number;
   channel: Channel;
+  /** The client's network key (`networkKeyOf`), what `maxStreamsPerIp` counts under. */
   ip: string;
 }
 
@@ -98,9 +100,14 @@ export class QrLoginSseHub implements OnModuleDestroy {
     this.decorators.push(decorate);
   }
 
-  /** Whether `ip` may open one more stream here (`maxStreamsPerIp`). */
+  /**
+   * Whether `ip` may open one more stream here (`maxStreamsPerIp`). Counted
+   * under the rate limits' key (`networkKeyOf`: an IPv6 /64, an IPv4 address
+   * however it is spelled), so neither a /64's many addresses nor
+   * `::ffff:1.2.3.4` beside `1.2.3.4` multiply the cap.
+   */
   hasRoomFor(ip: string): boolean {
-    return (this.perIp.get(ip) ?? 0) < this.config.security.maxStreamsPerIp;
+    return (this.perIp.get(networkKeyOf(ip)) ?? 0) < this.config.security.maxStreamsPerIp;
   }
 
   /**
@@ -132,10 +139,10 @@ export class QrLoginSseHub implements OnModuleDestroy {
       channel = { key, clients: new Set(), ended: false };
       this.channels.set(key, channel);
     }
-    const client: Client = { response, nextId: 1, channel, ip };
+    const client: Client = { response, nextId: 1, channel, ip: networkKeyOf(ip) };
     channel.clients.add(client);
     this.clients.add(client);
-    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    this.perIp.set(client.ip, (this.perIp.get(client.ip) ?? 0) + 1);
     this.startKeepAlive();
     response.once('close', () => this.release(client));
     if (joining) {

@@ -19,7 +19,7 @@ import type {
 import type { QrCodeCreated } from './interfaces/qr-login-views.interface';
 
 /**
- * Makes new codes: checks the creator's JSON, picks the binding, renders
+ * Makes new codes: checks the creator's JSON and the store's room, picks the binding, renders
  * the image (natively, or through a registered type handler), gives the
  * code its user code, and stores it.
  */
@@ -57,6 +57,8 @@ export class QrCodeIssuer {
     const limits = { maxBytes: this.config.maxCustomDataBytes, maxDepth: this.config.security.maxCustomDataDepth };
     checkJsonLimits('customData', input.customData, limits);
     checkJsonLimits('context', input.context, limits);
+    // A full store refuses here, before an image is rendered or a user code's alias written for a code never stored.
+    await this.repository.checkRoom();
     const now = this.config.clock.now();
     // The id stores its expiry in whole seconds, so the record uses the same rounding.
     const expiresAt = Math.ceil((now + this.config.qrCodeTtlMs) / 1000) * 1000;

@@ -35,6 +35,11 @@ export class QrCodeRepository {
     return this.call((store) => store.create(record));
   }
 
+  /** 503 `QR_STORE_FULL` now when the store is at its cap; nothing for a store without one. */
+  checkRoom(): Promise<void> {
+    return this.call(async (store) => store.checkRoom?.());
+  }
+
   /** The record as stored, or null (unknown, or forgotten after its retention). */
   get(id: string): Promise<QrCodeRecord | null> {
     return this.call((store) => store.get(id));

@@ -74,15 +74,13 @@ export class MemoryQrLoginStore implements QrLoginStore {
 
   async create(record: QrCodeRecord): Promise<void> {
     if (this.entries.has(record.id)) throw new Error(`A QR code with id ${record.id} exists already.`);
-    if (this.entries.size >= this.maxCodes) {
-      // Codes share one lifetime, so the oldest held code is about the first to free its slot.
-      const oldest = this.entries.values().next().value as Entry;
-      throw new QrLoginStoreFullError(
-        `The in-memory store holds ${this.maxCodes} codes, its maxCodes.`,
-        Math.max(oldest.record.retainUntil - Date.now(), 1_000),
-      );
-    }
+    this.refuseWhenFull();
     this.put(structuredClone(record));
+  }
+
+  /** Throws `QrLoginStoreFullError` at `maxCodes`, before the kernel renders or aliases anything for a new code. */
+  async checkRoom(): Promise<void> {
+    this.refuseWhenFull();
   }
 
   async get(id: string): Promise<QrCodeRecord | null> {
@@ -169,6 +167,16 @@ export class MemoryQrLoginStore implements QrLoginStore {
       }
     }, SWEEP_EVERY_MS);
     this.sweeper.unref();
+  }
+
+  private refuseWhenFull(): void {
+    if (this.entries.size < this.maxCodes) return;
+    // Codes share one lifetime, so the oldest held code is about the first to free its slot.
+    const oldest = this.entries.values().next().value as Entry;
+    throw new QrLoginStoreFullError(
+      `The in-memory store holds ${this.maxCodes} codes, its maxCodes.`,
+      Math.max(oldest.record.retainUntil - Date.now(), 1_000),
+    );
   }
 
   private put(record: QrCodeRecord): void {

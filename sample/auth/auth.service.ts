@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import type { QrLoginContext } from '../../lib';
 import { SampleSettings } from '../sample.settings';
+import { TOKEN_AUDIENCES, type TokenLane } from './token-lanes';
 import type { SampleUser } from './users.service';
 
-/** What both logins answer: the phone's password login and the web page's QR login. */
+/** What every login answers: the password logins, the web page's QR login and the device grant's token endpoint. */
 export interface SampleTokenSet {
   access_token: string;
   token_type: 'Bearer';
@@ -12,7 +14,7 @@ export interface SampleTokenSet {
   user: SampleUser;
 }
 
-/** Claims of the sample's access tokens. */
+/** Claims of the sample's access tokens (plus `aud`, the lane, and `exp`). */
 export interface SampleJwtPayload {
   sub: string;
   username: string;
@@ -25,14 +27,23 @@ export class AuthService {
     private readonly settings: SampleSettings,
   ) {}
 
-  /** One kind of token for both logins, so `GET /auth/me` and the phone routes accept either. */
-  async issueTokenSet(user: SampleUser): Promise<SampleTokenSet> {
+  /** A token set for one lane (see `TOKEN_AUDIENCES`): the audience says where the token may be used. */
+  async issueTokenSet(user: SampleUser, lane: TokenLane): Promise<SampleTokenSet> {
     const payload: SampleJwtPayload = { sub: user.id, username: user.username };
     return {
-      access_token: await this.jwt.signAsync(payload),
+      access_token: await this.jwt.signAsync(payload, { audience: TOKEN_AUDIENCES[lane] }),
       token_type: 'Bearer',
       expires_in: this.settings.accessTokenTtl,
       user: { id: user.id, username: user.username, displayName: user.displayName },
     };
+  }
+
+  /**
+   * QrLoginModule's `issueTokenSet`: a device token for a code the device
+   * grant made (its creation context names the client), else a web session.
+   * Never an app token, so a QR login cannot approve further logins.
+   */
+  issueQrLoginTokenSet(user: SampleUser, context: QrLoginContext): Promise<SampleTokenSet> {
+    return this.issueTokenSet(user, context.context?.deviceGrant === undefined ? 'web' : 'device');
   }
 }

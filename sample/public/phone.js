@@ -75,7 +75,7 @@ async function restoreAccount() {
     showLoggedOut();
     return false;
   }
-  const result = await callAuth('GET', '/auth/me');
+  const result = await callAuth('GET', '/auth/app/me');
   if (result.ok) showLoggedIn(result.body);
   else showLoggedOut();
   return result.ok;
@@ -323,7 +323,7 @@ $('login-form').addEventListener('submit', async (event) => {
   showError('');
   busy(['login-btn'], true);
   token = null;
-  const result = await callAuth('POST', '/auth/login', {
+  const result = await callAuth('POST', '/auth/app/login', {
     username: $('username').value.trim(),
     password: $('password').value,
   });

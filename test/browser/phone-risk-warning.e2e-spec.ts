@@ -97,7 +97,7 @@ const areaOf = async (page: Page, name: RegExp) => {
 describe('the sample behind a trusted proxy, with a geo database', () => {
   it('places both ends of a scan and flags a far-away browser on the scan answer', async () => {
     const qrcodeId = await createFrom(KNOWN_PLACES.japan.ip);
-    const login = await request(`${url}/auth/login`, { json: { username: 'alice', password: 'wonderland' } });
+    const login = await request(`${url}/auth/app/login`, { json: { username: 'alice', password: 'wonderland' } });
     const scanned = await request(`${url}/qr-login/qrcodes/${qrcodeId}/scan`, {
       method: 'POST',
       headers: { authorization: `Bearer ${login.body.access_token}`, 'x-forwarded-for': KNOWN_PLACES.britain.ip },

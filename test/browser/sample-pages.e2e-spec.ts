@@ -385,7 +385,7 @@ describe('the sample pages with a short-lived code', () => {
       await desktop.screenshot({ path: screenshotPath('express-8-desktop-renewed-after-expiry'), fullPage: true });
 
       // The old code is gone for the phone too.
-      const login = await request(`${url}/auth/login`, { json: { username: 'alice', password: 'wonderland' } });
+      const login = await request(`${url}/auth/app/login`, { json: { username: 'alice', password: 'wonderland' } });
       const scan = await request(`${url}/qr-login/qrcodes/${first}/scan`, {
         method: 'POST',
         headers: { authorization: `Bearer ${login.body.access_token}` },
@@ -485,7 +485,7 @@ describe('the sample pages with rotating codes', () => {
       expect(await statusOf(desktop)).toBe('A fresh code for safety. Waiting for a scan…');
 
       // Scanned straight away (a rotation comes every 2 s), by the user code the page shows.
-      const login = await request(`${url}/auth/login`, { json: { username: 'alice', password: 'wonderland' } });
+      const login = await request(`${url}/auth/app/login`, { json: { username: 'alice', password: 'wonderland' } });
       const alice = { authorization: `Bearer ${login.body.access_token}` };
       const resolved = await request(`${url}/qr-login/user-codes/scan`, {
         method: 'POST',

@@ -18,7 +18,9 @@ import { Test } from '@nestjs/testing';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isQrLoginController, QrLoginModule, type QrLoginStore } from '../../lib';
+import { QrLoginDeviceGrantModule } from '../../lib/plugins/device';
 import { QrLoginGenAuthModule } from '../../lib/plugins/genauth';
+import { QrLoginWechatModule } from '../../lib/plugins/wechat';
 import { ADAPTERS, type AdapterName } from '../app/test-app';
 import { creatorHeader, nativeClient, request } from '../support/http';
 import { STORE_KINDS } from '../support/stores';
@@ -102,6 +104,16 @@ class ProfileController {
   }
 }
 
+/** A form-encoded POST to one of the device grant's endpoints. */
+async function deviceForm(url: string, path: string, form: Record<string, string>) {
+  const response = await fetch(`${url}/qr-login/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
 type Variant = 'public-decorator' | 'class-check' | 'no-exemption';
 
 async function boot(adapter: AdapterName, store: QrLoginStore, variant: Variant) {
@@ -131,10 +143,16 @@ async function boot(adapter: AdapterName, store: QrLoginStore, variant: Variant)
           issueTokenSet: (user: User) => ({
             access_token: jwt.sign({ sub: user.id }, { audience: 'web' }),
             token_type: 'Bearer',
+            expires_in: 3600,
           }),
         }),
       }),
       QrLoginGenAuthModule.forRoot({ ...(variant === 'public-decorator' ? { routeDecorators: [Public()] } : {}) }),
+      QrLoginDeviceGrantModule.forRoot({
+        ...(variant === 'public-decorator' ? { routeDecorators: [Public()] } : {}),
+        discovery: true,
+        clients: [{ clientId: 'tv-app' }],
+      }),
     ],
   }).compile();
   const app = moduleRef.createNestApplication(adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(), {
@@ -146,6 +164,35 @@ async function boot(adapter: AdapterName, store: QrLoginStore, variant: Variant)
   const appToken = moduleRef.get(JwtService).sign({ sub: 'u1' }, { audience: 'app' });
   return { app, url, appToken };
 }
+
+describe('the controllers the module and every plugin mount', () => {
+  const modules = {
+    QrLoginModule: QrLoginModule.forRoot({ routeDecorators: [Public()], appAuth: { strategies: ['jwt-app'] } }),
+    QrLoginGenAuthModule: QrLoginGenAuthModule.forRoot({ routeDecorators: [Public()], v2: true }),
+    QrLoginWechatModule: QrLoginWechatModule.forRoot({
+      routeDecorators: [Public()],
+      connections: [],
+      findOrCreateUser: () => ({ id: 'wx-user' }),
+    }),
+    QrLoginDeviceGrantModule: QrLoginDeviceGrantModule.forRoot({
+      routeDecorators: [Public()],
+      discovery: true,
+      clients: [{ clientId: 'tv-app' }],
+    }),
+  };
+
+  it.each(Object.entries(modules))(
+    '%s: each is recognised by isQrLoginController and carries routeDecorators',
+    (_, mod) => {
+      const controllers = mod.controllers ?? [];
+      expect(controllers.length).toBeGreaterThan(0);
+      for (const controller of controllers) {
+        expect(isQrLoginController(controller), controller.name).toBe(true);
+        expect(Reflect.getMetadata(IS_PUBLIC_KEY, controller), controller.name).toBe(true);
+      }
+    },
+  );
+});
 
 describe.each(STORE_KINDS)('a global APP_GUARD over the $name store', (kind) => {
   beforeAll(() => kind.setup());
@@ -182,6 +229,41 @@ describe.each(STORE_KINDS)('a global APP_GUARD over the $name store', (kind) => 
         expect(refused.body.code).toBe('QR_APP_USER_UNAUTHENTICATED');
       });
 
+      it('lets the device grant through: discovery, device_authorization and token', async () => {
+        const discovery = await request(`${url}/.well-known/oauth-authorization-server`);
+        expect(discovery.status).toBe(200);
+        expect(discovery.body.token_endpoint).toBe(`${url}/qr-login/token`);
+        const started = await deviceForm(url, 'device_authorization', { client_id: 'tv-app' });
+        expect(started.status).toBe(200);
+        expect(started.body.user_code).toEqual(expect.any(String));
+        const poll = {
+          client_id: 'tv-app',
+          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+          device_code: started.body.device_code,
+        };
+        // The guard let the poll reach the grant: it answers the grant's own "not yet", not 401.
+        const pending = await deviceForm(url, 'token', poll);
+        expect(pending.status).toBe(400);
+        expect(pending.body.error).toBe('authorization_pending');
+
+        const bearer = { authorization: `Bearer ${appToken}` };
+        const scanned = await request(`${url}/qr-login/user-codes/scan`, {
+          method: 'POST',
+          json: { userCode: started.body.user_code },
+          headers: bearer,
+        });
+        expect(scanned.status).toBe(200);
+        const confirmed = await request(`${url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {
+          method: 'POST',
+          json: {},
+          headers: bearer,
+        });
+        expect(confirmed.status).toBe(200);
+        const token = await deviceForm(url, 'token', poll);
+        expect(token.status).toBe(200);
+        expect(token.body.access_token).toEqual(expect.any(String));
+      });
+
       it('lets the plugin routes through too', async () => {
         const created = await request(`${url}/api/v3/gene-qrcode`, { method: 'POST', json: { type: 'MOBILE_APP' } });
         expect(created.status).toBe(200);
@@ -197,6 +279,11 @@ describe.each(STORE_KINDS)('a global APP_GUARD over the $name store', (kind) => 
 
       it('blocks the module routes (what routeDecorators is for)', async () => {
         expect((await nativeClient(url).create()).status).toBe(401);
+      });
+
+      it('blocks the device grant routes too', async () => {
+        expect((await request(`${url}/.well-known/oauth-authorization-server`)).status).toBe(401);
+        expect((await deviceForm(url, 'device_authorization', { client_id: 'tv-app' })).status).toBe(401);
       });
     });
   });

@@ -27,7 +27,7 @@ describe.each(['express', 'fastify'] as const)('the sample app as a device-grant
     expect((await fetch(`${url}/device`)).status).toBe(200);
 
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);
-    const login = await request(`${url}/auth/login`, { json: { username: 'bob', password: 'builder' } });
+    const login = await request(`${url}/auth/app/login`, { json: { username: 'bob', password: 'builder' } });
     const bob = { authorization: `Bearer ${login.body.access_token}` };
     const scanned = await request(`${url}/qr-login/user-codes/scan`, {
       method: 'POST',

@@ -138,7 +138,7 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
     });
   });
 
-  describe('app login', () => {
+  describe('password login (a web session)', () => {
     it('refuses a wrong password with 401 JSON', async () => {
       const reply = await request('POST', '/auth/login', { body: { username: 'alice', password: 'looking-glass' } });
       expect(reply.status).toBe(401);
@@ -183,8 +183,9 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
   });
 
   describe('scan-to-login through HTTP', () => {
+    /** The phone app's token (the only kind the phone routes accept). */
     async function tokenOf(username: string, password: string): Promise<string> {
-      const login = await request('POST', '/auth/login', { body: { username, password } });
+      const login = await request('POST', '/auth/app/login', { body: { username, password } });
       expect(login.status).toBe(200);
       return login.body.access_token;
     }

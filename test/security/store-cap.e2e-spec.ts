@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryQrLoginStore } from '../../lib';
 import { ADAPTERS, createTestApp } from '../app/test-app';
 import { asUser, creatorHeader, nativeClient, request } from '../support/http';
+import type { FakeWechatServer } from '../wechat/fake-wechat.server';
+import { createWechatTestApp, startFakeWechat } from '../wechat/wechat-test-app';
 
 /*
  * The memory store's cap on codes held (`maxCodes`): a flood of creates
@@ -66,5 +68,56 @@ describe.each(ADAPTERS)('the memory store at its maxCodes (%s)', (adapter) => {
 
     // Still full: ended codes are kept for late readers until they expire.
     expect((await api.create()).status).toBe(503);
+  });
+
+  it('writes no user-code alias for a refused create', async () => {
+    // Full from the test before (or filled here when run alone).
+    while (store.size < MAX) expect((await api.create()).status).toBe(201);
+    const kept = store.keptKeys;
+    for (let i = 0; i < 40; i++) {
+      expect((await api.create()).status).toBe(503);
+      expect((await request(`${base}/api/v3/gene-qrcode`, { json: { type: 'MOBILE_APP' } })).body).toMatchObject({
+        statusCode: 503,
+      });
+    }
+    // Every alias left is one of a held code: none for the 80 refused creates.
+    expect(store.keptKeys).toBe(kept);
+    expect(kept).toBeLessThanOrEqual(MAX);
+  });
+});
+
+/*
+ * A type handler's rendering is a call to another service (here the fake WeChat's mini program code
+ * API): a refused create must not make it.
+ */
+describe.each(ADAPTERS)('the memory store at its maxCodes with a WeChat mini program code (%s)', (adapter) => {
+  let fake: FakeWechatServer;
+  let app: Awaited<ReturnType<typeof createWechatTestApp>>['app'];
+  let api: ReturnType<typeof nativeClient>;
+
+  beforeAll(async () => {
+    fake = await startFakeWechat();
+    const started = await createWechatTestApp({
+      adapter,
+      fake,
+      core: { store: new MemoryQrLoginStore({ maxCodes: 1 }) },
+    });
+    app = started.app;
+    api = nativeClient(started.url);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await fake?.stop();
+  });
+
+  it('renders no code for a refused create', async () => {
+    expect((await api.create({ type: 'WECHAT_MINIPROGRAM' })).status).toBe(201);
+    const rendered = fake.count('wxa/getwxacodeunlimit');
+    expect(rendered).toBe(1);
+    for (let i = 0; i < 5; i++) {
+      const refused = await api.create({ type: 'WECHAT_MINIPROGRAM' });
+      expect([refused.status, refused.body.code]).toEqual([503, 'QR_STORE_FULL']);
+    }
+    expect(fake.count('wxa/getwxacodeunlimit')).toBe(rendered);
   });
 });

@@ -60,7 +60,7 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
       app.get(QrLoginService).events$.subscribe((event) => events.push(event));
       api = nativeClient(started.url);
       webhook = `${started.url}/qr-login/wechat/official-account/oa/events`;
-      if (kind.name === 'redis') {
+      if (kind.name !== 'memory') {
         const other = await createWechatTestApp({ adapter, fake, core: { store: kind.make() } });
         second = other.app;
         secondHook = `${other.url}/qr-login/wechat/official-account/oa/events`;
@@ -197,6 +197,21 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
         const elsewhere = await fake.send(secondHook, logged.query, logged.sentBody);
         expect(elsewhere.status).toBe(401);
         expect(JSON.parse(elsewhere.body).code).toBe('QR_WECHAT_PUSH_REPLAYED');
+      }
+      // Replay memory is per token: another connection sharing OA's token (here one that logs in on scan)
+      // refuses the same push, on this instance and on the other one.
+      const sibling = await fake.send(webhook.replace('/oa/', '/oa-scan/'), logged.query, logged.sentBody);
+      expect([sibling.status, JSON.parse(sibling.body).code]).toEqual([401, 'QR_WECHAT_PUSH_REPLAYED']);
+      if (second) {
+        const siblingElsewhere = await fake.send(
+          secondHook.replace('/oa/', '/oa-scan/'),
+          logged.query,
+          logged.sentBody,
+        );
+        expect([siblingElsewhere.status, JSON.parse(siblingElsewhere.body).code]).toEqual([
+          401,
+          'QR_WECHAT_PUSH_REPLAYED',
+        ]);
       }
       const stale = await fake.push(webhook, { ...scan, timestamp: String(Math.floor(clock.now() / 1000) - 301) });
       expect([stale.status, JSON.parse(stale.body).code]).toEqual([401, 'QR_WECHAT_PUSH_STALE']);

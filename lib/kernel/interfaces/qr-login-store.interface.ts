@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { QrCodeRecord } from './qr-code.interface';
+import type { QrLoginRateLimiter } from './qr-login-rate-limiter.interface';
 
 /**
  * Where codes live. The service keeps the state machine; a store only has to
@@ -27,6 +28,14 @@ import type { QrCodeRecord } from './qr-code.interface';
 export interface QrLoginStore {
   /** Stores a new record; fails if the id exists (ids are random, so this means a bug). */
   create(record: QrCodeRecord): Promise<void>;
+  /**
+   * Optional, for a store with a cap on codes held: throws what `create`
+   * would throw at the cap (`QrLoginStoreFullError`) when a create would be
+   * refused now. The kernel asks before it renders an image or writes a user
+   * code's alias, so a refused create leaves nothing behind. Stores without a
+   * cap leave it out.
+   */
+  checkRoom?(): Promise<void>;
   /** The record, or `null` when unknown or past `retainUntil`. */
   get(id: string): Promise<QrCodeRecord | null>;
   /**
@@ -52,6 +61,14 @@ export interface QrLoginStore {
   setAlias(alias: string, id: string, expiresAt: number): Promise<boolean>;
   /** The code id `alias` points to, or `null` when unknown or past its expiry. */
   resolveAlias(alias: string): Promise<string | null>;
+  /**
+   * Optional: a rate limiter counting in this store, so every instance that
+   * shares the store shares each limit too. The module uses it when the app
+   * sets no `rateLimit.limiter`; the store closes what it uses in `close`.
+   * A store that several processes share should offer one: without it the
+   * module refuses to start rather than let each instance count alone.
+   */
+  createRateLimiter?(): QrLoginRateLimiter;
   /** Optional: releases timers, connections and subscribers; called on application shutdown. */
   close?(): Promise<void>;
 }

@@ -42,4 +42,10 @@ export interface QrLoginDeviceGrantModuleExtras {
   routePrefix?: string;
   /** Serve RFC 8414 metadata at `GET /.well-known/oauth-authorization-server`. Default false. */
   discovery?: boolean;
+  /**
+   * Class decorators applied to the mounted controllers (the two endpoints and
+   * discovery), as `QrLoginModule`'s `routeDecorators` (e.g. `[Public()]` under
+   * a global `APP_GUARD`). Default: none.
+   */
+  routeDecorators?: readonly ClassDecorator[];
 }

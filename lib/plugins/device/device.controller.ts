@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Post, Req, UseFilters, UseGuards, type Type } from '@nestjs/common';
-import { QrLoginRateLimitGuard } from '../../plugin';
+import { mountQrLoginController, QrLoginRateLimitGuard, type QrLoginRouteDecorators } from '../../plugin';
 import {
   QrLoginDeviceGrantService,
   type DeviceAuthorizationResponse,
@@ -54,16 +54,16 @@ export class QrLoginDeviceGrantController {
   }
 }
 
-/** Mounts the endpoints under `prefix`. */
-export function deviceGrantControllerAt(prefix: string): Type<QrLoginDeviceGrantController> {
-  @Controller(prefix)
-  class PrefixedDeviceGrantController extends QrLoginDeviceGrantController {}
-  Object.defineProperty(PrefixedDeviceGrantController, 'name', { value: 'QrLoginDeviceGrantController' });
-  return PrefixedDeviceGrantController;
+/** Mounts the endpoints under `prefix`, marked as the module's controllers and carrying the app's `routeDecorators`. */
+export function deviceGrantControllerAt(
+  prefix: string,
+  decorators: QrLoginRouteDecorators = [],
+): Type<QrLoginDeviceGrantController> {
+  return mountQrLoginController(QrLoginDeviceGrantController, { path: prefix, decorators });
 }
 
 /** RFC 8414 metadata, for clients that discover the endpoints (e.g. openid-client's `discovery`). */
-export function deviceDiscoveryControllerAt(prefix: string): Type<unknown> {
+export function deviceDiscoveryControllerAt(prefix: string, decorators: QrLoginRouteDecorators = []): Type<unknown> {
   @Controller('.well-known')
   class QrLoginDeviceDiscoveryController {
     constructor(private readonly grant: QrLoginDeviceGrantService) {}
@@ -75,5 +75,5 @@ export function deviceDiscoveryControllerAt(prefix: string): Type<unknown> {
     }
   }
   // Nest injects by the emitted constructor types; a class made in a function still carries them.
-  return QrLoginDeviceDiscoveryController;
+  return mountQrLoginController(QrLoginDeviceDiscoveryController, { decorators });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import {
   httpStatusOf,
@@ -102,10 +103,12 @@ export class WechatOfficialAccountFlow {
       checkPlainSignature(connection, query);
       checkPushTimestamp(query, core.settings.clock.now(), config.pushTimestampWindowMs);
       message = openPush(connection, query, await readBody());
-      // Only authentic pushes reach the memory, so nobody else can fill it.
+      // Only authentic pushes reach the memory, so nobody else can fill it. Keyed by the token, which is
+      // all the signature covers: a push logged on one connection is refused on every connection (and
+      // instance) sharing that token, not only where it was first used.
       const fresh = await core.rememberOnce(
         PUSH_SCOPE,
-        `${connection.id}:${String(query.timestamp)}:${String(query.nonce)}`,
+        `${tokenKeyOf(connection.token)}:${String(query.timestamp)}:${String(query.nonce)}`,
         2 * config.pushTimestampWindowMs,
       );
       if (!fresh) throw wechatErrors.pushReplayed();
@@ -262,4 +265,9 @@ export class WechatOfficialAccountFlow {
   private text(reply: WechatReply): string {
     return (this.context.config.replyText ?? defaultWechatReplyText)(reply);
   }
+}
+
+/** A token's name in the replay memory: a digest, so the store never holds the token itself. */
+function tokenKeyOf(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
 }

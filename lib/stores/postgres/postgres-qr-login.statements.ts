@@ -42,6 +42,15 @@ WHERE k.expires_at <= now()`,
 VALUES ('alias', $1, $2, to_timestamp($3::float8 / 1000))
 ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
 WHERE k.expires_at <= now()`,
+    // A fixed-window counter, one row locked by the upsert: the first hit (or the first after the window) starts
+    // a window at 1, later ones add one. Kept with the one-time facts (kind 'once', the limiter's own key prefix),
+    // so the schema needs no new table and the sweeper deletes ended windows.
+    rateHit: `INSERT INTO ${names.keys} AS k (kind, key, value, expires_at)
+VALUES ('once', $1, '1', now() + $2::float8 * interval '1 millisecond')
+ON CONFLICT (kind, key) DO UPDATE SET
+  value = CASE WHEN k.expires_at <= now() THEN '1' ELSE (k.value::bigint + 1)::text END,
+  expires_at = CASE WHEN k.expires_at <= now() THEN EXCLUDED.expires_at ELSE k.expires_at END
+RETURNING value::bigint AS count, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS reset_ms`,
     resolveAlias: `SELECT value FROM ${names.keys} WHERE kind = 'alias' AND key = $1 AND expires_at > now()`,
     sweepCodes: sweep(names.codes, 'retain_until'),
     sweepChanges: sweep(names.changes, 'retain_until'),

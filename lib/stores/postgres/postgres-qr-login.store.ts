@@ -5,6 +5,10 @@ import type { Pool, PoolConfig } from 'pg';
 import { QrLoginConfigError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
+import type {
+  QrLoginRateLimiter,
+  QrLoginRateLimitResult,
+} from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 import { PostgresChangeFeed } from './postgres-change-feed';
 import { closedError, noop, PostgresConnection } from './postgres-connection';
 import { postgresQrLoginStatements } from './postgres-qr-login.statements';
@@ -199,6 +203,26 @@ export class PostgresQrLoginStore implements QrLoginStore {
       client.query(this.sql.setAlias, [alias, id, Math.ceil(expiresAt)]),
     );
     return kept.rowCount === 1;
+  }
+
+  /**
+   * The module's default limiter on this store: fixed-window counters in the
+   * keys table (one upsert per hit, keys under `qr-login:rate:`), shared by every
+   * instance on the database; the database clock times the windows.
+   */
+  createRateLimiter(): QrLoginRateLimiter {
+    return {
+      hit: async (key: string, limit: number, windowMs: number): Promise<QrLoginRateLimitResult> => {
+        const result = await this.connection.call('count a rate-limit hit', (client) =>
+          client.query<{ count: string; reset_ms: number }>(this.sql.rateHit, [
+            `qr-login:rate:${key}`,
+            Math.max(1, Math.ceil(windowMs)),
+          ]),
+        );
+        const count = Number(result.rows[0].count);
+        return { allowed: count <= limit, count, resetInMs: Number(result.rows[0].reset_ms) };
+      },
+    };
   }
 
   async resolveAlias(alias: string): Promise<string | null> {

@@ -5,6 +5,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { QrLoginConfigError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
+import type { QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
+import { RedisQrLoginRateLimiter } from './redis-rate-limiter';
 import { closedError, RedisCalls } from './redis-calls';
 import { RedisChangeFeed } from './redis-change-feed';
 import {
@@ -132,6 +134,14 @@ export class RedisQrLoginStore implements QrLoginStore {
   /** The connection commands run on: the given `client`, or the one the store created. For health checks and diagnostics. */
   get client(): Redis | Cluster {
     return this.redis;
+  }
+
+  /**
+   * The module's default limiter on this store: counters on the store's
+   * connection under `<keyPrefix>:rate`, shared by every instance.
+   */
+  createRateLimiter(): QrLoginRateLimiter {
+    return new RedisQrLoginRateLimiter({ client: this.redis, keyPrefix: `${this.prefix}:rate` });
   }
 
   /** Number of ids with at least one watcher in this process. For diagnostics and tests. */
