@@ -14,7 +14,7 @@ import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
 import { QrLoginUserCodes } from './qr-login.user-codes';
 import { type PollPace, viewOf } from './qr-login.rules';
-import type { QrCodeAction, QrCodeProof } from './interfaces/qr-code.interface';
+import type { QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
 import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
@@ -147,9 +147,37 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
     return this.userCodes.resolve(userCode);
   }
 
-  /** SCAN of the code a user code stands for (see `resolveUserCode` and `scan`). */
-  async scanByUserCode(userCode: unknown, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
-    return this.scan(await this.resolveUserCode(userCode), appUser, scanner);
+  /**
+   * SCAN of the code a user code stands for (see `resolveUserCode` and
+   * `scan`): the only way a phone reaches a device flow. `entry` is how the
+   * code came to the phone, as its request says: `typed` by its user, or
+   * from a `link` (the default, the safe reading when the request does not
+   * say). A device flow reached by a link answers user codes to pick from
+   * (with number matching on), so a phished link alone approves nothing.
+   */
+  async scanByUserCode(
+    userCode: unknown,
+    appUser: unknown,
+    scanner: { ip?: string } = {},
+    options: { entry?: QrCodeEntry } = {},
+  ): Promise<QrScanResult> {
+    const qrcodeId = await this.resolveUserCode(userCode);
+    return this.actions.scan(qrcodeId, appUser, scanner, { by: 'user-code', entry: options.entry });
+  }
+
+  /** CONFIRM of the code a user code stands for, by the user who scanned it (see `confirm`). */
+  async confirmByUserCode(
+    userCode: unknown,
+    appUser: unknown,
+    options: { matchCode?: string } = {},
+  ): Promise<QrCodeStatusView> {
+    const qrcodeId = await this.resolveUserCode(userCode);
+    return this.actions.confirm(qrcodeId, appUser, options, { by: 'user-code' });
+  }
+
+  /** CANCEL of the code a user code stands for, by the user who scanned it. */
+  async cancelByUserCode(userCode: unknown, appUser: unknown): Promise<QrCodeStatusView> {
+    return this.actions.cancel(await this.resolveUserCode(userCode), appUser, { by: 'user-code' });
   }
 
   /**
@@ -199,7 +227,8 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
    * SCAN by an app user: the code becomes SCANNED and the phone learns who
    * asked to log in and how far away it is (`scanner`: the phone's request).
    * The risk policy is asked first; a `deny` cancels the code (its page sees
-   * CANCELLED with `cancelReason: 'RISK_DENIED'`) and refuses the scan.
+   * CANCELLED with `cancelReason: 'RISK_DENIED'`) and refuses the scan. A
+   * device flow is refused here (403 `QR_USER_CODE_REQUIRED`): see `scanByUserCode`.
    */
   scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
     return this.actions.scan(qrcodeId, appUser, scanner);
