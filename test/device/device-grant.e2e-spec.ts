@@ -67,7 +67,7 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     const scanned = await phone('user-codes/scan', { userCode: started.user_code.toLowerCase().replace('-', ' ') });
     expect(scanned.status).toBe(200);
     expect(scanned.body).toMatchObject({ status: 'SCANNED', requester: expect.any(Object) });
-    expect(scanned.body).toMatchObject({ flow: 'device', client: { id: 'tv-app', name: 'tv-app' } });
+    expect(scanned.body).toMatchObject({ flow: 'device', client: { id: 'tv-app', name: 'Living-room TV' } });
     // A device flow is confirmed through its user code, never its id.
     const confirmed = await phone('user-codes/confirm', { userCode: started.user_code });
     expect(confirmed.body.status).toBe('AUTHORIZED');
