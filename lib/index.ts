@@ -38,6 +38,8 @@ export type {
   JsonObject,
   QrCodeAction,
   QrCodeBinding,
+  QrCodeEntry,
+  QrCodeFlow,
   QrCodeProof,
   QrCodeRecord,
   QrCodeStatus,
@@ -58,6 +60,7 @@ export type {
   QrLoginKernelSettings,
   QrLoginPollResult,
   QrScanResult,
+  QrUserCodeRequest,
 } from './kernel/interfaces/qr-login-views.interface';
 export type { QrLoginEvent, QrLoginEventType } from './kernel/interfaces/qr-login-events.interface';
 

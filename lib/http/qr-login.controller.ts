@@ -29,7 +29,13 @@ import { qrLoginValidationPipe } from './qr-login.validation';
 import { RedeemTicketDto } from './dto/redeem-ticket.dto';
 import { ScanUserCodeDto } from './dto/scan-user-code.dto';
 import { CancelUserCodeDto, ConfirmUserCodeDto } from './dto/user-code-actions.dto';
-import { QrCodeCreatedDto, QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from './dto/qr-login-responses.dto';
+import {
+  QrCodeCreatedDto,
+  QrCodeStatusViewDto,
+  QrLoginErrorDto,
+  QrScanResultDto,
+  QrUserCodeRequestDto,
+} from './dto/qr-login-responses.dto';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -41,7 +47,12 @@ import {
   ApiResponse,
   ApiTags,
 } from './qr-login.openapi';
-import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../kernel/interfaces/qr-login-views.interface';
+import type {
+  QrCodeCreated,
+  QrCodeStatusView,
+  QrScanResult,
+  QrUserCodeRequest,
+} from '../kernel/interfaces/qr-login-views.interface';
 
 /**
  * The module's own validation, for request bodies only: a controller-wide pipe
@@ -184,6 +195,25 @@ export class QrLoginController {
     return this.service.scanByUserCode(payload?.userCode, request.user, this.http.requesterOf(request), {
       entry: payload?.entry,
     });
+  }
+
+  /**
+   * Phone: what a user code asks (the flow, the client, the site), read-only:
+   * for a phone page opened by a link, to show the request before the user
+   * taps anything. Counts against the user's `appAction` limit like a scan.
+   */
+  @ApiOperation({ summary: 'Phone: what a user code asks (flow, client, site), without acting on it' })
+  @ApiBearerAuth()
+  @ApiBody({ type: CancelUserCodeDto })
+  @ApiOkResponse({ type: QrUserCodeRequestDto })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
+  @Post('user-codes/describe')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  describeUserCode(@Body(body) payload: CancelUserCodeDto): Promise<QrUserCodeRequest> {
+    return this.service.describeUserCode(payload?.userCode);
   }
 
   /** Phone: CONFIRM by user code, by the user who scanned it (a device flow's only way). */

@@ -104,7 +104,7 @@ export class QrLoginAppActions {
     if (mismatch) {
       this.audit.emit('cancelled', record, { userId, code: 'QR_MATCH_FAILED' });
       this.audit.refused(qrcodeId, 'CONFIRM', 'QR_MATCH_FAILED', userId);
-      throw qrErrors.matchFailed();
+      throw flowOf(record) === 'device' ? qrErrors.userCodeMatchFailed() : qrErrors.matchFailed();
     }
     this.audit.emit('authorized', record, { userId });
     if (this.config.onAuthorized) await this.config.onAuthorized(contextOf(record));

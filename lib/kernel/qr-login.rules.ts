@@ -11,7 +11,7 @@ import type {
   QrCodeRecord,
   QrCodeStatus,
 } from './interfaces/qr-code.interface';
-import type { QrCodeStatusView } from './interfaces/qr-login-views.interface';
+import type { QrCodeStatusView, QrUserCodeRequest } from './interfaces/qr-login-views.interface';
 
 /*
  * The state machine and the visibility rules as plain functions of
@@ -292,6 +292,25 @@ export function viewOf(record: QrCodeRecord, proof: QrCodeProof | undefined, now
   if (status === 'AUTHORIZED' && ticket && ticket.redeemedAt === undefined && now < ticket.expiresAt)
     view.ticket = ticket.value;
   return view;
+}
+
+/**
+ * What a user code asks of a phone before it acts: the flow, the client and
+ * the site, for a phone page that shows a link's request instead of acting on
+ * it. A code that ended answers as an action on it would (410, 409).
+ */
+export function requestOf(record: QrCodeRecord, now: number): QrUserCodeRequest {
+  assertLive(record, now);
+  const status = statusAt(record, now);
+  if (status !== 'PENDING' && status !== 'SCANNED') throw qrErrors.wrongState(status, 'SCAN');
+  const client = record.requester.client;
+  return {
+    flow: flowOf(record),
+    ...(client ? { client: { id: client.id, name: client.name } } : {}),
+    ...(record.requester.appName ? { appName: record.requester.appName } : {}),
+    status,
+    expiresIn: Math.max(0, Math.floor((record.expiresAt - now) / 1000)),
+  };
 }
 
 /** How a polling client is paced: the interval it was told, and how much each too-early poll adds (RFC 8628 §3.5: 5 s). */

@@ -13,7 +13,7 @@ import { QrLoginRedeemer } from './qr-login.redeemer';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
 import { QrLoginUserCodes } from './qr-login.user-codes';
-import { type PollPace, viewOf } from './qr-login.rules';
+import { type PollPace, requestOf, viewOf } from './qr-login.rules';
 import type { QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
 import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
@@ -26,6 +26,7 @@ import type {
   QrLoginKernelSettings,
   QrLoginPollResult,
   QrScanResult,
+  QrUserCodeRequest,
 } from './interfaces/qr-login-views.interface';
 import type {
   CreateQrCodeInput,
@@ -163,6 +164,19 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   ): Promise<QrScanResult> {
     const qrcodeId = await this.resolveUserCode(userCode);
     return this.actions.scan(qrcodeId, appUser, scanner, { by: 'user-code', entry: options.entry });
+  }
+
+  /**
+   * What a user code asks, read-only (see `QrUserCodeRequest`): for a phone
+   * page opened by a link, to say what the link would approve before the
+   * user taps anything. 410 / 409 for a code that ended; the same 400 / 404
+   * as a scan for a code that is not one.
+   */
+  async describeUserCode(userCode: unknown): Promise<QrUserCodeRequest> {
+    const qrcodeId = await this.resolveUserCode(userCode);
+    const record = await this.repository.find(qrcodeId);
+    if (record === null) throw qrErrors.expired();
+    return requestOf(record, this.config.clock.now());
   }
 
   /** CONFIRM of the code a user code stands for, by the user who scanned it (see `confirm`). */

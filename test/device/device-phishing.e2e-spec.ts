@@ -150,6 +150,18 @@ function deviceSuite(numberMatching: boolean) {
     it("tells the phone it approves a device, names the client, and weighs the device's request against the phone", async () => {
       const before = policySaw.length;
       const started = await startDevice();
+      // What a link asks, read before anything is done: the device's name, no id, no choices, nothing changed.
+      const asked = await phone('user-codes/describe', { userCode: started.user_code });
+      expect(asked.status).toBe(200);
+      expect(asked.body).toEqual({
+        flow: 'device',
+        client: { id: 'tv-app', name: 'Living-room TV' },
+        appName: 'Fixture Web',
+        status: 'PENDING',
+        expiresIn: expect.any(Number),
+      });
+      expect(await publicStatus(started.qrcodeId)).toBe('PENDING');
+      expect(policySaw.length).toBe(before);
       const scanned = await phone('user-codes/scan', { userCode: started.user_code, entry: 'typed' });
       expect(scanned.status).toBe(200);
       expect(scanned.body).toMatchObject({

@@ -2,7 +2,12 @@ import type { QrLoginRequesterView } from '../../risk/requester-context';
 import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
 import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
 import type { BriefUserInfo, QrCodeStatus, QrRequesterInfo } from '../../kernel/interfaces/qr-code.interface';
-import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
+import type {
+  QrCodeCreated,
+  QrCodeStatusView,
+  QrScanResult,
+  QrUserCodeRequest,
+} from '../../kernel/interfaces/qr-login-views.interface';
 
 /*
  * Classes for the OpenAPI description of the native answers. The interfaces
@@ -169,6 +174,22 @@ export class QrScanResultDto implements QrScanResult {
   matchChoices?: string[];
   @ApiPropertyOptional({ enum: ['number', 'user-code'], description: 'What matchChoices holds.' })
   matchKind?: 'number' | 'user-code';
+}
+
+export class QrUserCodeRequestDto implements QrUserCodeRequest {
+  @ApiProperty({ enum: ['qr', 'device'] })
+  flow!: 'qr' | 'device';
+  @ApiPropertyOptional({
+    type: QrScanClientDto,
+    description: "For a device flow: the OAuth client's id and display name.",
+  })
+  client?: { id: string; name: string };
+  @ApiPropertyOptional({ description: 'The site asking (appName).' })
+  appName?: string;
+  @ApiProperty({ enum: ['PENDING', 'SCANNED'] })
+  status!: 'PENDING' | 'SCANNED';
+  @ApiProperty({ description: 'Seconds until the code expires.' })
+  expiresIn!: number;
 }
 
 export class QrLoginErrorDto {

@@ -92,6 +92,24 @@ export interface QrScanResult {
   matchKind?: 'number' | 'user-code';
 }
 
+/**
+ * What a user code asks of a phone, before it acts (`POST <prefix>/user-codes/describe`):
+ * enough to say "you are signing in a device: <name>", nothing to act by (no
+ * id, no choices). Reading it changes nothing.
+ */
+export interface QrUserCodeRequest {
+  /** `device` for a device flow, `qr` for a page's code. */
+  flow: QrCodeFlow;
+  /** For a device flow: the OAuth client's id and display name. */
+  client?: { id: string; name: string };
+  /** The configured `appName`: which site asks. */
+  appName?: string;
+  /** PENDING, or SCANNED once a phone took it up. */
+  status: 'PENDING' | 'SCANNED';
+  /** Seconds until the code expires. */
+  expiresIn: number;
+}
+
 /** What a plugin may know of a code to serve it (`QrLoginService.inspect`): never its secrets or ticket. */
 export interface QrCodeInfo {
   qrcodeId: string;
