@@ -229,7 +229,8 @@ export class QrLoginController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   confirmUserCode(@Body(body) payload: ConfirmUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
-    return this.service.confirmByUserCode(payload?.userCode, request.user, { matchCode: payload?.matchCode });
+    const options = { matchCode: payload?.matchCode };
+    return this.service.actByUserCode(payload?.userCode, 'CONFIRM', request.user, options) as Promise<QrCodeStatusView>;
   }
 
   /** Phone: CANCEL by user code, by the user who scanned it. */
@@ -244,7 +245,7 @@ export class QrLoginController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   cancelUserCode(@Body(body) payload: CancelUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
-    return this.service.cancelByUserCode(payload?.userCode, request.user);
+    return this.service.actByUserCode(payload?.userCode, 'CANCEL', request.user) as Promise<QrCodeStatusView>;
   }
 
   /** Phone: CONFIRM, by the user who scanned. */

@@ -120,6 +120,26 @@ export class QrLoginAppActions {
     return viewOf(record, undefined, this.config.clock.now());
   }
 
+  /** One of the three app-side actions by name, the code named as `reach` says. */
+  act(
+    qrcodeId: string,
+    action: QrCodeAction,
+    appUser: unknown,
+    options: { matchCode?: string; scanner?: { ip?: string } },
+    reach: PhoneReach,
+  ): Promise<QrScanResult | QrCodeStatusView> {
+    switch (action) {
+      case 'SCAN':
+        return this.scan(qrcodeId, appUser, options.scanner, reach);
+      case 'CONFIRM':
+        return this.confirm(qrcodeId, appUser, { matchCode: options.matchCode }, reach);
+      case 'CANCEL':
+        return this.cancel(qrcodeId, appUser, reach);
+      default:
+        return Promise.reject(qrErrors.validation('"action" must be SCAN, CONFIRM or CANCEL.'));
+    }
+  }
+
   async refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {
     const { record, changed } = await this.repository.update(qrcodeId, (current, now) =>
       decideRefusal(current, reason, now),
