@@ -31,7 +31,8 @@ const TEXTS = {
     deviceHint: 'Confirm only if the device is in front of you and you started this on it.',
     pickNumber: 'Which number does the computer show?',
     pickUserCode: 'Which code does the device show on its screen?',
-    pickFirst: 'Pick the one the screen shows first.',
+    pickNumberFirst: 'Pick the number the computer shows first.',
+    pickUserCodeFirst: 'Pick the code the device shows first.',
   },
   'zh-CN': {
     deviceWarning: (name) => `你正在登录一台设备：${name}。只有当这是你在面前的屏幕上发起的，才继续。`,
@@ -45,7 +46,8 @@ const TEXTS = {
     deviceHint: '只有当设备就在你面前、且是你在上面发起的，才确认。',
     pickNumber: '电脑上显示的是哪个数字？',
     pickUserCode: '设备屏幕上显示的是哪个代码？',
-    pickFirst: '请先选择屏幕上显示的那一项。',
+    pickNumberFirst: '请先选择电脑上显示的数字。',
+    pickUserCodeFirst: '请先选择设备上显示的代码。',
   },
 };
 const LANG = (() => {
@@ -287,7 +289,7 @@ async function scan(text, { link = false } = {}) {
     const answer = entry.qrcodeId
       ? await qrLogin.scan(entry.qrcodeId)
       : await qrLogin.scanUserCode(entry.userCode, { entry: cameAsLink ? 'link' : 'typed' });
-    scanned = { qrcodeId: answer.qrcodeId, userCode: entry.userCode, flow: answer.flow };
+    scanned = { qrcodeId: answer.qrcodeId, userCode: entry.userCode, flow: answer.flow, matchKind: answer.matchKind };
     showFlow(answer);
     showRequester(answer);
     showRisk(answer.risk);
@@ -308,7 +310,7 @@ async function decide(action) {
   let matchCode;
   if (action === 'confirm' && !$('match').hidden) {
     matchCode = pickedNumber();
-    if (!matchCode) return showError(T.pickFirst);
+    if (!matchCode) return showError(scanned.matchKind === 'user-code' ? T.pickUserCodeFirst : T.pickNumberFirst);
   }
   busy(['confirm-btn', 'cancel-btn'], true);
   // A code scanned by its user code goes on by it: a device flow can be reached no other way.
