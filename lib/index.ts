@@ -38,6 +38,8 @@ export { isTerminalStatus } from './kernel/qr-login.rules';
 export type {
   BriefUserInfo,
   JsonObject,
+  QrCodeEntry,
+  QrCodeFlow,
   QrCodeStatus,
   QrCodeType,
   QrRequesterInfo,
@@ -48,6 +50,7 @@ export type {
   QrCodeStatusView,
   QrLoginPollResult,
   QrScanResult,
+  QrUserCodeRequest,
 } from './kernel/interfaces/qr-login-views.interface';
 export type { QrLoginEvent, QrLoginEventType } from './kernel/interfaces/qr-login-events.interface';
 

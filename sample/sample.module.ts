@@ -55,7 +55,7 @@ export class SampleModule {
           discovery: true,
           inject: [SampleSettings],
           useFactory: (sample: SampleSettings) => ({
-            clients: [{ clientId: 'sample-device' }],
+            clients: [{ clientId: 'sample-device', name: 'Sample TV' }],
             issuer: () => sample.requirePublicUrl(),
             verificationUri: (issuer: string) => `${issuer}/phone`,
           }),

@@ -22,4 +22,5 @@ export type {
   QrLoginRisk,
   QrLoginRiskFlag,
   QrLoginScanAnswer,
+  QrLoginUserCodeRequest,
 } from './qr-login-app.types.mjs';

@@ -5,7 +5,12 @@
  * browsers, Node and workers.
  */
 import { QR_LOGIN_APP_CLIENT_CODES, QrLoginAppError } from './qr-login-app.error.mjs';
-import type { QrLoginCancelAnswer, QrLoginConfirmAnswer, QrLoginScanAnswer } from './qr-login-app.types.mjs';
+import type {
+  QrLoginCancelAnswer,
+  QrLoginConfirmAnswer,
+  QrLoginScanAnswer,
+  QrLoginUserCodeRequest,
+} from './qr-login-app.types.mjs';
 
 /** The part of a fetch `Response` the client reads. */
 export interface QrLoginFetchResponse {
@@ -52,9 +57,24 @@ export interface QrLoginAppClient {
   /**
    * Scans a code by the short code typed from under the QR image (or an OAuth
    * device code such as `WDJB-MJHT`); case, spaces and dashes do not matter.
-   * Confirm or cancel afterwards with the answer's `qrcodeId`.
+   * `entry` says how the code came: `typed` by the user, or from a `link`
+   * (the server's default). A device flow reached by a link answers user codes
+   * to pick from. Confirm or cancel a device flow with `confirmUserCode` /
+   * `cancelUserCode`; a QR also by the answer's `qrcodeId`.
    */
-  scanUserCode(userCode: string, options?: QrLoginAppCallOptions): Promise<QrLoginScanAnswer>;
+  scanUserCode(
+    userCode: string,
+    options?: QrLoginAppCallOptions & { entry?: 'typed' | 'link' },
+  ): Promise<QrLoginScanAnswer>;
+  /** What a user code asks (device or QR, which client), changing nothing: show it before the user acts on a link. */
+  describeUserCode(userCode: string, options?: QrLoginAppCallOptions): Promise<QrLoginUserCodeRequest>;
+  /** Confirms the code scanned by `userCode`; pass the pick when the scan offered `matchChoices`. */
+  confirmUserCode(
+    userCode: string,
+    options?: QrLoginAppCallOptions & { matchCode?: string },
+  ): Promise<QrLoginConfirmAnswer>;
+  /** Cancels the code scanned by `userCode`. */
+  cancelUserCode(userCode: string, options?: QrLoginAppCallOptions): Promise<QrLoginCancelAnswer>;
   /**
    * Logs the browser in as this app user. With number matching on, pass the
    * number the user picked among the scan's `matchChoices`: a wrong one
@@ -171,7 +191,24 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
   return {
     scan: async (qrcodeId, call) => post(codePath(qrcodeId, 'scan'), undefined, call),
     scanUserCode: async (userCode, call) =>
-      post('/user-codes/scan', { userCode: requireText('userCode', userCode) }, call),
+      post(
+        '/user-codes/scan',
+        { userCode: requireText('userCode', userCode), ...(call?.entry ? { entry: call.entry } : {}) },
+        call,
+      ),
+    describeUserCode: async (userCode, call) =>
+      post('/user-codes/describe', { userCode: requireText('userCode', userCode) }, call),
+    confirmUserCode: async (userCode, call) =>
+      post(
+        '/user-codes/confirm',
+        {
+          userCode: requireText('userCode', userCode),
+          ...(call?.matchCode === undefined ? {} : { matchCode: String(call.matchCode) }),
+        },
+        call,
+      ),
+    cancelUserCode: async (userCode, call) =>
+      post('/user-codes/cancel', { userCode: requireText('userCode', userCode) }, call),
     confirm: async (qrcodeId, call) => {
       const path = codePath(qrcodeId, 'confirm');
       return post(path, call?.matchCode === undefined ? undefined : { matchCode: String(call.matchCode) }, call);

@@ -71,15 +71,37 @@ export interface QrLoginRisk {
 
 /** Answer of a scan (`POST /<prefix>/qrcodes/:id/scan` or `POST /<prefix>/user-codes/scan`). */
 export interface QrLoginScanAnswer {
-  /** The code scanned; confirm or cancel it by this id (also after a user-code scan). */
+  /** The code scanned. A QR is confirmed or cancelled by this id; a device flow (`flow: 'device'`) only by its user code. */
   qrcodeId: string;
   status: 'SCANNED';
+  /**
+   * What is approved: `qr`, a page beside the phone; `device`, a device flow
+   * (a TV, a CLI) that may be anywhere. For `device`, say so and ask whether
+   * the user started it on a screen in front of them.
+   */
+  flow: 'qr' | 'device';
+  /** For a device flow: the OAuth client's id and display name. */
+  client?: { id: string; name: string };
   /** Seconds left to confirm. */
   expiresIn: number;
   requester: QrLoginRequester;
   risk: QrLoginRisk;
-  /** Number matching: offer these, and confirm with the one the user picks. */
+  /** Number matching: offer these, and confirm with the one the user picks (see `matchKind`). */
   matchChoices?: string[];
+  /** What `matchChoices` holds: match numbers (a QR) or user codes (a device flow whose code came by a link). */
+  matchKind?: 'number' | 'user-code';
+}
+
+/** Answer of `POST /<prefix>/user-codes/describe`: what a user code asks, before anything is done with it. */
+export interface QrLoginUserCodeRequest {
+  flow: 'qr' | 'device';
+  /** For a device flow: the OAuth client's id and display name. */
+  client?: { id: string; name: string };
+  /** The site asking. */
+  appName?: string;
+  status: 'PENDING' | 'SCANNED';
+  /** Seconds until the code expires. */
+  expiresIn: number;
 }
 
 /** Answer of `POST /<prefix>/qrcodes/:id/confirm`. */

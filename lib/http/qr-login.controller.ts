@@ -28,7 +28,14 @@ import { getQrLoginContext } from '../auth/qr-login.strategy';
 import { qrLoginValidationPipe } from './qr-login.validation';
 import { RedeemTicketDto } from './dto/redeem-ticket.dto';
 import { ScanUserCodeDto } from './dto/scan-user-code.dto';
-import { QrCodeCreatedDto, QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from './dto/qr-login-responses.dto';
+import { CancelUserCodeDto, ConfirmUserCodeDto } from './dto/user-code-actions.dto';
+import {
+  QrCodeCreatedDto,
+  QrCodeStatusViewDto,
+  QrLoginErrorDto,
+  QrScanResultDto,
+  QrUserCodeRequestDto,
+} from './dto/qr-login-responses.dto';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -40,7 +47,12 @@ import {
   ApiResponse,
   ApiTags,
 } from './qr-login.openapi';
-import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../kernel/interfaces/qr-login-views.interface';
+import type {
+  QrCodeCreated,
+  QrCodeStatusView,
+  QrScanResult,
+  QrUserCodeRequest,
+} from '../kernel/interfaces/qr-login-views.interface';
 
 /**
  * The module's own validation, for request bodies only: a controller-wide pipe
@@ -151,6 +163,7 @@ export class QrLoginController {
   @ApiBearerAuth()
   @ApiOkResponse({ type: QrScanResultDto })
   @ApiResponse({ status: 401, type: QrLoginErrorDto, description: 'QR_APP_USER_UNAUTHENTICATED' })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_USER_CODE_REQUIRED (a device flow)' })
   @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WRONG_STATE / QR_ALREADY_SCANNED' })
   @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
   @Post('qrcodes/:qrcodeId/scan')
@@ -161,9 +174,11 @@ export class QrLoginController {
   }
 
   /**
-   * Phone: SCAN by user code (typed, or from a device-grant link); answers as
-   * the scan above, with the `qrcodeId` for CONFIRM / CANCEL. Every attempt,
-   * a wrong code included, counts against the user's `appAction` limit.
+   * Phone: SCAN by user code (typed, or from a device-grant link, as `entry`
+   * says); answers as the scan above. The only way to a device flow, which
+   * is then confirmed and cancelled by user code too (below); a QR may go on
+   * by its `qrcodeId`. Every attempt, a wrong code included, counts against
+   * the user's `appAction` limit.
    */
   @ApiOperation({ summary: 'Phone: SCAN by user code (e.g. WDJB-MJHT); answers who asked to log in and the qrcodeId' })
   @ApiBearerAuth()
@@ -177,7 +192,60 @@ export class QrLoginController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   scanUserCode(@Body(body) payload: ScanUserCodeDto, @Req() request: any): Promise<QrScanResult> {
-    return this.service.scanByUserCode(payload?.userCode, request.user, this.http.requesterOf(request));
+    return this.service.scanByUserCode(payload?.userCode, request.user, this.http.requesterOf(request), {
+      entry: payload?.entry,
+    });
+  }
+
+  /**
+   * Phone: what a user code asks (the flow, the client, the site), read-only:
+   * for a phone page opened by a link, to show the request before the user
+   * taps anything. Counts against the user's `appAction` limit like a scan.
+   */
+  @ApiOperation({ summary: 'Phone: what a user code asks (flow, client, site), without acting on it' })
+  @ApiBearerAuth()
+  @ApiBody({ type: CancelUserCodeDto })
+  @ApiOkResponse({ type: QrUserCodeRequestDto })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
+  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
+  @Post('user-codes/describe')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  describeUserCode(@Body(body) payload: CancelUserCodeDto): Promise<QrUserCodeRequest> {
+    return this.service.describeUserCode(payload?.userCode);
+  }
+
+  /** Phone: CONFIRM by user code, by the user who scanned it (a device flow's only way). */
+  @ApiOperation({ summary: 'Phone: CONFIRM by user code, by the user who scanned' })
+  @ApiBearerAuth()
+  @ApiBody({ type: ConfirmUserCodeDto })
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED / QR_MATCH_REQUIRED' })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER / QR_MATCH_FAILED' })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
+  @Post('user-codes/confirm')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  confirmUserCode(@Body(body) payload: ConfirmUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
+    const options = { matchCode: payload?.matchCode };
+    return this.service.actByUserCode(payload?.userCode, 'CONFIRM', request.user, options) as Promise<QrCodeStatusView>;
+  }
+
+  /** Phone: CANCEL by user code, by the user who scanned it. */
+  @ApiOperation({ summary: 'Phone: CANCEL by user code, by the user who scanned' })
+  @ApiBearerAuth()
+  @ApiBody({ type: CancelUserCodeDto })
+  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER' })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
+  @Post('user-codes/cancel')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
+  cancelUserCode(@Body(body) payload: CancelUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
+    return this.service.actByUserCode(payload?.userCode, 'CANCEL', request.user) as Promise<QrCodeStatusView>;
   }
 
   /** Phone: CONFIRM, by the user who scanned. */
@@ -201,7 +269,7 @@ export class QrLoginController {
   @ApiOperation({ summary: 'Phone: CANCEL, by the user who scanned' })
   @ApiBearerAuth()
   @ApiOkResponse({ type: QrCodeStatusViewDto })
-  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER' })
+  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER / QR_USER_CODE_REQUIRED' })
   @Post('qrcodes/:qrcodeId/cancel')
   @HttpCode(200)
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))

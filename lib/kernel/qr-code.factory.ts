@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { newUserCode } from './qr-login.user-code';
 import type {
   QrCodeBinding,
   QrCodeRecord,
@@ -47,12 +48,25 @@ export function newQrCodeRecord(input: NewQrCodeRecord): QrCodeRecord {
 export function matchNumbers(digits: number, choices: number): { code: string; choices: string[] } {
   const pick = () => String(randomInt(10 ** digits)).padStart(digits, '0');
   const code = pick();
-  const set = new Set([code]);
+  return { code, choices: withDecoys(code, choices, pick) };
+}
+
+/**
+ * A device flow's user code among `choices - 1` fresh decoys (at least two,
+ * so a pick is never a formality), shuffled: what a phone that arrived by a
+ * link picks from.
+ */
+export function userCodeChoices(userCode: string, choices: number): string[] {
+  return withDecoys(userCode, Math.max(3, choices), newUserCode);
+}
+
+function withDecoys(right: string, choices: number, pick: () => string): string[] {
+  const set = new Set([right]);
   while (set.size < choices) set.add(pick());
   const list = [...set];
   for (let i = list.length - 1; i > 0; i--) {
     const j = randomInt(i + 1);
     [list[i], list[j]] = [list[j], list[i]];
   }
-  return { code, choices: list };
+  return list;
 }

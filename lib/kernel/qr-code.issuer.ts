@@ -1,7 +1,7 @@
 import type { ResolvedQrLoginConfig } from './qr-login.config';
 import type { QrLoginAudit } from './qr-login.audit';
 import type { QrCodeRepository } from './qr-code.repository';
-import { newQrCodeRecord } from './qr-code.factory';
+import { newQrCodeRecord, userCodeChoices } from './qr-code.factory';
 import { qrErrors } from './qr-login.errors';
 import { hashSecret, newQrCodeId, newSecret } from './qr-login.ids';
 import { checkJsonLimits } from './qr-login.json-limits';
@@ -63,29 +63,43 @@ export class QrCodeIssuer {
     // The id stores its expiry in whole seconds, so the record uses the same rounding.
     const expiresAt = Math.ceil((now + this.config.qrCodeTtlMs) / 1000) * 1000;
     const creatorSecret = newSecret();
+    const device = options.flow === 'device';
+    if (device && !this.config.userCodes) {
+      throw new Error(
+        'A device flow is reachable only through its user code, and QrLoginModule has userCodes off; turn userCodes on.',
+      );
+    }
+    const matching = options.numberMatching === false ? false : this.config.security.numberMatching;
+    const binding = options.binding ?? this.nativeBinding();
     const record = newQrCodeRecord({
       id: newQrCodeId(expiresAt),
       type,
       now,
       expiresAt,
       creatorSecretHash: hashSecret(creatorSecret),
-      binding: options.binding ?? this.nativeBinding(),
+      // A device flow's id never leaves the server: phones reach it by its user code only, whatever the caller asked.
+      binding: device ? { ...binding, scan: 'user-code' } : binding,
       requester: {
         ...(requester.ip ? { ip: requester.ip } : {}),
         ...(requester.userAgent ? { userAgent: requester.userAgent.slice(0, 512) } : {}),
         ...(requester.origin ? { origin: requester.origin.slice(0, 256) } : {}),
         createdAt: new Date(now).toISOString(),
         ...(this.config.appName ? { appName: this.config.appName } : {}),
+        ...(options.client ? { client: { id: options.client.id, name: options.client.name.slice(0, 100) } } : {}),
       },
       customData: input.customData,
       context: input.context,
-      numberMatching: options.numberMatching === false ? false : this.config.security.numberMatching,
+      // A device shows no page to put a number on: its user code is what a phone matches (below).
+      numberMatching: device ? false : matching,
     });
+    if (device) record.flow = 'device';
     const rendering: QrCodeRendering = handler
       ? await handler.render({ qrcodeId: record.id, expiresAt, input })
       : await this.rotator.render(record.id);
     if (rendering.connection) record.binding = { ...record.binding!, connection: rendering.connection };
     if (this.config.userCodes) record.userCode = await this.userCodes.assign(record.id, expiresAt);
+    if (device && matching && record.userCode)
+      record.userCodeChoices = userCodeChoices(record.userCode, matching.choices);
     await this.repository.create(record);
     this.audit.opened(record);
     return {

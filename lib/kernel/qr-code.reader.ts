@@ -2,9 +2,9 @@ import type { QrLoginClock } from './qr-login.clock';
 import type { QrCodeRepository } from './qr-code.repository';
 import type { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginError, qrErrors } from './qr-login.errors';
-import { bindingOf, decidePoll, type PollPace, statusAt, viewOf } from './qr-login.rules';
+import { bindingOf, decidePoll, type PollPace, requestOf, statusAt, viewOf } from './qr-login.rules';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
-import type { QrCodeInfo, QrLoginPollResult } from './interfaces/qr-login-views.interface';
+import type { QrCodeInfo, QrLoginPollResult, QrUserCodeRequest } from './interfaces/qr-login-views.interface';
 
 /** Reads that are more than a status view: what a plugin may know of a code, a paced poll, the image file. */
 export class QrCodeReader {
@@ -22,6 +22,13 @@ export class QrCodeReader {
     if (record.type !== 'MOBILE_APP') throw qrErrors.notFound();
     const image = await this.rotator.image(qrcodeId);
     return { ...image, maxAgeSeconds: Math.max(0, Math.floor((record.expiresAt - now) / 1000)) };
+  }
+
+  /** What the code asks of a phone (see `requestOf`); 410 once the store forgot it. */
+  async request(qrcodeId: string): Promise<QrUserCodeRequest> {
+    const record = await this.repository.find(qrcodeId);
+    if (record === null) throw qrErrors.expired();
+    return requestOf(record, this.clock.now());
   }
 
   async inspect(qrcodeId: string): Promise<QrCodeInfo> {

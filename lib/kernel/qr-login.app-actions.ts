@@ -4,7 +4,17 @@ import type { QrCodeRepository } from './qr-code.repository';
 import { QrLoginError, qrErrors } from './qr-login.errors';
 import { newTicket } from './qr-login.ids';
 import { contextOf } from './qr-login.redeemer';
-import { decideCancel, decideConfirm, decideRefusal, decideScan, viewOf } from './qr-login.rules';
+import {
+  BY_ID,
+  decideCancel,
+  decideConfirm,
+  decideRefusal,
+  decideScan,
+  flowOf,
+  matchOf,
+  type PhoneReach,
+  viewOf,
+} from './qr-login.rules';
 import type { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
 import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
 import type { QrCodeAction, QrCodeRecord } from './interfaces/qr-code.interface';
@@ -23,13 +33,24 @@ export class QrLoginAppActions {
     private readonly risk: QrLoginRiskAssessor,
   ) {}
 
-  async scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
+  async scan(
+    qrcodeId: string,
+    appUser: unknown,
+    scanner: { ip?: string } = {},
+    reach: PhoneReach = BY_ID,
+  ): Promise<QrScanResult> {
     const userId = this.config.getUserId(appUser);
     const briefUserInfo = await this.config.getBriefUserInfo(appUser);
     const actor = { userId, briefUserInfo };
     // The rules first (a code that cannot be scanned is refused as such), then the policy, then the change.
-    const current = await this.act$(qrcodeId, 'SCAN', userId, (record, now) => void decideScan(record, actor, now));
-    const scan = await this.risk.assess(current.record.requester, scanner, { qrcodeId, appUser });
+    const current = await this.act$(
+      qrcodeId,
+      'SCAN',
+      userId,
+      (record, now) => void decideScan(record, actor, now, reach),
+    );
+    const flow = flowOf(current.record);
+    const scan = await this.risk.assess(current.record.requester, scanner, { qrcodeId, appUser, flow });
     if (scan.risk.verdict === 'deny') {
       await this.refuse(qrcodeId, QR_LOGIN_RISK_DENIED_REASON);
       this.audit.refused(qrcodeId, 'SCAN', 'QR_RISK_DENIED', userId);
@@ -41,23 +62,32 @@ export class QrLoginAppActions {
       'SCAN',
       userId,
       (latest, now) => {
-        const next = decideScan(latest, actor, now);
+        const next = decideScan(latest, actor, now, reach);
         return next && { ...next, scannedBy: { ...next.scannedBy!, risk } };
       },
       current.record,
     );
     this.audit.emit('scanned', record, { userId });
+    const match = matchOf(record);
+    const client = record.requester.client;
     return {
       qrcodeId,
       status: 'SCANNED',
+      flow,
+      ...(client ? { client: { id: client.id, name: client.name } } : {}),
       expiresIn: Math.max(0, Math.floor((record.expiresAt - this.config.clock.now()) / 1000)),
       requester: scan.requester,
       risk: scan.risk,
-      ...(record.match ? { matchChoices: record.match.choices } : {}),
+      ...(match ? { matchChoices: match.choices, matchKind: match.kind } : {}),
     };
   }
 
-  async confirm(qrcodeId: string, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrCodeStatusView> {
+  async confirm(
+    qrcodeId: string,
+    appUser: unknown,
+    options: { matchCode?: string } = {},
+    reach: PhoneReach = BY_ID,
+  ): Promise<QrCodeStatusView> {
     const userId = this.config.getUserId(appUser);
     let mismatch = false;
     const { record } = await this.act$(qrcodeId, 'CONFIRM', userId, (current, now) => {
@@ -66,6 +96,7 @@ export class QrLoginAppActions {
         { userId, matchCode: options.matchCode },
         { value: newTicket(current.id), ttlMs: this.config.ticketTtlMs },
         now,
+        reach,
       );
       mismatch = decision.mismatch;
       return decision.record;
@@ -73,20 +104,40 @@ export class QrLoginAppActions {
     if (mismatch) {
       this.audit.emit('cancelled', record, { userId, code: 'QR_MATCH_FAILED' });
       this.audit.refused(qrcodeId, 'CONFIRM', 'QR_MATCH_FAILED', userId);
-      throw qrErrors.matchFailed();
+      throw flowOf(record) === 'device' ? qrErrors.userCodeMatchFailed() : qrErrors.matchFailed();
     }
     this.audit.emit('authorized', record, { userId });
     if (this.config.onAuthorized) await this.config.onAuthorized(contextOf(record));
     return viewOf(record, undefined, this.config.clock.now());
   }
 
-  async cancel(qrcodeId: string, appUser: unknown): Promise<QrCodeStatusView> {
+  async cancel(qrcodeId: string, appUser: unknown, reach: PhoneReach = BY_ID): Promise<QrCodeStatusView> {
     const userId = this.config.getUserId(appUser);
     const { record } = await this.act$(qrcodeId, 'CANCEL', userId, (current, now) =>
-      decideCancel(current, { userId }, now),
+      decideCancel(current, { userId }, now, reach),
     );
     this.audit.emit('cancelled', record, { userId });
     return viewOf(record, undefined, this.config.clock.now());
+  }
+
+  /** One of the three app-side actions by name, the code named as `reach` says. */
+  act(
+    qrcodeId: string,
+    action: QrCodeAction,
+    appUser: unknown,
+    options: { matchCode?: string; scanner?: { ip?: string } },
+    reach: PhoneReach,
+  ): Promise<QrScanResult | QrCodeStatusView> {
+    switch (action) {
+      case 'SCAN':
+        return this.scan(qrcodeId, appUser, options.scanner, reach);
+      case 'CONFIRM':
+        return this.confirm(qrcodeId, appUser, { matchCode: options.matchCode }, reach);
+      case 'CANCEL':
+        return this.cancel(qrcodeId, appUser, reach);
+      default:
+        return Promise.reject(qrErrors.validation('"action" must be SCAN, CONFIRM or CANCEL.'));
+    }
   }
 
   async refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {

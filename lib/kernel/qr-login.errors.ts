@@ -23,6 +23,11 @@ export const QrLoginErrorCode = {
   NOT_SCANNER: 'QR_NOT_SCANNER',
   /** 403: number matching: the phone sent the wrong number; the code was cancelled. */
   MATCH_FAILED: 'QR_MATCH_FAILED',
+  /**
+   * 403: this code (a device flow) is reachable only through its user code:
+   * scan, confirm and cancel it with the `user-codes/*` routes, never by its id.
+   */
+  USER_CODE_REQUIRED: 'QR_USER_CODE_REQUIRED',
   /** 400: number matching is on and the confirm carried no `matchCode`. */
   MATCH_REQUIRED: 'QR_MATCH_REQUIRED',
   /** 403: the app's risk policy refused this scan (e.g. the browser is far from the phone); the code was cancelled. */
@@ -152,6 +157,22 @@ export const qrErrors = {
     new QrLoginError(
       E.MATCH_FAILED,
       'The number picked does not match the one on the login page, so this QR code was cancelled. Scan a new one and pick the number the page shows.',
+    ),
+  userCodeRequired: () =>
+    new QrLoginError(
+      E.USER_CODE_REQUIRED,
+      'This code signs in a device and is reached only through the user code shown on that device: ' +
+        'type the code (POST /<prefix>/user-codes/scan, then user-codes/confirm or user-codes/cancel), never its id.',
+    ),
+  userCodeMatchRequired: () =>
+    new QrLoginError(
+      E.MATCH_REQUIRED,
+      'This device code came by a link: send the user code the device shows, picked from "matchChoices", as "matchCode" to confirm.',
+    ),
+  userCodeMatchFailed: () =>
+    new QrLoginError(
+      E.MATCH_FAILED,
+      'The code picked is not the one on the device, so this sign-in was cancelled. If the device is in front of you, start again there.',
     ),
   matchRequired: () =>
     new QrLoginError(

@@ -8,7 +8,9 @@ import {
   decideRefusal,
   decideRotate,
   decideScan,
+  flowOf,
   isRotatable,
+  matchOf,
   isTerminalStatus,
   mayRedeem,
   seesAll,
@@ -431,5 +433,98 @@ describe('what a reader sees (viewOf)', () => {
     });
     expect(mayRedeem(record, creatorAndClient)).toBe(true);
     expect(mayRedeem(record, READERS.creator)).toBe(false);
+  });
+});
+
+describe('device flows: reachable by user code only, and a link owes a pick (RFC 8628 §5.4)', () => {
+  const DEVICE: QrCodeBinding = {
+    reveal: 'creator',
+    redeem: 'creator',
+    client: 'device:tv-app',
+    via: 'device',
+    scan: 'user-code',
+  };
+  const CHOICES = ['BCDFGHJK', 'WDJBMJHT', 'QRSTVWXZ'];
+  const device = (entry?: 'typed' | 'link'): QrCodeRecord => {
+    const { match: _match, ...record } = pending(DEVICE);
+    const base: QrCodeRecord = { ...record, flow: 'device', userCode: 'WDJBMJHT', userCodeChoices: CHOICES };
+    return entry ? { ...base, status: 'SCANNED', scannedBy: { ...scannedBy, entry } } : base;
+  };
+  const ticket = { value: TICKET, ttlMs: 30_000 };
+  const codeOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return (error as QrLoginError).code;
+    }
+    return 'ok';
+  };
+
+  it.each<[string, () => unknown]>([
+    ['scan', () => decideScan(device(), ALICE, NOW)],
+    ['confirm', () => decideConfirm(device('typed'), { userId: ALICE.userId }, ticket, NOW)],
+    ['cancel', () => decideCancel(device('typed'), ALICE, NOW)],
+    ['scan, even after its lifetime', () => decideScan(device(), ALICE, EXPIRES_AT + 1)],
+  ])('refuses %s by id with QR_USER_CODE_REQUIRED', (_name, act) => {
+    expect(codeOf(act)).toBe('QR_USER_CODE_REQUIRED');
+  });
+
+  it('a QR (no scan rule) may still be acted on by id or by user code', () => {
+    expect(decideScan(pending(), ALICE, NOW)?.status).toBe('SCANNED');
+    expect(decideScan(pending(), ALICE, NOW, { by: 'user-code', entry: 'typed' })?.scannedBy?.entry).toBe('typed');
+  });
+
+  it('records how the user code came: typed only when the request says so, a link otherwise', () => {
+    expect(decideScan(device(), ALICE, NOW, { by: 'user-code', entry: 'typed' })?.scannedBy?.entry).toBe('typed');
+    expect(decideScan(device(), ALICE, NOW, { by: 'user-code', entry: 'link' })?.scannedBy?.entry).toBe('link');
+    expect(decideScan(device(), ALICE, NOW, { by: 'user-code' })?.scannedBy?.entry).toBe('link');
+  });
+
+  it('a repeated scan by the same phone keeps the first entry, so typing after a link does not skip the pick', () => {
+    expect(decideScan(device('link'), ALICE, NOW, { by: 'user-code', entry: 'typed' })).toBeUndefined();
+  });
+
+  it('a typed user code confirms with no pick', () => {
+    const decision = decideConfirm(device('typed'), { userId: ALICE.userId }, ticket, NOW, { by: 'user-code' });
+    expect(decision.record.status).toBe('AUTHORIZED');
+  });
+
+  it.each<[string, string | undefined, string]>([
+    ['no pick', undefined, 'QR_MATCH_REQUIRED'],
+    ['an empty pick', '', 'QR_MATCH_REQUIRED'],
+  ])('a user code from a link with %s is refused (%s) and the code stays SCANNED', (_name, matchCode, code) => {
+    const record = device('link');
+    expect(
+      codeOf(() => decideConfirm(record, { userId: ALICE.userId, matchCode }, ticket, NOW, { by: 'user-code' })),
+    ).toBe(code);
+  });
+
+  it.each<[string, string, string]>([
+    ['the right code, as shown', 'WDJB-MJHT', 'AUTHORIZED'],
+    ['the right code, in lower case', 'wdjb mjht', 'AUTHORIZED'],
+    ['a decoy', 'BCDF-GHJK', 'CANCELLED'],
+    ['not a user code at all', '42', 'CANCELLED'],
+  ])('a user code from a link picked as %s → %s', (_name, matchCode, status) => {
+    const decision = decideConfirm(device('link'), { userId: ALICE.userId, matchCode }, ticket, NOW, {
+      by: 'user-code',
+    });
+    expect(decision.record.status).toBe(status);
+    expect(decision.mismatch).toBe(status === 'CANCELLED');
+    if (status === 'CANCELLED') expect(decision.record.cancelReason).toBe('MATCH_FAILED');
+  });
+
+  it('with number matching off (no choices stored), a link confirms with no pick', () => {
+    const { userCodeChoices: _choices, ...record } = device('link');
+    expect(decideConfirm(record, { userId: ALICE.userId }, ticket, NOW, { by: 'user-code' }).record.status).toBe(
+      'AUTHORIZED',
+    );
+  });
+
+  it('flowOf and matchOf read the record', () => {
+    expect(flowOf(device())).toBe('device');
+    expect(flowOf(pending())).toBe('qr');
+    expect(matchOf(device('typed'))).toBeUndefined();
+    expect(matchOf(device('link'))).toEqual({ kind: 'user-code', choices: ['BCDF-GHJK', 'WDJB-MJHT', 'QRST-VWXZ'] });
+    expect(matchOf(pending())).toEqual({ kind: 'number', choices: ['17', '42', '93'] });
   });
 });

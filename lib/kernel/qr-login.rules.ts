@@ -1,15 +1,17 @@
 import { qrErrors } from './qr-login.errors';
 import { hashSecret, safeEqual } from './qr-login.ids';
-import { formatUserCode } from './qr-login.user-code';
+import { formatUserCode, normalizeUserCode } from './qr-login.user-code';
 import type {
   BriefUserInfo,
   QrCodeAction,
   QrCodeBinding,
+  QrCodeEntry,
+  QrCodeFlow,
   QrCodeProof,
   QrCodeRecord,
   QrCodeStatus,
 } from './interfaces/qr-code.interface';
-import type { QrCodeStatusView } from './interfaces/qr-login-views.interface';
+import type { QrCodeStatusView, QrUserCodeRequest } from './interfaces/qr-login-views.interface';
 
 /*
  * The state machine and the visibility rules as plain functions of
@@ -79,6 +81,44 @@ export function mayRedeem(record: QrCodeRecord, proof: QrCodeProof | undefined):
   }
 }
 
+/** The record's flow: `device` for a device flow, else `qr`. */
+export function flowOf(record: QrCodeRecord): QrCodeFlow {
+  return record.flow === 'device' ? 'device' : 'qr';
+}
+
+/**
+ * How a phone names a code for an action: by its id, or by its user code
+ * (and then how that code came to the phone). Decided from the request the
+ * phone made (which route, which field), never from the code.
+ */
+export type PhoneReach = { by: 'id' } | { by: 'user-code'; entry?: QrCodeEntry };
+
+/** The reach of a phone that named the code by its id: the QR, GenAuth's and WeChat's routes. */
+export const BY_ID: PhoneReach = { by: 'id' };
+
+/**
+ * Refuses a phone action that named a code by its id when the code's binding
+ * wants its user code (a device flow): that id must never be what a phone
+ * approves by, so a link holding it leads nowhere.
+ */
+export function assertReach(record: QrCodeRecord, reach: PhoneReach): void {
+  if (bindingOf(record).scan === 'user-code' && reach.by !== 'user-code') throw qrErrors.userCodeRequired();
+}
+
+/**
+ * What a phone must pick before it confirms, given how it reached the code:
+ * the match number's choices for a QR with number matching; for a device
+ * flow whose user code came by a link, user codes to pick the device's own
+ * from; nothing for a device flow whose code was typed (the person read it
+ * off the device's screen, which is what a pick would prove).
+ */
+export function matchOf(record: QrCodeRecord): { kind: 'number' | 'user-code'; choices: string[] } | undefined {
+  if (record.match) return { kind: 'number', choices: record.match.choices };
+  if (record.userCodeChoices && record.scannedBy?.entry !== 'typed')
+    return { kind: 'user-code', choices: record.userCodeChoices.map(formatUserCode) };
+  return undefined;
+}
+
 /** Refuses any action on a code whose lifetime has passed. */
 function assertLive(record: QrCodeRecord, now: number): void {
   if (statusAt(record, now) === 'EXPIRED') throw qrErrors.expired();
@@ -89,12 +129,19 @@ function assertScannedBy(record: QrCodeRecord, userId: string, action: QrCodeAct
   if (record.scannedBy?.userId !== userId) throw qrErrors.notScanner();
 }
 
-/** SCAN by an app user: PENDING becomes SCANNED; the same user's repeated scan changes nothing. */
+/**
+ * SCAN by an app user: PENDING becomes SCANNED; the same user's repeated scan
+ * changes nothing (and keeps how the first one arrived, so a second scan
+ * cannot skip a pick the first one owes). A code bound to its user code is
+ * refused when named by id.
+ */
 export function decideScan(
   record: QrCodeRecord,
   actor: { userId: string; briefUserInfo: BriefUserInfo },
   now: number,
+  reach: PhoneReach = BY_ID,
 ): QrCodeRecord | undefined {
+  assertReach(record, reach);
   assertLive(record, now);
   if (record.status === 'SCANNED') {
     // The same phone may repeat its scan (a retry after a lost answer).
@@ -105,7 +152,13 @@ export function decideScan(
   return {
     ...record,
     status: 'SCANNED',
-    scannedBy: { userId: actor.userId, briefUserInfo: actor.briefUserInfo, scannedAt: now },
+    scannedBy: {
+      userId: actor.userId,
+      briefUserInfo: actor.briefUserInfo,
+      scannedAt: now,
+      // Only what the request proves counts as typed; a user code with no word on how it came is a link's.
+      ...(reach.by === 'user-code' ? { entry: reach.entry === 'typed' ? 'typed' : 'link' } : {}),
+    },
   };
 }
 
@@ -118,21 +171,29 @@ export interface ConfirmDecision {
 /**
  * CONFIRM by the user who scanned: SCANNED becomes AUTHORIZED with the given
  * single-use ticket. With number matching, a missing number is refused and a
- * wrong one cancels the code.
+ * wrong one cancels the code; a device flow reached by a link is matched the
+ * same way on its user code (see `matchOf`).
  */
 export function decideConfirm(
   record: QrCodeRecord,
   actor: { userId: string; matchCode?: string },
   ticket: { value: string; ttlMs: number },
   now: number,
+  reach: PhoneReach = BY_ID,
 ): ConfirmDecision {
+  assertReach(record, reach);
   assertLive(record, now);
   assertScannedBy(record, actor.userId, 'CONFIRM');
-  if (record.match) {
-    if (actor.matchCode === undefined || actor.matchCode === '') throw qrErrors.matchRequired();
-    if (!safeEqual(String(actor.matchCode), record.match.code)) {
-      return { record: endAs(record, 'CANCELLED', now, 'MATCH_FAILED'), mismatch: true };
-    }
+  const match = matchOf(record);
+  if (match) {
+    const picked = actor.matchCode;
+    if (picked === undefined || picked === '')
+      throw match.kind === 'number' ? qrErrors.matchRequired() : qrErrors.userCodeMatchRequired();
+    const right =
+      match.kind === 'number'
+        ? safeEqual(String(picked), record.match!.code)
+        : safeEqual(normalizeUserCode(picked) ?? '', record.userCode ?? '');
+    if (!right) return { record: endAs(record, 'CANCELLED', now, 'MATCH_FAILED'), mismatch: true };
   }
   const expiresAt = now + ticket.ttlMs;
   return {
@@ -148,7 +209,13 @@ export function decideConfirm(
 }
 
 /** CANCEL by the user who scanned: SCANNED becomes CANCELLED. */
-export function decideCancel(record: QrCodeRecord, actor: { userId: string }, now: number): QrCodeRecord {
+export function decideCancel(
+  record: QrCodeRecord,
+  actor: { userId: string },
+  now: number,
+  reach: PhoneReach = BY_ID,
+): QrCodeRecord {
+  assertReach(record, reach);
   assertLive(record, now);
   assertScannedBy(record, actor.userId, 'CANCEL');
   return endAs(record, 'CANCELLED', now);
@@ -225,6 +292,25 @@ export function viewOf(record: QrCodeRecord, proof: QrCodeProof | undefined, now
   if (status === 'AUTHORIZED' && ticket && ticket.redeemedAt === undefined && now < ticket.expiresAt)
     view.ticket = ticket.value;
   return view;
+}
+
+/**
+ * What a user code asks of a phone before it acts: the flow, the client and
+ * the site, for a phone page that shows a link's request instead of acting on
+ * it. A code that ended answers as an action on it would (410, 409).
+ */
+export function requestOf(record: QrCodeRecord, now: number): QrUserCodeRequest {
+  assertLive(record, now);
+  const status = statusAt(record, now);
+  if (status !== 'PENDING' && status !== 'SCANNED') throw qrErrors.wrongState(status, 'SCAN');
+  const client = record.requester.client;
+  return {
+    flow: flowOf(record),
+    ...(client ? { client: { id: client.id, name: client.name } } : {}),
+    ...(record.requester.appName ? { appName: record.requester.appName } : {}),
+    status,
+    expiresIn: Math.max(0, Math.floor((record.expiresAt - now) / 1000)),
+  };
 }
 
 /** How a polling client is paced: the interval it was told, and how much each too-early poll adds (RFC 8628 §3.5: 5 s). */

@@ -2,7 +2,6 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
-import { qrErrors } from './qr-login.errors';
 import { QrLoginAudit } from './qr-login.audit';
 import { QrLoginAppActions } from './qr-login.app-actions';
 import { QrCodeIssuer } from './qr-code.issuer';
@@ -13,8 +12,8 @@ import { QrLoginRedeemer } from './qr-login.redeemer';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
 import { QrLoginUserCodes } from './qr-login.user-codes';
-import { type PollPace, viewOf } from './qr-login.rules';
-import type { QrCodeAction, QrCodeProof } from './interfaces/qr-code.interface';
+import { BY_ID, type PollPace, viewOf } from './qr-login.rules';
+import type { QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
 import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
@@ -26,6 +25,7 @@ import type {
   QrLoginKernelSettings,
   QrLoginPollResult,
   QrScanResult,
+  QrUserCodeRequest,
 } from './interfaces/qr-login-views.interface';
 import type {
   CreateQrCodeInput,
@@ -43,6 +43,11 @@ export interface QrLoginPluginReport {
   userId?: string;
   source?: string;
 }
+
+/** The phone's request, for the risk assessment of a scan. */
+type Scanner = { ip?: string };
+/** How a user code came to the phone (see `QrCodeEntry`). */
+type UserCodeEntry = { entry?: QrCodeEntry };
 
 /**
  * The kernel's public face, used alike by the HTTP routes, the passport
@@ -93,9 +98,8 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /**
-   * Lifecycle events of this process (created, scanned, authorized,
-   * cancelled, expired, rotated, redeemed, refused), for audit logs. Hot:
-   * subscribers see what happens after they subscribe. No secret is in them.
+   * Lifecycle events of this process (created, scanned, authorized, cancelled, expired, rotated, redeemed,
+   * refused), for audit logs. Hot: subscribers see what happens after they subscribe. No secret is in them.
    */
   get events$(): Observable<QrLoginEvent> {
     return this.audit.events$;
@@ -125,9 +129,8 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /**
-   * Creates a PENDING code with a fresh creator secret. `binding` (how the
-   * code may be read and redeemed) is stored with it; by default the native
-   * routes' binding (`bindToCreator`).
+   * Creates a PENDING code with a fresh creator secret. `options` (binding, flow) are stored with it; by
+   * default the native routes' binding (`bindToCreator`), a QR.
    */
   create(
     input: CreateQrCodeInput = {},
@@ -138,27 +141,44 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /**
-   * The qrcodeId a user code (typed, or read from a link) stands for, the
-   * same for every route and plugin: 400 `QR_VALIDATION_FAILED` when the
-   * text cannot be a user code, 404 `QR_USER_CODE_NOT_FOUND` when no live
-   * code has it. Callers facing people should rate-limit it per user.
+   * The qrcodeId a user code (typed, or read from a link) stands for, the same for every route and plugin:
+   * 400 `QR_VALIDATION_FAILED` when the text cannot be a user code, 404 `QR_USER_CODE_NOT_FOUND` when no
+   * live code has it. Callers facing people should rate-limit it per user.
    */
   resolveUserCode(userCode: unknown): Promise<string> {
     return this.userCodes.resolve(userCode);
   }
 
-  /** SCAN of the code a user code stands for (see `resolveUserCode` and `scan`). */
-  async scanByUserCode(userCode: unknown, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
-    return this.scan(await this.resolveUserCode(userCode), appUser, scanner);
+  /**
+   * SCAN by user code (see `resolveUserCode`), the only way to a device flow. `entry` is how the code came,
+   * as the phone's request says: `typed`, or `link` (the default); a device flow reached by a link answers
+   * user codes to pick from (with number matching on), so a phished link alone approves nothing.
+   */
+  async scanByUserCode(userCode: unknown, appUser: unknown, scanner: Scanner = {}, entry: UserCodeEntry = {}) {
+    return (await this.actByUserCode(userCode, 'SCAN', appUser, { scanner, ...entry })) as QrScanResult;
+  }
+
+  /** `act` on the code a user code stands for: how a phone scans, confirms and cancels a device flow. */
+  async actByUserCode(
+    userCode: unknown,
+    action: QrCodeAction,
+    appUser: unknown,
+    options: { matchCode?: string; scanner?: { ip?: string }; entry?: QrCodeEntry } = {},
+  ): Promise<QrScanResult | QrCodeStatusView> {
+    const reach = { by: 'user-code', entry: options.entry } as const;
+    return this.actions.act(await this.resolveUserCode(userCode), action, appUser, options, reach);
+  }
+
+  /** What a user code asks (`QrUserCodeRequest`), read-only: for a phone page opened by a link, before any tap. */
+  async describeUserCode(userCode: unknown): Promise<QrUserCodeRequest> {
+    return this.reader.request(await this.resolveUserCode(userCode));
   }
 
   /**
-   * A status read by a client told to poll no faster than `pace.intervalMs`
-   * (the device grant's token endpoint), paced on the kernel's clock and
-   * through the store, so it holds across instances. Only a reader whom the
-   * binding lets see all may poll (401 `QR_CREATOR_SECRET_REQUIRED`); a poll
-   * too soon after the last one answers `slowDown` and grows the interval by
-   * `pace.slowDownMs` for good. A code the store forgot reads EXPIRED.
+   * A status read by a client told to poll no faster than `pace.intervalMs` (the device grant's token
+   * endpoint), paced on the kernel's clock and through the store, so it holds across instances. Only a reader
+   * whom the binding lets see all may poll (401 `QR_CREATOR_SECRET_REQUIRED`); a poll too soon after the last
+   * one answers `slowDown` and grows the interval by `pace.slowDownMs` for good. A forgotten code reads EXPIRED.
    */
   poll(qrcodeId: string, proof: QrCodeProof, pace: PollPace): Promise<QrLoginPollResult> {
     return this.reader.poll(qrcodeId, proof, pace);
@@ -179,29 +199,24 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /**
-   * The image file of a native (`MOBILE_APP`) code, for `GET {prefix}/qrcodes/:id/image`:
-   * it only encodes the payload, which ids already make public. 404 for an
-   * unknown id or another type (whose image its plugin renders), 410 once expired.
+   * The image file of a native (`MOBILE_APP`) code, for `GET {prefix}/qrcodes/:id/image`: it only encodes the
+   * payload, which ids already make public. 404 for an unknown id or another type, 410 once expired.
    */
   image(qrcodeId: string): Promise<{ contentType: string; body: Buffer; maxAgeSeconds: number }> {
     return this.reader.image(qrcodeId);
   }
 
-  /**
-   * The current status, then every change, completing after a terminal status
-   * (see `QrLoginWatcher`). The creator's stream follows rotations.
-   */
+  /** The status now, then every change until a terminal one (`QrLoginWatcher`); the creator's follows rotations. */
   watch(qrcodeId: string, proof?: QrCodeProof): Observable<QrCodeStatusView> {
     return this.watcher.watch(qrcodeId, proof);
   }
 
   /**
-   * SCAN by an app user: the code becomes SCANNED and the phone learns who
-   * asked to log in and how far away it is (`scanner`: the phone's request).
-   * The risk policy is asked first; a `deny` cancels the code (its page sees
-   * CANCELLED with `cancelReason: 'RISK_DENIED'`) and refuses the scan.
+   * SCAN by an app user: the code becomes SCANNED and the phone learns who asked to log in and how far away it
+   * is (`scanner`: the phone's request). The risk policy is asked first; a `deny` cancels the code (its page
+   * sees `cancelReason: 'RISK_DENIED'`) and refuses the scan. A device flow: 403 `QR_USER_CODE_REQUIRED`.
    */
-  scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
+  scan(qrcodeId: string, appUser: unknown, scanner: Scanner = {}): Promise<QrScanResult> {
     return this.actions.scan(qrcodeId, appUser, scanner);
   }
 
@@ -220,9 +235,8 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /**
-   * Ends an open code on the site's behalf (a policy said no, a plugin's
-   * confirmation timed out): it becomes CANCELLED with `reason`, which the
-   * page sees as `cancelReason`. A code that already ended is left as it is.
+   * Ends an open code on the site's behalf (a policy said no, a plugin's confirmation timed out): it becomes
+   * CANCELLED with `reason`, the page's `cancelReason`. A code that already ended is left as it is.
    */
   refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {
     return this.actions.refuse(qrcodeId, reason);
@@ -235,16 +249,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
     appUser: unknown,
     options: { matchCode?: string; scanner?: { ip?: string } } = {},
   ): Promise<QrScanResult | QrCodeStatusView> {
-    switch (action) {
-      case 'SCAN':
-        return this.scan(qrcodeId, appUser, options.scanner);
-      case 'CONFIRM':
-        return this.confirm(qrcodeId, appUser, options);
-      case 'CANCEL':
-        return this.cancel(qrcodeId, appUser);
-      default:
-        throw qrErrors.validation('"action" must be SCAN, CONFIRM or CANCEL.');
-    }
+    return this.actions.act(qrcodeId, action, appUser, options, BY_ID);
   }
 
   /**

@@ -16,6 +16,8 @@ export type {
   JsonObject,
   QrCodeAction,
   QrCodeBinding,
+  QrCodeEntry,
+  QrCodeFlow,
   QrCodeProof,
   QrCodeRecord,
   QrCodeStatus,
@@ -35,6 +37,7 @@ export type {
   QrCodeStatusView,
   QrLoginPollResult,
   QrScanResult,
+  QrUserCodeRequest,
 } from '../kernel/interfaces/qr-login-views.interface';
 export type { QrLoginContext } from '../kernel/interfaces/qr-login-options.interface';
 export type { QrLoginClock, QrLoginTimer } from '../kernel/qr-login.clock';

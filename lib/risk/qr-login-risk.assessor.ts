@@ -7,7 +7,7 @@ import {
 import { describeRequester, lookupPlace, type QrLoginRequesterView } from './requester-context';
 import type { QrLoginGeoLookup } from './requester-geo.interface';
 import { DEFAULT_FAR_AWAY_KM } from './requester-proximity';
-import type { QrRequesterInfo } from '../kernel/interfaces/qr-code.interface';
+import type { QrCodeFlow, QrRequesterInfo } from '../kernel/interfaces/qr-code.interface';
 
 /** The risk settings after validation, with defaults. */
 export interface ResolvedRiskConfig {
@@ -36,7 +36,7 @@ export class QrLoginRiskAssessor {
   async assess(
     requesterInfo: QrRequesterInfo,
     scanner: { ip?: string },
-    input: { qrcodeId: string; appUser: unknown },
+    input: { qrcodeId: string; appUser: unknown; flow: QrCodeFlow },
   ): Promise<QrLoginScanContext> {
     const { geo, policy, farAwayKm } = this.config;
     const [requester, scannerPlace] = await Promise.all([

@@ -1,4 +1,5 @@
 import type { QrLoginUserAgentInfo } from './requester-agent.parser';
+import type { QrCodeFlow } from '../kernel/interfaces/qr-code.interface';
 import {
   compareRequesters,
   QrLoginRiskFlag,
@@ -30,6 +31,12 @@ export interface QrLoginRiskInput {
   scanner: QrLoginRequesterSite;
   /** The id of the code being scanned. */
   qrcodeId?: string;
+  /**
+   * What is being approved: `qr`, a page that should be beside the phone;
+   * `device`, a device flow (OAuth device grant), where the device may be far
+   * away by design and a phone sent a link may be a phishing victim (RFC 8628 §5.4).
+   */
+  flow?: QrCodeFlow;
   /** The app user who scans, as the app's authentication produced it (e.g. to be stricter for administrators). */
   appUser?: unknown;
 }

@@ -7,8 +7,55 @@ const TOKEN_KEY = 'qr-login-sample.phone-token';
 const $ = (id) => document.getElementById(id);
 
 let token = sessionStorage.getItem(TOKEN_KEY);
-let scannedId = null;
+/** The code on the confirm screen: its id, the user code it was scanned by (if any), and its flow. */
+let scanned = null;
+/** What an opened link asks (`{ qrcodeId }` or `{ userCode }`), kept off the page until the user taps Continue. */
+let fromLink = null;
 let camera = null;
+
+/*
+ * The texts about links and devices, in English and Simplified Chinese:
+ * ?lang=zh-CN (as on the web page), else the browser's language.
+ */
+const TEXTS = {
+  en: {
+    deviceWarning: (name) =>
+      `You are signing in a device: ${name}. Continue only if you started this on a screen in front of you.`,
+    linkTitle: 'A link asks you to sign in',
+    linkQr: (site) => `A link asks this app to log you in on a computer${site ? ` (${site})` : ''}.`,
+    linkNote: 'Nothing happens until you tap Continue. If someone sent you this link, tap Not me.',
+    linkContinue: 'Continue',
+    linkDismiss: 'Not me',
+    linkDismissed: 'Nothing was signed in.',
+    deviceTitle: '3. Sign in this device?',
+    deviceHint: 'Confirm only if the device is in front of you and you started this on it.',
+    pickNumber: 'Which number does the computer show?',
+    pickUserCode: 'Which code does the device show on its screen?',
+    pickNumberFirst: 'Pick the number the computer shows first.',
+    pickUserCodeFirst: 'Pick the code the device shows first.',
+  },
+  'zh-CN': {
+    deviceWarning: (name) => `你正在登录一台设备：${name}。只有当这是你在面前的屏幕上发起的，才继续。`,
+    linkTitle: '一个链接请求你登录',
+    linkQr: (site) => `一个链接请求本应用在电脑上为你登录${site ? `（${site}）` : ''}。`,
+    linkNote: '点按“继续”之前不会执行任何操作。如果这个链接是别人发给你的，请点按“不是我”。',
+    linkContinue: '继续',
+    linkDismiss: '不是我',
+    linkDismissed: '没有登录任何设备。',
+    deviceTitle: '3. 登录这台设备？',
+    deviceHint: '只有当设备就在你面前、且是你在上面发起的，才确认。',
+    pickNumber: '电脑上显示的是哪个数字？',
+    pickUserCode: '设备屏幕上显示的是哪个代码？',
+    pickNumberFirst: '请先选择电脑上显示的数字。',
+    pickUserCodeFirst: '请先选择设备上显示的代码。',
+  },
+};
+const LANG = (() => {
+  const asked = new URLSearchParams(location.search).get('lang') || navigator.language || 'en';
+  return /^zh\b/i.test(asked) ? 'zh-CN' : 'en';
+})();
+const T = TEXTS[LANG];
+document.documentElement.lang = LANG;
 
 const qrLogin = createQrLoginAppClient({ getAccessToken: () => token });
 
@@ -68,6 +115,7 @@ function showLoggedOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   $('account').hidden = true;
   $('login-form').hidden = false;
+  $('link-section').hidden = true;
 }
 
 async function restoreAccount() {
@@ -180,12 +228,13 @@ function showRisk(risk) {
   $('risk').hidden = items.length === 0;
 }
 
-/** Number matching: one radio button per number the server offers. */
-function showChoices(choices) {
+/** Number matching: one radio button per choice the server offers (numbers for a QR, user codes for a device). */
+function showChoices(choices, kind) {
   const box = $('match-choices');
   box.replaceChildren();
   const list = Array.isArray(choices) ? choices : [];
   $('match').hidden = list.length === 0;
+  $('match-legend').textContent = kind === 'user-code' ? T.pickUserCode : T.pickNumber;
   list.forEach((choice, index) => {
     const input = document.createElement('input');
     input.type = 'radio';
@@ -208,20 +257,43 @@ function busy(ids, on) {
   for (const id of ids) $(id).disabled = on;
 }
 
-async function scan(text) {
+/** For a device flow: what it signs in, and the question only its user can answer. */
+function showFlow(answer) {
+  const device = answer.flow === 'device';
+  const name = (answer.client && answer.client.name) || (answer.client && answer.client.id) || '';
+  $('device-warning').hidden = !device;
+  $('device-warning').textContent = device ? T.deviceWarning(name) : '';
+  $('confirm-title').textContent = device ? T.deviceTitle : '3. Log in on this computer?';
+  $('confirm-hint').textContent = device
+    ? T.deviceHint
+    : 'Confirm only if you started this login yourself, on the computer described here.';
+}
+
+/**
+ * Scans what the user typed, the camera read, or (after a tap) what a link
+ * asked. `link`: the code came in a link, so the server has a device flow's
+ * user code picked among decoys before it confirms; a code typed in the
+ * field is `typed`, unless it is itself a link.
+ */
+async function scan(text, { link = false } = {}) {
   showError('');
   setStatus('');
   $('confirm-section').hidden = true;
+  $('link-section').hidden = true;
   if (!token) return showError('Log in first: the app scans as its logged-in user.');
   const entry = readScannedCode(text);
   if (!entry) return showError('That is neither a code like K7QM-4XPD nor the link from the QR.');
+  const cameAsLink = link || /[?&]user_code=|:\/\//.test(text);
   busy(['scan-btn'], true);
   try {
-    const answer = entry.qrcodeId ? await qrLogin.scan(entry.qrcodeId) : await qrLogin.scanUserCode(entry.userCode);
-    scannedId = answer.qrcodeId;
+    const answer = entry.qrcodeId
+      ? await qrLogin.scan(entry.qrcodeId)
+      : await qrLogin.scanUserCode(entry.userCode, { entry: cameAsLink ? 'link' : 'typed' });
+    scanned = { qrcodeId: answer.qrcodeId, userCode: entry.userCode, flow: answer.flow, matchKind: answer.matchKind };
+    showFlow(answer);
     showRequester(answer);
     showRisk(answer.risk);
-    showChoices(answer.matchChoices);
+    showChoices(answer.matchChoices, answer.matchKind);
     $('confirm-section').hidden = false;
     setStatus('Scanned. Check who is asking before you confirm.');
     $('confirm-title').focus();
@@ -233,31 +305,69 @@ async function scan(text) {
 }
 
 async function decide(action) {
-  if (!scannedId) return;
+  if (!scanned) return;
   showError('');
   let matchCode;
   if (action === 'confirm' && !$('match').hidden) {
     matchCode = pickedNumber();
-    if (!matchCode) return showError('Pick the number the computer shows first.');
+    if (!matchCode) return showError(scanned.matchKind === 'user-code' ? T.pickUserCodeFirst : T.pickNumberFirst);
   }
   busy(['confirm-btn', 'cancel-btn'], true);
+  // A code scanned by its user code goes on by it: a device flow can be reached no other way.
+  const { qrcodeId, userCode, flow } = scanned;
   try {
-    if (action === 'confirm') await qrLogin.confirm(scannedId, { matchCode });
-    else await qrLogin.cancel(scannedId);
+    if (action === 'confirm') {
+      if (userCode) await qrLogin.confirmUserCode(userCode, { matchCode });
+      else await qrLogin.confirm(qrcodeId, { matchCode });
+    } else if (userCode) await qrLogin.cancelUserCode(userCode);
+    else await qrLogin.cancel(qrcodeId);
   } catch (error) {
     // Unreachable, throttled or busy: the same decision can be sent again. Anything else ends this code.
     if (!isQrLoginAppError(error) || !error.retryable) {
       $('confirm-section').hidden = true;
-      scannedId = null;
+      scanned = null;
     }
     return showError(error instanceof Error ? error.message : String(error));
   } finally {
     busy(['confirm-btn', 'cancel-btn'], false);
   }
   $('confirm-section').hidden = true;
-  scannedId = null;
+  scanned = null;
   $('code').value = '';
-  setStatus(action === 'confirm' ? 'Confirmed. The web page is signing you in.' : 'Cancelled. The web page was told.');
+  const other = flow === 'device' ? 'The device' : 'The web page';
+  setStatus(action === 'confirm' ? `Confirmed. ${other} is signing you in.` : `Cancelled. ${other} was told.`);
+}
+
+/**
+ * A page opened by a link does nothing by itself: it says what the link
+ * asks (for a device flow, which device, read without acting on the code)
+ * and waits for a tap. The link's code is never shown, so a pick of the
+ * device's code has to come from the device's own screen.
+ */
+async function showLink() {
+  if (!fromLink || !token) return;
+  showError('');
+  $('confirm-section').hidden = true;
+  $('link-title').textContent = T.linkTitle;
+  $('link-note').textContent = T.linkNote;
+  $('link-continue-btn').textContent = T.linkContinue;
+  $('link-dismiss-btn').textContent = T.linkDismiss;
+  let what = T.linkQr('');
+  if (fromLink.userCode) {
+    try {
+      const asked = await qrLogin.describeUserCode(fromLink.userCode);
+      what =
+        asked.flow === 'device'
+          ? T.deviceWarning((asked.client && asked.client.name) || (asked.client && asked.client.id) || '')
+          : T.linkQr(asked.appName);
+    } catch (error) {
+      fromLink = null;
+      return showError(error instanceof Error ? error.message : String(error));
+    }
+  }
+  $('link-what').textContent = what;
+  $('link-section').hidden = false;
+  $('link-title').focus();
 }
 
 // The camera, where the browser can read QR codes itself (BarcodeDetector).
@@ -333,7 +443,8 @@ $('login-form').addEventListener('submit', async (event) => {
   sessionStorage.setItem(TOKEN_KEY, token);
   $('password').value = '';
   showLoggedIn(result.body.user);
-  if ($('code').value.trim()) scan($('code').value);
+  if (fromLink) showLink();
+  else if ($('code').value.trim()) scan($('code').value);
   else $('code').focus();
 });
 
@@ -349,6 +460,16 @@ $('scan-form').addEventListener('submit', (event) => {
 });
 
 $('confirm-btn').addEventListener('click', () => decide('confirm'));
+$('link-continue-btn').addEventListener('click', () => {
+  const asked = fromLink;
+  fromLink = null;
+  if (asked) scan(asked.userCode || asked.qrcodeId, { link: true });
+});
+$('link-dismiss-btn').addEventListener('click', () => {
+  fromLink = null;
+  $('link-section').hidden = true;
+  setStatus(T.linkDismissed);
+});
 $('cancel-btn').addEventListener('click', () => decide('cancel'));
 $('camera-btn').addEventListener('click', startCamera);
 $('camera-stop-btn').addEventListener('click', stopCamera);
@@ -361,11 +482,11 @@ cameraSupported().then((supported) => {
     : 'This browser cannot read QR codes with its camera here (it needs BarcodeDetector and HTTPS or localhost): type the code instead.';
 });
 
-// Opened from the link inside the QR (as a phone camera would): scan at once when logged in.
-// A device flow's verification_uri_complete brings ?user_code= instead.
+// Opened from the link inside the QR (as a phone camera would), or from a device flow's
+// verification_uri_complete (?user_code=): say what it asks, and act only on a tap.
 const query = new URLSearchParams(location.search);
-const fromUrl = query.get('code') || query.get('user_code');
-if (fromUrl) $('code').value = fromUrl;
+const linked = query.get('code') || query.get('user_code');
+fromLink = linked ? readScannedCode(linked) || null : null;
 restoreAccount().then((loggedIn) => {
-  if (loggedIn && fromUrl) scan(fromUrl);
+  if (loggedIn && fromLink) showLink();
 });

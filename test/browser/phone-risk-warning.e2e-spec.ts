@@ -83,9 +83,10 @@ async function openPhoneAt(ip: string): Promise<Page> {
   return phone;
 }
 
-/** Opens the code's link on the phone, which scans it at once, and waits for the Confirm button. */
+/** Opens the code's link on the phone, taps Continue (a link alone scans nothing), and waits for the Confirm button. */
 async function scanOnPhone(phone: Page, qrcodeId: string): Promise<void> {
   await phone.goto(`${url}/phone?code=${encodeURIComponent(qrcodeId)}`);
+  await phone.getByRole('button', { name: /^continue$/i }).click();
   await phone.getByRole('button', { name: /^confirm/i }).waitFor({ state: 'visible' });
 }
 

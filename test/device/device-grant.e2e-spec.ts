@@ -59,15 +59,17 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     expect(started.verification_uri_complete).toBe(`${url}/device?user_code=${started.user_code}`);
     expect(started.interval).toBe(1);
     expect(started.expires_in).toBeGreaterThan(100);
-    // At least 128 random bits: the creator secret alone is 256.
-    expect(started.device_code.length).toBeGreaterThanOrEqual(43);
+    // The creator secret alone: 256 random bits, and nothing a phone route accepts.
+    expect(started.device_code).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const polling = oidc.pollDeviceAuthorizationGrant(config, started);
     // Typed as a person would: lower case, a space instead of the dash.
     const scanned = await phone('user-codes/scan', { userCode: started.user_code.toLowerCase().replace('-', ' ') });
     expect(scanned.status).toBe(200);
     expect(scanned.body).toMatchObject({ status: 'SCANNED', requester: expect.any(Object) });
-    const confirmed = await phone(`qrcodes/${scanned.body.qrcodeId}/confirm`);
+    expect(scanned.body).toMatchObject({ flow: 'device', client: { id: 'tv-app', name: 'Living-room TV' } });
+    // A device flow is confirmed through its user code, never its id.
+    const confirmed = await phone('user-codes/confirm', { userCode: started.user_code });
     expect(confirmed.body.status).toBe('AUTHORIZED');
 
     const tokens = await polling;
@@ -90,7 +92,8 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     await eventually(() => tokenAnswers.length >= 2);
     expect(tokenAnswers).toEqual(['authorization_pending', 'slow_down']);
     const scanned = await phone('user-codes/scan', { userCode: started.user_code });
-    await phone(`qrcodes/${scanned.body.qrcodeId}/confirm`);
+    expect(scanned.status).toBe(200);
+    await phone('user-codes/confirm', { userCode: started.user_code });
     // openid-client waits interval + 5 s after slow_down before it polls again.
     await expect(polling).resolves.toMatchObject({ access_token: 'session-for-u-alice' });
     expect(tokenAnswers).toEqual(['authorization_pending', 'slow_down', 'token']);
@@ -102,7 +105,8 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     const config = await discover();
     const started = await oidc.initiateDeviceAuthorization(config, {});
     const scanned = await phone('user-codes/scan', { userCode: started.user_code }, 'bob');
-    expect((await phone(`qrcodes/${scanned.body.qrcodeId}/cancel`, {}, 'bob')).body.status).toBe('CANCELLED');
+    expect(scanned.status).toBe(200);
+    expect((await phone('user-codes/cancel', { userCode: started.user_code }, 'bob')).body.status).toBe('CANCELLED');
     await expect(oidc.pollDeviceAuthorizationGrant(config, started)).rejects.toMatchObject({ error: 'access_denied' });
   }, 30_000);
 
@@ -138,7 +142,8 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     const stolen = await oidc.pollDeviceAuthorizationGrant(other, started).catch((error: unknown) => error);
     expect(stolen).toMatchObject({ error: 'invalid_grant' });
     const scanned = await phone('user-codes/scan', { userCode: started.user_code });
-    await phone(`qrcodes/${scanned.body.qrcodeId}/confirm`);
+    expect(scanned.status).toBe(200);
+    await phone('user-codes/confirm', { userCode: started.user_code });
     await expect(polling).resolves.toMatchObject({ access_token: 'session-for-u-alice' });
   }, 30_000);
 

@@ -66,10 +66,12 @@ describe('the device grant across two instances sharing Redis', () => {
       headers: asUser('alice'),
     });
     expect(scanned.status).toBe(200);
-    await request(`${instances[0].url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {
+    const confirmed = await request(`${instances[0].url}/qr-login/user-codes/confirm`, {
       method: 'POST',
+      json: { userCode: started.body.user_code },
       headers: asUser('alice'),
     });
+    expect(confirmed.body.status).toBe('AUTHORIZED');
 
     clock.advance(11_000);
     const tokens = await token(1, deviceCode);
@@ -100,8 +102,10 @@ describe('the device grant across two instances sharing Redis', () => {
       json: { userCode: started.user_code },
       headers: asUser('bob'),
     });
-    await request(`${instances[1].url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {
+    expect(scanned.status).toBe(200);
+    await request(`${instances[1].url}/qr-login/user-codes/confirm`, {
       method: 'POST',
+      json: { userCode: started.user_code },
       headers: asUser('bob'),
     });
     await expect(polling).resolves.toMatchObject({ access_token: 'session-for-u-bob' });

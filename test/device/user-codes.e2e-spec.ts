@@ -20,7 +20,8 @@ describeMatrix('user codes on the phone route', {}, (cell) => {
       status: 'SCANNED',
       requester: { appName: 'Fixture Web' },
     });
-    expect(Object.keys(scanned.body).sort()).toEqual(['expiresIn', 'qrcodeId', 'requester', 'risk', 'status']);
+    expect(Object.keys(scanned.body).sort()).toEqual(['expiresIn', 'flow', 'qrcodeId', 'requester', 'risk', 'status']);
+    expect(scanned.body.flow).toBe('qr');
     // The creator sees it scanned, and confirm / cancel go through the native routes.
     expect((await cell().api.status(created.body.qrcodeId, creatorHeader(created))).body.briefUserInfo).toEqual({
       displayName: 'Alice',

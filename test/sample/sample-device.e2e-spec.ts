@@ -31,13 +31,16 @@ describe.each(['express', 'fastify'] as const)('the sample app as a device-grant
     const bob = { authorization: `Bearer ${login.body.access_token}` };
     const scanned = await request(`${url}/qr-login/user-codes/scan`, {
       method: 'POST',
-      json: { userCode: started.user_code },
+      // Bob read the code off the device's screen and typed it: no pick is owed.
+      json: { userCode: started.user_code, entry: 'typed' },
       headers: bob,
     });
     expect(scanned.status).toBe(200);
-    const status = await request(`${url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {
+    expect(scanned.body).toMatchObject({ flow: 'device', client: { id: 'sample-device' } });
+    expect(scanned.body.matchChoices).toBeUndefined();
+    const status = await request(`${url}/qr-login/user-codes/confirm`, {
       method: 'POST',
-      json: {},
+      json: { userCode: started.user_code },
       headers: bob,
     });
     expect(status.body.status).toBe('AUTHORIZED');

@@ -7,7 +7,12 @@ import {
   type QrCodeStatus,
   type QrRequesterInfo,
 } from '../../kernel/interfaces/qr-code.interface';
-import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../../kernel/interfaces/qr-login-views.interface';
+import type {
+  QrCodeCreated,
+  QrCodeStatusView,
+  QrScanResult,
+  QrUserCodeRequest,
+} from '../../kernel/interfaces/qr-login-views.interface';
 
 /*
  * Classes for the OpenAPI description of the native answers. The interfaces
@@ -137,19 +142,59 @@ export class QrCodeStatusViewDto implements QrCodeStatusView {
   message?: string;
 }
 
+export class QrScanClientDto {
+  @ApiProperty({ example: 'living-room-tv' })
+  id!: string;
+  @ApiProperty({ example: 'Living-room TV' })
+  name!: string;
+}
+
 export class QrScanResultDto implements QrScanResult {
   @ApiProperty()
   qrcodeId!: string;
   @ApiProperty({ enum: ['SCANNED'] })
   status!: 'SCANNED';
+  @ApiProperty({
+    enum: ['qr', 'device'],
+    description:
+      'What is approved: qr (a page beside the phone) or device (a device flow, which may be anywhere: ask whether the user started it on a screen in front of them).',
+  })
+  flow!: 'qr' | 'device';
+  @ApiPropertyOptional({
+    type: QrScanClientDto,
+    description: "For a device flow: the OAuth client's id and display name.",
+  })
+  client?: { id: string; name: string };
   @ApiProperty({ description: 'Seconds left to confirm.' })
   expiresIn!: number;
   @ApiProperty({ type: QrRequesterViewDto, description: 'Who asked to log in.' })
   requester!: QrLoginRequesterView;
   @ApiProperty({ type: QrScanRiskDto, description: 'How the browser and the phone compare.' })
   risk!: QrLoginRiskAssessment;
-  @ApiPropertyOptional({ type: [String], description: 'Number matching: the numbers to offer.' })
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Number matching: the choices to offer (numbers for a QR; user codes for a device flow reached by a link); send the one picked as matchCode.',
+  })
   matchChoices?: string[];
+  @ApiPropertyOptional({ enum: ['number', 'user-code'], description: 'What matchChoices holds.' })
+  matchKind?: 'number' | 'user-code';
+}
+
+export class QrUserCodeRequestDto implements QrUserCodeRequest {
+  @ApiProperty({ enum: ['qr', 'device'] })
+  flow!: 'qr' | 'device';
+  @ApiPropertyOptional({
+    type: QrScanClientDto,
+    description: "For a device flow: the OAuth client's id and display name.",
+  })
+  client?: { id: string; name: string };
+  @ApiPropertyOptional({ description: 'The site asking (appName).' })
+  appName?: string;
+  @ApiProperty({ enum: ['PENDING', 'SCANNED'] })
+  status!: 'PENDING' | 'SCANNED';
+  @ApiProperty({ description: 'Seconds until the code expires.' })
+  expiresIn!: number;
 }
 
 export class QrLoginErrorDto {

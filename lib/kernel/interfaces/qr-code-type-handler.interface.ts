@@ -1,4 +1,4 @@
-import type { JsonObject, QrCodeBinding, QrCodeType } from './qr-code.interface';
+import type { JsonObject, QrCodeBinding, QrCodeFlow, QrCodeType } from './qr-code.interface';
 
 /** Input of `QrLoginService.create`. */
 export interface CreateQrCodeInput {
@@ -28,13 +28,21 @@ export interface CreateQrCodeOptions {
   /** How the code may be read and redeemed. Default: the native routes' binding (`bindToCreator`). */
   binding?: QrCodeBinding;
   /**
-   * `false` creates the code without a match number even when `numberMatching`
-   * is on: for codes the phone reaches by typing a code shown on the requesting
-   * screen (the device grant's user code), which already ties the phone to that
-   * screen, and whose screen has no page to show a number on. Default: the
-   * module's `numberMatching`.
+   * `false` creates the code without any number matching even when the
+   * module's `numberMatching` is on. Default: the module's `numberMatching`.
    */
   numberMatching?: false;
+  /**
+   * `device` for a device flow (the OAuth device grant): the code is then
+   * reachable only through its user code (its binding's `scan` is
+   * `user-code`, whatever `binding` says), carries no match number (a device
+   * shows only its user code), and, with number matching on, a phone that
+   * arrives by a link must pick the user code among decoys. Needs the
+   * module's `userCodes` on. Default `qr`.
+   */
+  flow?: QrCodeFlow;
+  /** The authenticated client the code is made for (id and display name), shown on the phone at scan. */
+  client?: { id: string; name: string };
 }
 
 /** What a `QrCodeTypeHandler` makes for a new code. */

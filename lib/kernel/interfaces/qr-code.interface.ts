@@ -12,6 +12,20 @@ export type QrCodeType = 'MOBILE_APP' | 'WECHAT_MINIPROGRAM' | 'WECHAT_OFFICIAL_
 /** The app-side actions of GenAuth's `change-qrcode-status`. */
 export type QrCodeAction = 'SCAN' | 'CONFIRM' | 'CANCEL';
 
+/**
+ * What kind of login a code stands for: `qr`, a page showing a QR (and a
+ * match number) to a phone beside it; `device`, a device that shows only a
+ * user code (the OAuth device grant), whose phone may be anywhere.
+ */
+export type QrCodeFlow = 'qr' | 'device';
+
+/**
+ * How a user code came to the phone, as the phone's request says:
+ * `typed` by its user (read off the requesting screen), or from a `link`
+ * (e.g. `verification_uri_complete`), which anyone could have sent.
+ */
+export type QrCodeEntry = 'typed' | 'link';
+
 /** What the web page may show of the user who scanned: GenAuth's `briefUserInfo`. */
 export interface BriefUserInfo {
   displayName: string;
@@ -30,6 +44,8 @@ export interface QrRequesterInfo {
   appName?: string;
   /** The page origin (`Origin` header) that created the code, when the browser sent one. */
   origin?: string;
+  /** For a code a plugin made for an authenticated client (the device grant): its id and display name, shown on the phone. */
+  client?: { id: string; name: string };
 }
 
 /**
@@ -48,6 +64,13 @@ export interface QrCodeBinding {
    * grant: a device code is good only in the hands of the client it was issued to).
    */
   client?: string;
+  /**
+   * How a phone may name the code to scan, confirm or cancel it: `any`
+   * (by its id, as in the QR, or by its user code) or `user-code` only. Device
+   * flows are `user-code`: their id never leaves the server, and a phone
+   * cannot be sent to approve one by a link holding an id. Default `any`.
+   */
+  scan?: 'any' | 'user-code';
   /** The route family that created the code (`native`, `genauth`, `wechat`, `device`, …), for audits and for plugins that serve only their own codes. */
   via: string;
   /** For plugins with several connections (e.g. WeChat): the connection that made the code. */
@@ -100,14 +123,32 @@ export interface QrCodeRecord {
   requester: QrRequesterInfo;
   customData?: JsonObject;
   context?: JsonObject;
-  /** Set by SCAN: the only user who may confirm or cancel, and what the risk assessment of the scan found. */
-  scannedBy?: { userId: string; briefUserInfo: BriefUserInfo; scannedAt: number; risk?: QrCodeRiskSummary };
+  /**
+   * Set by SCAN: the only user who may confirm or cancel, what the risk
+   * assessment of the scan found, and how a user code came to the phone when
+   * the scan named the code by one (`entry`).
+   */
+  scannedBy?: {
+    userId: string;
+    briefUserInfo: BriefUserInfo;
+    scannedAt: number;
+    risk?: QrCodeRiskSummary;
+    entry?: QrCodeEntry;
+  };
   /** Set by CONFIRM: the ticket, its expiry (ms since the epoch) and whether it was redeemed. */
   ticket?: { value: string; expiresAt: number; redeemedAt?: number };
   /** When a terminal status was reached, ms since the epoch. */
   endedAt?: number;
   /** Number matching: the number the page shows, and the choices the phone offers. */
   match?: { code: string; choices: string[] };
+  /** `device` for a device flow (see `QrCodeFlow`); absent for a QR. */
+  flow?: 'device';
+  /**
+   * User-code matching, for a device flow with number matching on: the
+   * user codes (canonical form, shuffled, the code's own among them) a phone
+   * that arrived by a link must pick from; a wrong pick cancels the code.
+   */
+  userCodeChoices?: string[];
   /** Set when rotation replaced this code: the id of its successor. */
   replacedBy?: string;
   /** Why a CANCELLED code ended, when not by the user's own cancel (e.g. `MATCH_FAILED`). */

@@ -5,6 +5,7 @@ import type {
   BriefUserInfo,
   JsonObject,
   QrCodeBinding,
+  QrCodeFlow,
   QrCodeStatus,
   QrCodeType,
   QrRequesterInfo,
@@ -66,14 +67,47 @@ export interface QrCodeStatusView {
 export interface QrScanResult {
   qrcodeId: string;
   status: 'SCANNED';
+  /**
+   * What is being approved: `qr`, a page beside the phone; `device`, a device
+   * (TV, CLI) that may be anywhere: the phone should say so and ask whether
+   * its user started this on a screen in front of them.
+   */
+  flow: QrCodeFlow;
+  /** For a plugin's client (the device grant): its id and display name. */
+  client?: { id: string; name: string };
   /** Seconds until the code expires: confirm before then. */
   expiresIn: number;
   /** Who asked to log in: address, parsed browser/OS/device (client-supplied, see `clientSupplied`), place when a geo database is configured. */
   requester: QrLoginRequesterView;
   /** How the browser and the phone compare: stable flag names, the facts, and the policy's verdict (`allow` or `warn`). */
   risk: QrLoginRiskAssessment;
-  /** With number matching on: the numbers to offer; the user picks the one the page shows. */
+  /**
+   * With number matching on: the choices to offer; the user picks the one the
+   * requesting screen shows and sends it as `matchCode` to confirm. For a QR
+   * they are numbers; for a device flow the phone reached by a link they are
+   * user codes (see `matchKind`). A device flow whose code was typed has none.
+   */
   matchChoices?: string[];
+  /** What `matchChoices` holds: `number` (a QR's match number) or `user-code` (a device's user code). */
+  matchKind?: 'number' | 'user-code';
+}
+
+/**
+ * What a user code asks of a phone, before it acts (`POST <prefix>/user-codes/describe`):
+ * enough to say "you are signing in a device: <name>", nothing to act by (no
+ * id, no choices). Reading it changes nothing.
+ */
+export interface QrUserCodeRequest {
+  /** `device` for a device flow, `qr` for a page's code. */
+  flow: QrCodeFlow;
+  /** For a device flow: the OAuth client's id and display name. */
+  client?: { id: string; name: string };
+  /** The configured `appName`: which site asks. */
+  appName?: string;
+  /** PENDING, or SCANNED once a phone took it up. */
+  status: 'PENDING' | 'SCANNED';
+  /** Seconds until the code expires. */
+  expiresIn: number;
 }
 
 /** What a plugin may know of a code to serve it (`QrLoginService.inspect`): never its secrets or ticket. */

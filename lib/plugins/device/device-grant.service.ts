@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type QrCodeBinding, type QrCodeProof, QrLoginError, QrLoginHttpService, QrLoginService } from '../../plugin';
 import { authenticateDeviceClient, formField } from './device-client.auth';
@@ -26,8 +27,27 @@ export interface DeviceGrantMetadata {
   response_types_supported: string[];
 }
 
-/** A device code is `<qrcodeId>.<creator secret>`: the code it polls, and the proof the kernel checks (only its hash is stored). */
-const DEVICE_CODE = /^([A-Za-z0-9_-]{27})\.([A-Za-z0-9_-]{43})$/;
+/**
+ * A device code is the code's creator secret alone (256 random bits): opaque,
+ * it holds nothing a phone route accepts. The store maps its SHA-256 to the
+ * code (an alias in `DEVICE_CODE_SCOPE`, so every instance finds it); the
+ * kernel checks the secret itself against the hash on the record.
+ */
+const DEVICE_CODE = /^[A-Za-z0-9_-]{43}$/;
+
+/** The alias scope that maps a device code's hash to its code. */
+const DEVICE_CODE_SCOPE = 'device-code';
+
+/**
+ * How long the device code's alias outlives the code's expiry, ms, beyond
+ * the ticket's life: long enough that a poll after expiry still reads the
+ * code (and answers `expired_token`) rather than an unknown device code.
+ */
+const ALIAS_GRACE_MS = 60_000;
+
+function deviceCodeKey(deviceCode: string): string {
+  return createHash('sha256').update(deviceCode).digest('base64url');
+}
 
 /** What a request brings along that the service needs, whatever the HTTP adapter. */
 export interface DeviceGrantRequest {
@@ -43,10 +63,12 @@ export interface DeviceGrantRequest {
 /**
  * The OAuth 2.0 device authorization grant (RFC 8628) over the kernel. A
  * device flow is a code like any other: created with the creator's binding
- * plus the client it was issued to; the device code carries the creator
- * secret (so a stolen `user_code` cannot redeem), the phone scans it by its
- * user code and confirms, and the token endpoint polls it (paced by the
- * kernel, across instances) and redeems its ticket once.
+ * plus the client it was issued to, and made a device flow, so the kernel
+ * lets phones reach it only by its user code. The device code is the
+ * creator secret alone (so a stolen `user_code` cannot redeem, and the code's
+ * id never leaves the server); the phone scans it by its user code and
+ * confirms, and the token endpoint polls it (paced by the kernel, across
+ * instances) and redeems its ticket once.
  */
 @Injectable()
 export class QrLoginDeviceGrantService {
@@ -89,16 +111,30 @@ export class QrLoginDeviceGrantService {
     };
     // The hooks learn which client asked, and for what (e.g. to issue a narrower token to a TV).
     const context = { deviceGrant: { clientId: client.clientId, ...(scope !== undefined ? { scope } : {}) } };
+    // A device flow: the kernel makes it reachable by its user code only, and has a phone that
+    // came by a link pick that code among decoys (see SECURITY.md, device-flow phishing).
     const created = await this.kernel
-      // The phone types the user code the device shows, which already ties it to that screen; a
-      // device has no page to show a match number on, so its codes carry none (see SECURITY.md).
-      .create({ context }, this.http.requesterOf(request.raw), { binding, numberMatching: false })
+      .create({ context }, this.http.requesterOf(request.raw), {
+        binding,
+        flow: 'device',
+        client: { id: client.clientId, name: client.name },
+      })
       .catch(rethrow);
     if (!created.userCode)
       throw new Error('QrLoginModule gave the code no user code; the device grant needs userCodes on (the default).');
+    const deviceCode = created.creatorSecret;
+    const { clock, ticketTtlMs } = this.kernel.settings;
+    const aliasUntil = clock.now() + (created.expiresIn + 1) * 1000 + ticketTtlMs + ALIAS_GRACE_MS;
+    const mapped = await this.kernel
+      .setAlias(DEVICE_CODE_SCOPE, deviceCodeKey(deviceCode), created.qrcodeId, aliasUntil)
+      .catch(rethrow);
+    if (!mapped)
+      throw new Error(
+        'The store refused a fresh device-code alias; its setAlias must answer true for an unused alias.',
+      );
     const verificationUri = this.config.verificationUri(this.issuerFor(request.origin));
     return {
-      device_code: `${created.qrcodeId}.${created.creatorSecret}`,
+      device_code: deviceCode,
       user_code: created.userCode,
       verification_uri: verificationUri,
       verification_uri_complete: `${verificationUri}${verificationUri.includes('?') ? '&' : '?'}user_code=${encodeURIComponent(created.userCode)}`,
@@ -117,10 +153,12 @@ export class QrLoginDeviceGrantService {
     const deviceCode = formField(request.body, 'device_code');
     if (deviceCode === undefined)
       throw deviceErrors.invalidRequest('"device_code" is required: the one the device authorization answered.');
-    const match = DEVICE_CODE.exec(deviceCode);
-    if (!match) throw deviceErrors.invalidGrant('This device_code was not issued here.');
-    const [, qrcodeId, secret] = match;
-    const proof: QrCodeProof = { creatorSecrets: [secret], client: client.bindingClient };
+    if (!DEVICE_CODE.test(deviceCode)) throw deviceErrors.invalidGrant('This device_code was not issued here.');
+    const qrcodeId = await this.kernel.resolveAlias(DEVICE_CODE_SCOPE, deviceCodeKey(deviceCode)).catch(rethrow);
+    // Unknown, or forgotten long after its expiry: the same answer as a wrong secret, so a guesser learns nothing.
+    if (qrcodeId === null)
+      throw deviceErrors.invalidGrant('This device_code is not valid for this client (unknown, or redeemed already).');
+    const proof: QrCodeProof = { creatorSecrets: [deviceCode], client: client.bindingClient };
     return this.redeemWhenReady(qrcodeId, proof).catch(rethrow);
   }
 

@@ -5,6 +5,11 @@ export type QrLoginDeviceClientAuthMethod = 'none' | 'client_secret_post' | 'cli
 export interface QrLoginDeviceClient {
   /** The `client_id` it sends. */
   clientId: string;
+  /**
+   * What the phone calls it when asking its user to approve (e.g.
+   * `Living-room TV`, `Acme CLI`), at most 100 characters. Default: `clientId`.
+   */
+  name?: string;
   /** Its secret, for `client_secret_post` / `client_secret_basic`; none for a public client. */
   clientSecret?: string;
   /** Default: `client_secret_basic` when a secret is given, else `none` (a public client, as a CLI or TV app usually is). */

@@ -18,6 +18,8 @@ export class QrLoginDeviceGrantConfigError extends QrLoginConfigError {
 /** A registered client after validation. */
 export interface ResolvedDeviceClient {
   clientId: string;
+  /** The display name the phone shows. */
+  name: string;
   clientSecret?: string;
   method: QrLoginDeviceClientAuthMethod;
   /** The client identity its codes' binding names, so only it can poll and redeem them. */
@@ -47,6 +49,14 @@ function resolveClient(client: QrLoginDeviceClient, index: number): ResolvedDevi
       `"${where}.clientId" must be a non-empty string of at most 200 characters, e.g. { clientId: "my-cli" }.`,
     );
   }
+  if (
+    client.name !== undefined &&
+    (typeof client.name !== 'string' || client.name.trim() === '' || client.name.length > 100)
+  ) {
+    throw new QrLoginDeviceGrantConfigError(
+      `"${where}.name" must be a non-empty string of at most 100 characters (what the phone calls the device), e.g. "Living-room TV".`,
+    );
+  }
   const method = client.tokenEndpointAuthMethod ?? (client.clientSecret === undefined ? 'none' : 'client_secret_basic');
   if (!METHODS.includes(method)) {
     throw new QrLoginDeviceGrantConfigError(
@@ -64,6 +74,7 @@ function resolveClient(client: QrLoginDeviceClient, index: number): ResolvedDevi
   }
   return {
     clientId: client.clientId,
+    name: client.name ?? client.clientId,
     ...(hasSecret ? { clientSecret: client.clientSecret } : {}),
     method,
     bindingClient: `${DEVICE_VIA}:${client.clientId}`,

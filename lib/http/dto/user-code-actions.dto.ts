@@ -1,0 +1,23 @@
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
+
+/** Body of `POST /<prefix>/user-codes/cancel`: the user code the phone scanned by. */
+export class CancelUserCodeDto {
+  @ApiProperty({ description: 'The user code the phone scanned by.', example: 'WDJB-MJHT' })
+  @IsString()
+  @MaxLength(64)
+  userCode!: string;
+}
+
+/** Body of `POST /<prefix>/user-codes/confirm`: the user code, and the pick when the scan asked for one. */
+export class ConfirmUserCodeDto extends CancelUserCodeDto {
+  /** The choice the user picked from the scan's `matchChoices` (a number, or a device's user code). */
+  @ApiPropertyOptional({
+    description: "The choice picked from the scan's matchChoices, when it offered some.",
+    example: 'WDJB-MJHT',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  matchCode?: string;
+}
