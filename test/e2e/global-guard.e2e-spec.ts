@@ -249,13 +249,14 @@ describe.each(STORE_KINDS)('a global APP_GUARD over the $name store', (kind) => 
         const bearer = { authorization: `Bearer ${appToken}` };
         const scanned = await request(`${url}/qr-login/user-codes/scan`, {
           method: 'POST',
-          json: { userCode: started.body.user_code },
+          json: { userCode: started.body.user_code, entry: 'typed' },
           headers: bearer,
         });
         expect(scanned.status).toBe(200);
-        const confirmed = await request(`${url}/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {
+        // A device flow is confirmed by its user code, never by id.
+        const confirmed = await request(`${url}/qr-login/user-codes/confirm`, {
           method: 'POST',
-          json: {},
+          json: { userCode: started.body.user_code },
           headers: bearer,
         });
         expect(confirmed.status).toBe(200);

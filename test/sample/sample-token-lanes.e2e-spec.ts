@@ -77,9 +77,11 @@ describe.each(STORE_KINDS)('token lanes of the sample over the $name store', (ki
         });
       const started = await form('device_authorization', { client_id: 'sample-device' });
       expect(started.status).toBe(200);
-      const scanned = await post('/qr-login/user-codes/scan', { userCode: started.body.user_code }, bearer(phone));
+      // Typed on the phone (no pick owed); a device flow is confirmed by its user code, never by id.
+      const userCode = started.body.user_code;
+      const scanned = await post('/qr-login/user-codes/scan', { userCode, entry: 'typed' }, bearer(phone));
       expect(scanned.status).toBe(200);
-      expect((await post(`/qr-login/qrcodes/${scanned.body.qrcodeId}/confirm`, {}, bearer(phone))).status).toBe(200);
+      expect((await post('/qr-login/user-codes/confirm', { userCode }, bearer(phone))).status).toBe(200);
       const token = await form('token', {
         client_id: 'sample-device',
         grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
