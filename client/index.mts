@@ -5,26 +5,21 @@
  * `<qr-login-code>` (after `defineQrLoginElement()`) does the same as one
  * element that renders everything.
  */
-export {
-  isTerminalQrLoginStatus,
-  startQrLogin,
-  type QrLoginBriefUserInfo,
-  type QrLoginCode,
-  type QrLoginError,
-  type QrLoginHandle,
-  type QrLoginLabels,
-  type QrLoginOptions,
-  type QrLoginState,
-  type QrLoginStatus,
-  type QrLoginStatusView,
-  type QrLoginTransport,
-} from './qr-login-client.mjs';
-export {
-  QR_LOGIN_CODE_TAG,
-  QrLoginCodeElement,
-  defineQrLoginElement,
-  type QrLoginCodeEventMap,
-} from './qr-login-code.element.mjs';
+export { isTerminalQrLoginStatus, startQrLogin } from './qr-login.flow.mjs';
+export type {
+  QrLoginBriefUserInfo,
+  QrLoginCode,
+  QrLoginError,
+  QrLoginHandle,
+  QrLoginLabels,
+  QrLoginOptions,
+  QrLoginState,
+  QrLoginStatus,
+  QrLoginStatusView,
+  QrLoginTransport,
+} from './qr-login.types.mjs';
+export { QR_LOGIN_CODE_TAG, QrLoginCodeElement, defineQrLoginElement } from './qr-login-code.element.mjs';
+export type { QrLoginCodeEventMap } from './qr-login-code.events.mjs';
 export {
   QR_LOGIN_CODE_MESSAGES,
   qrLoginCodeLanguageOf,

@@ -9,18 +9,60 @@ import { QrLoginWechatConfigError, QrLoginWechatException } from '../lib/plugins
 
 /*
  * The layout the README describes, checked on the sources: the kernel knows
- * no plugin, and no class grows back into a do-everything service.
+ * no plugin, and no class or file grows back into a do-everything one, on
+ * the server (lib/) or in the browser (client/, its app client included).
  */
 
 const root = join(__dirname, '..');
 const lib = join(root, 'lib');
+const client = join(root, 'client');
 
+const MAX_CLASS_LINES = 250;
+const MAX_FILE_LINES = 300;
+
+/**
+ * Files of lib/ over MAX_FILE_LINES before the limit covered files, each to
+ * be split by idea. The list only shrinks: a file listed here that fits
+ * fails the test until it leaves the list.
+ */
+const FILES_AWAITING_SPLIT = [
+  'lib/plugins/genauth/genauth.dto.ts',
+  'lib/plugins/wechat/wechat-api.client.ts',
+  'lib/plugins/wechat/wechat.config.ts',
+  'lib/stores/redis/redis-qr-login.store.ts',
+];
+
+/** The source files under `dir`, tests left out: `.ts` for the server, `.mts` for the browser. */
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sources(path);
-    return /\.ts$/.test(name) && !/\.(e2e-)?spec\.ts$/.test(name) ? [path] : [];
+    return /\.m?ts$/.test(name) && !/\.d\.m?ts$/.test(name) && !/\.(e2e-)?spec\.m?ts$/.test(name) ? [path] : [];
   });
+}
+
+/** Lines of a file, as `wc -l` counts them when it ends with a newline. */
+function lineCount(file: string): number {
+  const text = readFileSync(file, 'utf8');
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+/** Every class of the files, named `path: Class`, with its length in lines. */
+function classLengths(files: string[]): Array<[string, number]> {
+  const lengths: Array<[string, number]> = [];
+  for (const file of files) {
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node) => {
+      if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
+        const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
+        const last = source.getLineAndCharacterOfPosition(node.getEnd()).line;
+        lengths.push([`${relative(root, file)}: ${node.name?.text ?? '(anonymous)'}`, last - first + 1]);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return lengths;
 }
 
 /** Every module specifier a file imports or re-exports, dynamic imports and require() included. */
@@ -73,22 +115,29 @@ describe('architecture', () => {
     expect(specifiersOf(genauth)).toContain('../../plugin');
   });
 
-  it('no class in lib/ is longer than 250 lines', () => {
-    const lengths: Array<[string, number]> = [];
-    for (const file of sources(lib)) {
-      const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-      const visit = (node: ts.Node) => {
-        if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
-          const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
-          const last = source.getLineAndCharacterOfPosition(node.getEnd()).line;
-          lengths.push([`${relative(root, file)}: ${node.name?.text ?? '(anonymous)'}`, last - first + 1]);
-        }
-        ts.forEachChild(node, visit);
-      };
-      visit(source);
-    }
+  it('the checks below read the browser client too', () => {
+    // Guards the scans: `.mts` files missed would make the limits pass vacuously for client/.
+    const files = sources(client).map((file) => relative(root, file));
+    expect(files).toEqual(expect.arrayContaining(['client/index.mts', 'client/app/index.mts']));
+    expect(files.filter((file) => file.endsWith('.mts')).length).toBeGreaterThan(10);
+    expect(classLengths(sources(client)).map(([name]) => name)).toContain(
+      'client/qr-login-code.element.mts: QrLoginCodeElement',
+    );
+  });
+
+  it(`no class in lib/ or client/ is longer than ${MAX_CLASS_LINES} lines`, () => {
+    const lengths = classLengths([...sources(lib), ...sources(client)]);
     expect(lengths.length).toBeGreaterThan(20);
-    expect(lengths.filter(([, lines]) => lines > 250).map(([name]) => name)).toEqual([]);
+    expect(lengths.filter(([, lines]) => lines > MAX_CLASS_LINES).map(([name]) => name)).toEqual([]);
+  });
+
+  it(`no source file in lib/ or client/ is longer than ${MAX_FILE_LINES} lines`, () => {
+    const files = [...sources(lib), ...sources(client)].map((file) => [relative(root, file), lineCount(file)] as const);
+    expect(files.length).toBeGreaterThan(50);
+    const over = files.filter(([, lines]) => lines > MAX_FILE_LINES).map(([name]) => name);
+    expect(over.filter((name) => !FILES_AWAITING_SPLIT.includes(name))).toEqual([]);
+    // Split files leave the list, so it cannot hide a file that grows back.
+    expect(FILES_AWAITING_SPLIT.filter((name) => !over.includes(name))).toEqual([]);
   });
 });
 

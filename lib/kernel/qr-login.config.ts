@@ -1,16 +1,13 @@
 import { systemClock, type QrLoginClock } from './qr-login.clock';
 import type { ResolvedRiskConfig } from '../risk/qr-login-risk.assessor';
-import { normalizeOriginAllowList } from '../risk/origin-allow-list';
-import { defaultQrLoginRiskPolicy } from '../risk/qr-login-risk.policy';
-import { DEFAULT_FAR_AWAY_KM } from '../risk/requester-proximity';
-import type { QrLoginRiskOptions } from '../risk/qr-login-risk-options.interface';
+import { resolveRiskConfig } from '../risk/qr-login-risk.config';
 import { QR_LOGIN_DEFAULTS } from './qr-login.constants';
 import { QrLoginConfigError } from './qr-login.errors';
 import { describeConfigValue, numericStringHint, refuseUnknownKeys } from './qr-login.option-checks';
 import { resolveSecurityConfig, type ResolvedSecurityConfig } from './qr-login-security.config';
+import { defaultBriefUserInfo, defaultUserId, resolveAppAuth, type ResolvedAppAuth } from './qr-login-app-user.config';
 import type { BriefUserInfo } from './interfaces/qr-code.interface';
 import type {
-  QrLoginAppAuthOptions,
   QrLoginContext,
   QrLoginCookieOptions,
   QrLoginModuleExtras,
@@ -19,7 +16,7 @@ import type {
 
 /** The options after validation, with every default filled in. */
 export interface ResolvedQrLoginConfig {
-  appAuth: QrLoginAppAuthOptions & { strategies?: string[] };
+  appAuth: ResolvedAppAuth;
   qrCodeTtlMs: number;
   ticketTtlMs: number;
   routePrefix: string;
@@ -78,7 +75,6 @@ const OPTION_KEYS = Object.keys({
   userCodes: 1,
   imageUrl: 1,
 } satisfies Record<keyof QrLoginModuleOptions, 1>);
-const APP_AUTH_KEYS = Object.keys({ strategies: 1, resolveUser: 1 } satisfies Record<keyof QrLoginAppAuthOptions, 1>);
 const COOKIE_KEYS = Object.keys({ name: 1, secure: 1, sameSite: 1, path: 1 } satisfies Record<
   keyof QrLoginCookieOptions,
   1
@@ -101,25 +97,6 @@ function optionalFunction<T>(name: string, value: T | undefined): T | undefined 
   return value;
 }
 
-function defaultUserId(appUser: any): string {
-  const id = appUser?.id ?? appUser?.sub ?? appUser?.userId;
-  if (id === undefined || id === null || id === '') {
-    throw new Error(
-      'QrLoginModule could not find an id on the app user (looked for id, sub and userId); set the getUserId option.',
-    );
-  }
-  return String(id);
-}
-
-function defaultBriefUserInfo(appUser: any): BriefUserInfo {
-  const displayName = appUser?.displayName ?? appUser?.nickname ?? appUser?.name ?? appUser?.username;
-  const photo = appUser?.photo ?? appUser?.avatar ?? appUser?.picture;
-  return {
-    displayName: displayName === undefined ? defaultUserId(appUser) : String(displayName),
-    ...(typeof photo === 'string' ? { photo } : {}),
-  };
-}
-
 function payloadBuilder(payloadUrl: QrLoginModuleOptions['payloadUrl']): (id: string) => string {
   if (payloadUrl === undefined) return (id) => id;
   if (typeof payloadUrl === 'function') return payloadUrl;
@@ -129,32 +106,6 @@ function payloadBuilder(payloadUrl: QrLoginModuleOptions['payloadUrl']): (id: st
   throw new QrLoginConfigError(
     '"payloadUrl" must be a function of the qrcodeId or a string holding the placeholder {qrcodeId}, e.g. "https://example.com/phone?code={qrcodeId}".',
   );
-}
-
-function resolveAppAuth(appAuth: QrLoginAppAuthOptions | undefined): ResolvedQrLoginConfig['appAuth'] {
-  const example =
-    'e.g. appAuth: { strategies: ["jwt"] } or appAuth: { resolveUser: (req) => usersService.fromToken(req) }';
-  if (!appAuth || typeof appAuth !== 'object') {
-    throw new QrLoginConfigError(
-      `"appAuth" is required: it says how the phone app's user is authenticated, ${example}.`,
-    );
-  }
-  refuseUnknownKeys('appAuth', appAuth, APP_AUTH_KEYS);
-  const strategies = appAuth.strategies === undefined ? undefined : ([] as string[]).concat(appAuth.strategies);
-  const hasStrategies = strategies !== undefined;
-  const hasResolver = appAuth.resolveUser !== undefined;
-  if (hasStrategies === hasResolver) {
-    throw new QrLoginConfigError(`"appAuth" needs exactly one of "strategies" and "resolveUser", ${example}.`);
-  }
-  if (hasStrategies && (strategies.length === 0 || strategies.some((s) => typeof s !== 'string' || s === ''))) {
-    throw new QrLoginConfigError(
-      `"appAuth.strategies" must name at least one registered passport strategy, ${example}.`,
-    );
-  }
-  if (hasResolver && typeof appAuth.resolveUser !== 'function') {
-    throw new QrLoginConfigError(`"appAuth.resolveUser" must be a function of the request, ${example}.`);
-  }
-  return hasStrategies ? { strategies } : { resolveUser: appAuth.resolveUser };
 }
 
 function resolveStore(store: unknown): void {
@@ -167,41 +118,6 @@ function resolveStore(store: unknown): void {
       `"store" does not implement QrLoginStore (missing ${missing.join(', ')}). Pass a store instance such as new MemoryQrLoginStore() or new RedisQrLoginStore(...), or leave "store" out for the in-memory default.`,
     );
   }
-}
-
-const RISK_KEYS = new Set(['geo', 'assessRisk', 'farAwayKm', 'allowedOrigins', 'requireOrigin']);
-
-function resolveRisk(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
-  const given = risk ?? {};
-  if (given === null || typeof given !== 'object') {
-    throw new QrLoginConfigError(
-      `"risk" must be an object such as { allowedOrigins: ["https://app.example.com"] }; got ${JSON.stringify(given)}.`,
-    );
-  }
-  refuseUnknownKeys('risk', given, [...RISK_KEYS]);
-  if (given.geo !== undefined && typeof given.geo?.lookup !== 'function') {
-    throw new QrLoginConfigError(
-      '"risk.geo" must implement QrLoginGeoLookup (a lookup(ip) method), e.g. await MmdbGeoLookup.open("GeoLite2-City.mmdb").',
-    );
-  }
-  const farAwayKm = given.farAwayKm ?? DEFAULT_FAR_AWAY_KM;
-  if (typeof farAwayKm !== 'number' || !(farAwayKm > 0)) {
-    throw new QrLoginConfigError(
-      `"risk.farAwayKm" must be a number of kilometres above 0; got ${describeConfigValue(farAwayKm)}.${numericStringHint(farAwayKm)}`,
-    );
-  }
-  if (given.requireOrigin !== undefined && typeof given.requireOrigin !== 'boolean') {
-    throw new QrLoginConfigError(
-      `"risk.requireOrigin" must be true or false; got ${JSON.stringify(given.requireOrigin)}.`,
-    );
-  }
-  return {
-    ...(given.geo ? { geo: given.geo } : {}),
-    policy: optionalFunction('risk.assessRisk', given.assessRisk) ?? defaultQrLoginRiskPolicy,
-    farAwayKm,
-    ...(given.allowedOrigins !== undefined ? { allowedOrigins: normalizeOriginAllowList(given.allowedOrigins) } : {}),
-    requireOrigin: given.requireOrigin ?? false,
-  };
 }
 
 function resolveClock(clock: unknown): QrLoginClock {
@@ -328,7 +244,7 @@ export function resolveQrLoginConfig(
       optionalFunction('loadUser', options.loadUser) ??
       ((userId, context) => ({ id: userId, ...context.briefUserInfo })),
     issueTokenSet: optionalFunction('issueTokenSet', options.issueTokenSet) ?? ((user) => ({ user })),
-    risk: resolveRisk(options.risk),
+    risk: resolveRiskConfig(options.risk),
     issueTokenSetGiven: options.issueTokenSet !== undefined,
     clock: resolveClock(options.clock),
     userCodes: resolveBoolean('userCodes', options.userCodes, true),

@@ -2,19 +2,10 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
-import { QrLoginAudit } from './qr-login.audit';
-import { QrLoginAppActions } from './qr-login.app-actions';
-import { QrCodeIssuer } from './qr-code.issuer';
-import { QrCodeReader } from './qr-code.reader';
-import { QrCodeRepository } from './qr-code.repository';
-import { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
-import { QrLoginRedeemer } from './qr-login.redeemer';
-import { QrLoginRotator } from './qr-login.rotator';
-import { QrLoginWatcher } from './qr-login.watcher';
-import { QrLoginUserCodes } from './qr-login.user-codes';
+import { qrErrors } from './qr-login.errors';
+import { wireQrLoginKernel, type QrLoginKernelParts } from './qr-login.wiring';
 import { BY_ID, type PollPace, viewOf } from './qr-login.rules';
 import type { QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
-import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
@@ -53,38 +44,35 @@ type UserCodeEntry = { entry?: QrCodeEntry };
  * The kernel's public face, used alike by the HTTP routes, the passport
  * strategy and every plugin (GenAuth, WeChat, the device grant). It decides
  * nothing itself: the rules (`qr-login.rules.ts`) decide from the record, the
- * repository runs the compare-and-set loop, and this class wires in the
- * hooks and the audit events. No method takes a flag that loosens a rule.
+ * repository runs the compare-and-set loop, and the parts `qr-login.wiring.ts`
+ * builds call the hooks and report the audit events. No method takes a flag
+ * that loosens a rule.
  */
 @Injectable()
 export class QrLoginService<TUser = any> implements OnModuleDestroy {
-  private readonly repository: QrCodeRepository;
-  private readonly audit: QrLoginAudit;
-  private readonly rotator: QrLoginRotator;
-  private readonly watcher: QrLoginWatcher;
-  private readonly risk: QrLoginRiskAssessor;
-  private readonly redeemer: QrLoginRedeemer;
-  private readonly userCodes: QrLoginUserCodes;
-  private readonly issuer: QrCodeIssuer;
-  private readonly actions: QrLoginAppActions;
-  private readonly reader: QrCodeReader;
+  private readonly repository: QrLoginKernelParts['repository'];
+  private readonly audit: QrLoginKernelParts['audit'];
+  private readonly watcher: QrLoginKernelParts['watcher'];
+  private readonly redeemer: QrLoginKernelParts['redeemer'];
+  private readonly userCodes: QrLoginKernelParts['userCodes'];
+  private readonly issuer: QrLoginKernelParts['issuer'];
+  private readonly actions: QrLoginKernelParts['actions'];
+  private readonly reader: QrLoginKernelParts['reader'];
 
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
-    @Inject(QR_LOGIN_STORE) private readonly store: QrLoginStore,
+    @Inject(QR_LOGIN_STORE) store: QrLoginStore,
   ) {
-    const clock = config.clock;
-    this.repository = new QrCodeRepository(store, clock);
-    this.audit = new QrLoginAudit(clock, (id) => this.repository.get(id));
-    this.userCodes = new QrLoginUserCodes(this.repository);
-    this.rotator = new QrLoginRotator(this.repository, this.audit, config, this.userCodes);
-    this.risk = new QrLoginRiskAssessor(config.risk);
-    this.redeemer = new QrLoginRedeemer(this.repository, this.audit, config);
-    const feeds = new QrLoginFeeds(store);
-    this.watcher = new QrLoginWatcher(this.repository, (id) => feeds.of(id), clock, this.rotator);
-    this.issuer = new QrCodeIssuer(config, this.repository, this.audit, this.rotator, this.userCodes);
-    this.actions = new QrLoginAppActions(config, this.repository, this.audit, this.risk);
-    this.reader = new QrCodeReader(this.repository, clock, this.rotator);
+    ({
+      repository: this.repository,
+      audit: this.audit,
+      watcher: this.watcher,
+      redeemer: this.redeemer,
+      userCodes: this.userCodes,
+      issuer: this.issuer,
+      actions: this.actions,
+      reader: this.reader,
+    } = wireQrLoginKernel(config, store));
   }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp } from '../../sample/sample.app';
 import { request } from '../support/http';
 import { GEO_CITY_IPV4, GEO_CITY_IPV6, KNOWN_PLACES } from '../risk/geo-database';
-import { launchChromium, screenshotPath } from './support/browser';
+import { useChromium, screenshotPath } from './support/browser';
 import { buildClient, type BuiltClient } from './support/build-client';
 
 /*
@@ -24,14 +24,13 @@ const TEST_MS = 60_000;
 /** What a far-away warning says, whatever its wording: the flag, or the distance. */
 const FAR_AWAY_TEXT = /far[ -]away|far from|\d[\d,. ]*\s?km/i;
 
-let browser: Browser;
 let client: BuiltClient;
 let app: INestApplication;
 let url: string;
-const contexts = new Set<BrowserContext>();
+const chromium = useChromium();
 
 beforeAll(async () => {
-  [browser, client] = await Promise.all([launchChromium(), buildClient()]);
+  client = await buildClient();
   ({ app, url } = await createSampleApp({
     adapter: 'express',
     port: 0,
@@ -43,14 +42,8 @@ beforeAll(async () => {
   }));
 }, 90_000);
 
-afterEach(async () => {
-  for (const context of contexts) await context.close();
-  contexts.clear();
-});
-
 afterAll(async () => {
   await app?.close();
-  await browser?.close();
   client?.remove();
 });
 
@@ -66,8 +59,7 @@ async function createFrom(ip: string): Promise<string> {
 
 /** The phone page in its own browser context, behind the proxy at `ip`, logged in as alice. */
 async function openPhoneAt(ip: string): Promise<Page> {
-  const context = await browser.newContext({ userAgent: PHONE_UA, viewport: { width: 390, height: 844 } });
-  contexts.add(context);
+  const context = await chromium.newContext({ userAgent: PHONE_UA, viewport: { width: 390, height: 844 } });
   context.setDefaultTimeout(STEP_MS);
   context.setDefaultNavigationTimeout(STEP_MS);
   await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());

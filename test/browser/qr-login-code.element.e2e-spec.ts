@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createQrLoginAppClient } from '../../client/app/index.mjs';
 import { QrLoginService } from '../../lib';
 import { describeMatrix } from '../support/matrix';
-import { decodeQrOf, launchChromium, screenshotPath } from './support/browser';
+import { decodeQrOf, useChromium, screenshotPath } from './support/browser';
 import { buildClient, type BuiltClient } from './support/build-client';
 
 /*
@@ -21,21 +21,14 @@ const TEST_MS = 60_000;
 const ID = /^[\w-]{27}$/;
 const PAGE_PATH = '/__element-test';
 
-let browser: Browser;
 let client: BuiltClient;
-const contexts = new Set<BrowserContext>();
+const chromium = useChromium();
 
 beforeAll(async () => {
-  [browser, client] = await Promise.all([launchChromium(), buildClient()]);
+  client = await buildClient();
 }, 90_000);
 
-afterEach(async () => {
-  for (const context of contexts) await context.close();
-  contexts.clear();
-});
-
 afterAll(async () => {
-  await browser?.close();
   client?.remove();
 });
 
@@ -73,8 +66,7 @@ function testPage({ htmlLang = 'en', attributes = '', css = '' }: PageSetup): st
 
 /** Opens the test page at the app's origin and waits for the element's first code. */
 async function openElement(url: string, setup: PageSetup = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 480, height: 800 } });
-  contexts.add(context);
+  const context = await chromium.newContext({ viewport: { width: 480, height: 800 } });
   context.setDefaultTimeout(STEP_MS);
   // Only loopback: anything else the element tried to load would fail the test.
   await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());

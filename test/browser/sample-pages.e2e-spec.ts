@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
 import { createSampleApp, type SampleAppOptions } from '../../sample/sample.app';
 import { request } from '../support/http';
-import { decodeQrOf, launchChromium, screenshotPath } from './support/browser';
+import { decodeQrOf, useChromium, screenshotPath } from './support/browser';
 import { buildClient, type BuiltClient } from './support/build-client';
 
 /*
@@ -22,21 +22,14 @@ const SHORT_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
 const STEP_MS = 10_000;
 const TEST_MS = 60_000;
 
-let browser: Browser;
 let client: BuiltClient;
-const contexts = new Set<BrowserContext>();
+const chromium = useChromium();
 
 beforeAll(async () => {
-  [browser, client] = await Promise.all([launchChromium(), buildClient()]);
+  client = await buildClient();
 }, 90_000);
 
-afterEach(async () => {
-  for (const context of contexts) await context.close();
-  contexts.clear();
-});
-
 afterAll(async () => {
-  await browser?.close();
   client?.remove();
 });
 
@@ -44,8 +37,7 @@ async function newContext(
   userAgent: string,
   init?: (context: BrowserContext) => Promise<unknown>,
 ): Promise<BrowserContext> {
-  const context = await browser.newContext({ userAgent, viewport: { width: 480, height: 900 } });
-  contexts.add(context);
+  const context = await chromium.newContext({ userAgent, viewport: { width: 480, height: 900 } });
   context.setDefaultTimeout(STEP_MS);
   context.setDefaultNavigationTimeout(STEP_MS);
   // Only the sample on loopback: anything else the pages tried to load would fail the test.

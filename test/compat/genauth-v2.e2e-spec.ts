@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { AuthenticationClient as LegacyAuthenticationClient } from 'authing-js-sdk';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QrLoginContext, QrLoginModuleOptions } from '../../lib';
 import type { QrLoginGenAuthModuleOptions } from '../../lib/plugins/genauth';
 import { ADAPTERS, APP_USERS, createTestApp, type AdapterName } from '../app/test-app';
+import { useChromium, type SuiteChromium } from '../browser/support/browser';
 import { ManualClock } from '../support/manual-clock';
 
 /*
@@ -222,10 +223,10 @@ interface PageEvent {
  * process; every other request goes to the app, and nothing leaves loopback.
  */
 async function openScanningPage(
-  browser: Browser,
+  chromium: SuiteChromium,
   appUrl: string,
 ): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
-  const context = await browser.newContext();
+  const context = await chromium.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -253,29 +254,12 @@ function events(page: Page): Promise<PageEvent[]> {
 }
 
 describe('authing-js-sdk startScanning in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const chromium = useChromium();
 
   describe.each(ADAPTERS)('against %s', (adapter) => {
     it('calls onScanned, then onSuccess with the ticket and the exchanged user, as the phone confirms', async () => {
       const running = await boot(adapter);
-      const opened = await openScanningPage(browser, running.url);
+      const opened = await openScanningPage(chromium, running.url);
       try {
         const { random } = await waitForEvent(opened.page, 'show');
         expect(random).toEqual(expect.any(String));
@@ -318,7 +302,7 @@ describe('authing-js-sdk startScanning in Chromium', () => {
       // The page polls in real time; the code's lifetime passes on the server when the test moves its clock.
       const clock = new ManualClock();
       const running = await boot(adapter, { clock, qrCodeTtl: 60 });
-      const opened = await openScanningPage(browser, running.url);
+      const opened = await openScanningPage(chromium, running.url);
       try {
         await waitForEvent(opened.page, 'show');
         // Code lifetimes are whole seconds, rounded up: between 60 and 61 s after creation.

@@ -124,9 +124,7 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
           if (!served.includes(target) && !queue.includes(target)) queue.push(target);
         }
       }
-      expect(served).toEqual(
-        expect.arrayContaining(['/assets/client/index.mjs', '/assets/client/qr-login-client.mjs']),
-      );
+      expect(served).toEqual(expect.arrayContaining(['/assets/client/index.mjs', '/assets/client/qr-login.flow.mjs']));
     });
 
     it('answers 404 for unknown assets and for pages under /assets', async () => {

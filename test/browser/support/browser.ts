@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import jsQR from 'jsqr';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** Chromium from the system (Debian's `chromium` package); `CHROMIUM_BIN` points elsewhere. */
 export const CHROMIUM_BIN = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
@@ -35,6 +36,49 @@ export async function launchChromium(): Promise<Browser> {
     ],
     timeout: 30_000,
   });
+}
+
+/** The suite's Chromium, from `useChromium()`. */
+export interface SuiteChromium {
+  /** The browser, once the suite's `beforeAll` ran. */
+  readonly browser: Browser;
+  /** A new context of the browser, closed after the current test. */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+}
+
+/**
+ * One Chromium for the suite (or the \`describe\`) it is called in: launched
+ * before its tests (\`launchChromium\`, so \`CHROMIUM_BIN\` applies), each
+ * test's contexts closed after the test, the browser closed after the suite.
+ */
+export function useChromium(): SuiteChromium {
+  let browser: Browser | undefined;
+  const contexts = new Set<BrowserContext>();
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 60_000);
+  afterEach(async () => {
+    for (const context of contexts) await context.close();
+    contexts.clear();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  const launched = (): Browser => {
+    if (!browser)
+      throw new Error('useChromium(): the browser is there once the suite started (use it in tests and hooks).');
+    return browser;
+  };
+  return {
+    get browser() {
+      return launched();
+    },
+    async newContext(options) {
+      const context = await launched().newContext(options);
+      contexts.add(context);
+      return context;
+    },
+  };
 }
 
 /** `artifacts/screenshots/<name>.png`. */

@@ -1,0 +1,51 @@
+import type { ResolvedQrLoginConfig } from './qr-login.config';
+import { QrLoginAudit } from './qr-login.audit';
+import { QrLoginAppActions } from './qr-login.app-actions';
+import { QrCodeIssuer } from './qr-code.issuer';
+import { QrCodeReader } from './qr-code.reader';
+import { QrCodeRepository } from './qr-code.repository';
+import { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
+import { QrLoginRedeemer } from './qr-login.redeemer';
+import { QrLoginRotator } from './qr-login.rotator';
+import { QrLoginWatcher } from './qr-login.watcher';
+import { QrLoginUserCodes } from './qr-login.user-codes';
+import { QrLoginFeeds } from './qr-login.feeds';
+import type { QrLoginStore } from './interfaces/qr-login-store.interface';
+
+/** The kernel's parts that `QrLoginService` answers through, one set per module. */
+export interface QrLoginKernelParts {
+  repository: QrCodeRepository;
+  audit: QrLoginAudit;
+  userCodes: QrLoginUserCodes;
+  issuer: QrCodeIssuer;
+  reader: QrCodeReader;
+  watcher: QrLoginWatcher;
+  actions: QrLoginAppActions;
+  redeemer: QrLoginRedeemer;
+}
+
+/**
+ * Builds the kernel's parts over one store and one clock. They share one
+ * repository (every write is its compare-and-set), one audit trail (every
+ * event and expiry check) and one rotator, so a code rotated by a read, a
+ * watch or an action is the same code everywhere.
+ */
+export function wireQrLoginKernel(config: ResolvedQrLoginConfig, store: QrLoginStore): QrLoginKernelParts {
+  const clock = config.clock;
+  const repository = new QrCodeRepository(store, clock);
+  const audit = new QrLoginAudit(clock, (id) => repository.get(id));
+  const userCodes = new QrLoginUserCodes(repository);
+  const rotator = new QrLoginRotator(repository, audit, config, userCodes);
+  const risk = new QrLoginRiskAssessor(config.risk);
+  const feeds = new QrLoginFeeds(store);
+  return {
+    repository,
+    audit,
+    userCodes,
+    issuer: new QrCodeIssuer(config, repository, audit, rotator, userCodes),
+    reader: new QrCodeReader(repository, clock, rotator),
+    watcher: new QrLoginWatcher(repository, (id) => feeds.of(id), clock, rotator),
+    actions: new QrLoginAppActions(config, repository, audit, risk),
+    redeemer: new QrLoginRedeemer(repository, audit, config),
+  };
+}
