@@ -192,6 +192,24 @@ describe('one door for plugins, and layers that point one way', () => {
     expect(crossingsIn(stores, (_file, target) => /^(kernel|stores)\//.test(target))).toEqual([]);
   });
 
+  it('the testing entry builds on the kernel only, loads no driver, and no source in lib/ imports the tests', () => {
+    const testing = sources(join(lib, 'testing'));
+    expect(testing.length).toBeGreaterThan(3);
+    expect(crossingsIn(testing, (_file, target) => /^(kernel|testing)\//.test(target))).toEqual([]);
+    const packages = testing.flatMap((file) => specifiersOf(file).filter((specifier) => !specifier.startsWith('.')));
+    expect(new Set(packages)).toEqual(new Set(['node:assert/strict', 'node:crypto', 'rxjs']));
+    // The shipped suite must not lean on this repository's test support or on a test framework.
+    const intoTests = (file: string) =>
+      specifiersOf(file)
+        .filter((specifier) => /(^|\/)test(\/|$)|^vitest(\/|$)/.test(specifier))
+        .map((specifier) => `${relative(root, file)} → ${specifier}`);
+    expect(sources(lib).flatMap(intoTests)).toEqual([]);
+    // The check is real: a spec beside the Postgres store (not a source) starts the tests' database.
+    expect(intoTests(join(lib, 'stores', 'postgres', 'postgres-qr-login.store.spec.ts'))).toContain(
+      'lib/stores/postgres/postgres-qr-login.store.spec.ts → ../../../test/support/postgres-server',
+    );
+  });
+
   it('the root entry is the app API: at most 20 runtime names', () => {
     const names = Object.keys(rootEntry).sort();
     expect(names.length).toBeGreaterThan(10);
@@ -208,6 +226,7 @@ describe('one door for plugins, and layers that point one way', () => {
       'plugins/wechat/index.ts',
       'stores/redis/index.ts',
       'stores/postgres/index.ts',
+      'testing/index.ts',
     ];
     const starred = entries.filter((entry) => /^export \*/m.test(readFileSync(join(lib, entry), 'utf8')));
     expect(starred).toEqual([]);

@@ -82,6 +82,51 @@ describe('built package', () => {
     expect(out).toBe('BoundPool true');
   });
 
+  it('runs the store contract from /testing under node:test, with no driver and no test framework loaded', () => {
+    const loaded =
+      'Object.keys(require.cache).filter((file) => /[\\\\/]node_modules[\\\\/](pg|ioredis|vitest)[\\\\/]/.test(file)).length';
+    expect(
+      run([
+        '-e',
+        `const m = require('nestjs-qr-login/testing'); console.log(typeof m.describeQrLoginStoreContract, ${loaded})`,
+      ]),
+    ).toBe('function 0');
+    // A store author's test file, as docs/stores.md shows it; FORGETFUL=1 swaps in a store that breaks the contract.
+    writeFileSync(
+      join(consumer, 'store-contract.test.mjs'),
+      [
+        "import { after, afterEach, before, describe, it } from 'node:test';",
+        "import { MemoryQrLoginStore } from 'nestjs-qr-login';",
+        "import { describeQrLoginStoreContract } from 'nestjs-qr-login/testing';",
+        'class ForgetfulStore extends MemoryQrLoginStore { async rememberOnce() { return true; } }',
+        'const make = () => (process.env.FORGETFUL ? new ForgetfulStore() : new MemoryQrLoginStore());',
+        "describeQrLoginStoreContract('memory', make, {",
+        '  framework: { describe, it, beforeAll: before, afterAll: after, afterEach },',
+        '  sharesState: false,',
+        '  probes: { watchedIds: (s) => s.watchedIds, holds: (s) => s.size > 0 || s.timers > 0, released: (s) => s.size === 0 && s.timers === 0 },',
+        '});',
+      ].join('\n'),
+    );
+    const runContract = (env: Record<string, string>) => {
+      try {
+        return execFileSync(process.execPath, ['--test-reporter=tap', 'store-contract.test.mjs'], {
+          cwd: consumer,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, ...env },
+        });
+      } catch (error) {
+        return (error as { stdout: string }).stdout;
+      }
+    };
+    const kept = runContract({});
+    expect(kept).toMatch(/^# pass 16$/m);
+    expect(kept).toMatch(/^# fail 0$/m);
+    const broken = runContract({ FORGETFUL: '1' });
+    expect(broken).toMatch(/^# fail 2$/m);
+    expect(broken).toMatch(/not ok \d+ - lets exactly one of 200 concurrent rememberOnce calls for one key through/);
+  }, 60_000);
+
   it('exposes package.json and hides internals', () => {
     expect(run(['-e', "console.log(require('nestjs-qr-login/package.json').name)"])).toBe('nestjs-qr-login');
     expect(() => run(['-e', "require('nestjs-qr-login/dist/lib/kernel/qr-login.ids')"])).toThrow(

@@ -158,6 +158,7 @@ describe('the packed package in a scratch app', () => {
       'dist/lib/stores/redis/index.js',
       'dist/lib/plugins/genauth/index.js',
       'dist/lib/plugins/wechat/index.js',
+      'dist/lib/testing/index.js',
       'dist/client/index.mjs',
     ]) {
       expect(listing).toContain(`package/${entry}`);
@@ -184,6 +185,18 @@ describe('the packed package in a scratch app', () => {
       app,
     );
     expect(out.trim()).toBe('function 0');
+  }, 60_000);
+
+  it('loads the testing entry at run time without the optional peers', () => {
+    const out = run(
+      process.execPath,
+      [
+        '-e',
+        "const m = require('nestjs-qr-login/testing'); console.log(typeof m.describeQrLoginStoreContract, m.newRecord().version)",
+      ],
+      app,
+    );
+    expect(out.trim()).toBe('function 1');
   }, 60_000);
 
   it('does not type-check an app that misuses the root entry (the check is real)', () => {

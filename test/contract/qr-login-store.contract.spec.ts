@@ -3,15 +3,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginConfigError, type QrLoginStore } from '../../lib';
 import { QrLoginStoreUnavailableError } from '../../lib/plugin';
 import { RedisQrLoginStore } from '../../lib/stores/redis';
+import { describeQrLoginStoreContract, newRecord, successor, watchInto, type Watched } from '../../lib/testing';
 import { eventually } from '../support/sse';
-import { redisClusterStoreKind, STORE_KINDS } from '../support/stores';
+import { storeProbesFor } from '../support/store-probes';
+import { memoryStoreKind, redisClusterStoreKind, STORE_KINDS, type StoreKind } from '../support/stores';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
-import { describeQrLoginStoreContract, newRecord, successor, watchInto, type Watched } from './qr-login-store.contract';
+
+/** The shipped suite (nestjs-qr-login/testing), as a store author runs it, with this package's probes. */
+function describeContractOf(kind: StoreKind): void {
+  describeQrLoginStoreContract(kind.name, () => kind.make(), {
+    framework: { describe, it, beforeAll, afterAll, afterEach },
+    // The embedded store keeps state per instance; every other store exists to share it.
+    sharesState: kind !== memoryStoreKind,
+    setup: () => kind.setup(),
+    teardown: () => kind.teardown(),
+    probes: storeProbesFor(kind),
+  });
+}
 
 // The same suite, unchanged, for every store the e2e suites run over.
-for (const kind of STORE_KINDS) describeQrLoginStoreContract(kind);
+for (const kind of STORE_KINDS) describeContractOf(kind);
 // And on a real Redis Cluster with sharded pub/sub (not an e2e store kind: see redisClusterStoreKind).
-describeQrLoginStoreContract(redisClusterStoreKind);
+describeContractOf(redisClusterStoreKind);
 
 /** Settles `promise` or fails after `ms`: proves a call does not hang, without measuring speed. */
 async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<{ value?: T; error?: unknown }> {
@@ -182,6 +195,15 @@ describe('RedisQrLoginStore beyond the contract', () => {
     await eventually(() => again!.records.length === 1, 5_000, 'the change on a watcher after the outage');
     expect(again!.records[0].status).toBe('SCANNED');
     expect(again!.errors).toEqual([]);
+  });
+
+  it('sets a TTL no longer than retainUntil, so Redis drops the key without a read', async () => {
+    const store = open();
+    const record = newRecord({ expiresAt: Date.now() + 400, retainUntil: Date.now() + 400 });
+    await store.create(record);
+    const ttl = await (store.client as Redis).pttl(store.keyOf(record.id));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(400);
   });
 
   it('the test helper fails loudly, not silently, when redis-server is missing', async () => {

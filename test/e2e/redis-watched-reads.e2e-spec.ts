@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisQrLoginStore } from '../../lib/stores/redis';
-import { newRecord, successor, watchInto } from '../contract/qr-login-store.contract';
+import { newRecord, successor, watchInto } from '../../lib/testing';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { eventually } from '../support/sse';
 

@@ -1,12 +1,12 @@
 import { Pool } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
-import { newRecord, successor, watchInto, type Watched } from '../../../test/contract/qr-login-store.contract';
+import { eventually, newRecord, successor, watchInto, type Watched } from '../../testing';
 import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
 import { rowsOf } from '../../../test/support/postgres-store-kind';
-import { eventually } from '../../../test/support/sse';
 import {
   ensurePostgresQrLoginSchema,
+  POSTGRES_QR_LOGIN_LISTENER_NAME,
   PostgresQrLoginStore,
   postgresQrLoginSchemaSql,
   type PostgresQrLoginStoreOptions,
@@ -26,6 +26,15 @@ async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<{ value
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** LISTEN connections of the store's kind on the whole PostgreSQL server, or of one backend when `pid` is given. */
+async function listenersOf(pool: Pool, pid?: number): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND ($2::int IS NULL OR pid = $2)',
+    [POSTGRES_QR_LOGIN_LISTENER_NAME, pid ?? null],
+  );
+  return Number(rows[0].n);
 }
 
 describe('PostgresQrLoginStore beyond the contract', () => {
@@ -98,6 +107,27 @@ describe('PostgresQrLoginStore beyond the contract', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('serves every watched id from one LISTEN connection, and close() ends it with the pool', async () => {
+    const watcher = open();
+    const record = newRecord();
+    await open().create(record);
+    for (const id of [record.id, record.id, `${record.id}-other`]) watches.push(watchInto(watcher, id));
+    await watcher.get(record.id);
+    const pid = watcher.listenerPid;
+    expect(pid).toBeTypeOf('number');
+    await watcher.get(`${record.id}-other`);
+    expect(watcher.watchedIds).toBe(2);
+    // A second watched id adds no connection.
+    expect(watcher.listenerPid).toBe(pid);
+    await eventually(async () => (await listenersOf(admin)) === 1, 5_000, 'one LISTEN connection on the server');
+    expect(await listenersOf(admin, pid)).toBe(1);
+
+    await watcher.close();
+    expect(watcher.pool.ending).toBe(true);
+    expect(watcher.pool.totalCount).toBe(0);
+    await eventually(async () => (await listenersOf(admin, pid)) === 0, 5_000, 'the LISTEN connection to end');
   });
 
   it('keeps apps with different schemas and prefixes apart in one database, tables and notifications alike', async () => {
