@@ -3,8 +3,8 @@ import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import * as rootEntry from '../lib';
-import { QrLoginDeviceGrantConfigError, DeviceGrantException } from '../lib/plugins/device';
-import { GenAuthCompatException, QrLoginGenAuthConfigError } from '../lib/plugins/genauth';
+import { QrLoginDeviceGrantConfigError, QrLoginDeviceGrantException } from '../lib/plugins/device';
+import { QrLoginGenAuthException, QrLoginGenAuthConfigError } from '../lib/plugins/genauth';
 import { QrLoginWechatConfigError, QrLoginWechatException } from '../lib/plugins/wechat';
 
 /*
@@ -247,7 +247,7 @@ describe('one error scheme', () => {
   });
 
   it("every plugin's HTTP refusal is a QrLoginException", () => {
-    for (const ExceptionClass of [DeviceGrantException, GenAuthCompatException, QrLoginWechatException]) {
+    for (const ExceptionClass of [QrLoginDeviceGrantException, QrLoginGenAuthException, QrLoginWechatException]) {
       expect(ExceptionClass.prototype).toBeInstanceOf(rootEntry.QrLoginException);
     }
   });

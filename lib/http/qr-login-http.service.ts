@@ -12,7 +12,7 @@ import type {
   CreateQrCodeRequester,
 } from '../kernel/interfaces/qr-code-type-handler.interface';
 import type { QrCodeCreated } from '../kernel/interfaces/qr-login-views.interface';
-import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.http';
+import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.request';
 import { qrErrors } from '../kernel/qr-login.errors';
 import { acceptsCreateOrigin } from '../risk/origin-allow-list';
 

@@ -19,7 +19,7 @@ import { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
 import { QrLoginAppUserGuard } from '../auth/qr-login-app-user.guard';
 import { qrErrors } from '../kernel/qr-login.errors';
 import { QrLoginGuard } from '../auth/qr-login.guard';
-import { ipOf } from './qr-login.http';
+import { ipOf } from './qr-login.request';
 import { QrLoginErrorFilter } from './qr-login-error.filter';
 import { QrLoginHttpService } from './qr-login-http.service';
 import { QrLoginSseHub } from './qr-login-sse.hub';

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { newUserCode } from './qr-login.user-code';
+import { newUserCode } from './user-code.format';
 import type {
   QrCodeBinding,
   QrCodeRecord,

@@ -6,8 +6,8 @@ import { qrErrors } from './qr-login.errors';
 import { hashSecret, newQrCodeId, newSecret } from './qr-login.ids';
 import { checkJsonLimits } from './qr-login.json-limits';
 import type { QrLoginRotator } from './qr-login.rotator';
-import { formatUserCode } from './qr-login.user-code';
-import type { QrLoginUserCodes } from './qr-login.user-codes';
+import { formatUserCode } from './user-code.format';
+import type { QrLoginUserCodes } from './user-code.aliases';
 import type { QrCodeBinding } from './interfaces/qr-code.interface';
 import type {
   CreateQrCodeInput,

@@ -6,7 +6,7 @@ import { newQrCodeId } from './qr-login.ids';
 import { renderQrDataUrl, renderQrImage } from './qr-login.image';
 import { bindingOf, decideRotate, isRotatable } from './qr-login.rules';
 import type { QrLoginRotation } from './qr-login.watcher';
-import type { QrLoginUserCodes } from './qr-login.user-codes';
+import type { QrLoginUserCodes } from './user-code.aliases';
 
 /** How many rendered images the image route keeps (about 1 to 3 KB each as SVG). */
 const IMAGE_CACHE_SIZE = 512;

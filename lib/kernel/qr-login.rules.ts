@@ -1,6 +1,6 @@
 import { qrErrors } from './qr-login.errors';
 import { hashSecret, safeEqual } from './qr-login.ids';
-import { formatUserCode, normalizeUserCode } from './qr-login.user-code';
+import { formatUserCode, normalizeUserCode } from './user-code.format';
 import type {
   BriefUserInfo,
   QrCodeAction,

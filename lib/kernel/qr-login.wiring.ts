@@ -2,13 +2,13 @@ import type { ResolvedQrLoginConfig } from './qr-login.config';
 import { QrLoginAudit } from './qr-login.audit';
 import { QrLoginAppActions } from './qr-login.app-actions';
 import { QrCodeIssuer } from './qr-code.issuer';
-import { QrCodeReader } from './qr-code.reader';
+import { QrLoginStatusReader } from './qr-login.status-reader';
 import { QrCodeRepository } from './qr-code.repository';
 import { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
 import { QrLoginRedeemer } from './qr-login.redeemer';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
-import { QrLoginUserCodes } from './qr-login.user-codes';
+import { QrLoginUserCodes } from './user-code.aliases';
 import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 
@@ -18,7 +18,7 @@ export interface QrLoginKernelParts {
   audit: QrLoginAudit;
   userCodes: QrLoginUserCodes;
   issuer: QrCodeIssuer;
-  reader: QrCodeReader;
+  reader: QrLoginStatusReader;
   watcher: QrLoginWatcher;
   actions: QrLoginAppActions;
   redeemer: QrLoginRedeemer;
@@ -43,7 +43,7 @@ export function wireQrLoginKernel(config: ResolvedQrLoginConfig, store: QrLoginS
     audit,
     userCodes,
     issuer: new QrCodeIssuer(config, repository, audit, rotator, userCodes),
-    reader: new QrCodeReader(repository, clock, rotator),
+    reader: new QrLoginStatusReader(repository, clock, rotator),
     watcher: new QrLoginWatcher(repository, (id) => feeds.of(id), clock, rotator),
     actions: new QrLoginAppActions(config, repository, audit, risk),
     redeemer: new QrLoginRedeemer(repository, audit, config),

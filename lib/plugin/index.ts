@@ -45,7 +45,7 @@ export type { QrLoginStore } from '../kernel/interfaces/qr-login-store.interface
 export { QR_LOGIN_DEFAULTS } from '../kernel/qr-login.constants';
 export { QR_LOGIN_MODULE_OPTIONS } from '../qr-login.module-definition';
 export { systemClock } from '../kernel/qr-login.clock';
-export { formatUserCode, normalizeUserCode } from '../kernel/qr-login.user-code';
+export { formatUserCode, normalizeUserCode } from '../kernel/user-code.format';
 export type { QrLoginKernelSettings } from '../kernel/interfaces/qr-login-views.interface';
 export { resolveRoutePrefix } from '../kernel/qr-login.config';
 export { isQrCodeId, safeEqual } from '../kernel/qr-login.ids';
@@ -65,7 +65,7 @@ export { QrLoginErrorFilter } from '../http/qr-login-error.filter';
 // The HTTP edge: the request-facing service, mounting, guards, validation and response shapes.
 export { QrLoginHttpService } from '../http/qr-login-http.service';
 export { QrLoginSseHub } from '../http/qr-login-sse.hub';
-export { headerOf } from '../http/qr-login.http';
+export { headerOf } from '../http/qr-login.request';
 export {
   QR_LOGIN_CONTROLLER_METADATA,
   isQrLoginController,

@@ -13,7 +13,7 @@ import type { ResolvedQrLoginConfig } from '../../kernel/qr-login.config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { qrErrors } from '../../kernel/qr-login.errors';
 import { toHttpError } from '../qr-login.exception';
-import { ipOf } from '../qr-login.http';
+import { ipOf } from '../qr-login.request';
 import { networkKeyOf } from '../../risk/requester-network';
 import type { QrLoginRateBucket } from '../../kernel/qr-login-security.config';
 

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { QrLoginError, QrLoginException, QrLoginStoreFullError, QrLoginStoreUnavailableError } from '../../plugin';
-import { DeviceGrantException, deviceErrors } from './device.errors';
+import { QrLoginDeviceGrantException, deviceErrors } from './device.errors';
 
 /**
  * Answers the device grant's refusals as RFC 6749 §5.2 bodies
@@ -27,8 +27,8 @@ export class DeviceGrantErrorFilter implements ExceptionFilter {
   }
 }
 
-function toDeviceGrantException(error: unknown): DeviceGrantException {
-  if (error instanceof DeviceGrantException) return error;
+function toDeviceGrantException(error: unknown): QrLoginDeviceGrantException {
+  if (error instanceof QrLoginDeviceGrantException) return error;
   const code = error instanceof QrLoginError || error instanceof QrLoginException ? error.code : undefined;
   if (code === 'QR_RATE_LIMITED') return deviceErrors.rateLimited((error as QrLoginError).retryAfterSeconds ?? 1);
   if (code === 'QR_VALIDATION_FAILED') return deviceErrors.invalidRequest((error as Error).message);

@@ -1,7 +1,7 @@
 import { QrLoginException } from '../../plugin';
 
 /** The error codes the device grant's endpoints answer (RFC 6749 §5.2, RFC 8628 §3.5), as `error` in the body. */
-export const DeviceGrantErrorCode = {
+export const QrLoginDeviceGrantErrorCode = {
   /** 400: a parameter is missing, repeated or malformed. */
   INVALID_REQUEST: 'invalid_request',
   /** 401: unknown client, or its authentication failed. */
@@ -24,11 +24,12 @@ export const DeviceGrantErrorCode = {
   TEMPORARILY_UNAVAILABLE: 'temporarily_unavailable',
 } as const;
 
-export type DeviceGrantErrorCode = (typeof DeviceGrantErrorCode)[keyof typeof DeviceGrantErrorCode];
+export type QrLoginDeviceGrantErrorCode =
+  (typeof QrLoginDeviceGrantErrorCode)[keyof typeof QrLoginDeviceGrantErrorCode];
 
 /** The RFC 6749 §5.2 error body. */
-export interface DeviceGrantErrorBody {
-  error: DeviceGrantErrorCode;
+export interface QrLoginDeviceGrantErrorBody {
+  error: QrLoginDeviceGrantErrorCode;
   error_description: string;
 }
 
@@ -37,14 +38,14 @@ export interface DeviceGrantErrorBody {
  * class, with the body OAuth clients read (`{ error, error_description }`)
  * instead of the native `{ statusCode, code, message }`.
  */
-export class DeviceGrantException extends QrLoginException {
-  declare readonly code: DeviceGrantErrorCode;
+export class QrLoginDeviceGrantException extends QrLoginException {
+  declare readonly code: QrLoginDeviceGrantErrorCode;
   /** For 401 after an attempt with the Authorization header: the challenge to send (RFC 6749 §5.2). */
   readonly challenge?: string;
 
   constructor(
     status: number,
-    error: DeviceGrantErrorCode,
+    error: QrLoginDeviceGrantErrorCode,
     description: string,
     options: { retryAfterSeconds?: number; challenge?: string } = {},
   ) {
@@ -57,56 +58,56 @@ export class DeviceGrantException extends QrLoginException {
     if (options.challenge) this.challenge = options.challenge;
   }
 
-  override getResponse(): DeviceGrantErrorBody {
+  override getResponse(): QrLoginDeviceGrantErrorBody {
     return { error: this.code, error_description: this.message };
   }
 }
 
-const E = DeviceGrantErrorCode;
+const E = QrLoginDeviceGrantErrorCode;
 
 /** Factories for the refusals, so each message is written once. */
 export const deviceErrors = {
-  invalidRequest: (description: string) => new DeviceGrantException(400, E.INVALID_REQUEST, description),
+  invalidRequest: (description: string) => new QrLoginDeviceGrantException(400, E.INVALID_REQUEST, description),
   invalidClient: (basicAttempted: boolean) =>
-    new DeviceGrantException(
+    new QrLoginDeviceGrantException(
       401,
       E.INVALID_CLIENT,
       'Client authentication failed: send a registered client_id (and its secret as the client is configured: in the body for client_secret_post, as HTTP Basic for client_secret_basic).',
       basicAttempted ? { challenge: 'Basic realm="device"' } : {},
     ),
-  invalidGrant: (description: string) => new DeviceGrantException(400, E.INVALID_GRANT, description),
+  invalidGrant: (description: string) => new QrLoginDeviceGrantException(400, E.INVALID_GRANT, description),
   unsupportedGrantType: (grantType: unknown) =>
-    new DeviceGrantException(
+    new QrLoginDeviceGrantException(
       400,
       E.UNSUPPORTED_GRANT_TYPE,
       `This token endpoint serves only grant_type=urn:ietf:params:oauth:grant-type:device_code; got ${JSON.stringify(String(grantType ?? '')).slice(0, 120)}.`,
     ),
   authorizationPending: () =>
-    new DeviceGrantException(
+    new QrLoginDeviceGrantException(
       400,
       E.AUTHORIZATION_PENDING,
       'Nobody has confirmed this login yet: poll again after the interval.',
     ),
   slowDown: (intervalSeconds: number) =>
-    new DeviceGrantException(
+    new QrLoginDeviceGrantException(
       400,
       E.SLOW_DOWN,
       `Polled too soon: wait at least ${intervalSeconds} s between polls from now on.`,
     ),
   accessDenied: () =>
-    new DeviceGrantException(
+    new QrLoginDeviceGrantException(
       400,
       E.ACCESS_DENIED,
       'The user declined this login (or the site refused it); start a new device flow to try again.',
     ),
   expiredToken: () =>
-    new DeviceGrantException(400, E.EXPIRED_TOKEN, 'This device code has expired; start a new device flow.'),
+    new QrLoginDeviceGrantException(400, E.EXPIRED_TOKEN, 'This device code has expired; start a new device flow.'),
   rateLimited: (retryAfterSeconds: number) =>
-    new DeviceGrantException(429, E.RATE_LIMITED, `Too many requests; try again in ${retryAfterSeconds} s.`, {
+    new QrLoginDeviceGrantException(429, E.RATE_LIMITED, `Too many requests; try again in ${retryAfterSeconds} s.`, {
       retryAfterSeconds,
     }),
   unavailable: (retryAfterSeconds: number) =>
-    new DeviceGrantException(
+    new QrLoginDeviceGrantException(
       503,
       E.TEMPORARILY_UNAVAILABLE,
       'The login store cannot be reached right now; retry shortly.',

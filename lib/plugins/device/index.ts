@@ -14,7 +14,11 @@ export type {
   QrLoginDeviceGrantModuleOptions,
 } from './device-options.interface';
 export { QrLoginDeviceGrantConfigError } from './device.config';
-export { DeviceGrantErrorCode, DeviceGrantException, type DeviceGrantErrorBody } from './device.errors';
+export {
+  QrLoginDeviceGrantErrorCode,
+  QrLoginDeviceGrantException,
+  type QrLoginDeviceGrantErrorBody,
+} from './device.errors';
 export {
   QrLoginDeviceGrantService,
   type DeviceAuthorizationResponse,

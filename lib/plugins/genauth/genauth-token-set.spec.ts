@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GenAuthCompatException } from './genauth.errors';
+import { QrLoginGenAuthException } from './genauth.errors';
 import { secondsUntilJwtExpiry, toGenAuthTokenSet } from './genauth-token-set';
 
 function jwt(claims: object): string {
@@ -60,9 +60,9 @@ describe('toGenAuthTokenSet', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(GenAuthCompatException);
-    expect((caught as GenAuthCompatException).getStatus()).toBe(500);
-    expect((caught as GenAuthCompatException).code).toBe('QR_TOKEN_SET_INVALID');
+    expect(caught).toBeInstanceOf(QrLoginGenAuthException);
+    expect((caught as QrLoginGenAuthException).getStatus()).toBe(500);
+    expect((caught as QrLoginGenAuthException).code).toBe('QR_TOKEN_SET_INVALID');
     expect((caught as Error).message).toMatch(message);
     expect((caught as Error).message).toContain('issueTokenSet');
   });

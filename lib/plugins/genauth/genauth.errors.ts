@@ -5,7 +5,7 @@ import { QrLoginErrorCode, QrLoginException, toHttpError } from '../../plugin';
  * Error codes only the GenAuth compatible routes produce. Like
  * `QrLoginErrorCode`, they are a contract: never renamed or reused.
  */
-export const GenAuthCompatErrorCode = {
+export const QrLoginGenAuthErrorCode = {
   /** 401: the ticket exchange's client authentication (client_secret_post / client_secret_basic) failed. */
   CLIENT_UNAUTHENTICATED: 'QR_CLIENT_UNAUTHENTICATED',
   /** 403: `x-authing-app-id` differs from QrLoginGenAuthModule's `appId` option. */
@@ -14,22 +14,22 @@ export const GenAuthCompatErrorCode = {
   TOKEN_SET_INVALID: 'QR_TOKEN_SET_INVALID',
 } as const;
 
-export type GenAuthCompatErrorCode = (typeof GenAuthCompatErrorCode)[keyof typeof GenAuthCompatErrorCode];
+export type QrLoginGenAuthErrorCode = (typeof QrLoginGenAuthErrorCode)[keyof typeof QrLoginGenAuthErrorCode];
 
-/** An error of the compatible routes: a `QrLoginException` with one of `GenAuthCompatErrorCode`. */
-export class GenAuthCompatException extends QrLoginException {
-  declare readonly code: GenAuthCompatErrorCode;
+/** An error of the compatible routes: a `QrLoginException` with one of `QrLoginGenAuthErrorCode`. */
+export class QrLoginGenAuthException extends QrLoginException {
+  declare readonly code: QrLoginGenAuthErrorCode;
 
-  constructor(status: HttpStatus, code: GenAuthCompatErrorCode, message: string) {
+  constructor(status: HttpStatus, code: QrLoginGenAuthErrorCode, message: string) {
     super(status, code, message);
   }
 }
 
-const E = GenAuthCompatErrorCode;
+const E = QrLoginGenAuthErrorCode;
 
 export const genAuthErrors = {
   clientUnauthenticated: (method: string) =>
-    new GenAuthCompatException(
+    new QrLoginGenAuthException(
       HttpStatus.UNAUTHORIZED,
       E.CLIENT_UNAUTHENTICATED,
       method === 'client_secret_basic'
@@ -37,13 +37,13 @@ export const genAuthErrors = {
         : "Client authentication failed: send this app's client_id and client_secret in the JSON body (exchangeTokenSetWithQrCodeTicket({ ticket, client_id, client_secret })).",
     ),
   appIdMismatch: () =>
-    new GenAuthCompatException(
+    new QrLoginGenAuthException(
       HttpStatus.FORBIDDEN,
       E.APP_ID_MISMATCH,
       'The x-authing-app-id header does not name this app: initialise the SDK with the appId configured in QrLoginGenAuthModule.',
     ),
   tokenSetInvalid: (detail: string) =>
-    new GenAuthCompatException(
+    new QrLoginGenAuthException(
       HttpStatus.INTERNAL_SERVER_ERROR,
       E.TOKEN_SET_INVALID,
       `The server's token set hook ${detail}; make issueTokenSet (of QrLoginModule or QrLoginGenAuthModule) return { access_token, expires_in, token_type? }.`,

@@ -11,7 +11,7 @@ export type {
   QrLoginGenAuthModuleOptions,
 } from './genauth-options.interface';
 export { QrLoginGenAuthConfigError } from './genauth.config';
-export { GenAuthCompatErrorCode, GenAuthCompatException } from './genauth.errors';
+export { QrLoginGenAuthErrorCode, QrLoginGenAuthException } from './genauth.errors';
 export type { GenAuthEnvelope, GenAuthV2Envelope } from './genauth.envelope';
 export { GenAuthCompatService, type GenAuthExchangeResult } from './genauth-compat.service';
 export { toGenAuthTokenSet } from './genauth-token-set';

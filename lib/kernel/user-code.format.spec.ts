@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { USER_CODE_ALPHABET, formatUserCode, newUserCode, normalizeUserCode } from './qr-login.user-code';
+import { USER_CODE_ALPHABET, formatUserCode, newUserCode, normalizeUserCode } from './user-code.format';
 
 describe('user codes (RFC 8628 §6.1)', () => {
   it('are 8 characters of 20 consonants, never a vowel or a digit', () => {

@@ -1,6 +1,6 @@
 import type { QrCodeRepository } from './qr-code.repository';
 import { qrErrors } from './qr-login.errors';
-import { newUserCode, normalizeUserCode, userCodeAlias } from './qr-login.user-code';
+import { newUserCode, normalizeUserCode, userCodeAlias } from './user-code.format';
 
 /**
  * Tries before giving up on a fresh user code. With 2.56 × 10^10 codes a
