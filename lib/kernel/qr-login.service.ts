@@ -2,7 +2,6 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
-import { qrErrors } from './qr-login.errors';
 import { wireQrLoginKernel, type QrLoginKernelParts } from './qr-login.wiring';
 import { BY_ID, type PollPace, viewOf } from './qr-login.rules';
 import type { QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
