@@ -18,6 +18,7 @@ export function contextOf(record: QrCodeRecord): QrLoginContext {
     ...(record.customData ? { customData: record.customData } : {}),
     ...(record.context ? { context: record.context } : {}),
     requester: record.requester,
+    flow: record.flow === 'device' ? 'device' : 'qr',
     amr: QR_LOGIN_AMR,
     ...(scannedBy.risk ? { risk: scannedBy.risk as QrLoginContext['risk'] } : {}),
   };

@@ -40,10 +40,11 @@ export class AuthService {
 
   /**
    * QrLoginModule's `issueTokenSet`: a device token for a code the device
-   * grant made (its creation context names the client), else a web session.
+   * grant made (the kernel's `flow`, from the record: a page's own `context`
+   * cannot claim it), else a web session.
    * Never an app token, so a QR login cannot approve further logins.
    */
   issueQrLoginTokenSet(user: SampleUser, context: QrLoginContext): Promise<SampleTokenSet> {
-    return this.issueTokenSet(user, context.context?.deviceGrant === undefined ? 'web' : 'device');
+    return this.issueTokenSet(user, context.flow === 'device' ? 'device' : 'web');
   }
 }

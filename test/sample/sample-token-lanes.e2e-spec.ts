@@ -50,8 +50,8 @@ describe.each(STORE_KINDS)('token lanes of the sample over the $name store', (ki
     }
 
     /** A QR login from start to redeem, approved with the phone token `phone`: the web session it gives. */
-    async function qrLogin(phone: string): Promise<string> {
-      const created = await post('/qr-login/qrcodes');
+    async function qrLogin(phone: string, body: unknown = {}): Promise<string> {
+      const created = await post('/qr-login/qrcodes', body);
       expect(created.status).toBe(201);
       const id = created.body.qrcodeId;
       expect((await post(`/qr-login/qrcodes/${id}/scan`, {}, bearer(phone))).status).toBe(200);
@@ -119,6 +119,12 @@ describe.each(STORE_KINDS)('token lanes of the sample over the $name store', (ki
       expect(audienceOf(await passwordLogin('/auth/login'))).toBe('sample-web');
       expect(audienceOf(await qrLogin(phone))).toBe('sample-web');
       expect(audienceOf(await deviceToken(phone))).toBe('sample-device');
+    });
+
+    it("picks the lane from the record's flow: a page's own context cannot claim a device token", async () => {
+      const phone = await passwordLogin('/auth/app/login');
+      const claimed = { context: { deviceGrant: { clientId: 'sample-device' } } };
+      expect(audienceOf(await qrLogin(phone, claimed))).toBe('sample-web');
     });
 
     it('lets a phone token scan and confirm, and see itself at /auth/app/me', async () => {

@@ -1,4 +1,4 @@
-import type { BriefUserInfo, JsonObject, QrRequesterInfo } from './qr-code.interface';
+import type { BriefUserInfo, JsonObject, QrCodeFlow, QrRequesterInfo } from './qr-code.interface';
 import type { QrLoginStore } from './qr-login-store.interface';
 import type { QrLoginSecurityOptions } from './qr-login-security-options.interface';
 import type { QrLoginClock } from '../qr-login.clock';
@@ -46,6 +46,11 @@ export interface QrLoginContext {
   context?: JsonObject;
   /** Who asked to log in. */
   requester: QrRequesterInfo;
+  /**
+   * Which flow made the code, from its record (never from what the page sent): `device` for the
+   * device grant, `qr` otherwise. Choose the token's lane from this, not from `context`.
+   */
+  flow: QrCodeFlow;
   /**
    * How the session was made (RFC 8176 style): always `['qr']`, so an app can
    * issue a narrower or shorter session for QR logins than for passwords.
