@@ -224,7 +224,7 @@ describeMatrix(
       expect(tokens.status).toBe(200);
       expect(tokens.body).toEqual({ access_token: 'session-for-u-alice' });
       expect(tokenSetContexts).toHaveLength(1);
-      expect(tokenSetContexts[0]).toMatchObject({ userId: 'u-alice', amr: ['qr'], risk: expectedRisk });
+      expect(tokenSetContexts[0]).toMatchObject({ userId: 'u-alice', flow: 'qr', amr: ['qr'], risk: expectedRisk });
       expect(loadUserContexts[0]).toMatchObject({ userId: 'u-alice', amr: ['qr'], risk: expectedRisk });
 
       const session = await login('/app/qr-session/context');
