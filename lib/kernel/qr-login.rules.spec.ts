@@ -146,6 +146,22 @@ describe('SCAN', () => {
   });
 });
 
+describe('a replaced code whose expiresAt still lies ahead', () => {
+  // Rotation moves expiresAt to the moment of rotation, but a record read from a store that kept the old
+  // expiresAt (or a clock a little behind) must still be out of play: `replacedBy` alone ends it.
+  const replaced = (): QrCodeRecord => ({ ...pending(), replacedBy: 'S'.repeat(27) });
+
+  it('cannot be scanned', () => {
+    expect(statusAt(replaced(), NOW)).toBe('PENDING');
+    expect(outcome(() => decideScan(replaced(), ALICE, NOW))).toBe('QR_WRONG_STATE');
+  });
+
+  it('cannot be rotated again', () => {
+    expect(isRotatable(replaced(), NOW)).toBe(false);
+    expect(outcome(() => decideRotate(replaced(), 'N'.repeat(27), NOW))).toBe('unchanged');
+  });
+});
+
 describe('CONFIRM', () => {
   it.each<[StateName, 'scanner' | 'other user', string]>([
     ['PENDING', 'scanner', 'QR_WRONG_STATE'],
@@ -327,6 +343,14 @@ describe('REDEEM', () => {
       ticket: { redeemedAt: NOW + 29_999 },
     });
     expect(outcome(() => decideRedeem(record, TICKET, READERS.creator, NOW + 30_000))).toBe('QR_TICKET_EXPIRED');
+  });
+
+  it('a client binding that names no client lets no one redeem, not even a proof without a client', () => {
+    const unnamed: QrCodeBinding = { reveal: 'anyone', redeem: 'client', via: 'genauth' };
+    for (const proof of [undefined, {}, { creatorSecrets: [SECRET] }, { client: 'genauth:app-1' }]) {
+      expect(mayRedeem(STATES.AUTHORIZED(unnamed), proof)).toBe(false);
+      expect(outcome(() => decideRedeem(STATES.AUTHORIZED(unnamed), TICKET, proof, NOW))).toBe('QR_TICKET_INVALID');
+    }
   });
 
   it('a record written before bindings existed is creator-bound', () => {
