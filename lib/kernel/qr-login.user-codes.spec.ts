@@ -79,5 +79,7 @@ describe('QrLoginUserCodes.resolve', () => {
       .catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(QrLoginError);
     expect(refusal).toMatchObject({ code });
+    // Each refusal says what a user code looks like, or where to find a live one.
+    expect((refusal as Error).message).toContain('WDJB-MJHT');
   });
 });
