@@ -4,6 +4,7 @@ import {
   TERMINAL_GRACE_MS,
   decideCancel,
   decideConfirm,
+  decidePoll,
   decideRedeem,
   decideRefusal,
   decideRotate,
@@ -11,6 +12,7 @@ import {
   isRotatable,
   isTerminalStatus,
   mayRedeem,
+  provesCreator,
   seesAll,
   statusAt,
   viewOf,
@@ -243,7 +245,7 @@ describe('CANCEL', () => {
     const result = outcome(() => decideCancel(STATES[state](), actor, NOW));
     if (expected !== 'CANCELLED') return expect(result).toBe(expected);
     expect(result).toMatchObject({ status: 'CANCELLED', endedAt: NOW, retainUntil: EXPIRES_AT + TERMINAL_GRACE_MS });
-    expect((result as QrCodeRecord).cancelReason).toBeUndefined();
+    expect(result).not.toHaveProperty('cancelReason');
   });
 });
 
@@ -455,5 +457,82 @@ describe('what a reader sees (viewOf)', () => {
     });
     expect(mayRedeem(record, creatorAndClient)).toBe(true);
     expect(mayRedeem(record, READERS.creator)).toBe(false);
+  });
+});
+
+describe('the creator proof (provesCreator)', () => {
+  it('skips candidates that are not text, and still finds the secret among them', () => {
+    const proof = { creatorSecrets: [42, null, { secret: SECRET }, SECRET] as unknown as string[] };
+    expect(provesCreator(pending(), proof)).toBe(true);
+    expect(provesCreator(pending(), { creatorSecrets: [42] as unknown as string[] })).toBe(false);
+    expect(provesCreator(pending(), { creatorSecrets: [] })).toBe(false);
+    expect(provesCreator(pending(), undefined)).toBe(false);
+  });
+});
+
+describe('POLL (decidePoll)', () => {
+  const PACE = { intervalMs: 5_000, slowDownMs: 5_000 };
+  const polled = (lastAt: number, intervalMs = PACE.intervalMs): QrCodeRecord => ({
+    ...STATES.PENDING(CLIENT),
+    poll: { lastAt, intervalMs },
+  });
+  const clientProof = READERS['authenticated client'];
+
+  it('is refused to a reader who does not see all, before anything else', () => {
+    expect(outcome(() => decidePoll(STATES.PENDING(), undefined, PACE, NOW).record)).toBe('QR_CREATOR_SECRET_REQUIRED');
+    expect(outcome(() => decidePoll(STATES.AUTHORIZED(), undefined, PACE, NOW).record)).toBe(
+      'QR_CREATOR_SECRET_REQUIRED',
+    );
+    expect(decidePoll(STATES.PENDING(), READERS.creator, PACE, NOW).slowDown).toBe(false);
+  });
+
+  it('records the first poll of an open code with the interval it was told', () => {
+    for (const state of ['PENDING', 'SCANNED'] as const) {
+      expect(decidePoll(STATES[state](CLIENT), clientProof, PACE, NOW)).toEqual({
+        record: { ...STATES[state](CLIENT), poll: { lastAt: NOW, intervalMs: 5_000 } },
+        slowDown: false,
+        intervalMs: 5_000,
+      });
+    }
+  });
+
+  it('takes a poll exactly one interval after the last, and slows down one a millisecond sooner, for good', () => {
+    expect(decidePoll(polled(NOW - 5_000), clientProof, PACE, NOW)).toEqual({
+      record: { ...polled(NOW - 5_000), poll: { lastAt: NOW, intervalMs: 5_000 } },
+      slowDown: false,
+      intervalMs: 5_000,
+    });
+    const tooSoon = decidePoll(polled(NOW - 4_999), clientProof, PACE, NOW);
+    expect(tooSoon).toEqual({
+      record: { ...polled(NOW - 4_999), poll: { lastAt: NOW, intervalMs: 10_000 } },
+      slowDown: true,
+      intervalMs: 10_000,
+    });
+    // The grown interval is the one asked from now on.
+    expect(decidePoll(tooSoon.record!, clientProof, PACE, NOW + 9_999).slowDown).toBe(true);
+    expect(decidePoll(tooSoon.record!, clientProof, PACE, NOW + 10_000)).toMatchObject({
+      slowDown: false,
+      intervalMs: 10_000,
+    });
+  });
+
+  it.each<StateName>([
+    'AUTHORIZED',
+    'CANCELLED',
+    'PENDING, EXPIRED by time',
+    'SCANNED, EXPIRED by time',
+    'PENDING, rotated',
+  ])('answers an ended code (%s) at once and changes nothing', (state) => {
+    const ended = { ...STATES[state](CLIENT), poll: { lastAt: NOW - 1, intervalMs: 10_000 } };
+    expect(decidePoll(ended, clientProof, PACE, NOW)).toEqual({
+      record: undefined,
+      slowDown: false,
+      intervalMs: 10_000,
+    });
+    expect(decidePoll(STATES[state](CLIENT), clientProof, PACE, NOW)).toEqual({
+      record: undefined,
+      slowDown: false,
+      intervalMs: 5_000,
+    });
   });
 });
