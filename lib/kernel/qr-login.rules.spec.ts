@@ -536,3 +536,27 @@ describe('POLL (decidePoll)', () => {
     });
   });
 });
+
+describe('defence in depth: states the service never writes still read safely', () => {
+  it('an ended code past its expiresAt keeps its status: only open codes expire', () => {
+    expect(statusAt(STATES.AUTHORIZED(), EXPIRES_AT + 1)).toBe('AUTHORIZED');
+    expect(statusAt(STATES.CANCELLED(), EXPIRES_AT + 1)).toBe('CANCELLED');
+  });
+
+  it('a ticket on a code that is not AUTHORIZED is neither shown nor redeemable', () => {
+    const cancelledWithTicket: QrCodeRecord = {
+      ...STATES.CANCELLED(ANYONE),
+      ticket: { value: TICKET, expiresAt: NOW + 30_000 },
+    };
+    expect(outcome(() => decideRedeem(cancelledWithTicket, TICKET, undefined, NOW))).toBe('QR_TICKET_INVALID');
+    expect(viewOf(cancelledWithTicket, undefined, NOW)).not.toHaveProperty('ticket');
+  });
+
+  it('a creator proof that also names a client still sees all of a code bound to no client', () => {
+    expect(seesAll(STATES.SCANNED(), { creatorSecrets: [SECRET], client: 'genauth:app-1' })).toBe(true);
+  });
+
+  it('names the action a wrong state refuses', () => {
+    expect(() => decideScan(STATES.CANCELLED(), ALICE, NOW)).toThrow(/^Cannot SCAN a QR code whose status is CANCELLED/);
+  });
+});
