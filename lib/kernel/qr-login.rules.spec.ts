@@ -557,6 +557,8 @@ describe('defence in depth: states the service never writes still read safely', 
   });
 
   it('names the action a wrong state refuses', () => {
-    expect(() => decideScan(STATES.CANCELLED(), ALICE, NOW)).toThrow(/^Cannot SCAN a QR code whose status is CANCELLED/);
+    expect(() => decideScan(STATES.CANCELLED(), ALICE, NOW)).toThrow(
+      /^Cannot SCAN a QR code whose status is CANCELLED/,
+    );
   });
 });
