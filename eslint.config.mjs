@@ -6,7 +6,9 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/docs/.generated/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/docs/.generated/**', '.stryker-tmp/**', 'reports/**'],
+  },
   eslint.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -4,6 +4,7 @@ import {
   TERMINAL_GRACE_MS,
   decideCancel,
   decideConfirm,
+  decidePoll,
   decideRedeem,
   decideRefusal,
   decideRotate,
@@ -13,6 +14,7 @@ import {
   matchOf,
   isTerminalStatus,
   mayRedeem,
+  provesCreator,
   seesAll,
   statusAt,
   viewOf,
@@ -148,6 +150,22 @@ describe('SCAN', () => {
   });
 });
 
+describe('a replaced code whose expiresAt still lies ahead', () => {
+  // Rotation moves expiresAt to the moment of rotation, but a record read from a store that kept the old
+  // expiresAt (or a clock a little behind) must still be out of play: `replacedBy` alone ends it.
+  const replaced = (): QrCodeRecord => ({ ...pending(), replacedBy: 'S'.repeat(27) });
+
+  it('cannot be scanned', () => {
+    expect(statusAt(replaced(), NOW)).toBe('PENDING');
+    expect(outcome(() => decideScan(replaced(), ALICE, NOW))).toBe('QR_WRONG_STATE');
+  });
+
+  it('cannot be rotated again', () => {
+    expect(isRotatable(replaced(), NOW)).toBe(false);
+    expect(outcome(() => decideRotate(replaced(), 'N'.repeat(27), NOW))).toBe('unchanged');
+  });
+});
+
 describe('CONFIRM', () => {
   it.each<[StateName, 'scanner' | 'other user', string]>([
     ['PENDING', 'scanner', 'QR_WRONG_STATE'],
@@ -229,7 +247,7 @@ describe('CANCEL', () => {
     const result = outcome(() => decideCancel(STATES[state](), actor, NOW));
     if (expected !== 'CANCELLED') return expect(result).toBe(expected);
     expect(result).toMatchObject({ status: 'CANCELLED', endedAt: NOW, retainUntil: EXPIRES_AT + TERMINAL_GRACE_MS });
-    expect((result as QrCodeRecord).cancelReason).toBeUndefined();
+    expect(result).not.toHaveProperty('cancelReason');
   });
 });
 
@@ -329,6 +347,14 @@ describe('REDEEM', () => {
       ticket: { redeemedAt: NOW + 29_999 },
     });
     expect(outcome(() => decideRedeem(record, TICKET, READERS.creator, NOW + 30_000))).toBe('QR_TICKET_EXPIRED');
+  });
+
+  it('a client binding that names no client lets no one redeem, not even a proof without a client', () => {
+    const unnamed: QrCodeBinding = { reveal: 'anyone', redeem: 'client', via: 'genauth' };
+    for (const proof of [undefined, {}, { creatorSecrets: [SECRET] }, { client: 'genauth:app-1' }]) {
+      expect(mayRedeem(STATES.AUTHORIZED(unnamed), proof)).toBe(false);
+      expect(outcome(() => decideRedeem(STATES.AUTHORIZED(unnamed), TICKET, proof, NOW))).toBe('QR_TICKET_INVALID');
+    }
   });
 
   it('a record written before bindings existed is creator-bound', () => {
@@ -526,5 +552,108 @@ describe('device flows: reachable by user code only, and a link owes a pick (RFC
     expect(matchOf(device('typed'))).toBeUndefined();
     expect(matchOf(device('link'))).toEqual({ kind: 'user-code', choices: ['BCDF-GHJK', 'WDJB-MJHT', 'QRST-VWXZ'] });
     expect(matchOf(pending())).toEqual({ kind: 'number', choices: ['17', '42', '93'] });
+  });
+});
+
+describe('the creator proof (provesCreator)', () => {
+  it('skips candidates that are not text, and still finds the secret among them', () => {
+    const proof = { creatorSecrets: [42, null, { secret: SECRET }, SECRET] as unknown as string[] };
+    expect(provesCreator(pending(), proof)).toBe(true);
+    expect(provesCreator(pending(), { creatorSecrets: [42] as unknown as string[] })).toBe(false);
+    expect(provesCreator(pending(), { creatorSecrets: [] })).toBe(false);
+    expect(provesCreator(pending(), undefined)).toBe(false);
+  });
+});
+
+describe('POLL (decidePoll)', () => {
+  const PACE = { intervalMs: 5_000, slowDownMs: 5_000 };
+  const polled = (lastAt: number, intervalMs = PACE.intervalMs): QrCodeRecord => ({
+    ...STATES.PENDING(CLIENT),
+    poll: { lastAt, intervalMs },
+  });
+  const clientProof = READERS['authenticated client'];
+
+  it('is refused to a reader who does not see all, before anything else', () => {
+    expect(outcome(() => decidePoll(STATES.PENDING(), undefined, PACE, NOW).record)).toBe('QR_CREATOR_SECRET_REQUIRED');
+    expect(outcome(() => decidePoll(STATES.AUTHORIZED(), undefined, PACE, NOW).record)).toBe(
+      'QR_CREATOR_SECRET_REQUIRED',
+    );
+    expect(decidePoll(STATES.PENDING(), READERS.creator, PACE, NOW).slowDown).toBe(false);
+  });
+
+  it('records the first poll of an open code with the interval it was told', () => {
+    for (const state of ['PENDING', 'SCANNED'] as const) {
+      expect(decidePoll(STATES[state](CLIENT), clientProof, PACE, NOW)).toEqual({
+        record: { ...STATES[state](CLIENT), poll: { lastAt: NOW, intervalMs: 5_000 } },
+        slowDown: false,
+        intervalMs: 5_000,
+      });
+    }
+  });
+
+  it('takes a poll exactly one interval after the last, and slows down one a millisecond sooner, for good', () => {
+    expect(decidePoll(polled(NOW - 5_000), clientProof, PACE, NOW)).toEqual({
+      record: { ...polled(NOW - 5_000), poll: { lastAt: NOW, intervalMs: 5_000 } },
+      slowDown: false,
+      intervalMs: 5_000,
+    });
+    const tooSoon = decidePoll(polled(NOW - 4_999), clientProof, PACE, NOW);
+    expect(tooSoon).toEqual({
+      record: { ...polled(NOW - 4_999), poll: { lastAt: NOW, intervalMs: 10_000 } },
+      slowDown: true,
+      intervalMs: 10_000,
+    });
+    // The grown interval is the one asked from now on.
+    expect(decidePoll(tooSoon.record!, clientProof, PACE, NOW + 9_999).slowDown).toBe(true);
+    expect(decidePoll(tooSoon.record!, clientProof, PACE, NOW + 10_000)).toMatchObject({
+      slowDown: false,
+      intervalMs: 10_000,
+    });
+  });
+
+  it.each<StateName>([
+    'AUTHORIZED',
+    'CANCELLED',
+    'PENDING, EXPIRED by time',
+    'SCANNED, EXPIRED by time',
+    'PENDING, rotated',
+  ])('answers an ended code (%s) at once and changes nothing', (state) => {
+    const ended = { ...STATES[state](CLIENT), poll: { lastAt: NOW - 1, intervalMs: 10_000 } };
+    expect(decidePoll(ended, clientProof, PACE, NOW)).toEqual({
+      record: undefined,
+      slowDown: false,
+      intervalMs: 10_000,
+    });
+    expect(decidePoll(STATES[state](CLIENT), clientProof, PACE, NOW)).toEqual({
+      record: undefined,
+      slowDown: false,
+      intervalMs: 5_000,
+    });
+  });
+});
+
+describe('defence in depth: states the service never writes still read safely', () => {
+  it('an ended code past its expiresAt keeps its status: only open codes expire', () => {
+    expect(statusAt(STATES.AUTHORIZED(), EXPIRES_AT + 1)).toBe('AUTHORIZED');
+    expect(statusAt(STATES.CANCELLED(), EXPIRES_AT + 1)).toBe('CANCELLED');
+  });
+
+  it('a ticket on a code that is not AUTHORIZED is neither shown nor redeemable', () => {
+    const cancelledWithTicket: QrCodeRecord = {
+      ...STATES.CANCELLED(ANYONE),
+      ticket: { value: TICKET, expiresAt: NOW + 30_000 },
+    };
+    expect(outcome(() => decideRedeem(cancelledWithTicket, TICKET, undefined, NOW))).toBe('QR_TICKET_INVALID');
+    expect(viewOf(cancelledWithTicket, undefined, NOW)).not.toHaveProperty('ticket');
+  });
+
+  it('a creator proof that also names a client still sees all of a code bound to no client', () => {
+    expect(seesAll(STATES.SCANNED(), { creatorSecrets: [SECRET], client: 'genauth:app-1' })).toBe(true);
+  });
+
+  it('names the action a wrong state refuses', () => {
+    expect(() => decideScan(STATES.CANCELLED(), ALICE, NOW)).toThrow(
+      /^Cannot SCAN a QR code whose status is CANCELLED/,
+    );
   });
 });

@@ -22,6 +22,18 @@ describe('user codes (RFC 8628 §6.1)', () => {
     }
   });
 
+  it('reads typed text of up to 64 characters, separators included, and nothing longer', () => {
+    const padded = (length: number) => `WDJB-MJHT${' '.repeat(length - 9)}`;
+    expect(normalizeUserCode(padded(64))).toBe('WDJBMJHT');
+    expect(normalizeUserCode(padded(65))).toBeUndefined();
+  });
+
+  it('takes every separator a keyboard or a copy may add: dashes of each width, underscores, dots and spaces', () => {
+    for (const separator of ['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '_', '.', ' ', '\t'])
+      expect(normalizeUserCode(`WDJB${separator}MJHT`), JSON.stringify(separator)).toBe('WDJBMJHT');
+    expect(normalizeUserCode('WDJB/MJHT')).toBeUndefined();
+  });
+
   it('refuses what cannot be a user code', () => {
     for (const bad of ['', 'WDJB-MJH', 'WDJB-MJHTX', 'WDJA-MJHT', 'WDJB-MJH1', 42, null, undefined, 'W'.repeat(100)]) {
       expect(normalizeUserCode(bad)).toBeUndefined();

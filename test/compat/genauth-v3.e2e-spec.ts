@@ -268,6 +268,14 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
       });
       expect(none.status).toBe(200);
       expectFailure(none.body, 403, 'QR_APP_ID_MISMATCH');
+      // No header at all is refused the same way (not taken as "no app named, so any app").
+      const absent = await fetch(`${running.url}/api/v3/gene-qrcode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'MOBILE_APP' }),
+      });
+      expect(absent.status).toBe(200);
+      expectFailure(await absent.json(), 403, 'QR_APP_ID_MISMATCH');
     });
 
     it('serves the same codes as the native routes (one service, one store)', async () => {
@@ -313,6 +321,21 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
       expect(exchanged.statusCode).toBe(200);
       expect(exchanged.data.access_token).toBe('session-for-u-alice');
       expectFailure(await web.exchangeTokenSetWithQrCodeTicket({ ticket }), 401, 'QR_TICKET_USED');
+    });
+
+    it('binds its codes to the client: the native /login route, which presents no client, cannot redeem the ticket', async () => {
+      const { url } = running;
+      const web = sdk(url, { tokenEndPointAuthMethod: 'client_secret_basic', appSecret: APP_SECRET });
+      const { ticket } = await authorizeAsAlice(web, url);
+      const native = await fetch(`${url}/qr-login/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ticket }),
+      });
+      expect(native.status).toBe(401);
+      expect(((await native.json()) as { code: string }).code).toBe('QR_TICKET_INVALID');
+      // The refusal did not use the ticket up: the bound client still redeems it.
+      expect((await web.exchangeTokenSetWithQrCodeTicket({ ticket })).data.access_token).toBe('session-for-u-alice');
     });
   });
 

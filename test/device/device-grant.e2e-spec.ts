@@ -169,6 +169,23 @@ describe.each(ADAPTERS)('the device grant with openid-client on %s', (adapter) =
     expect(noClient.status).toBe(401);
     expect(noClient.body.error).toBe('invalid_client');
   });
+
+  it('refuses a Basic client naming another client_id in the body (400), and a client_secret_post client without its secret (401)', async () => {
+    const authorize = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+      request(`${url}/qr-login/device_authorization`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams(form).toString(),
+      });
+    const basic = { authorization: `Basic ${Buffer.from('basic-app:basic-secret').toString('base64')}` };
+    const otherId = await authorize({ client_id: 'post-app' }, basic);
+    expect([otherId.status, otherId.body.error]).toEqual([400, 'invalid_request']);
+    const noSecret = await authorize({ client_id: 'post-app' });
+    expect([noSecret.status, noSecret.body.error]).toEqual([401, 'invalid_client']);
+    // Both clients are served when they authenticate as registered.
+    expect((await authorize({ client_id: 'basic-app' }, basic)).status).toBe(200);
+    expect((await authorize({ client_id: 'post-app', client_secret: 'post-secret' })).status).toBe(200);
+  });
 });
 
 async function eventually(check: () => boolean, timeoutMs = 15_000): Promise<void> {

@@ -47,6 +47,30 @@ describe.each(ADAPTERS)('malformed input on %s', (adapter) => {
     expect(response.body.code).toBe('QR_PAYLOAD_TOO_LARGE');
   });
 
+  it('takes customData and context of exactly maxCustomDataBytes (256) and refuses one byte more with 413', async () => {
+    // {"blob":"…"} is 11 bytes around the text.
+    for (const field of ['customData', 'context']) {
+      const fits = await api.create({ [field]: { blob: 'x'.repeat(245) } });
+      expect(fits.status, field).toBe(201);
+      const over = await api.create({ [field]: { blob: 'x'.repeat(246) } });
+      expect([over.status, over.body.code], field).toEqual([413, 'QR_PAYLOAD_TOO_LARGE']);
+    }
+  });
+
+  it('takes customData and context exactly maxCustomDataDepth (default 8) deep and refuses one level more with 400', async () => {
+    const nested = (levels: number) => {
+      let value: unknown = 1;
+      for (let level = 1; level < levels; level++) value = { a: value };
+      return value;
+    };
+    for (const field of ['customData', 'context']) {
+      expect((await api.create({ [field]: nested(8) })).status, field).toBe(201);
+      const deeper = await api.create({ [field]: nested(9) });
+      expect([deeper.status, deeper.body.code], field).toEqual([400, 'QR_VALIDATION_FAILED']);
+      expect(deeper.body.message).toContain('nested deeper than 8 levels');
+    }
+  });
+
   it('answers 4xx, never 5xx, to broken bodies, odd ids and huge payloads', async () => {
     const huge = JSON.stringify({ customData: { blob: 'x'.repeat(3 * 1024 * 1024) } });
     const oddIds = ['%00', '..%2F..%2Fetc', 'x'.repeat(2000), '%F0%9F%98%80', 'a.b', '"quoted"'];

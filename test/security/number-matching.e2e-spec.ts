@@ -43,7 +43,12 @@ describeMatrix('number matching', { numberMatching: true }, (current) => {
     const created = await api.create();
     const id = created.body.qrcodeId;
     const sse = await openSse(api.eventsUrl(id), creatorHeader(created));
+    // Act only once the page has seen each state: the stream's first event is the status when it opened,
+    // and a change made before it arrives would be folded into that first event.
+    await sse.waitForEvents(1);
     const scanned = await api.act(id, 'scan', asUser('alice'));
+    expect(scanned.status).toBe(200);
+    await sse.waitForEvents(2);
     const wrong = (scanned.body.matchChoices as string[]).find((c) => c !== created.body.matchCode)!;
     const refused = await confirmWith(id, wrong);
     expect(refused.status).toBe(403);

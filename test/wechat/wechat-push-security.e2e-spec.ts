@@ -47,13 +47,21 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
     let webhook: string;
     const clock = new OffsetClock();
     const events: QrLoginEvent[] = [];
+    const pushMemoryTtls: number[] = [];
 
     beforeAll(async () => {
       fake = await startFakeWechat();
+      const store = kind.make();
+      // The store's own lifetime for each remembered push, as the module asked for it.
+      const remember = store.rememberOnce.bind(store);
+      store.rememberOnce = (key, ttlMs) => {
+        if (key.startsWith('wechat-push:')) pushMemoryTtls.push(ttlMs);
+        return remember(key, ttlMs);
+      };
       const started = await createWechatTestApp({
         adapter,
         fake,
-        core: { store: kind.make(), clock },
+        core: { store, clock },
         wechat: { confirmationTimeout: 30 },
       });
       app = started.app;
@@ -248,6 +256,25 @@ describe.each(STORE_KINDS)('WeChat push security over the $name store', (kind) =
       expect(
         events.slice(from).some((e) => e.type === 'accepted' && e.action === 'PUSH' && e.source === 'wechat:oa'),
       ).toBe(true);
+    });
+
+    // Last in this block: it moves the shared clock on by minutes.
+    it('remembers a push for as long as its timestamp stays inside the window: replays 200 s and 450 s later are refused', async () => {
+      const stampedAhead = Math.floor(clock.now() / 1000) + 250;
+      const receivedAt = clock.now();
+      const push = { token: OA.token, openid: 'o-victim', event: 'SCAN', eventKey: 'campaign-2', encrypt };
+      const logged = await fake.push(webhook, { ...push, timestamp: String(stampedAhead) });
+      expect(logged.status).toBe(200);
+      // The same query is accepted by the window until its timestamp is 300 s behind the clock, so the store
+      // must keep the push at least that long from when it arrived.
+      expect(pushMemoryTtls.at(-1)).toBeGreaterThanOrEqual(stampedAhead * 1000 + 300_000 - receivedAt);
+
+      clock.advance(200_000);
+      const replay = await fake.send(webhook, logged.query, logged.sentBody);
+      expect([replay.status, JSON.parse(replay.body).code]).toEqual([401, 'QR_WECHAT_PUSH_REPLAYED']);
+      clock.advance(250_000);
+      const later = await fake.send(webhook, logged.query, logged.sentBody);
+      expect([later.status, JSON.parse(later.body).code]).toEqual([401, 'QR_WECHAT_PUSH_REPLAYED']);
     });
   });
 });

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryQrLoginStore } from '../stores/memory-qr-login.store';
+import { QrCodeRepository } from './qr-code.repository';
+import { systemClock } from './qr-login.clock';
+import { QrLoginError } from './qr-login.errors';
+import { userCodeAlias } from './user-code.format';
+import { QrLoginUserCodes } from './user-code.aliases';
+
+/*
+ * User codes as store aliases. The store is the real memory store, with
+ * `setAlias` answering "taken" a given number of times first, as a store
+ * whose aliases clash (or that refuses them) would.
+ */
+
+const ID = 'Q'.repeat(27);
+
+/** A memory store whose first `refusals` calls to setAlias answer false; it records every alias it was asked for. */
+class RefusingStore extends MemoryQrLoginStore {
+  readonly asked: string[] = [];
+  constructor(private refusals: number) {
+    super();
+  }
+  override async setAlias(alias: string, id: string, expiresAt: number): Promise<boolean> {
+    this.asked.push(alias);
+    if (this.refusals > 0) {
+      this.refusals--;
+      return false;
+    }
+    return super.setAlias(alias, id, expiresAt);
+  }
+}
+
+function userCodesOver(store: MemoryQrLoginStore): QrLoginUserCodes {
+  return new QrLoginUserCodes(new QrCodeRepository(store, systemClock));
+}
+
+describe('QrLoginUserCodes.assign', () => {
+  it('points a fresh code at the id, in canonical form, on the first try', async () => {
+    const store = new RefusingStore(0);
+    const code = await userCodesOver(store).assign(ID, Date.now() + 60_000);
+    expect(code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{8}$/);
+    expect(store.asked).toEqual([userCodeAlias(code)]);
+    expect(await store.resolveAlias(userCodeAlias(code))).toBe(ID);
+  });
+
+  it('tries a new code each time the store refuses, and keeps the one it accepted (fifth try)', async () => {
+    const store = new RefusingStore(4);
+    const code = await userCodesOver(store).assign(ID, Date.now() + 60_000);
+    expect(store.asked).toHaveLength(5);
+    expect(store.asked[4]).toBe(userCodeAlias(code));
+    expect(await store.resolveAlias(userCodeAlias(code))).toBe(ID);
+  });
+
+  it('throws, naming setAlias, after five refusals in a row', async () => {
+    const store = new RefusingStore(Number.POSITIVE_INFINITY);
+    await expect(userCodesOver(store).assign(ID, Date.now() + 60_000)).rejects.toThrow(
+      /No free user code after 5 tries; the store's setAlias may be broken/,
+    );
+    expect(store.asked).toHaveLength(5);
+  });
+});
+
+describe('QrLoginUserCodes.resolve', () => {
+  it('finds the id whatever the case, dashes or spaces of what was typed', async () => {
+    const store = new MemoryQrLoginStore();
+    const codes = userCodesOver(store);
+    const code = await codes.assign(ID, Date.now() + 60_000);
+    const typed = ` ${code.slice(0, 4).toLowerCase()}-${code.slice(4)} `;
+    await expect(codes.resolve(typed)).resolves.toBe(ID);
+  });
+
+  it.each([
+    ['malformed text', 'not a code', 'QR_VALIDATION_FAILED'],
+    ['a number', 12345678, 'QR_VALIDATION_FAILED'],
+    ['a well-formed code that points nowhere', 'BCDF-GHJK', 'QR_USER_CODE_NOT_FOUND'],
+  ])('refuses %s with %s', async (_what, text, code) => {
+    const refusal = await userCodesOver(new MemoryQrLoginStore())
+      .resolve(text)
+      .catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(QrLoginError);
+    expect(refusal).toMatchObject({ code });
+    // Each refusal says what a user code looks like, or where to find a live one.
+    expect((refusal as Error).message).toContain('WDJB-MJHT');
+  });
+});

@@ -1,0 +1,37 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.mts';
+
+/**
+ * The tests mutation testing runs (`npm run test:mutation`): the unit specs
+ * beside the code, plus the end-to-end suites that exercise the library's
+ * modules over real HTTP and real stores. Left out: suites about the build,
+ * the published package, the docs, the sample app, browsers and benchmarks
+ * (they test packaging, not the modules' decisions), the Redis Cluster and
+ * two-instance suites (minutes each, and the same rules as the single-instance
+ * suites) and the long fuzz run. Stryker's `vitest.related` narrows this list
+ * further to the files that import the mutated module.
+ */
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      include: [
+        'lib/**/*.spec.ts',
+        'test/contract/**/*.spec.ts',
+        'test/compat/**/*.e2e-spec.ts',
+        'test/device/**/*.e2e-spec.ts',
+        'test/e2e/**/*.e2e-spec.ts',
+        'test/risk/**/*.{spec,e2e-spec}.ts',
+        'test/security/**/*.e2e-spec.ts',
+        'test/wechat/**/*.e2e-spec.ts',
+        'test/app-client/**/*.e2e-spec.ts',
+      ],
+      exclude: [
+        'test/e2e/redis-cluster.e2e-spec.ts',
+        'test/e2e/scale-out.e2e-spec.ts',
+        'test/device/device-scale-out.e2e-spec.ts',
+        'test/security/fuzz.e2e-spec.ts',
+      ],
+    },
+  }),
+);
