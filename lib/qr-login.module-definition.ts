@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder, type ConfigurableModuleAsyncOptions } from '
 import { QR_LOGIN_DEFAULTS, QR_LOGIN_EXTRAS } from './kernel/qr-login.constants';
 import { resolveRoutePrefix } from './kernel/qr-login.config';
 import { QrLoginController } from './http/qr-login.controller';
+import { QrLoginUserCodeController } from './http/qr-login-user-code.controller';
 import { mountQrLoginController, resolveRouteDecorators } from './http/qr-login.routes';
 import { QrLoginClientController } from './http/qr-login-client.controller';
 import { loadQrLoginClientAssets, QR_LOGIN_CLIENT_ASSETS } from './http/qr-login-client.assets';
@@ -34,6 +35,7 @@ export const {
         controllers: [
           ...(definition.controllers ?? []),
           mountQrLoginController(QrLoginController, { path: prefix, decorators }),
+          mountQrLoginController(QrLoginUserCodeController, { path: prefix, decorators }),
           ...(clientAssets ? [mountQrLoginController(QrLoginClientController, { path: prefix, decorators })] : []),
         ],
         providers: [

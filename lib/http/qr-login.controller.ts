@@ -27,15 +27,7 @@ import { QrLoginService } from '../kernel/qr-login.service';
 import { getQrLoginContext } from '../auth/qr-login.strategy';
 import { qrLoginValidationPipe } from './qr-login.validation';
 import { RedeemTicketDto } from './dto/redeem-ticket.dto';
-import { ScanUserCodeDto } from './dto/scan-user-code.dto';
-import { CancelUserCodeDto, ConfirmUserCodeDto } from './dto/user-code-actions.dto';
-import {
-  QrCodeCreatedDto,
-  QrCodeStatusViewDto,
-  QrLoginErrorDto,
-  QrScanResultDto,
-  QrUserCodeRequestDto,
-} from './dto/qr-login-responses.dto';
+import { QrCodeCreatedDto, QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from './dto/qr-login-responses.dto';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -47,12 +39,7 @@ import {
   ApiResponse,
   ApiTags,
 } from './qr-login.openapi';
-import type {
-  QrCodeCreated,
-  QrCodeStatusView,
-  QrScanResult,
-  QrUserCodeRequest,
-} from '../kernel/interfaces/qr-login-views.interface';
+import type { QrCodeCreated, QrCodeStatusView, QrScanResult } from '../kernel/interfaces/qr-login-views.interface';
 
 /**
  * The module's own validation, for request bodies only: a controller-wide pipe
@@ -62,8 +49,10 @@ import type {
 const body = qrLoginValidationPipe();
 
 /**
- * The native routes. Its path is the `routePrefix` module setting: the module
- * mounts a subclass of this controller carrying that path.
+ * The native routes of a code by its id, for the web page and the phone. Its
+ * path is the `routePrefix` module setting: the module mounts a subclass of
+ * this controller carrying that path. The phone's routes by user code are in
+ * `QrLoginUserCodeController`, mounted beside it the same way.
  */
 @Controller()
 @ApiTags('qr-login')
@@ -171,81 +160,6 @@ export class QrLoginController {
   @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   scan(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrScanResult> {
     return this.service.scan(qrcodeId, request.user, this.http.requesterOf(request));
-  }
-
-  /**
-   * Phone: SCAN by user code (typed, or from a device-grant link, as `entry`
-   * says); answers as the scan above. The only way to a device flow, which
-   * is then confirmed and cancelled by user code too (below); a QR may go on
-   * by its `qrcodeId`. Every attempt, a wrong code included, counts against
-   * the user's `appAction` limit.
-   */
-  @ApiOperation({ summary: 'Phone: SCAN by user code (e.g. WDJB-MJHT); answers who asked to log in and the qrcodeId' })
-  @ApiBearerAuth()
-  @ApiBody({ type: ScanUserCodeDto })
-  @ApiOkResponse({ type: QrScanResultDto })
-  @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED' })
-  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
-  @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
-  @Post('user-codes/scan')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
-  scanUserCode(@Body(body) payload: ScanUserCodeDto, @Req() request: any): Promise<QrScanResult> {
-    return this.service.scanByUserCode(payload?.userCode, request.user, this.http.requesterOf(request), {
-      entry: payload?.entry,
-    });
-  }
-
-  /**
-   * Phone: what a user code asks (the flow, the client, the site), read-only:
-   * for a phone page opened by a link, to show the request before the user
-   * taps anything. Counts against the user's `appAction` limit like a scan.
-   */
-  @ApiOperation({ summary: 'Phone: what a user code asks (flow, client, site), without acting on it' })
-  @ApiBearerAuth()
-  @ApiBody({ type: CancelUserCodeDto })
-  @ApiOkResponse({ type: QrUserCodeRequestDto })
-  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
-  @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
-  @Post('user-codes/describe')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
-  describeUserCode(@Body(body) payload: CancelUserCodeDto): Promise<QrUserCodeRequest> {
-    return this.service.describeUserCode(payload?.userCode);
-  }
-
-  /** Phone: CONFIRM by user code, by the user who scanned it (a device flow's only way). */
-  @ApiOperation({ summary: 'Phone: CONFIRM by user code, by the user who scanned' })
-  @ApiBearerAuth()
-  @ApiBody({ type: ConfirmUserCodeDto })
-  @ApiOkResponse({ type: QrCodeStatusViewDto })
-  @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED / QR_MATCH_REQUIRED' })
-  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER / QR_MATCH_FAILED' })
-  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
-  @Post('user-codes/confirm')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
-  confirmUserCode(@Body(body) payload: ConfirmUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
-    const options = { matchCode: payload?.matchCode };
-    return this.service.actByUserCode(payload?.userCode, 'CONFIRM', request.user, options) as Promise<QrCodeStatusView>;
-  }
-
-  /** Phone: CANCEL by user code, by the user who scanned it. */
-  @ApiOperation({ summary: 'Phone: CANCEL by user code, by the user who scanned' })
-  @ApiBearerAuth()
-  @ApiBody({ type: CancelUserCodeDto })
-  @ApiOkResponse({ type: QrCodeStatusViewDto })
-  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER' })
-  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
-  @Post('user-codes/cancel')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
-  cancelUserCode(@Body(body) payload: CancelUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
-    return this.service.actByUserCode(payload?.userCode, 'CANCEL', request.user) as Promise<QrCodeStatusView>;
   }
 
   /** Phone: CONFIRM, by the user who scanned. */

@@ -34,7 +34,7 @@ import {
   GenAuthV2StatusRespDto,
   GenAuthV2TicketDto,
   GenAuthV2UserInfoRespDto,
-} from './genauth.dto';
+} from './genauth-v2.dto';
 import { type GenAuthV2Envelope, GenAuthV2ExceptionFilter, genAuthV2Ok } from './genauth.envelope';
 import { GenAuthAppIdGuard, GenAuthAppUserGuard } from './genauth.guards';
 

@@ -32,7 +32,7 @@ import {
   GenAuthLoginTokenRespDto,
   GenAuthQrCodeIdQueryDto,
   GenAuthQrCodeStatusRespDto,
-} from './genauth.dto';
+} from './genauth-v3.dto';
 import { type GenAuthEnvelope, GenAuthV3ExceptionFilter, genAuthOk } from './genauth.envelope';
 import { GenAuthAppIdGuard, GenAuthAppUserGuard } from './genauth.guards';
 import type { GenAuthTokenSet } from './genauth-options.interface';

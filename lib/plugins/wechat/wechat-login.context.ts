@@ -1,6 +1,7 @@
 import { type QrCodeInfo, QrLoginError, type QrLoginHttpService, type QrLoginService } from '../../plugin';
 import type { WechatSession } from './wechat-api.client';
-import type { ResolvedQrLoginWechatConfig, ResolvedWechatConnection } from './wechat.config';
+import type { ResolvedQrLoginWechatConfig } from './wechat.config';
+import type { ResolvedWechatConnection } from './wechat-connections.config';
 import { wechatErrors } from './wechat.errors';
 import type {
   WechatConnection,

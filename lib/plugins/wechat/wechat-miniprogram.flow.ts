@@ -1,5 +1,6 @@
 import type { QrCodeAction, QrCodeRendering, QrCodeStatusView, QrCodeTypeHandler, QrScanResult } from '../../plugin';
-import { imageTypeOf, type WechatApiClient } from './wechat-api.client';
+import type { WechatApiClient } from './wechat-api.client';
+import { imageTypeOf } from './wechat-api.transport';
 import type { WechatLoginContext } from './wechat-login.context';
 import { wechatErrors } from './wechat.errors';
 import type { WechatLogoMerger } from './wechat-logo.merger';

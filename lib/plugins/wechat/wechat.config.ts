@@ -1,16 +1,13 @@
 import { QR_LOGIN_DEFAULTS, resolveRoutePrefix } from '../../plugin';
 import { QR_LOGIN_WECHAT_DEFAULTS } from './wechat.constants';
 import { QrLoginWechatConfigError } from './wechat.errors';
+import { resolveWechatConnections, type ResolvedWechatConnection } from './wechat-connections.config';
 import type {
   QrLoginWechatModuleExtras,
   WechatReply,
   QrLoginWechatModuleOptions,
-  WechatConnection,
   WechatUserIdentity,
 } from './interfaces/wechat-options.interface';
-
-/** A connection after validation: `enabled` decided. */
-export type ResolvedWechatConnection = WechatConnection & { enabled: boolean };
 
 /** The WeChat options after validation, with every default filled in. */
 export interface ResolvedQrLoginWechatConfig {
@@ -61,19 +58,6 @@ function shown(value: unknown): string {
       : String(value);
 }
 
-const CONNECTION_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const AES_KEY = /^[A-Za-z0-9+/]{43}$/;
-const TYPES = ['WECHAT_MINIPROGRAM', 'WECHAT_OFFICIAL_ACCOUNT'];
-const ENV_VERSIONS = ['release', 'trial', 'develop'];
-
-function nonEmptyString(where: string, name: string, value: unknown): void {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new QrLoginWechatConfigError(
-      `${where}: "${name}" must be a non-empty string; got ${value === '' ? 'an empty string' : typeof value}.`,
-    );
-  }
-}
-
 function httpUrl(name: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   let url: URL | undefined;
@@ -100,90 +84,6 @@ function positiveNumber(name: string, value: unknown, fallback: number, max: num
   return value;
 }
 
-function resolveConnection(connection: WechatConnection, index: number): ResolvedWechatConnection {
-  const where = `connections[${index}]`;
-  if (!connection || typeof connection !== 'object') {
-    throw new QrLoginWechatConfigError(
-      `${where} must be an object such as { id: "mini", type: "WECHAT_MINIPROGRAM", appId, appSecret }.`,
-    );
-  }
-  if (typeof connection.id !== 'string' || !CONNECTION_ID.test(connection.id)) {
-    throw new QrLoginWechatConfigError(
-      `${where}: "id" must be 1 to 64 letters, digits, "-" or "_" (it appears in URLs); got ${JSON.stringify(connection.id)}.`,
-    );
-  }
-  const named = `connection "${connection.id}"`;
-  if (!TYPES.includes(connection.type)) {
-    throw new QrLoginWechatConfigError(
-      `${named}: "type" must be "WECHAT_MINIPROGRAM" or "WECHAT_OFFICIAL_ACCOUNT"; got ${JSON.stringify((connection as { type?: unknown }).type)}.`,
-    );
-  }
-  nonEmptyString(named, 'appId', connection.appId);
-  nonEmptyString(named, 'appSecret', connection.appSecret);
-  if (connection.enabled !== undefined && typeof connection.enabled !== 'boolean') {
-    throw new QrLoginWechatConfigError(`${named}: "enabled" must be true or false.`);
-  }
-  if (
-    connection.logoUrl !== undefined &&
-    (typeof connection.logoUrl !== 'string' || !/^(https?:\/\/|data:image\/)/i.test(connection.logoUrl))
-  ) {
-    throw new QrLoginWechatConfigError(`${named}: "logoUrl" must be an http(s) URL or a data:image/… URL.`);
-  }
-  if (connection.type === 'WECHAT_MINIPROGRAM') {
-    if (
-      connection.page !== undefined &&
-      (typeof connection.page !== 'string' || connection.page === '' || connection.page.startsWith('/'))
-    ) {
-      throw new QrLoginWechatConfigError(
-        `${named}: "page" must be a page path without a leading slash, such as "pages/qr-login/index".`,
-      );
-    }
-    if (connection.envVersion !== undefined && !ENV_VERSIONS.includes(connection.envVersion)) {
-      throw new QrLoginWechatConfigError(
-        `${named}: "envVersion" must be "release", "trial" or "develop"; got ${JSON.stringify(connection.envVersion)}.`,
-      );
-    }
-    if (connection.checkPath !== undefined && typeof connection.checkPath !== 'boolean') {
-      throw new QrLoginWechatConfigError(`${named}: "checkPath" must be true or false.`);
-    }
-    if (
-      connection.width !== undefined &&
-      (!Number.isInteger(connection.width) || connection.width < 280 || connection.width > 1280)
-    ) {
-      throw new QrLoginWechatConfigError(
-        `${named}: "width" must be a whole number of pixels from 280 to 1280 (WeChat's limits); got ${String(connection.width)}.`,
-      );
-    }
-  } else {
-    nonEmptyString(named, 'token', connection.token);
-    if (
-      connection.encodingAESKey !== undefined &&
-      (typeof connection.encodingAESKey !== 'string' || !AES_KEY.test(connection.encodingAESKey))
-    ) {
-      throw new QrLoginWechatConfigError(
-        `${named}: "encodingAESKey" must be the 43 letters and digits of the account's EncodingAESKey, or be left out for the plain message mode.`,
-      );
-    }
-    if (
-      connection.originalId !== undefined &&
-      (typeof connection.originalId !== 'string' || connection.originalId.trim() === '')
-    ) {
-      throw new QrLoginWechatConfigError(
-        `${named}: "originalId" must be the account's original id, such as "gh_0123456789ab".`,
-      );
-    }
-    if (connection.encodingAESKey !== undefined && connection.originalId === undefined) {
-      throw new QrLoginWechatConfigError(
-        `${named}: the safe mode ("encodingAESKey") needs "originalId", the account's original id (gh_…, shown as 原始ID in the admin console), so pushes addressed to another account are refused.`,
-      );
-    }
-    if (connection.loginOnScan !== undefined && typeof connection.loginOnScan !== 'boolean') {
-      throw new QrLoginWechatConfigError(`${named}: "loginOnScan" must be true or false.`);
-    }
-  }
-  return { ...connection, enabled: connection.enabled ?? true };
-}
-
 /** The routes' prefix, normalized as the core normalizes its own. */
 export function wechatRoutePrefix(prefix: unknown): string {
   try {
@@ -196,7 +96,8 @@ export function wechatRoutePrefix(prefix: unknown): string {
 }
 
 /**
- * Validates the options and fills in defaults. Runs while the module starts,
+ * Validates the options and fills in defaults (each connection's checks are
+ * in wechat-connections.config.ts). Runs while the module starts,
  * so a mistake stops the app with a message instead of failing on first scan.
  */
 export function resolveQrLoginWechatConfig(
@@ -220,19 +121,7 @@ export function resolveQrLoginWechatConfig(
       throw new QrLoginWechatConfigError(`"${key}" is not an option; the options are ${OPTION_KEYS.join(', ')}.`);
     }
   }
-  if (!Array.isArray(options.connections) || options.connections.length === 0) {
-    throw new QrLoginWechatConfigError(
-      '"connections" must list at least one WeChat app, e.g. [{ id: "mini", type: "WECHAT_MINIPROGRAM", appId: "wx…", appSecret: "…" }].',
-    );
-  }
-  const connections = options.connections.map(resolveConnection);
-  const seen = new Set<string>();
-  for (const connection of connections) {
-    if (seen.has(connection.id)) {
-      throw new QrLoginWechatConfigError(`two connections have the id "${connection.id}"; give each its own.`);
-    }
-    seen.add(connection.id);
-  }
+  const connections = resolveWechatConnections(options.connections);
   if (typeof options.findOrCreateUser !== 'function') {
     throw new QrLoginWechatConfigError(
       '"findOrCreateUser" is required: a function of { openid, unionid, connectionId, context } that returns your app user (or null to refuse).',
