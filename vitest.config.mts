@@ -10,6 +10,7 @@ const UNIT_IN_TEST = [
   'test/architecture.spec.ts',
   'test/app-client/*.spec.ts',
   'test/docs/entries-table.spec.ts',
+  'test/docs/telemetry.spec.ts',
   'test/package-manifest.spec.ts',
   'test/risk/*.spec.ts',
   'test/sample/sample.config.spec.ts',

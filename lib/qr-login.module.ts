@@ -82,6 +82,8 @@ function defaultRateLimiter(config: ResolvedQrLoginConfig, store: QrLoginStore):
     // For the guards plugins mount (rate limits, app user); the tokens are named only by the plugin entry.
     QR_LOGIN_CONFIG,
     QR_LOGIN_RATE_LIMITER,
+    // For telemetry and health checks that watch the store the module runs on.
+    QR_LOGIN_STORE,
   ],
 })
 export class QrLoginModule extends QrLoginConfigurableModule implements OnApplicationBootstrap, OnModuleDestroy {

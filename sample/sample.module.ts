@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { AuthService } from './auth/auth.service';
 import { APP_STRATEGY } from './auth/token-lanes';
 import { UsersService, type SampleUser } from './auth/users.service';
+import { ObservabilityModule } from './observability/observability.module';
 import { PagesModule } from './pages/pages.module';
 import { SampleSettings, SampleSettingsModule } from './sample.settings';
 
@@ -60,6 +61,8 @@ export class SampleModule {
             verificationUri: (issuer: string) => `${issuer}/phone`,
           }),
         }),
+        // Prometheus metrics at /metrics and the store's health at /health (see docs/telemetry.md).
+        ObservabilityModule.forRoot(),
         PagesModule,
       ],
     };

@@ -53,7 +53,17 @@ export class QrLoginAudit {
   emit(type: QrLoginEventType, record: QrCodeRecord, extra: Partial<QrLoginEvent> = {}): void {
     if (type === 'authorized' || type === 'cancelled' || type === 'rotated') this.closeExpiryCheck(record.id);
     if (!this.events.observed) return;
-    this.events.next({ type, qrcodeId: record.id, at: this.clock.now(), requester: record.requester, ...extra });
+    const stepStartedAt = stepStartOf(type, record);
+    this.events.next({
+      type,
+      qrcodeId: record.id,
+      at: this.clock.now(),
+      requester: record.requester,
+      flow: record.flow ?? 'qr',
+      ...(record.binding ? { via: record.binding.via } : {}),
+      ...(stepStartedAt === undefined ? {} : { stepStartedAt }),
+      ...extra,
+    });
   }
 
   /** Reports a refusal of an action. */
@@ -80,4 +90,12 @@ export class QrLoginAudit {
     this.clock.clearTimeout(timer);
     this.expiryChecks.delete(qrcodeId);
   }
+}
+
+/** When the step that `type` ends began, from the record (see `QrLoginEvent.stepStartedAt`). */
+function stepStartOf(type: QrLoginEventType, record: QrCodeRecord): number | undefined {
+  if (type === 'scanned') return record.createdAt;
+  if (type === 'authorized') return record.scannedBy?.scannedAt;
+  if (type === 'redeemed') return record.endedAt;
+  return undefined;
 }

@@ -40,9 +40,10 @@ export type {
   QrUserCodeRequest,
 } from '../kernel/interfaces/qr-login-views.interface';
 export type { QrLoginContext } from '../kernel/interfaces/qr-login-options.interface';
+export type { QrLoginEvent, QrLoginEventType } from '../kernel/interfaces/qr-login-events.interface';
 export type { QrLoginClock, QrLoginTimer } from '../kernel/qr-login.clock';
 export type { QrLoginStore } from '../kernel/interfaces/qr-login-store.interface';
-export { QR_LOGIN_DEFAULTS } from '../kernel/qr-login.constants';
+export { QR_LOGIN_DEFAULTS, QR_LOGIN_STORE } from '../kernel/qr-login.constants';
 export { QR_LOGIN_MODULE_OPTIONS } from '../qr-login.module-definition';
 export { systemClock } from '../kernel/qr-login.clock';
 export { formatUserCode, normalizeUserCode } from '../kernel/user-code.format';

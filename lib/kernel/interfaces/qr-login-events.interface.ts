@@ -1,4 +1,4 @@
-import type { QrCodeAction, QrRequesterInfo } from './qr-code.interface';
+import type { QrCodeAction, QrCodeFlow, QrRequesterInfo } from './qr-code.interface';
 
 /** What happened to a code, for audit logs and metrics. */
 export type QrLoginEventType =
@@ -38,4 +38,14 @@ export interface QrLoginEvent {
   source?: string;
   /** For `rotated`: the code that replaces this one. */
   replacedBy?: string;
+  /** For events of a code's record (not `refused`): whether the code is a QR or a device flow. */
+  flow?: QrCodeFlow;
+  /** For events of a code's record: the route family that created it (its binding's `via`: `native`, `genauth`, `wechat`, `device`, …). */
+  via?: string;
+  /**
+   * When the step this event ends began, ms since the epoch: creation for
+   * `scanned`, the scan for `authorized`, the approval for `redeemed`. Taken
+   * from the record, so it holds whichever instance did the earlier step.
+   */
+  stepStartedAt?: number;
 }

@@ -1,0 +1,16 @@
+import type * as OpenTelemetryApi from '@opentelemetry/api';
+import { requireOptionalPeer } from '../kernel/qr-login.optional-peer';
+
+/**
+ * `@opentelemetry/api`, an optional peer, loaded only when the telemetry
+ * module needs a global provider: apps that do not import the module pay nothing.
+ */
+export function loadOpenTelemetryApi(): typeof OpenTelemetryApi {
+  return requireOptionalPeer(
+    () => require('@opentelemetry/api'),
+    '@opentelemetry/api',
+    'QrLoginTelemetryModule needs the "@opentelemetry/api" package for the global meter and tracer providers, ' +
+      'and it is not installed. Run `npm install @opentelemetry/api` (and an OpenTelemetry SDK), ' +
+      'or pass `meterProvider` and `tracerProvider` to QrLoginTelemetryModule.forRoot().',
+  );
+}

@@ -1,0 +1,115 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import {
+  AggregationTemporality,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { QrLoginModule, type QrLoginStore } from '../../lib';
+import { QrLoginDeviceGrantModule } from '../../lib/plugins/device';
+import { QrLoginTelemetryModule } from '../../lib/telemetry';
+import { fixtureOptions, type AdapterName } from '../app/test-app';
+import { DEVICE_CLIENTS } from '../device/device-test-app';
+import type { ManualClock } from '../support/manual-clock';
+
+/** A metric reader the test collects from when it wants to look (no timer, no export). */
+class CollectingReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected async onShutdown(): Promise<void> {}
+  protected async onForceFlush(): Promise<void> {}
+}
+
+/** What the SDK's in-memory exporters hold: metrics on demand, and every ended span. */
+export interface TelemetrySink {
+  meterProvider: MeterProvider;
+  tracerProvider: BasicTracerProvider;
+  spans: InMemorySpanExporter;
+  /** The metrics as of now (cumulative since the app started). */
+  collect(): Promise<ResourceMetrics>;
+}
+
+export function telemetrySink(): TelemetrySink {
+  const reader = new CollectingReader();
+  const spans = new InMemorySpanExporter();
+  return {
+    meterProvider: new MeterProvider({ readers: [reader] }),
+    tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
+    spans,
+    collect: async () => (await reader.collect()).resourceMetrics,
+  };
+}
+
+/** The data points of metric `name` whose attributes include `attributes`. */
+export function pointsOf(metrics: ResourceMetrics, name: string, attributes: Record<string, string> = {}) {
+  const found = metrics.scopeMetrics.flatMap((scope) => scope.metrics).find((m) => m.descriptor.name === name);
+  const points = (found?.dataPoints ?? []) as DataPoint<unknown>[];
+  return points.filter((point) => Object.entries(attributes).every(([key, value]) => point.attributes[key] === value));
+}
+
+/** The sum of a counter's points matching `attributes` (0 when none). */
+export function countOf(metrics: ResourceMetrics, name: string, attributes: Record<string, string> = {}): number {
+  return pointsOf(metrics, name, attributes).reduce((sum, point) => sum + (point.value as number), 0);
+}
+
+/** The count and sum (s) of a histogram's points matching `attributes`. */
+export function histogramOf(metrics: ResourceMetrics, name: string, attributes: Record<string, string> = {}) {
+  return pointsOf(metrics, name, attributes).reduce(
+    (total, point) => {
+      const value = point.value as { count: number; sum?: number };
+      return { count: total.count + value.count, sum: total.sum + (value.sum ?? 0) };
+    },
+    { count: 0, sum: 0 },
+  );
+}
+
+/** Every attribute value, span name and status message the sink holds, as one text to search for secrets. */
+export function everythingRecorded(metrics: ResourceMetrics, sink: TelemetrySink): string {
+  const values: unknown[] = [];
+  for (const metric of metrics.scopeMetrics.flatMap((scope) => scope.metrics))
+    for (const point of metric.dataPoints as DataPoint<unknown>[]) values.push(point.attributes);
+  for (const span of sink.spans.getFinishedSpans())
+    values.push(span.name, span.attributes, span.status, span.events, span.links);
+  return JSON.stringify(values);
+}
+
+/** The fixture app with the device grant and the telemetry module recording into `sink`, on a free loopback port. */
+export async function createTelemetryApp(opts: {
+  adapter: AdapterName;
+  store: QrLoginStore;
+  clock: ManualClock;
+  sink: TelemetrySink;
+}): Promise<{ app: INestApplication; url: string }> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      QrLoginModule.forRoot(
+        fixtureOptions({
+          store: opts.store,
+          clock: opts.clock,
+          qrCodeTtl: 60,
+          issueTokenSet: (user: any) => ({ access_token: `session-for-${user.id}`, expires_in: 3600, user }),
+        }),
+      ),
+      QrLoginDeviceGrantModule.forRoot({ clients: DEVICE_CLIENTS, interval: 1 }),
+      QrLoginTelemetryModule.forRoot({
+        meterProvider: opts.sink.meterProvider,
+        tracerProvider: opts.sink.tracerProvider,
+      }),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication(
+    opts.adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+    {
+      logger: false,
+      forceCloseConnections: true,
+    },
+  );
+  await app.listen(0, '127.0.0.1');
+  return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
