@@ -45,11 +45,13 @@ describe('resolveDeviceGrantConfig', () => {
     const config = resolveDeviceGrantConfig({ clients: [CLI, { clientId: 'server', clientSecret: 's3cret' }] });
     expect(config.clients.get('my-cli')).toEqual({
       clientId: 'my-cli',
+      name: 'my-cli',
       method: 'none',
       bindingClient: 'device:my-cli',
     });
     expect(config.clients.get('server')).toEqual({
       clientId: 'server',
+      name: 'server',
       clientSecret: 's3cret',
       method: 'client_secret_basic',
       bindingClient: 'device:server',
