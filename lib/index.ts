@@ -18,11 +18,10 @@ export type {
   QrLoginCookieOptions,
   QrLoginLoadedUser,
   QrLoginModuleExtras,
-  QrLoginModuleOptions,
-  QrLoginOptionsFactory,
   QrLoginRequest,
   QrLoginServeClientOptions,
 } from './kernel/interfaces/qr-login-options.interface';
+export type { QrLoginModuleOptions, QrLoginOptionsFactory } from './qr-login.module-options';
 export type {
   QrLoginRateLimitOptions,
   QrLoginRateLimitRule,

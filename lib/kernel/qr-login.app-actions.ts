@@ -15,8 +15,8 @@ import {
   type PhoneReach,
   viewOf,
 } from './qr-login.rules';
-import type { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
-import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
+import { QR_LOGIN_RISK_DENIED_REASON } from './qr-login.constants';
+import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 import type { QrCodeAction, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
 
@@ -30,7 +30,7 @@ export class QrLoginAppActions {
     private readonly config: ResolvedQrLoginConfig,
     private readonly repository: QrCodeRepository,
     private readonly audit: QrLoginAudit,
-    private readonly risk: QrLoginRiskAssessor,
+    private readonly risk: QrLoginRiskPort,
   ) {}
 
   async scan(
@@ -50,7 +50,7 @@ export class QrLoginAppActions {
       (record, now) => void decideScan(record, actor, now, reach),
     );
     const flow = flowOf(current.record);
-    const scan = await this.risk.assess(current.record.requester, scanner, { qrcodeId, appUser, flow });
+    const scan = await this.risk.assess({ requester: current.record.requester, scanner, qrcodeId, appUser, flow });
     if (scan.risk.verdict === 'deny') {
       await this.refuse(qrcodeId, QR_LOGIN_RISK_DENIED_REASON);
       this.audit.refused(qrcodeId, 'SCAN', 'QR_RISK_DENIED', userId);
