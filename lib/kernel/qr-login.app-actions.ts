@@ -4,17 +4,9 @@ import type { QrCodeRepository } from './qr-code.repository';
 import { QrLoginError, qrErrors } from './qr-login.errors';
 import { newTicket } from './qr-login.ids';
 import { contextOf } from './qr-login.redeemer';
-import {
-  BY_ID,
-  decideCancel,
-  decideConfirm,
-  decideRefusal,
-  decideScan,
-  flowOf,
-  matchOf,
-  type PhoneReach,
-  viewOf,
-} from './qr-login.rules';
+import { decideCancel, decideConfirm, decideRefusal, decideScan } from './qr-login.rules';
+import { BY_ID, matchOf, type PhoneReach } from './qr-login.reach';
+import { flowOf, viewOf } from './qr-login.visibility';
 import { QR_LOGIN_RISK_DENIED_REASON } from './qr-login.constants';
 import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 import type { QrCodeAction, QrCodeRecord } from './interfaces/qr-code.interface';
