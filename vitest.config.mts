@@ -8,6 +8,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 const UNIT_IN_TEST = [
   'test/architecture.spec.ts',
+  'test/kernel/*.spec.ts',
   'test/app-client/*.spec.ts',
   'test/docs/entries-table.spec.ts',
   'test/docs/telemetry.spec.ts',

@@ -17,6 +17,7 @@ export default mergeConfig(
     test: {
       include: [
         'lib/**/*.spec.ts',
+        'test/kernel/**/*.spec.ts',
         'test/contract/**/*.spec.ts',
         'test/compat/**/*.e2e-spec.ts',
         'test/device/**/*.e2e-spec.ts',

@@ -18,11 +18,10 @@ export type {
   QrLoginCookieOptions,
   QrLoginLoadedUser,
   QrLoginModuleExtras,
-  QrLoginModuleOptions,
-  QrLoginOptionsFactory,
   QrLoginRequest,
   QrLoginServeClientOptions,
 } from './kernel/interfaces/qr-login-options.interface';
+export type { QrLoginModuleOptions, QrLoginOptionsFactory } from './qr-login.module-options';
 export type {
   QrLoginRateLimitOptions,
   QrLoginRateLimitRule,
@@ -34,7 +33,7 @@ export { QR_LOGIN_SECRET_HEADER, QR_LOGIN_STRATEGY } from './kernel/qr-login.con
 
 // The service and the views it answers with.
 export { QrLoginService } from './kernel/qr-login.service';
-export { isTerminalStatus } from './kernel/qr-login.rules';
+export { isTerminalStatus } from './kernel/qr-login.visibility';
 export type {
   BriefUserInfo,
   JsonObject,

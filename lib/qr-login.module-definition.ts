@@ -6,7 +6,8 @@ import { QrLoginUserCodeController } from './http/qr-login-user-code.controller'
 import { mountQrLoginController, resolveRouteDecorators } from './http/qr-login.routes';
 import { QrLoginClientController } from './http/qr-login-client.controller';
 import { loadQrLoginClientAssets, QR_LOGIN_CLIENT_ASSETS } from './http/qr-login-client.assets';
-import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
+import type { QrLoginModuleExtras } from './kernel/interfaces/qr-login-options.interface';
+import type { QrLoginModuleOptions } from './qr-login.module-options';
 
 export const {
   ConfigurableModuleClass: QrLoginConfigurableModule,

@@ -1,5 +1,11 @@
 import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { QR_LOGIN_CONFIG, QR_LOGIN_EXTRAS, QR_LOGIN_RATE_LIMITER, QR_LOGIN_STORE } from './kernel/qr-login.constants';
+import {
+  QR_LOGIN_CONFIG,
+  QR_LOGIN_EXTRAS,
+  QR_LOGIN_RATE_LIMITER,
+  QR_LOGIN_RISK,
+  QR_LOGIN_STORE,
+} from './kernel/qr-login.constants';
 import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from './kernel/qr-login.config';
 import { QrLoginService } from './kernel/qr-login.service';
 import { QrLoginHttpService } from './http/qr-login-http.service';
@@ -16,7 +22,11 @@ import {
 } from './qr-login.module-definition';
 import { MemoryQrLoginStore } from './stores/memory-qr-login.store';
 import { QrLoginConfigError } from './kernel/qr-login.errors';
-import type { QrLoginModuleExtras, QrLoginModuleOptions } from './kernel/interfaces/qr-login-options.interface';
+import type { QrLoginModuleExtras } from './kernel/interfaces/qr-login-options.interface';
+import type { QrLoginRiskPort } from './kernel/interfaces/qr-login-risk.port';
+import { QR_LOGIN_LAYERED_OPTIONS, type QrLoginModuleOptions } from './qr-login.module-options';
+import { QrLoginRiskAssessor, type ResolvedRiskConfig } from './risk/qr-login-risk.assessor';
+import { QR_LOGIN_RISK_CONFIG, resolveRiskConfig } from './risk/qr-login-risk.config';
 import type { QrLoginRateLimiter } from './kernel/interfaces/qr-login-rate-limiter.interface';
 import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
 
@@ -54,7 +64,21 @@ function defaultRateLimiter(config: ResolvedQrLoginConfig, store: QrLoginStore):
     {
       provide: QR_LOGIN_CONFIG,
       inject: [QR_LOGIN_MODULE_OPTIONS, QR_LOGIN_EXTRAS],
-      useFactory: (options: QrLoginModuleOptions, extras: QrLoginModuleExtras) => resolveQrLoginConfig(options, extras),
+      useFactory: (options: QrLoginModuleOptions, extras: QrLoginModuleExtras) =>
+        resolveQrLoginConfig(options, extras, QR_LOGIN_LAYERED_OPTIONS),
+    },
+    {
+      // The risk layer reads its own option, after the kernel's are known good.
+      provide: QR_LOGIN_RISK_CONFIG,
+      inject: [QR_LOGIN_CONFIG, QR_LOGIN_MODULE_OPTIONS],
+      useFactory: (_config: ResolvedQrLoginConfig, options: QrLoginModuleOptions): ResolvedRiskConfig =>
+        resolveRiskConfig(options.risk),
+    },
+    {
+      // The kernel's risk port, as the risk layer implements it.
+      provide: QR_LOGIN_RISK,
+      inject: [QR_LOGIN_RISK_CONFIG],
+      useFactory: (risk: ResolvedRiskConfig): QrLoginRiskPort => new QrLoginRiskAssessor(risk),
     },
     {
       provide: QR_LOGIN_STORE,

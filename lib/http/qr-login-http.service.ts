@@ -15,6 +15,8 @@ import type { QrCodeCreated } from '../kernel/interfaces/qr-login-views.interfac
 import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.request';
 import { qrErrors } from '../kernel/qr-login.errors';
 import { acceptsCreateOrigin } from '../risk/origin-allow-list';
+import { QR_LOGIN_RISK_CONFIG } from '../risk/qr-login-risk.config';
+import type { ResolvedRiskConfig } from '../risk/qr-login-risk.assessor';
 
 /**
  * The HTTP glue every route family shares (native routes, GenAuth
@@ -30,6 +32,7 @@ export class QrLoginHttpService {
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(QR_LOGIN_RATE_LIMITER) private readonly limiter: QrLoginRateLimiter,
+    @Inject(QR_LOGIN_RISK_CONFIG) private readonly risk: ResolvedRiskConfig,
   ) {}
 
   /**
@@ -76,7 +79,7 @@ export class QrLoginHttpService {
     options: CreateQrCodeOptions = {},
   ): Promise<QrCodeCreated> {
     const requester = this.requesterOf(request);
-    const { allowedOrigins, requireOrigin } = this.config.risk;
+    const { allowedOrigins, requireOrigin } = this.risk;
     if (!acceptsCreateOrigin(requester.origin, { allowedOrigins, requireOrigin }))
       throw qrErrors.originNotAllowed(requester.origin);
     const created = await this.service.create(input, requester, options);

@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { Subscription } from 'rxjs';
 import { QR_LOGIN_CONFIG } from '../kernel/qr-login.constants';
 import type { ResolvedQrLoginConfig } from '../kernel/qr-login.config';
-import { isTerminalStatus } from '../kernel/qr-login.rules';
+import { isTerminalStatus } from '../kernel/qr-login.visibility';
 import { QrLoginService } from '../kernel/qr-login.service';
 import type { QrCodeProof } from '../kernel/interfaces/qr-code.interface';
 import type { QrCodeStatusView } from '../kernel/interfaces/qr-login-views.interface';

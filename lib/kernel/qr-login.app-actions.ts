@@ -4,19 +4,11 @@ import type { QrCodeRepository } from './qr-code.repository';
 import { QrLoginError, qrErrors } from './qr-login.errors';
 import { newTicket } from './qr-login.ids';
 import { contextOf } from './qr-login.redeemer';
-import {
-  BY_ID,
-  decideCancel,
-  decideConfirm,
-  decideRefusal,
-  decideScan,
-  flowOf,
-  matchOf,
-  type PhoneReach,
-  viewOf,
-} from './qr-login.rules';
-import type { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
-import { QR_LOGIN_RISK_DENIED_REASON } from '../risk/qr-login-risk.policy';
+import { decideCancel, decideConfirm, decideRefusal, decideScan } from './qr-login.rules';
+import { BY_ID, matchOf, type PhoneReach } from './qr-login.reach';
+import { flowOf, viewOf } from './qr-login.visibility';
+import { QR_LOGIN_RISK_DENIED_REASON } from './qr-login.constants';
+import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 import type { QrCodeAction, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
 
@@ -30,7 +22,7 @@ export class QrLoginAppActions {
     private readonly config: ResolvedQrLoginConfig,
     private readonly repository: QrCodeRepository,
     private readonly audit: QrLoginAudit,
-    private readonly risk: QrLoginRiskAssessor,
+    private readonly risk: QrLoginRiskPort,
   ) {}
 
   async scan(
@@ -50,7 +42,7 @@ export class QrLoginAppActions {
       (record, now) => void decideScan(record, actor, now, reach),
     );
     const flow = flowOf(current.record);
-    const scan = await this.risk.assess(current.record.requester, scanner, { qrcodeId, appUser, flow });
+    const scan = await this.risk.assess({ requester: current.record.requester, scanner, qrcodeId, appUser, flow });
     if (scan.risk.verdict === 'deny') {
       await this.refuse(qrcodeId, QR_LOGIN_RISK_DENIED_REASON);
       this.audit.refused(qrcodeId, 'SCAN', 'QR_RISK_DENIED', userId);

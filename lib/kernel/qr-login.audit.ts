@@ -1,6 +1,6 @@
 import { Observable, Subject } from 'rxjs';
 import type { QrLoginClock, QrLoginTimer } from './qr-login.clock';
-import { statusAt } from './qr-login.rules';
+import { statusAt } from './qr-login.visibility';
 import type { QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginEvent, QrLoginEventType } from './interfaces/qr-login-events.interface';
 

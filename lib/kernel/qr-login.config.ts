@@ -1,6 +1,4 @@
 import { systemClock, type QrLoginClock } from './qr-login.clock';
-import type { ResolvedRiskConfig } from '../risk/qr-login-risk.assessor';
-import { resolveRiskConfig } from '../risk/qr-login-risk.config';
 import { QR_LOGIN_DEFAULTS } from './qr-login.constants';
 import { QrLoginConfigError } from './qr-login.errors';
 import { describeConfigValue, numericStringHint, refuseUnknownKeys } from './qr-login.option-checks';
@@ -10,8 +8,8 @@ import type { BriefUserInfo } from './interfaces/qr-code.interface';
 import type {
   QrLoginContext,
   QrLoginCookieOptions,
+  QrLoginKernelOptions,
   QrLoginModuleExtras,
-  QrLoginModuleOptions,
 } from './interfaces/qr-login-options.interface';
 
 /** The options after validation, with every default filled in. */
@@ -35,8 +33,6 @@ export interface ResolvedQrLoginConfig {
   onAuthorized?: (context: QrLoginContext) => void | Promise<void>;
   loadUser: (userId: string, context: QrLoginContext) => unknown | Promise<unknown>;
   issueTokenSet: (user: any, context: QrLoginContext) => unknown | Promise<unknown>;
-  /** Requester context and risk policy. */
-  risk: ResolvedRiskConfig;
   /** Whether the app set `issueTokenSet` (plugins that answer token sets need it). */
   issueTokenSetGiven: boolean;
   /** Where the kernel reads the time and sets its timers. */
@@ -65,7 +61,6 @@ const OPTION_KEYS = Object.keys({
   onAuthorized: 1,
   loadUser: 1,
   issueTokenSet: 1,
-  risk: 1,
   clock: 1,
   numberMatching: 1,
   rotateEvery: 1,
@@ -74,7 +69,7 @@ const OPTION_KEYS = Object.keys({
   maxCustomDataDepth: 1,
   userCodes: 1,
   imageUrl: 1,
-} satisfies Record<keyof QrLoginModuleOptions, 1>);
+} satisfies Record<keyof QrLoginKernelOptions, 1>);
 const COOKIE_KEYS = Object.keys({ name: 1, secure: 1, sameSite: 1, path: 1 } satisfies Record<
   keyof QrLoginCookieOptions,
   1
@@ -97,7 +92,7 @@ function optionalFunction<T>(name: string, value: T | undefined): T | undefined 
   return value;
 }
 
-function payloadBuilder(payloadUrl: QrLoginModuleOptions['payloadUrl']): (id: string) => string {
+function payloadBuilder(payloadUrl: QrLoginKernelOptions['payloadUrl']): (id: string) => string {
   if (payloadUrl === undefined) return (id) => id;
   if (typeof payloadUrl === 'function') return payloadUrl;
   if (typeof payloadUrl === 'string' && payloadUrl.includes('{qrcodeId}')) {
@@ -152,12 +147,15 @@ export function resolveRoutePrefix(prefix: unknown): string {
 }
 
 /**
- * Validates the options and fills in defaults. Runs while the module starts,
- * so a mistake stops the app with a message instead of failing on first use.
+ * Validates the kernel's options and fills in defaults. Runs while the module
+ * starts, so a mistake stops the app with a message instead of failing on
+ * first use. `layered` names the options a layer above validates itself (the
+ * module's `risk`): they pass the unknown-key check here, unread.
  */
 export function resolveQrLoginConfig(
-  options: QrLoginModuleOptions | undefined,
+  options: QrLoginKernelOptions | undefined,
   extras: QrLoginModuleExtras = {},
+  layered: readonly string[] = [],
 ): ResolvedQrLoginConfig {
   if (!options || typeof options !== 'object') {
     throw new QrLoginConfigError(
@@ -176,7 +174,7 @@ export function resolveQrLoginConfig(
       );
     }
   }
-  refuseUnknownKeys('', options, OPTION_KEYS);
+  refuseUnknownKeys('', options, [...OPTION_KEYS, ...layered]);
   resolveStore(options.store);
   const cookie = options.cookie ?? {};
   if (cookie === null || typeof cookie !== 'object') {
@@ -244,7 +242,6 @@ export function resolveQrLoginConfig(
       optionalFunction('loadUser', options.loadUser) ??
       ((userId, context) => ({ id: userId, ...context.briefUserInfo })),
     issueTokenSet: optionalFunction('issueTokenSet', options.issueTokenSet) ?? ((user) => ({ user })),
-    risk: resolveRiskConfig(options.risk),
     issueTokenSetGiven: options.issueTokenSet !== undefined,
     clock: resolveClock(options.clock),
     userCodes: resolveBoolean('userCodes', options.userCodes, true),

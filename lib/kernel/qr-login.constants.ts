@@ -7,6 +7,12 @@ export const QR_LOGIN_STORE = 'QR_LOGIN:STORE';
 /** Injection token of the validated, defaulted configuration (`ResolvedQrLoginConfig`). */
 export const QR_LOGIN_CONFIG = 'QR_LOGIN:CONFIG';
 
+/**
+ * Injection token of the scan's risk assessment (`QrLoginRiskPort`): the
+ * module provides the risk layer's assessor, built from the `risk` option.
+ */
+export const QR_LOGIN_RISK = 'QR_LOGIN:RISK';
+
 /** Injection token of the rate limiter the module's routes count in (`rateLimit.limiter`, else an in-memory one). */
 export const QR_LOGIN_RATE_LIMITER = 'QR_LOGIN:RATE_LIMITER';
 
@@ -26,3 +32,9 @@ export const QR_LOGIN_DEFAULTS = {
   maxCustomDataBytes: 4096,
   imageFormat: 'svg',
 } as const;
+
+/** The authentication method reference (RFC 8176 style) of a session made by QR login. */
+export const QR_LOGIN_AMR = ['qr'] as const;
+
+/** The `cancelReason` a page sees on a code cancelled because the policy denied its scan. */
+export const QR_LOGIN_RISK_DENIED_REASON = 'RISK_DENIED';

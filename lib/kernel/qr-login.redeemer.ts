@@ -4,7 +4,7 @@ import type { QrCodeRepository } from './qr-code.repository';
 import { QrLoginError, qrErrors } from './qr-login.errors';
 import { qrCodeIdOfTicket } from './qr-login.ids';
 import { decideRedeem } from './qr-login.rules';
-import { QR_LOGIN_AMR } from '../risk/qr-login-risk-options.interface';
+import { QR_LOGIN_AMR } from './qr-login.constants';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 

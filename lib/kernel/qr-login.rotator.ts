@@ -4,7 +4,8 @@ import type { QrCodeRepository } from './qr-code.repository';
 import { newQrCodeRecord } from './qr-code.factory';
 import { newQrCodeId } from './qr-login.ids';
 import { renderQrDataUrl, renderQrImage } from './qr-login.image';
-import { bindingOf, decideRotate, isRotatable } from './qr-login.rules';
+import { decideRotate, isRotatable } from './qr-login.rules';
+import { bindingOf } from './qr-login.visibility';
 import type { QrLoginRotation } from './qr-login.watcher';
 import type { QrLoginUserCodes } from './user-code.aliases';
 

@@ -9,16 +9,10 @@ import {
   decideRefusal,
   decideRotate,
   decideScan,
-  flowOf,
   isRotatable,
-  matchOf,
-  isTerminalStatus,
-  mayRedeem,
-  provesCreator,
-  seesAll,
-  statusAt,
-  viewOf,
 } from './qr-login.rules';
+import { matchOf } from './qr-login.reach';
+import { flowOf, isTerminalStatus, mayRedeem, provesCreator, seesAll, statusAt, viewOf } from './qr-login.visibility';
 import { QrLoginError } from './qr-login.errors';
 import type { QrCodeBinding, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 

@@ -1,13 +1,16 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { QR_LOGIN_CONFIG, QR_LOGIN_STORE } from './qr-login.constants';
+import { QR_LOGIN_CONFIG, QR_LOGIN_RISK, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
 import { wireQrLoginKernel, type QrLoginKernelParts } from './qr-login.wiring';
-import { BY_ID, type PollPace, viewOf } from './qr-login.rules';
+import type { PollPace } from './qr-login.rules';
+import { BY_ID } from './qr-login.reach';
+import { viewOf } from './qr-login.visibility';
 import type { QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
+import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 import type {
   QrCodeCreated,
   QrCodeInfo,
@@ -61,6 +64,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   constructor(
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
     @Inject(QR_LOGIN_STORE) store: QrLoginStore,
+    @Inject(QR_LOGIN_RISK) risk: QrLoginRiskPort,
   ) {
     ({
       repository: this.repository,
@@ -71,7 +75,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
       issuer: this.issuer,
       actions: this.actions,
       reader: this.reader,
-    } = wireQrLoginKernel(config, store));
+    } = wireQrLoginKernel(config, store, risk));
   }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */

@@ -2,7 +2,8 @@ import type { QrLoginClock } from './qr-login.clock';
 import type { QrCodeRepository } from './qr-code.repository';
 import type { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginError, qrErrors } from './qr-login.errors';
-import { bindingOf, decidePoll, type PollPace, requestOf, statusAt, viewOf } from './qr-login.rules';
+import { decidePoll, type PollPace } from './qr-login.rules';
+import { bindingOf, requestOf, statusAt, viewOf } from './qr-login.visibility';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrCodeInfo, QrLoginPollResult, QrUserCodeRequest } from './interfaces/qr-login-views.interface';
 

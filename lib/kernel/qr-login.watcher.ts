@@ -1,7 +1,7 @@
 import { Observable, type Subscription } from 'rxjs';
 import type { QrLoginClock, QrLoginTimer } from './qr-login.clock';
 import { QrLoginError, QrLoginStoreUnavailableError, qrErrors } from './qr-login.errors';
-import { isTerminalStatus, seesAll, statusAt, viewOf } from './qr-login.rules';
+import { isTerminalStatus, seesAll, statusAt, viewOf } from './qr-login.visibility';
 import type { QrCodeRepository } from './qr-code.repository';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';

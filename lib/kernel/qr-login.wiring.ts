@@ -4,13 +4,13 @@ import { QrLoginAppActions } from './qr-login.app-actions';
 import { QrCodeIssuer } from './qr-code.issuer';
 import { QrLoginStatusReader } from './qr-login.status-reader';
 import { QrCodeRepository } from './qr-code.repository';
-import { QrLoginRiskAssessor } from '../risk/qr-login-risk.assessor';
 import { QrLoginRedeemer } from './qr-login.redeemer';
 import { QrLoginRotator } from './qr-login.rotator';
 import { QrLoginWatcher } from './qr-login.watcher';
 import { QrLoginUserCodes } from './user-code.aliases';
 import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
+import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 
 /** The kernel's parts that `QrLoginService` answers through, one set per module. */
 export interface QrLoginKernelParts {
@@ -28,15 +28,19 @@ export interface QrLoginKernelParts {
  * Builds the kernel's parts over one store and one clock. They share one
  * repository (every write is its compare-and-set), one audit trail (every
  * event and expiry check) and one rotator, so a code rotated by a read, a
- * watch or an action is the same code everywhere.
+ * watch or an action is the same code everywhere. `risk` is the assessment
+ * a scan asks (the module plugs in the risk layer's).
  */
-export function wireQrLoginKernel(config: ResolvedQrLoginConfig, store: QrLoginStore): QrLoginKernelParts {
+export function wireQrLoginKernel(
+  config: ResolvedQrLoginConfig,
+  store: QrLoginStore,
+  risk: QrLoginRiskPort,
+): QrLoginKernelParts {
   const clock = config.clock;
   const repository = new QrCodeRepository(store, clock);
   const audit = new QrLoginAudit(clock, (id) => repository.get(id));
   const userCodes = new QrLoginUserCodes(repository);
   const rotator = new QrLoginRotator(repository, audit, config, userCodes);
-  const risk = new QrLoginRiskAssessor(config.risk);
   const feeds = new QrLoginFeeds(store);
   return {
     repository,

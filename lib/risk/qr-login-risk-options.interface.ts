@@ -22,5 +22,5 @@ export interface QrLoginRiskOptions {
   requireOrigin?: boolean;
 }
 
-/** The authentication method reference (RFC 8176 style) of a session made by QR login. */
-export const QR_LOGIN_AMR = ['qr'] as const;
+/** The authentication method reference of a QR login session; the kernel's, named here too for the `/risk` entry. */
+export { QR_LOGIN_AMR } from '../kernel/qr-login.constants';

@@ -1,13 +1,8 @@
-import {
-  assessQrLoginRisk,
-  defaultQrLoginRiskPolicy,
-  type QrLoginRiskAssessment,
-  type QrLoginRiskPolicy,
-} from './qr-login-risk.policy';
-import { describeRequester, lookupPlace, type QrLoginRequesterView } from './requester-context';
+import { assessQrLoginRisk, defaultQrLoginRiskPolicy, type QrLoginRiskPolicy } from './qr-login-risk.policy';
+import { describeRequester, lookupPlace } from './requester-context';
 import type { QrLoginGeoLookup } from './requester-geo.interface';
 import { DEFAULT_FAR_AWAY_KM } from './requester-proximity';
-import type { QrCodeFlow, QrRequesterInfo } from '../kernel/interfaces/qr-code.interface';
+import type { QrLoginRiskPort, QrLoginScanContext, QrLoginScanFacts } from '../kernel/interfaces/qr-login-risk.port';
 
 /** The risk settings after validation, with defaults. */
 export interface ResolvedRiskConfig {
@@ -19,25 +14,15 @@ export interface ResolvedRiskConfig {
   requireOrigin: boolean;
 }
 
-/** What the phone learns at SCAN, before its user confirms. */
-export interface QrLoginScanContext {
-  requester: QrLoginRequesterView;
-  risk: QrLoginRiskAssessment;
-}
-
 /**
  * Describes who asked to log in (parsed browser, place) and weighs it
- * against where the phone is, with the app's policy. Runs once per scan,
- * before the code changes, so a `deny` can cancel it instead.
+ * against where the phone is, with the app's policy: the kernel's risk port.
+ * Runs once per scan, before the code changes, so a `deny` can cancel it instead.
  */
-export class QrLoginRiskAssessor {
+export class QrLoginRiskAssessor implements QrLoginRiskPort {
   constructor(private readonly config: ResolvedRiskConfig) {}
 
-  async assess(
-    requesterInfo: QrRequesterInfo,
-    scanner: { ip?: string },
-    input: { qrcodeId: string; appUser: unknown; flow: QrCodeFlow },
-  ): Promise<QrLoginScanContext> {
+  async assess({ requester: requesterInfo, scanner, ...input }: QrLoginScanFacts): Promise<QrLoginScanContext> {
     const { geo, policy, farAwayKm } = this.config;
     const [requester, scannerPlace] = await Promise.all([
       describeRequester(requesterInfo, { geo }),

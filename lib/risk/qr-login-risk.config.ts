@@ -6,6 +6,9 @@ import type { QrLoginRiskOptions } from './qr-login-risk-options.interface';
 import { QrLoginConfigError } from '../kernel/qr-login.errors';
 import { describeConfigValue, numericStringHint, refuseUnknownKeys } from '../kernel/qr-login.option-checks';
 
+/** Injection token of the validated `risk` option (`ResolvedRiskConfig`), for the origin check on create. */
+export const QR_LOGIN_RISK_CONFIG = 'QR_LOGIN:RISK_CONFIG';
+
 const RISK_KEYS = ['geo', 'assessRisk', 'farAwayKm', 'allowedOrigins', 'requireOrigin'];
 
 /**

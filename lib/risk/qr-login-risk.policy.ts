@@ -1,5 +1,6 @@
 import type { QrLoginUserAgentInfo } from './requester-agent.parser';
 import type { QrCodeFlow } from '../kernel/interfaces/qr-code.interface';
+import type { QrLoginRiskAssessment, QrLoginRiskVerdict } from '../kernel/interfaces/qr-login-risk.port';
 import {
   compareRequesters,
   QrLoginRiskFlag,
@@ -8,16 +9,9 @@ import {
   type QrLoginRiskFacts,
 } from './requester-proximity';
 
-/**
- * What a policy decides about a scan:
- * - `allow`: the phone shows the request as usual;
- * - `warn`: the phone shows it with the flags as warnings, and the user may still confirm;
- * - `deny`: the scan is refused (403 `QR_RISK_DENIED`) and the code cancelled (`cancelReason: 'RISK_DENIED'`).
- */
-export type QrLoginRiskVerdict = 'allow' | 'warn' | 'deny';
-
-/** The `cancelReason` a page sees on a code cancelled because the policy denied its scan. */
-export const QR_LOGIN_RISK_DENIED_REASON = 'RISK_DENIED';
+/** The verdicts, assessment and denied reason are the kernel's scan answer; named here too for the `/risk` entry. */
+export { QR_LOGIN_RISK_DENIED_REASON } from '../kernel/qr-login.constants';
+export type { QrLoginRiskAssessment, QrLoginRiskVerdict } from '../kernel/interfaces/qr-login-risk.port';
 
 /** Everything a policy may weigh. */
 export interface QrLoginRiskInput {
@@ -70,13 +64,6 @@ export const defaultQrLoginRiskPolicy: QrLoginRiskPolicy = ({ flags }) =>
   flags.some((flag) => DEFAULT_WARN_FLAGS.has(flag)) ? 'warn' : 'allow';
 
 const VERDICTS: ReadonlySet<string> = new Set(['allow', 'warn', 'deny']);
-
-/** The risk of one scan: the policy's verdict with the flags and facts that led to it. */
-export interface QrLoginRiskAssessment {
-  verdict: QrLoginRiskVerdict;
-  flags: QrLoginRiskFlag[];
-  facts: QrLoginRiskFacts;
-}
 
 /**
  * Compares browser and phone, then asks the policy (the default one when none

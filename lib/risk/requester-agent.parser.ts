@@ -1,4 +1,8 @@
 import { UAParser } from 'ua-parser-js';
+import type { QrLoginUserAgentInfo } from '../kernel/interfaces/qr-login-risk.port';
+
+/** What a user agent claims is part of the kernel's scan answer; named here too for the `/risk` entry. */
+export type { QrLoginUserAgentInfo } from '../kernel/interfaces/qr-login-risk.port';
 
 /*
  * The user-agent parser is ua-parser-js 1.x: MIT-licensed and still patched,
@@ -9,16 +13,6 @@ import { UAParser } from 'ua-parser-js';
 
 /** Longest user agent parsed, in characters; the kernel stores at most 512, and longer ones are padding or an attack. */
 export const MAX_PARSED_USER_AGENT_LENGTH = 512;
-
-/** The browser, system and device a user-agent string claims. Every field is as the client sent it: it can be forged. */
-export interface QrLoginUserAgentInfo {
-  /** E.g. `{ name: 'Chrome', version: '126.0.0.0' }`; absent for clients that are not browsers (curl, bots). */
-  browser?: { name?: string; version?: string };
-  /** E.g. `{ name: 'Windows', version: '10' }`, `{ name: 'iOS', version: '17.5' }`. */
-  os?: { name?: string; version?: string };
-  /** `type` is `mobile`, `tablet`, `smarttv`, `console`, `wearable` or `embedded`; absent for desktops. */
-  device?: { type?: string; vendor?: string; model?: string };
-}
 
 function compact<T extends Record<string, string | undefined>>(fields: T): Partial<T> | undefined {
   const kept = Object.entries(fields).filter(([, value]) => typeof value === 'string' && value.length > 0);

@@ -1,22 +1,10 @@
 import type { QrRequesterInfo } from '../kernel/interfaces/qr-code.interface';
-import { parseUserAgent, type QrLoginUserAgentInfo } from './requester-agent.parser';
+import type { QrLoginRequesterView } from '../kernel/interfaces/qr-login-risk.port';
+import { parseUserAgent } from './requester-agent.parser';
 import type { QrLoginGeoLookup, QrLoginPlace } from './requester-geo.interface';
 
-/**
- * The browser that created a code, as the phone is shown it on scan: the
- * kernel's facts (address, time, app name), what its user agent claims, and
- * where its address is when a geo lookup is configured.
- */
-export interface QrLoginRequesterView extends QrRequesterInfo, QrLoginUserAgentInfo {
-  /** Where `ip` is; only when a geo lookup is configured and knows the address. */
-  place?: QrLoginPlace;
-  /**
-   * Names of the fields above that the browser wrote itself and could forge
-   * (`userAgent`, `browser`, `os`, `device`). A phone should present them as
-   * claims ("says it is Chrome on Windows"), never as verified.
-   */
-  clientSupplied: string[];
-}
+/** The requester view is the kernel's scan answer; named here too for the `/risk` entry. */
+export type { QrLoginRequesterView } from '../kernel/interfaces/qr-login-risk.port';
 
 /**
  * Asks the geo lookup about an address. A lookup that fails or answers

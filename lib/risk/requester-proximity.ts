@@ -1,4 +1,5 @@
 import type { QrLoginPlace } from './requester-geo.interface';
+import { QrLoginRiskFlag, type QrLoginRiskFacts } from '../kernel/interfaces/qr-login-risk.port';
 import { isSameIp, isSameNetwork, normalizeIp } from './requester-network';
 
 /**
@@ -11,43 +12,8 @@ export interface QrLoginRequesterSite {
   place?: QrLoginPlace;
 }
 
-/**
- * How the browser relates to the phone. Absent fields are unknown (no
- * database, or the address is not in it), never a guessed `false`.
- */
-export interface QrLoginRiskFacts {
-  /** Both addresses are known and equal (IPv4-mapped IPv6 counts as IPv4). */
-  sameIp: boolean;
-  /** Both addresses are in one IPv4 /24 or one IPv6 /64. False across families or when one is unknown. */
-  sameNetwork: boolean;
-  /** Both autonomous systems are known: are they the same? */
-  sameAsn?: boolean;
-  /** Both countries are known: are they the same? */
-  sameCountry?: boolean;
-  /** Great-circle distance between the two places, in whole kilometres, when both have coordinates. */
-  distanceKm?: number;
-}
-
-/**
- * The named flags of a scan. The names are part of the public contract:
- * apps and phone apps branch on them, so none is ever renamed or reused.
- */
-export const QrLoginRiskFlag = {
-  /** Both addresses are known and are not in one IPv4 /24 or IPv6 /64. Common and harmless on its own (a phone on mobile data). */
-  DIFFERENT_NETWORK: 'different-network',
-  /** Both ASNs are known and differ: the two are on different providers' networks. Needs ASN data. */
-  DIFFERENT_ASN: 'different-asn',
-  /** Both countries are known and differ. The classic sign of a relayed code. */
-  DIFFERENT_COUNTRY: 'different-country',
-  /** Both places have coordinates and are more than `farAwayKm` (500 km by default) apart. */
-  FAR_AWAY: 'far-away',
-  /** The database marks the browser's or the phone's address as a VPN, proxy, Tor exit or hosting provider. Needs anonymiser data. */
-  ANONYMOUS_NETWORK: 'anonymous-network',
-  /** A geo lookup is configured but the browser's or the phone's country is not known (private or unlisted address). */
-  UNKNOWN_LOCATION: 'unknown-location',
-} as const;
-
-export type QrLoginRiskFlag = (typeof QrLoginRiskFlag)[keyof typeof QrLoginRiskFlag];
+/** The facts and flag names are the kernel's scan answer; named here too for the `/risk` entry. */
+export { QrLoginRiskFlag, type QrLoginRiskFacts } from '../kernel/interfaces/qr-login-risk.port';
 
 /** Default distance, in kilometres, beyond which browser and phone are `far-away`. */
 export const DEFAULT_FAR_AWAY_KM = 500;

@@ -1,5 +1,4 @@
-import type { QrLoginRequesterView } from '../../risk/requester-context';
-import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
+import type { QrLoginRequesterView, QrLoginRiskAssessment } from '../../kernel/interfaces/qr-login-risk.port';
 import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
 import {
   QR_CODE_STATUSES,

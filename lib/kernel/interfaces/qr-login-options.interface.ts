@@ -2,8 +2,7 @@ import type { BriefUserInfo, JsonObject, QrCodeFlow, QrRequesterInfo } from './q
 import type { QrLoginStore } from './qr-login-store.interface';
 import type { QrLoginSecurityOptions } from './qr-login-security-options.interface';
 import type { QrLoginClock } from '../qr-login.clock';
-import type { QrLoginRiskOptions } from '../../risk/qr-login-risk-options.interface';
-import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
+import type { QrLoginRiskAssessment } from './qr-login-risk.port';
 
 /**
  * How the phone side (scan / confirm / cancel) proves who its user is. Give
@@ -61,12 +60,12 @@ export interface QrLoginContext {
 }
 
 /**
- * Options of `QrLoginModule.forRoot()` / the object `forRootAsync()`'s factory returns.
- * `TUser` is the app's user type: what `loadUser` returns, `issueTokenSet`
- * receives and `req.user` is on a `QrLoginGuard` route. Default `any`, so
- * apps that do not name it keep compiling.
+ * The kernel's options: all of `QrLoginModuleOptions` but `risk`, which the
+ * risk layer reads (the kernel only asks its port). `TUser` is the app's user
+ * type: what `loadUser` returns, `issueTokenSet` receives and `req.user` is
+ * on a `QrLoginGuard` route. Default `any`, so apps that do not name it keep compiling.
  */
-export interface QrLoginModuleOptions<TUser = any> extends QrLoginSecurityOptions {
+export interface QrLoginKernelOptions<TUser = any> extends QrLoginSecurityOptions {
   /** How the phone side is authenticated. Required. */
   appAuth: QrLoginAppAuthOptions;
   /** Lifetime of a code, in seconds, while nobody confirms or cancels it. Default 120. */
@@ -130,13 +129,6 @@ export interface QrLoginModuleOptions<TUser = any> extends QrLoginSecurityOption
    */
   issueTokenSet?: (user: TUser, context: QrLoginContext) => unknown | Promise<unknown>;
   /**
-   * Where a login comes from, and a policy that can refuse it: a geo
-   * database, the risk policy (`assessRisk`), the far-away distance and the
-   * origins allowed to create codes. Defaults as in `QrLoginRiskOptions`
-   * (no geo data, warn on different-country or far-away, never deny, any origin).
-   */
-  risk?: QrLoginRiskOptions;
-  /**
    * Where the kernel reads the time and sets its timers (expiry, ticket
    * lifetime, rotation). For tests that drive time by hand. Default: the system clock.
    */
@@ -180,11 +172,6 @@ export interface QrLoginServeClientOptions {
 
 /** What `loadUser` may return: the user, or nothing to refuse the login. */
 export type QrLoginLoadedUser<TUser> = TUser | null | undefined | false;
-
-/** A class that makes the options, for `forRootAsync({ useClass })`. */
-export interface QrLoginOptionsFactory<TUser = any> {
-  createQrLoginOptions(): QrLoginModuleOptions<TUser> | Promise<QrLoginModuleOptions<TUser>>;
-}
 
 /**
  * A request on a route guarded by `QrLoginGuard`: `user` is the user

@@ -1,6 +1,5 @@
 import type { QrLoginClock } from '../qr-login.clock';
-import type { QrLoginRequesterView } from '../../risk/requester-context';
-import type { QrLoginRiskAssessment } from '../../risk/qr-login-risk.policy';
+import type { QrLoginRequesterView, QrLoginRiskAssessment } from './qr-login-risk.port';
 import type {
   BriefUserInfo,
   JsonObject,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryQrLoginStore } from '../stores/memory-qr-login.store';
-import { QrCodeRepository } from './qr-code.repository';
-import { systemClock } from './qr-login.clock';
-import { QrLoginError } from './qr-login.errors';
-import { userCodeAlias } from './user-code.format';
-import { QrLoginUserCodes } from './user-code.aliases';
+import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
+import { QrCodeRepository } from '../../lib/kernel/qr-code.repository';
+import { systemClock } from '../../lib/kernel/qr-login.clock';
+import { QrLoginError } from '../../lib/kernel/qr-login.errors';
+import { userCodeAlias } from '../../lib/kernel/user-code.format';
+import { QrLoginUserCodes } from '../../lib/kernel/user-code.aliases';
 
 /*
  * User codes as store aliases. The store is the real memory store, with
