@@ -20,7 +20,6 @@ const client = join(root, 'client');
 const MAX_CLASS_LINES = 250;
 const MAX_FILE_LINES = 300;
 
-
 /** The source files under `dir`, tests left out: `.ts` for the server, `.mts` for the browser. */
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
