@@ -81,7 +81,8 @@ describe.each(ADAPTERS)('sample on PostgreSQL (DATABASE_URL) on %s', (adapter) =
     const { qrcodeId, creatorSecret } = created.body;
     expect(await rowsIn(postgresQrLoginNames().codes)).toBe(before + 1);
 
-    const alice = await json(phone, 'POST', '/auth/login', { body: { username: 'alice', password: 'wonderland' } });
+    // The phone signs in on its own lane (a phone app token), then scans and confirms.
+    const alice = await json(phone, 'POST', '/auth/app/login', { body: { username: 'alice', password: 'wonderland' } });
     expect(alice.status).toBe(200);
     const bearer = { authorization: `Bearer ${alice.body.access_token}` };
     const scan = await json(phone, 'POST', `/qr-login/qrcodes/${qrcodeId}/scan`, { headers: bearer });
