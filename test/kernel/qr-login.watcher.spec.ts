@@ -1,0 +1,188 @@
+import { Observable } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QrCodeRepository } from '../../lib/kernel/qr-code.repository';
+import { QrLoginStoreUnavailableError } from '../../lib/kernel/qr-login.errors';
+import { hashSecret } from '../../lib/kernel/qr-login.ids';
+import { QrLoginWatcher, type QrLoginRotation } from '../../lib/kernel/qr-login.watcher';
+import type { QrCodeRecord } from '../../lib/kernel/interfaces/qr-code.interface';
+import type { QrCodeStatusView } from '../../lib/kernel/interfaces/qr-login-views.interface';
+import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
+import { newRecord, successor } from '../../lib/testing';
+import { ManualClock } from '../support/manual-clock';
+
+/*
+ * The status stream of one code, on the memory store and a manual clock: what
+ * it emits first, how it follows changes and rotations, when it ends by
+ * itself, and what a store failure becomes.
+ */
+
+const SECRET = 'creator-secret';
+const CREATOR = { creatorSecrets: [SECRET] };
+
+/** Resolves once the microtasks the watcher queued (store reads) have run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+interface Watched {
+  views: QrCodeStatusView[];
+  completed: boolean;
+  errors: unknown[];
+  stop(): void;
+}
+
+describe('QrLoginWatcher', () => {
+  const stores: MemoryQrLoginStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+
+  function setUp(rotation: Partial<QrLoginRotation> = {}) {
+    const store = new MemoryQrLoginStore();
+    stores.push(store);
+    const clock = new ManualClock();
+    const repository = new QrCodeRepository(store, clock);
+    const rotations: string[] = [];
+    const watcher = new QrLoginWatcher(repository, (id) => store.watch(id), clock, {
+      rotate: async (id) => void rotations.push(id),
+      render: async (id) => ({ url: `data:image/svg+xml,${id}`, payload: `https://example.test/p?c=${id}` }),
+      ...rotation,
+    });
+    const record = (overrides: Partial<QrCodeRecord> = {}) =>
+      newRecord({
+        createdAt: clock.now(),
+        expiresAt: clock.now() + 60_000,
+        creatorSecretHash: hashSecret(SECRET),
+        binding: { reveal: 'creator', redeem: 'creator', via: 'native' },
+        ...overrides,
+      });
+    const follow = (id: string, proof = CREATOR as { creatorSecrets: string[] } | undefined): Watched => {
+      const watched: Watched = { views: [], completed: false, errors: [], stop: () => undefined };
+      const subscription = watcher.watch(id, proof).subscribe({
+        next: (view) => watched.views.push(view),
+        error: (error) => watched.errors.push(error),
+        complete: () => (watched.completed = true),
+      });
+      watched.stop = () => subscription.unsubscribe();
+      return watched;
+    };
+    return { store, clock, watcher, record, follow, rotations };
+  }
+
+  it('emits the current status first, then each change, and completes after a terminal status', async () => {
+    const { store, record, follow, watcher } = setUp();
+    const pending = record();
+    await store.create(pending);
+    const watched = follow(pending.id);
+    await settle();
+    expect(watched.views.map((view) => view.status)).toEqual(['PENDING']);
+    expect(watcher.activeCount).toBe(1);
+
+    const scanned = successor(pending, { status: 'SCANNED' });
+    expect(await store.compareAndSet(pending.id, 1, scanned)).toBe(true);
+    const cancelled = successor(scanned, { status: 'CANCELLED' });
+    expect(await store.compareAndSet(pending.id, 2, cancelled)).toBe(true);
+    await settle();
+    expect(watched.views.map((view) => view.status)).toEqual(['PENDING', 'SCANNED', 'CANCELLED']);
+    expect(watched.completed).toBe(true);
+    expect(watcher.activeCount).toBe(0);
+  });
+
+  it('drops a change it has seen (same or older version), so a read and the feed never double an event', async () => {
+    const { store, record, clock } = setUp();
+    const pending = record();
+    await store.create(pending);
+    const scanned = successor(pending, { status: 'SCANNED' });
+    // A feed that delivers version 2, then replays versions 1 and 2, as a change feed may around the first read.
+    const replaying = new QrLoginWatcher(
+      new QrCodeRepository(store, clock),
+      () =>
+        new Observable<QrCodeRecord>((subscriber) => [scanned, pending, scanned].forEach((r) => subscriber.next(r))),
+      clock,
+      { rotate: async () => undefined, render: async () => ({ url: '', payload: '' }) },
+    );
+    const views: string[] = [];
+    const subscription = replaying.watch(pending.id, CREATOR).subscribe((view) => views.push(view.status));
+    await settle();
+    expect(views).toEqual(['SCANNED']);
+    subscription.unsubscribe();
+  });
+
+  it('announces EXPIRED when the lifetime passes with nothing else happening, and ends', async () => {
+    const { store, clock, record, follow, watcher } = setUp();
+    const pending = record({ expiresAt: clock.now() + 1_000 });
+    await store.create(pending);
+    const watched = follow(pending.id);
+    await settle();
+    clock.advance(999);
+    await settle();
+    expect(watched.views.map((view) => view.status)).toEqual(['PENDING']);
+    clock.advance(10);
+    await settle();
+    expect(watched.views.map((view) => view.status)).toEqual(['PENDING', 'EXPIRED']);
+    expect(watched.completed).toBe(true);
+    expect(watcher.activeCount).toBe(0);
+  });
+
+  it('answers EXPIRED for a code the store does not hold', async () => {
+    const { follow } = setUp();
+    const watched = follow('Q'.repeat(27));
+    await settle();
+    expect(watched.views).toEqual([{ qrcodeId: 'Q'.repeat(27), status: 'EXPIRED' }]);
+    expect(watched.completed).toBe(true);
+  });
+
+  it('turns a store that cannot serve into one ERROR status with the stable code', async () => {
+    const { store, record, follow } = setUp();
+    const pending = record();
+    await store.create(pending);
+    store.get = async () => {
+      throw new QrLoginStoreUnavailableError('down for the test');
+    };
+    const watched = follow(pending.id);
+    await settle();
+    expect(watched.views).toHaveLength(1);
+    expect(watched.views[0]).toMatchObject({ status: 'ERROR', code: 'QR_STORE_UNAVAILABLE' });
+    expect(watched.completed).toBe(true);
+    expect(watched.errors).toEqual([]);
+  });
+
+  it("rotates the creator's unscanned code on schedule and follows it; a stranger's stream ends EXPIRED", async () => {
+    const { store, clock, record, follow, rotations } = setUp({ everyMs: 2_000 });
+    const first = record();
+    await store.create(first);
+    const creator = follow(first.id);
+    const stranger = follow(first.id, { creatorSecrets: ['someone-else'] });
+    await settle();
+    clock.advance(2_000);
+    await settle();
+    // Only the creator's stream asked for a rotation.
+    expect(rotations).toEqual([first.id]);
+
+    const next = record();
+    await store.create(next);
+    expect(await store.compareAndSet(first.id, 1, successor(first, { replacedBy: next.id }))).toBe(true);
+    await settle();
+    await settle();
+    expect(creator.views.map((view) => view.status)).toEqual(['PENDING', 'PENDING']);
+    expect(creator.views[1]).toMatchObject({
+      qrcodeId: next.id,
+      rotatedFrom: first.id,
+      payload: `https://example.test/p?c=${next.id}`,
+    });
+    expect(creator.completed).toBe(false);
+    expect(stranger.views.map((view) => view.status)).toEqual(['PENDING', 'EXPIRED']);
+    expect(stranger.completed).toBe(true);
+    creator.stop();
+  });
+
+  it('forgets the stream when its subscriber leaves: no timer left behind', async () => {
+    const { store, clock, record, follow, watcher } = setUp({ everyMs: 2_000 });
+    const pending = record();
+    await store.create(pending);
+    const watched = follow(pending.id);
+    await settle();
+    expect(clock.pendingTimers).toBe(2);
+    watched.stop();
+    expect(clock.pendingTimers).toBe(0);
+    expect(watcher.activeCount).toBe(0);
+  });
+});
