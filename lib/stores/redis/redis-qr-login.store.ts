@@ -4,7 +4,7 @@ import type { Observable } from 'rxjs';
 import type { Cluster, Redis } from 'ioredis';
 import { QrLoginConfigError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
-import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
+import type { QrLoginStore, QrLoginStoreAlias } from '../../kernel/interfaces/qr-login-store.interface';
 import type { QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 import { RedisQrLoginRateLimiter } from './redis-rate-limiter';
 import { closedError, RedisCalls } from './redis-calls';
@@ -31,6 +31,8 @@ import { RedisWatchedRecords, remember } from './redis-watched-records';
  *   code on one Cluster slot (and lets the channel move to sharded pub/sub).
  * - **Atomicity.** `create` and `compareAndSet` are one Lua script each
  *   (EVALSHA): check, write, PEXPIREAT `retainUntil`, PUBLISH the whole record.
+ *   `createWithAlias` adds the alias to the create script on a single Redis
+ *   (one round trip); see it for Redis Cluster.
  * - **Expiry.** Redis deletes a record at `retainUntil` by its TTL; the app
  *   holds no timers. The Redis server's clock decides, so keep app hosts and
  *   Redis on synchronised clocks (NTP).
@@ -176,6 +178,59 @@ export class RedisQrLoginStore implements QrLoginStore {
   }
 
   /**
+   * The record and its alias. On a single Redis: one script (one EVALSHA),
+   * atomic. On a Cluster the alias key (tagged by the alias, since it is
+   * looked up by it alone) and the record key (tagged by the id) sit on
+   * different slots, which no script may span: the two writes go out at once
+   * (still one round trip of latency, two commands) and the one that
+   * succeeded is undone when the other did not, so a refused alias leaves no
+   * record behind. A crash between the two can leave an alias pointing at no
+   * record (it resolves to a code that reads as unknown until it expires).
+   */
+  async createWithAlias(record: QrCodeRecord, alias: QrLoginStoreAlias): Promise<boolean> {
+    if (isCluster(this.redis)) return this.createWithAliasOnCluster(record, alias);
+    const json = JSON.stringify(record);
+    const retainUntil = expiryOf(record);
+    const created = await this.calls.call(this.redis, 'create a QR code', () =>
+      this.scripts[SCRIPT_NAMES[this.pubsub].createWithAlias](
+        this.keyOf(record.id),
+        this.aliasKeyOf(alias.key),
+        record.version,
+        json,
+        retainUntil,
+        this.channelOf(record.id),
+        record.id,
+        aliasExpiryOf(alias.expiresAt),
+      ),
+    );
+    if (created === -1) return false;
+    if (created !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
+    this.watched.wrote(this.channelOf(record.id), json, record.version, retainUntil);
+    return true;
+  }
+
+  private async createWithAliasOnCluster(record: QrCodeRecord, alias: QrLoginStoreAlias): Promise<boolean> {
+    const aliasKey = this.aliasKeyOf(alias.key);
+    const [aliased, created] = await Promise.allSettled([
+      this.setAlias(alias.key, record.id, alias.expiresAt),
+      this.create(record),
+    ]);
+    const undo = (what: string, run: () => Promise<unknown>) =>
+      this.calls.call(this.redis, what, run).catch((error: unknown) => {
+        this.logger.warn(`Could not ${what} after a refused create: ${String(error)}; it expires by itself.`);
+      });
+    if (aliased.status === 'fulfilled' && aliased.value && created.status === 'fulfilled') return true;
+    if (aliased.status === 'fulfilled' && aliased.value) await undo('remove an alias', () => this.redis.del(aliasKey));
+    if (created.status === 'fulfilled') {
+      this.watched.forget(this.channelOf(record.id));
+      await undo('remove a QR code', () => this.redis.del(this.keyOf(record.id)));
+    }
+    if (created.status === 'rejected') throw created.reason;
+    if (aliased.status === 'rejected') throw aliased.reason;
+    return false;
+  }
+
+  /**
    * A code this instance watches (its channel is live) is read from the
    * newest record the instance wrote or received, with no round trip: the
    * channel delivers every later change, in order. Others are read from Redis.
@@ -227,7 +282,7 @@ export class RedisQrLoginStore implements QrLoginStore {
 
   async setAlias(alias: string, id: string, expiresAt: number): Promise<boolean> {
     const set = await this.calls.call(this.redis, 'store an alias', () =>
-      this.redis.set(this.aliasKeyOf(alias), id, 'PXAT', Math.max(1, Math.ceil(expiresAt)), 'NX'),
+      this.redis.set(this.aliasKeyOf(alias), id, 'PXAT', aliasExpiryOf(expiresAt), 'NX'),
     );
     return set === 'OK';
   }
@@ -275,6 +330,11 @@ export class RedisQrLoginStore implements QrLoginStore {
   private get scripts(): ScriptCommands {
     return this.redis as unknown as ScriptCommands;
   }
+}
+
+/** PXAT takes whole milliseconds after the epoch, at least 1. */
+function aliasExpiryOf(expiresAt: number): number {
+  return Math.max(1, Math.ceil(expiresAt));
 }
 
 function expiryOf(record: QrCodeRecord): number {
