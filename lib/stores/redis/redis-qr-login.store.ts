@@ -21,6 +21,7 @@ import {
 import type { RedisQrLoginPubSub, RedisQrLoginStoreOptions } from './redis-qr-login.options';
 import { defineScripts, SCRIPT_NAMES, type ScriptCommands } from './redis-qr-login.scripts';
 import { RedisWatchedRecords, remember } from './redis-watched-records';
+import { aliasExpiryOf, createBothAtOnce, expiryOf } from './redis-qr-login.writes';
 
 /**
  * A store on Redis (single node or Cluster) through ioredis, for apps that
@@ -31,8 +32,6 @@ import { RedisWatchedRecords, remember } from './redis-watched-records';
  *   code on one Cluster slot (and lets the channel move to sharded pub/sub).
  * - **Atomicity.** `create` and `compareAndSet` are one Lua script each
  *   (EVALSHA): check, write, PEXPIREAT `retainUntil`, PUBLISH the whole record.
- *   `createWithAlias` adds the alias to the create script on a single Redis
- *   (one round trip); see it for Redis Cluster.
  * - **Expiry.** Redis deletes a record at `retainUntil` by its TTL; the app
  *   holds no timers. The Redis server's clock decides, so keep app hosts and
  *   Redis on synchronised clocks (NTP).
@@ -162,72 +161,33 @@ export class RedisQrLoginStore implements QrLoginStore {
   }
 
   async create(record: QrCodeRecord): Promise<void> {
-    const json = JSON.stringify(record);
-    const retainUntil = expiryOf(record);
-    const created = await this.calls.call(this.redis, 'create a QR code', () =>
-      this.scripts[SCRIPT_NAMES[this.pubsub].create](
-        this.keyOf(record.id),
-        record.version,
-        json,
-        retainUntil,
-        this.channelOf(record.id),
-      ),
-    );
-    if (created !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
-    this.watched.wrote(this.channelOf(record.id), json, record.version, retainUntil);
+    await this.runCreate(record);
   }
 
-  /**
-   * The record and its alias. On a single Redis: one script (one EVALSHA),
-   * atomic. On a Cluster the alias key (tagged by the alias, since it is
-   * looked up by it alone) and the record key (tagged by the id) sit on
-   * different slots, which no script may span: the two writes go out at once
-   * (still one round trip of latency, two commands) and the one that
-   * succeeded is undone when the other did not, so a refused alias leaves no
-   * record behind. A crash between the two can leave an alias pointing at no
-   * record (it resolves to a code that reads as unknown until it expires).
-   */
+  /** The record and its alias: one script (one round trip, atomic) on a single Redis; see `createBothAtOnce` for a Cluster. */
   async createWithAlias(record: QrCodeRecord, alias: QrLoginStoreAlias): Promise<boolean> {
-    if (isCluster(this.redis)) return this.createWithAliasOnCluster(record, alias);
-    const json = JSON.stringify(record);
-    const retainUntil = expiryOf(record);
-    const created = await this.calls.call(this.redis, 'create a QR code', () =>
-      this.scripts[SCRIPT_NAMES[this.pubsub].createWithAlias](
-        this.keyOf(record.id),
-        this.aliasKeyOf(alias.key),
-        record.version,
-        json,
-        retainUntil,
-        this.channelOf(record.id),
-        record.id,
-        aliasExpiryOf(alias.expiresAt),
-      ),
-    );
-    if (created === -1) return false;
-    if (created !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
-    this.watched.wrote(this.channelOf(record.id), json, record.version, retainUntil);
-    return true;
+    if (!isCluster(this.redis)) return (await this.runCreate(record, alias)) === 1;
+    return createBothAtOnce(this.logger, {
+      alias: () => this.setAlias(alias.key, record.id, alias.expiresAt),
+      record: () => this.create(record),
+      undo: (what, key) => this.calls.call(this.redis, what, () => this.redis.del(key)),
+      keys: { alias: this.aliasKeyOf(alias.key), record: this.keyOf(record.id) },
+      forget: () => this.watched.forget(this.channelOf(record.id)),
+    });
   }
 
-  private async createWithAliasOnCluster(record: QrCodeRecord, alias: QrLoginStoreAlias): Promise<boolean> {
-    const aliasKey = this.aliasKeyOf(alias.key);
-    const [aliased, created] = await Promise.allSettled([
-      this.setAlias(alias.key, record.id, alias.expiresAt),
-      this.create(record),
-    ]);
-    const undo = (what: string, run: () => Promise<unknown>) =>
-      this.calls.call(this.redis, what, run).catch((error: unknown) => {
-        this.logger.warn(`Could not ${what} after a refused create: ${String(error)}; it expires by itself.`);
-      });
-    if (aliased.status === 'fulfilled' && aliased.value && created.status === 'fulfilled') return true;
-    if (aliased.status === 'fulfilled' && aliased.value) await undo('remove an alias', () => this.redis.del(aliasKey));
-    if (created.status === 'fulfilled') {
-      this.watched.forget(this.channelOf(record.id));
-      await undo('remove a QR code', () => this.redis.del(this.keyOf(record.id)));
-    }
-    if (created.status === 'rejected') throw created.reason;
-    if (aliased.status === 'rejected') throw aliased.reason;
-    return false;
+  /** The create script, with the alias when given: 1 when written, -1 when the alias is taken; throws when the id exists. */
+  private async runCreate(record: QrCodeRecord, alias?: QrLoginStoreAlias): Promise<number> {
+    const [json, retainUntil, channel] = [JSON.stringify(record), expiryOf(record), this.channelOf(record.id)];
+    const keys = alias ? [this.keyOf(record.id), this.aliasKeyOf(alias.key)] : [this.keyOf(record.id)];
+    const aliasArgs = alias ? [record.id, aliasExpiryOf(alias.expiresAt)] : [];
+    const script = SCRIPT_NAMES[this.pubsub][alias ? 'createWithAlias' : 'create'];
+    const created = await this.calls.call(this.redis, 'create a QR code', () =>
+      this.scripts[script](...keys, record.version, json, retainUntil, channel, ...aliasArgs),
+    );
+    if (created === 0) throw new Error(`A QR code with id ${record.id} exists already.`);
+    if (created === 1) this.watched.wrote(channel, json, record.version, retainUntil);
+    return created;
   }
 
   /**
@@ -330,19 +290,4 @@ export class RedisQrLoginStore implements QrLoginStore {
   private get scripts(): ScriptCommands {
     return this.redis as unknown as ScriptCommands;
   }
-}
-
-/** PXAT takes whole milliseconds after the epoch, at least 1. */
-function aliasExpiryOf(expiresAt: number): number {
-  return Math.max(1, Math.ceil(expiresAt));
-}
-
-function expiryOf(record: QrCodeRecord): number {
-  if (typeof record.retainUntil !== 'number' || !Number.isFinite(record.retainUntil)) {
-    throw new TypeError(
-      `QR code ${record.id} has no valid retainUntil (ms since the epoch): ${String(record.retainUntil)}.`,
-    );
-  }
-  // PEXPIREAT takes whole milliseconds.
-  return Math.ceil(record.retainUntil);
 }
