@@ -74,5 +74,5 @@ export {
 export type { QrLoginRateLimiter, QrLoginRateLimitResult } from './kernel/interfaces/qr-login-rate-limiter.interface';
 
 // Stores: the contract and the embedded default.
-export type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
+export type { QrLoginStore, QrLoginStoreAlias } from './kernel/interfaces/qr-login-store.interface';
 export { MemoryQrLoginStore, type MemoryQrLoginStoreOptions } from './stores/memory-qr-login.store';

@@ -97,10 +97,15 @@ export class QrCodeIssuer {
       ? await handler.render({ qrcodeId: record.id, expiresAt, input })
       : await this.rotator.render(record.id);
     if (rendering.connection) record.binding = { ...record.binding!, connection: rendering.connection };
-    if (this.config.userCodes) record.userCode = await this.userCodes.assign(record.id, expiresAt);
-    if (device && matching && record.userCode)
-      record.userCodeChoices = userCodeChoices(record.userCode, matching.choices);
-    await this.repository.create(record);
+    if (this.config.userCodes) {
+      // The record and its user code's alias go to the store together (one round trip where the store allows).
+      const choices = device && matching ? matching.choices : undefined;
+      await this.userCodes.create(record, expiresAt, (pending, userCode) => {
+        if (choices !== undefined) pending.userCodeChoices = userCodeChoices(userCode, choices);
+      });
+    } else {
+      await this.repository.create(record);
+    }
     this.audit.opened(record);
     return {
       qrcodeId: record.id,

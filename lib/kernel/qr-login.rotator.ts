@@ -79,8 +79,8 @@ export class QrLoginRotator implements QrLoginRotation {
       numberMatching: this.config.security.numberMatching,
     });
     // A new user code too: the old one dies with the old code, like a photo of its QR.
-    if (current.userCode) successor.userCode = await this.userCodes.assign(successor.id, successor.expiresAt);
-    await this.repository.create(successor);
+    if (current.userCode) await this.userCodes.create(successor, successor.expiresAt);
+    else await this.repository.create(successor);
     const { record, changed } = await this.repository.update(qrcodeId, (latest, now) =>
       decideRotate(latest, successor.id, now),
     );

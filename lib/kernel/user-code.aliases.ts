@@ -1,3 +1,4 @@
+import type { QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrCodeRepository } from './qr-code.repository';
 import { qrErrors } from './qr-login.errors';
 import { newUserCode, normalizeUserCode, userCodeAlias } from './user-code.format';
@@ -10,21 +11,42 @@ import { newUserCode, normalizeUserCode, userCodeAlias } from './user-code.forma
 const MAX_TRIES = 5;
 
 /**
- * User codes as store aliases (`setAlias` / `resolveAlias`): atomic and
+ * User codes as store aliases (`createWithAlias` or `setAlias`, and `resolveAlias`): atomic and
  * expiring with their code, so a code typed on a phone resolves on whichever
  * instance the phone reaches.
  */
 export class QrLoginUserCodes {
   constructor(private readonly repository: QrCodeRepository) {}
 
-  /** Points a fresh user code at `qrcodeId` until `expiresAt` (ms since the epoch); returns it in canonical form. */
-  async assign(qrcodeId: string, expiresAt: number): Promise<string> {
+  /**
+   * Stores `record` with a fresh user code: sets `record.userCode`, lets
+   * `prepare` fill in what depends on it, and writes the record with its
+   * alias (until `expiresAt`, ms since the epoch) through the store's
+   * `createWithAlias` when it has one (one atomic step), else `setAlias` then
+   * `create`. A taken alias means another code: a new user code is tried.
+   * Returns the user code in canonical form.
+   */
+  async create(
+    record: QrCodeRecord,
+    expiresAt: number,
+    prepare?: (record: QrCodeRecord, userCode: string) => void,
+  ): Promise<string> {
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const code = newUserCode();
-      if (await this.repository.call((store) => store.setAlias(userCodeAlias(code), qrcodeId, expiresAt))) return code;
+      record.userCode = code;
+      prepare?.(record, code);
+      const alias = { key: userCodeAlias(code), expiresAt };
+      const created = await this.repository.call(async (store) => {
+        if (store.createWithAlias) return store.createWithAlias(record, alias);
+        if (!(await store.setAlias(alias.key, record.id, alias.expiresAt))) return false;
+        await store.create(record);
+        return true;
+      });
+      if (created) return code;
     }
+    delete record.userCode;
     throw new Error(
-      `No free user code after ${MAX_TRIES} tries; the store's setAlias may be broken (it must answer true for an unused alias).`,
+      `No free user code after ${MAX_TRIES} tries; the store's setAlias or createWithAlias may be broken (it must answer true for an unused alias).`,
     );
   }
 

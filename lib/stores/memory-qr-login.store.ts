@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { QrCodeRecord } from '../kernel/interfaces/qr-code.interface';
-import type { QrLoginStore } from '../kernel/interfaces/qr-login-store.interface';
+import type { QrLoginStore, QrLoginStoreAlias } from '../kernel/interfaces/qr-login-store.interface';
 import { QrLoginConfigError, QrLoginStoreFullError } from '../kernel/qr-login.errors';
 
 /** Options of `MemoryQrLoginStore`. */
@@ -76,6 +76,18 @@ export class MemoryQrLoginStore implements QrLoginStore {
     if (this.entries.has(record.id)) throw new Error(`A QR code with id ${record.id} exists already.`);
     this.refuseWhenFull();
     this.put(structuredClone(record));
+  }
+
+  /** `create` and `setAlias` as one step: every refusal is decided before anything is written. */
+  async createWithAlias(record: QrCodeRecord, alias: QrLoginStoreAlias): Promise<boolean> {
+    if (this.entries.has(record.id)) throw new Error(`A QR code with id ${record.id} exists already.`);
+    this.refuseWhenFull();
+    const current = this.aliases.get(alias.key);
+    if (current && current.expiresAt > Date.now()) return false;
+    this.put(structuredClone(record));
+    this.aliases.set(alias.key, { id: record.id, expiresAt: alias.expiresAt });
+    this.sweepLater();
+    return true;
   }
 
   /** Throws `QrLoginStoreFullError` at `maxCodes`, before the kernel renders or aliases anything for a new code. */

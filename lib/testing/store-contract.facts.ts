@@ -52,6 +52,58 @@ export function registerFactCases({ it, open, pair, watch, probes, unavailableAf
     assert.equal(await a.resolveAlias(brief), 'code-next');
   });
 
+  it('createWithAlias (when offered) writes the record and its alias together, or neither when the alias is taken', async () => {
+    const [a, b] = pair();
+    if (!a.createWithAlias || !b.createWithAlias) return;
+    const key = `ALIAS-${randomUUID()}`;
+    const record = newRecord();
+    const seen = watch(b, record.id);
+    await b.get(record.id);
+    assert.equal(await a.createWithAlias(record, { key, expiresAt: Date.now() + 60_000 }), true);
+    assert.deepStrictEqual(await b.get(record.id), record);
+    assert.equal(await b.resolveAlias(key), record.id);
+    await eventually(async () => seen.records.length === 1, 5_000, 'the watcher to see the create');
+    assert.deepStrictEqual(seen.versions(), [1]);
+
+    // A taken alias: refused on every instance, and the refused record is not written.
+    for (const store of [a, b]) {
+      const refused = newRecord();
+      assert.equal(await store.createWithAlias!(refused, { key, expiresAt: Date.now() + 60_000 }), false);
+      assert.equal(await a.get(refused.id), null);
+      assert.equal(await b.get(refused.id), null);
+    }
+    assert.equal(await a.resolveAlias(key), record.id);
+    const set = `${key}-set`;
+    assert.equal(await a.setAlias(set, 'code-one', Date.now() + 60_000), true);
+    const behind = newRecord();
+    assert.equal(await b.createWithAlias(behind, { key: set, expiresAt: Date.now() + 60_000 }), false);
+    assert.equal(await a.get(behind.id), null);
+    assert.equal(await b.resolveAlias(set), 'code-one');
+
+    // Of concurrent creates for one alias exactly one lands, with its record; the others leave nothing.
+    const racers = Array.from({ length: 20 }, () => newRecord());
+    const race = `${key}-race`;
+    const results = await Promise.all(
+      racers.map((racer, i) => [a, b][i % 2].createWithAlias!(racer, { key: race, expiresAt: Date.now() + 60_000 })),
+    );
+    assert.equal(results.filter(Boolean).length, 1);
+    const winner = racers[results.indexOf(true)];
+    assert.equal(await a.resolveAlias(race), winner.id);
+    const stored = await Promise.all(racers.map((racer) => b.get(racer.id)));
+    assert.deepStrictEqual(
+      stored.map((found) => found?.id ?? null),
+      racers.map((racer) => (racer === winner ? racer.id : null)),
+    );
+
+    // The alias expires at its own expiresAt, and is free again then.
+    const brief = `${key}-brief`;
+    assert.equal(await a.createWithAlias(newRecord(), { key: brief, expiresAt: Date.now() + 150 }), true);
+    await eventually(async () => (await b.resolveAlias(brief)) === null, 5_000, 'the alias to expire');
+    const next = newRecord();
+    assert.equal(await b.createWithAlias(next, { key: brief, expiresAt: Date.now() + 60_000 }), true);
+    assert.equal(await a.resolveAlias(brief), next.id);
+  });
+
   it('close() releases records, timers, watchers and connections', async () => {
     const [writer, watcher] = pair();
     const probe = open();

@@ -25,9 +25,26 @@ import type { QrLoginRateLimiter } from './qr-login-rate-limiter.interface';
  *   are atomic across every process that shares the store and expire by
  *   themselves like records do.
  */
+/** An alias to write with a new record (`createWithAlias`): the same as `setAlias`'s `alias` and `expiresAt`. */
+export interface QrLoginStoreAlias {
+  /** The alias, such as a user code's store key. */
+  key: string;
+  /** When the alias stops resolving, in ms since the epoch. */
+  expiresAt: number;
+}
+
 export interface QrLoginStore {
   /** Stores a new record; fails if the id exists (ids are random, so this means a bug). */
   create(record: QrCodeRecord): Promise<void>;
+  /**
+   * Optional: `create` and `setAlias(alias.key, record.id, alias.expiresAt)`
+   * as one atomic step, in one round trip where the backend allows. Returns
+   * false, and writes neither, when the alias points somewhere already and
+   * has not expired (the kernel then retries with a new user code); throws
+   * what `create` throws otherwise. A store without it gets the two calls
+   * (alias first, then the record), so stores written before it keep working.
+   */
+  createWithAlias?(record: QrCodeRecord, alias: QrLoginStoreAlias): Promise<boolean>;
   /**
    * Optional, for a store with a cap on codes held: throws what `create`
    * would throw at the cap (`QrLoginStoreFullError`) when a create would be

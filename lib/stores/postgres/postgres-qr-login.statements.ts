@@ -21,6 +21,31 @@ export function postgresQrLoginStatements(names: PostgresQrLoginNames) {
   ON CONFLICT (id, version) DO UPDATE SET record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
 )
 SELECT pg_notify($5, version || ':' || id) FROM created`,
+    // The alias gates the record: no alias row (taken and live), no record. An id that exists already (a bug) fails
+    // the cast below (of a subquery's answer, so the planner cannot fold it early), which rolls the whole statement back,
+    // alias included. Answers aliased = 0 when the alias is taken.
+    createWithAlias: `WITH aliased AS (
+  INSERT INTO ${names.keys} AS k (kind, key, value, expires_at)
+  VALUES ('alias', $6, $1, to_timestamp($7::float8 / 1000))
+  ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, expires_at = EXCLUDED.expires_at
+  WHERE k.expires_at <= now()
+  RETURNING key
+), created AS (
+  INSERT INTO ${names.codes} AS c (id, version, record, retain_until)
+  SELECT $1, $2, $3::json, to_timestamp($4::float8 / 1000) FROM aliased
+  ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
+  WHERE c.retain_until <= now()
+  RETURNING id, version, record, retain_until
+), logged AS (
+  INSERT INTO ${names.changes} AS l (id, version, record, retain_until)
+  SELECT id, version, record, retain_until FROM created
+  ON CONFLICT (id, version) DO UPDATE SET record = EXCLUDED.record, retain_until = EXCLUDED.retain_until
+)
+SELECT (SELECT count(*) FROM aliased)::int AS aliased,
+  (SELECT pg_notify($5, version || ':' || id) FROM created) AS notified,
+  CASE WHEN (SELECT count(*) FROM aliased) > (SELECT count(*) FROM created)
+    THEN (SELECT 'A QR code with id ' || $1 || ' exists already.' FROM aliased)::int
+  END AS refused`,
     compareAndSet: `WITH changed AS (
   UPDATE ${names.codes} SET version = $3, record = $4::json, retain_until = to_timestamp($5::float8 / 1000)
   WHERE id = $1 AND version = $2 AND retain_until > now()

@@ -4,7 +4,7 @@ import type { Observable } from 'rxjs';
 import type { Pool, PoolConfig } from 'pg';
 import { QrLoginConfigError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
-import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
+import type { QrLoginStore, QrLoginStoreAlias } from '../../kernel/interfaces/qr-login-store.interface';
 import type {
   QrLoginRateLimiter,
   QrLoginRateLimitResult,
@@ -84,8 +84,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  *   When the LISTEN connection drops, every current watcher errors with that
  *   error (notifications sent meanwhile are lost, so a stream cannot go on
  *   silently) and the store reconnects in the background, with backoff.
- * - **Round trips.** create, get, compareAndSet, rememberOnce, setAlias,
- *   resolveAlias: one statement each. Each change of a watched code: one
+ * - **Round trips.** create, createWithAlias, get, compareAndSet,
+ *   rememberOnce, setAlias, resolveAlias: one statement each. Each change of a watched code: one
  *   read per instance that watches it.
  */
 export class PostgresQrLoginStore implements QrLoginStore {
@@ -164,6 +164,22 @@ export class PostgresQrLoginStore implements QrLoginStore {
       ]),
     );
     if (created.rowCount !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
+  }
+
+  /** The record and its alias in one statement (one transaction): both are written, or neither. */
+  async createWithAlias(record: QrCodeRecord, alias: QrLoginStoreAlias): Promise<boolean> {
+    const result = await this.connection.call('create a QR code', (client) =>
+      client.query<{ aliased: number }>(this.sql.createWithAlias, [
+        record.id,
+        record.version,
+        JSON.stringify(record),
+        expiryOf(record),
+        this.names.channel,
+        alias.key,
+        Math.ceil(alias.expiresAt),
+      ]),
+    );
+    return result.rows[0]?.aliased === 1;
   }
 
   async get(id: string): Promise<QrCodeRecord | null> {

@@ -1,11 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 
-// Internal to the Redis store: the Lua scripts behind `create` and `compareAndSet`.
+// Internal to the Redis store: the Lua scripts behind `create`, `createWithAlias` and `compareAndSet`.
 
 /** Pub/sub flavour of the change feed; see `RedisQrLoginPubSub` in the store. */
 type PubSubFlavour = 'sharded' | 'classic';
 
-/** The two scripts, as ioredis `defineCommand` adds them to a connection (under the names of SCRIPT_NAMES). */
+/** The scripts, as ioredis `defineCommand` adds them to a connection (under the names of SCRIPT_NAMES). */
 export type ScriptCommands = Record<string, (...args: Array<string | number>) => Promise<number>>;
 
 /*
@@ -17,6 +17,20 @@ export type ScriptCommands = Record<string, (...args: Array<string | number>) =>
  */
 const createScript = (publish: string) => `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'record', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+redis.call('${publish}', ARGV[4], ARGV[2])
+return 1
+`;
+
+/*
+ * The record and its alias (KEYS[2], SET NX PXAT) in one step: a taken alias
+ * returns -1 before anything is written. Only for keys on one slot's node
+ * (a single Redis); on a Cluster the two keys are on different slots.
+ */
+const createWithAliasScript = (publish: string) => `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if not redis.call('SET', KEYS[2], ARGV[5], 'PXAT', ARGV[6], 'NX') then return -1 end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'record', ARGV[2])
 redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 redis.call('${publish}', ARGV[4], ARGV[2])
@@ -37,18 +51,28 @@ return 1
  * each pub/sub flavour has its own names, so two stores of different flavours
  * on one client do not overwrite each other's scripts.
  */
-export const SCRIPT_NAMES: Record<PubSubFlavour, { create: string; compareAndSet: string; publish: string }> = {
-  classic: { create: 'qrLoginStoreCreate', compareAndSet: 'qrLoginStoreCompareAndSet', publish: 'PUBLISH' },
+export const SCRIPT_NAMES: Record<
+  PubSubFlavour,
+  { create: string; createWithAlias: string; compareAndSet: string; publish: string }
+> = {
+  classic: {
+    create: 'qrLoginStoreCreate',
+    createWithAlias: 'qrLoginStoreCreateWithAlias',
+    compareAndSet: 'qrLoginStoreCompareAndSet',
+    publish: 'PUBLISH',
+  },
   sharded: {
     create: 'qrLoginStoreCreateSharded',
+    createWithAlias: 'qrLoginStoreCreateWithAliasSharded',
     compareAndSet: 'qrLoginStoreCompareAndSetSharded',
     publish: 'SPUBLISH',
   },
 };
 
-/** Adds the store's two scripts to `redis` as commands (EVALSHA under the hood), named for `pubsub`. */
+/** Adds the store's scripts to `redis` as commands (EVALSHA under the hood), named for `pubsub`. */
 export function defineScripts(redis: Redis | Cluster, pubsub: PubSubFlavour): void {
   const names = SCRIPT_NAMES[pubsub];
   redis.defineCommand(names.create, { numberOfKeys: 1, lua: createScript(names.publish) });
+  redis.defineCommand(names.createWithAlias, { numberOfKeys: 2, lua: createWithAliasScript(names.publish) });
   redis.defineCommand(names.compareAndSet, { numberOfKeys: 1, lua: compareAndSetScript(names.publish) });
 }

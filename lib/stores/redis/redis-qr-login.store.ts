@@ -4,7 +4,7 @@ import type { Observable } from 'rxjs';
 import type { Cluster, Redis } from 'ioredis';
 import { QrLoginConfigError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
-import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
+import type { QrLoginStore, QrLoginStoreAlias } from '../../kernel/interfaces/qr-login-store.interface';
 import type { QrLoginRateLimiter } from '../../kernel/interfaces/qr-login-rate-limiter.interface';
 import { RedisQrLoginRateLimiter } from './redis-rate-limiter';
 import { closedError, RedisCalls } from './redis-calls';
@@ -21,6 +21,7 @@ import {
 import type { RedisQrLoginPubSub, RedisQrLoginStoreOptions } from './redis-qr-login.options';
 import { defineScripts, SCRIPT_NAMES, type ScriptCommands } from './redis-qr-login.scripts';
 import { RedisWatchedRecords, remember } from './redis-watched-records';
+import { aliasExpiryOf, createBothAtOnce, expiryOf } from './redis-qr-login.writes';
 
 /**
  * A store on Redis (single node or Cluster) through ioredis, for apps that
@@ -160,19 +161,33 @@ export class RedisQrLoginStore implements QrLoginStore {
   }
 
   async create(record: QrCodeRecord): Promise<void> {
-    const json = JSON.stringify(record);
-    const retainUntil = expiryOf(record);
+    await this.runCreate(record);
+  }
+
+  /** The record and its alias: one script (one round trip, atomic) on a single Redis; see `createBothAtOnce` for a Cluster. */
+  async createWithAlias(record: QrCodeRecord, alias: QrLoginStoreAlias): Promise<boolean> {
+    if (!isCluster(this.redis)) return (await this.runCreate(record, alias)) === 1;
+    return createBothAtOnce(this.logger, {
+      alias: () => this.setAlias(alias.key, record.id, alias.expiresAt),
+      record: () => this.create(record),
+      undo: (what, key) => this.calls.call(this.redis, what, () => this.redis.del(key)),
+      keys: { alias: this.aliasKeyOf(alias.key), record: this.keyOf(record.id) },
+      forget: () => this.watched.forget(this.channelOf(record.id)),
+    });
+  }
+
+  /** The create script, with the alias when given: 1 when written, -1 when the alias is taken; throws when the id exists. */
+  private async runCreate(record: QrCodeRecord, alias?: QrLoginStoreAlias): Promise<number> {
+    const [json, retainUntil, channel] = [JSON.stringify(record), expiryOf(record), this.channelOf(record.id)];
+    const keys = alias ? [this.keyOf(record.id), this.aliasKeyOf(alias.key)] : [this.keyOf(record.id)];
+    const aliasArgs = alias ? [record.id, aliasExpiryOf(alias.expiresAt)] : [];
+    const script = SCRIPT_NAMES[this.pubsub][alias ? 'createWithAlias' : 'create'];
     const created = await this.calls.call(this.redis, 'create a QR code', () =>
-      this.scripts[SCRIPT_NAMES[this.pubsub].create](
-        this.keyOf(record.id),
-        record.version,
-        json,
-        retainUntil,
-        this.channelOf(record.id),
-      ),
+      this.scripts[script](...keys, record.version, json, retainUntil, channel, ...aliasArgs),
     );
-    if (created !== 1) throw new Error(`A QR code with id ${record.id} exists already.`);
-    this.watched.wrote(this.channelOf(record.id), json, record.version, retainUntil);
+    if (created === 0) throw new Error(`A QR code with id ${record.id} exists already.`);
+    if (created === 1) this.watched.wrote(channel, json, record.version, retainUntil);
+    return created;
   }
 
   /**
@@ -227,7 +242,7 @@ export class RedisQrLoginStore implements QrLoginStore {
 
   async setAlias(alias: string, id: string, expiresAt: number): Promise<boolean> {
     const set = await this.calls.call(this.redis, 'store an alias', () =>
-      this.redis.set(this.aliasKeyOf(alias), id, 'PXAT', Math.max(1, Math.ceil(expiresAt)), 'NX'),
+      this.redis.set(this.aliasKeyOf(alias), id, 'PXAT', aliasExpiryOf(expiresAt), 'NX'),
     );
     return set === 'OK';
   }
@@ -275,14 +290,4 @@ export class RedisQrLoginStore implements QrLoginStore {
   private get scripts(): ScriptCommands {
     return this.redis as unknown as ScriptCommands;
   }
-}
-
-function expiryOf(record: QrCodeRecord): number {
-  if (typeof record.retainUntil !== 'number' || !Number.isFinite(record.retainUntil)) {
-    throw new TypeError(
-      `QR code ${record.id} has no valid retainUntil (ms since the epoch): ${String(record.retainUntil)}.`,
-    );
-  }
-  // PEXPIREAT takes whole milliseconds.
-  return Math.ceil(record.retainUntil);
 }
