@@ -1,4 +1,15 @@
-import { Body, Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  Post,
+  Req,
+  UseFilters,
+  UseGuards,
+  type Type,
+} from '@nestjs/common';
 import { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
 import { QrLoginAppUserGuard } from '../auth/qr-login-app-user.guard';
 import { QrLoginErrorFilter } from './qr-login-error.filter';
@@ -18,6 +29,27 @@ import type { QrCodeStatusView, QrScanResult, QrUserCodeRequest } from '../kerne
 
 /** The module's validation, for request bodies only, as on `QrLoginController` (and for the same reason). */
 const body = qrLoginValidationPipe();
+
+/**
+ * What every phone route by user code shares: a POST answered 200 and never
+ * cached, for an app user (`appAuth`), counted against that user's
+ * `appAction` limit, documented as bearer-authenticated with its body and
+ * answer types. One place, so no route can drop the guard or the limit.
+ */
+function PhoneUserCodeRoute(path: string, summary: string, bodyType: Type<unknown>, answerType: Type<unknown>) {
+  return applyDecorators(
+    ApiOperation({ summary }),
+    ApiBearerAuth(),
+    ApiBody({ type: bodyType }),
+    ApiOkResponse({ type: answerType }),
+    ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' }),
+    ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' }),
+    Post(`user-codes/${path}`),
+    HttpCode(200),
+    Header('Cache-Control', 'no-store'),
+    UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction')),
+  );
+}
 
 /**
  * The phone's routes by user code (the short code a person types, e.g.
@@ -42,17 +74,13 @@ export class QrLoginUserCodeController {
    * by its `qrcodeId`. Every attempt, a wrong code included, counts against
    * the user's `appAction` limit.
    */
-  @ApiOperation({ summary: 'Phone: SCAN by user code (e.g. WDJB-MJHT); answers who asked to log in and the qrcodeId' })
-  @ApiBearerAuth()
-  @ApiBody({ type: ScanUserCodeDto })
-  @ApiOkResponse({ type: QrScanResultDto })
+  @PhoneUserCodeRoute(
+    'scan',
+    'Phone: SCAN by user code (e.g. WDJB-MJHT); answers who asked to log in and the qrcodeId',
+    ScanUserCodeDto,
+    QrScanResultDto,
+  )
   @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED' })
-  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
-  @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
-  @Post('user-codes/scan')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   scanUserCode(@Body(body) payload: ScanUserCodeDto, @Req() request: any): Promise<QrScanResult> {
     return this.service.scanByUserCode(payload?.userCode, request.user, this.http.requesterOf(request), {
       entry: payload?.entry,
@@ -64,48 +92,39 @@ export class QrLoginUserCodeController {
    * for a phone page opened by a link, to show the request before the user
    * taps anything. Counts against the user's `appAction` limit like a scan.
    */
-  @ApiOperation({ summary: 'Phone: what a user code asks (flow, client, site), without acting on it' })
-  @ApiBearerAuth()
-  @ApiBody({ type: CancelUserCodeDto })
-  @ApiOkResponse({ type: QrUserCodeRequestDto })
-  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
+  @PhoneUserCodeRoute(
+    'describe',
+    'Phone: what a user code asks (flow, client, site), without acting on it',
+    CancelUserCodeDto,
+    QrUserCodeRequestDto,
+  )
   @ApiResponse({ status: 410, type: QrLoginErrorDto, description: 'QR_EXPIRED' })
-  @Post('user-codes/describe')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   describeUserCode(@Body(body) payload: CancelUserCodeDto): Promise<QrUserCodeRequest> {
     return this.service.describeUserCode(payload?.userCode);
   }
 
   /** Phone: CONFIRM by user code, by the user who scanned it (a device flow's only way). */
-  @ApiOperation({ summary: 'Phone: CONFIRM by user code, by the user who scanned' })
-  @ApiBearerAuth()
-  @ApiBody({ type: ConfirmUserCodeDto })
-  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @PhoneUserCodeRoute(
+    'confirm',
+    'Phone: CONFIRM by user code, by the user who scanned',
+    ConfirmUserCodeDto,
+    QrCodeStatusViewDto,
+  )
   @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED / QR_MATCH_REQUIRED' })
   @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER / QR_MATCH_FAILED' })
-  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
-  @Post('user-codes/confirm')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   confirmUserCode(@Body(body) payload: ConfirmUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
     const options = { matchCode: payload?.matchCode };
     return this.service.actByUserCode(payload?.userCode, 'CONFIRM', request.user, options) as Promise<QrCodeStatusView>;
   }
 
   /** Phone: CANCEL by user code, by the user who scanned it. */
-  @ApiOperation({ summary: 'Phone: CANCEL by user code, by the user who scanned' })
-  @ApiBearerAuth()
-  @ApiBody({ type: CancelUserCodeDto })
-  @ApiOkResponse({ type: QrCodeStatusViewDto })
+  @PhoneUserCodeRoute(
+    'cancel',
+    'Phone: CANCEL by user code, by the user who scanned',
+    CancelUserCodeDto,
+    QrCodeStatusViewDto,
+  )
   @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER' })
-  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_USER_CODE_NOT_FOUND' })
-  @Post('user-codes/cancel')
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
   cancelUserCode(@Body(body) payload: CancelUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
     return this.service.actByUserCode(payload?.userCode, 'CANCEL', request.user) as Promise<QrCodeStatusView>;
   }
