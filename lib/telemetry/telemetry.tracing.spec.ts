@@ -48,7 +48,16 @@ describe('QrLoginTracing', () => {
     const { tracing, finished } = tracingOver(memory);
     const wrapped = tracing.wrapStore(memory);
     expect(typeof wrapped.createWithAlias).toBe('function');
-    const bare: QrLoginStore = { ...memory, get: (id) => memory.get(id), createWithAlias: undefined };
+    // A store of the interface's required methods only.
+    const bare: QrLoginStore = {
+      create: (record) => memory.create(record),
+      get: (id) => memory.get(id),
+      compareAndSet: (id, version, next) => memory.compareAndSet(id, version, next),
+      watch: (id) => memory.watch(id),
+      rememberOnce: (key, ttlMs) => memory.rememberOnce(key, ttlMs),
+      setAlias: (alias, id, expiresAt) => memory.setAlias(alias, id, expiresAt),
+      resolveAlias: (alias) => memory.resolveAlias(alias),
+    };
     expect(tracing.wrapStore(bare).createWithAlias).toBeUndefined();
     expect(tracing.wrapStore(bare).checkRoom).toBeUndefined();
     await wrapped.setAlias('user-code:WDJBMJHT', ID, Date.now() + 60_000);
