@@ -181,6 +181,19 @@ describe('one door for plugins, and layers that point one way', () => {
     expect(crossingsIn(kernel, kernelOnly)).toEqual([]);
   });
 
+  it('the kernel knows no tracer: it imports nothing of OpenTelemetry, and telemetry plugs into its port', () => {
+    const kernel = withSpecs(join(lib, 'kernel'));
+    const packages = kernel.flatMap((file) =>
+      specifiersOf(file)
+        .filter((specifier) => /^@opentelemetry\//.test(specifier))
+        .map((specifier) => `${relative(root, file)} → ${specifier}`),
+    );
+    expect(packages).toEqual([]);
+    // The check is real: the telemetry entry imports OpenTelemetry, and the port through the plugin door.
+    const tracing = join(lib, 'telemetry', 'telemetry.tracing.ts');
+    expect(specifiersOf(tracing)).toEqual(expect.arrayContaining(['@opentelemetry/api', '../plugin']));
+  });
+
   it('the kernel check sees an import of risk when there is one', () => {
     // Guards the check: the HTTP service imports risk's origin check, which the same rule must flag in a kernel file.
     const probe = join(lib, 'http', 'qr-login-http.service.ts');

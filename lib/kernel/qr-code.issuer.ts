@@ -17,6 +17,7 @@ import type {
   QrCodeTypeHandler,
 } from './interfaces/qr-code-type-handler.interface';
 import type { QrCodeCreated } from './interfaces/qr-login-views.interface';
+import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 
 /**
  * Makes new codes: checks the creator's JSON and the store's room, picks the binding, renders
@@ -32,6 +33,7 @@ export class QrCodeIssuer {
     private readonly audit: QrLoginAudit,
     private readonly rotator: QrLoginRotator,
     private readonly userCodes: QrLoginUserCodes,
+    private readonly instrumentation: QrLoginInstrumentation = QR_LOGIN_NO_INSTRUMENTATION,
   ) {}
 
   /** One handler per type other than `MOBILE_APP`. */
@@ -42,10 +44,19 @@ export class QrCodeIssuer {
     this.typeHandlers.set(handler.type, handler);
   }
 
-  async create(
+  /** A new code, measured as the `create` action (its id is not known before it is made). */
+  create(
     input: CreateQrCodeInput = {},
     requester: CreateQrCodeRequester = {},
     options: CreateQrCodeOptions = {},
+  ): Promise<QrCodeCreated> {
+    return this.instrumentation.run('create', undefined, () => this.issue(input, requester, options));
+  }
+
+  private async issue(
+    input: CreateQrCodeInput,
+    requester: CreateQrCodeRequester,
+    options: CreateQrCodeOptions,
   ): Promise<QrCodeCreated> {
     const type = input.type ?? 'MOBILE_APP';
     const handler = this.typeHandlers.get(type);

@@ -11,6 +11,21 @@ import { QR_LOGIN_RISK_DENIED_REASON } from './qr-login.constants';
 import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 import type { QrCodeAction, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
+import {
+  QR_LOGIN_NO_INSTRUMENTATION,
+  type QrLoginInstrumentation,
+  type QrLoginInstrumentedAction,
+} from './interfaces/qr-login-instrumentation.port';
+
+/** The measured action of an app-side action, or undefined for a name that is none (it comes from requests). */
+function measuredOf(action: QrCodeAction): QrLoginInstrumentedAction | undefined {
+  if (action === 'SCAN') return 'scan';
+  if (action === 'CONFIRM') return 'confirm';
+  return action === 'CANCEL' ? 'cancel' : undefined;
+}
+
+/** Options of an app-side action: the number a page shows (CONFIRM), the phone's request (SCAN). */
+type ActOptions = { matchCode?: string; scanner?: { ip?: string } };
 
 /**
  * The phone side's actions (scan, confirm, cancel) and the site's own
@@ -23,13 +38,48 @@ export class QrLoginAppActions {
     private readonly repository: QrCodeRepository,
     private readonly audit: QrLoginAudit,
     private readonly risk: QrLoginRiskPort,
+    private readonly instrumentation: QrLoginInstrumentation = QR_LOGIN_NO_INSTRUMENTATION,
   ) {}
 
-  async scan(
+  scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
+    return this.act(qrcodeId, 'SCAN', appUser, { scanner }, BY_ID) as Promise<QrScanResult>;
+  }
+
+  confirm(qrcodeId: string, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrCodeStatusView> {
+    return this.act(qrcodeId, 'CONFIRM', appUser, options, BY_ID) as Promise<QrCodeStatusView>;
+  }
+
+  cancel(qrcodeId: string, appUser: unknown): Promise<QrCodeStatusView> {
+    return this.act(qrcodeId, 'CANCEL', appUser, {}, BY_ID) as Promise<QrCodeStatusView>;
+  }
+
+  /**
+   * One of the three app-side actions by name, measured from its start: the code is named by its id, or
+   * by a lookup (a user code's) that then runs inside the action, as `reach` says.
+   */
+  act(
+    target: string | (() => Promise<string>),
+    action: QrCodeAction,
+    appUser: unknown,
+    options: ActOptions,
+    reach: PhoneReach,
+  ): Promise<QrScanResult | QrCodeStatusView> {
+    const measured = measuredOf(action);
+    if (measured === undefined) return Promise.reject(qrErrors.validation('"action" must be SCAN, CONFIRM or CANCEL.'));
+    const known = typeof target === 'string' ? target : undefined;
+    return this.instrumentation.run(measured, known, async () => {
+      const qrcodeId = known ?? (await (target as () => Promise<string>)());
+      if (action === 'SCAN') return this.scanNow(qrcodeId, appUser, options.scanner, reach);
+      if (action === 'CONFIRM') return this.confirmNow(qrcodeId, appUser, { matchCode: options.matchCode }, reach);
+      return this.cancelNow(qrcodeId, appUser, reach);
+    });
+  }
+
+  private async scanNow(
     qrcodeId: string,
     appUser: unknown,
     scanner: { ip?: string } = {},
-    reach: PhoneReach = BY_ID,
+    reach: PhoneReach,
   ): Promise<QrScanResult> {
     const userId = this.config.getUserId(appUser);
     const briefUserInfo = await this.config.getBriefUserInfo(appUser);
@@ -74,11 +124,11 @@ export class QrLoginAppActions {
     };
   }
 
-  async confirm(
+  private async confirmNow(
     qrcodeId: string,
     appUser: unknown,
-    options: { matchCode?: string } = {},
-    reach: PhoneReach = BY_ID,
+    options: { matchCode?: string },
+    reach: PhoneReach,
   ): Promise<QrCodeStatusView> {
     const userId = this.config.getUserId(appUser);
     let mismatch = false;
@@ -103,33 +153,13 @@ export class QrLoginAppActions {
     return viewOf(record, undefined, this.config.clock.now());
   }
 
-  async cancel(qrcodeId: string, appUser: unknown, reach: PhoneReach = BY_ID): Promise<QrCodeStatusView> {
+  private async cancelNow(qrcodeId: string, appUser: unknown, reach: PhoneReach): Promise<QrCodeStatusView> {
     const userId = this.config.getUserId(appUser);
     const { record } = await this.act$(qrcodeId, 'CANCEL', userId, (current, now) =>
       decideCancel(current, { userId }, now, reach),
     );
     this.audit.emit('cancelled', record, { userId });
     return viewOf(record, undefined, this.config.clock.now());
-  }
-
-  /** One of the three app-side actions by name, the code named as `reach` says. */
-  act(
-    qrcodeId: string,
-    action: QrCodeAction,
-    appUser: unknown,
-    options: { matchCode?: string; scanner?: { ip?: string } },
-    reach: PhoneReach,
-  ): Promise<QrScanResult | QrCodeStatusView> {
-    switch (action) {
-      case 'SCAN':
-        return this.scan(qrcodeId, appUser, options.scanner, reach);
-      case 'CONFIRM':
-        return this.confirm(qrcodeId, appUser, { matchCode: options.matchCode }, reach);
-      case 'CANCEL':
-        return this.cancel(qrcodeId, appUser, reach);
-      default:
-        return Promise.reject(qrErrors.validation('"action" must be SCAN, CONFIRM or CANCEL.'));
-    }
   }
 
   async refuse(qrcodeId: string, reason: string): Promise<QrCodeStatusView> {

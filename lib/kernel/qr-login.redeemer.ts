@@ -7,6 +7,7 @@ import { decideRedeem } from './qr-login.rules';
 import { QR_LOGIN_AMR } from './qr-login.constants';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
+import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 
 /** What the hooks learn of an authorized code: who confirmed, the creator's JSON, how the session was made. */
 export function contextOf(record: QrCodeRecord): QrLoginContext {
@@ -30,10 +31,18 @@ export class QrLoginRedeemer {
     private readonly repository: QrCodeRepository,
     private readonly audit: QrLoginAudit,
     private readonly config: ResolvedQrLoginConfig,
+    private readonly instrumentation: QrLoginInstrumentation = QR_LOGIN_NO_INSTRUMENTATION,
   ) {}
 
-  /** Marks the ticket used, atomically, if the proof satisfies the code's binding (see `decideRedeem`). */
-  async redeem(ticket: unknown, proof: QrCodeProof | undefined): Promise<QrLoginContext> {
+  /**
+   * Marks the ticket used, atomically, if the proof satisfies the code's binding (see `decideRedeem`),
+   * measured as the `redeem` action (the code is named by the events it reports, not up front).
+   */
+  redeem(ticket: unknown, proof: QrCodeProof | undefined): Promise<QrLoginContext> {
+    return this.instrumentation.run('redeem', undefined, () => this.use(ticket, proof));
+  }
+
+  private async use(ticket: unknown, proof: QrCodeProof | undefined): Promise<QrLoginContext> {
     if (typeof ticket !== 'string' || ticket === '') throw qrErrors.ticketMissing();
     const qrcodeId = qrCodeIdOfTicket(ticket);
     if (!qrcodeId) throw qrErrors.ticketInvalid();

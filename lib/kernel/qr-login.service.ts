@@ -1,16 +1,16 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { QR_LOGIN_CONFIG, QR_LOGIN_RISK, QR_LOGIN_STORE } from './qr-login.constants';
 import type { ResolvedQrLoginConfig } from './qr-login.config';
 import { wireQrLoginKernel, type QrLoginKernelParts } from './qr-login.wiring';
 import type { PollPace } from './qr-login.rules';
 import { BY_ID } from './qr-login.reach';
-import { viewOf } from './qr-login.visibility';
 import type { QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
+import { QR_LOGIN_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 import type {
   QrCodeCreated,
   QrCodeInfo,
@@ -65,6 +65,8 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
     @Inject(QR_LOGIN_CONFIG) private readonly config: ResolvedQrLoginConfig,
     @Inject(QR_LOGIN_STORE) store: QrLoginStore,
     @Inject(QR_LOGIN_RISK) risk: QrLoginRiskPort,
+    // A plugin's, when one provides it globally (the telemetry module); else nothing is measured.
+    @Optional() @Inject(QR_LOGIN_INSTRUMENTATION) instrumentation?: QrLoginInstrumentation,
   ) {
     ({
       repository: this.repository,
@@ -75,7 +77,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
       issuer: this.issuer,
       actions: this.actions,
       reader: this.reader,
-    } = wireQrLoginKernel(config, store, risk));
+    } = wireQrLoginKernel(config, store, risk, instrumentation));
   }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */
@@ -150,14 +152,14 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /** `act` on the code a user code stands for: how a phone scans, confirms and cancels a device flow. */
-  async actByUserCode(
+  actByUserCode(
     userCode: unknown,
     action: QrCodeAction,
     appUser: unknown,
     options: { matchCode?: string; scanner?: { ip?: string }; entry?: QrCodeEntry } = {},
   ): Promise<QrScanResult | QrCodeStatusView> {
     const reach = { by: 'user-code', entry: options.entry } as const;
-    return this.actions.act(await this.resolveUserCode(userCode), action, appUser, options, reach);
+    return this.actions.act(() => this.resolveUserCode(userCode), action, appUser, options, reach);
   }
 
   /** What a user code asks (`QrUserCodeRequest`), read-only: for a phone page opened by a link, before any tap. */
@@ -176,9 +178,8 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /** The current status, as much of it as `proof` lets the reader see (per the code's binding). */
-  async getStatus(qrcodeId: string, proof?: QrCodeProof): Promise<QrCodeStatusView> {
-    const record = await this.repository.find(qrcodeId);
-    return record ? viewOf(record, proof, this.config.clock.now()) : { qrcodeId, status: 'EXPIRED' };
+  getStatus(qrcodeId: string, proof?: QrCodeProof): Promise<QrCodeStatusView> {
+    return this.reader.status(qrcodeId, proof);
   }
 
   /**

@@ -5,15 +5,30 @@ import { QrLoginError, qrErrors } from './qr-login.errors';
 import { decidePoll, type PollPace } from './qr-login.rules';
 import { bindingOf, requestOf, statusAt, viewOf } from './qr-login.visibility';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
-import type { QrCodeInfo, QrLoginPollResult, QrUserCodeRequest } from './interfaces/qr-login-views.interface';
+import type {
+  QrCodeInfo,
+  QrCodeStatusView,
+  QrLoginPollResult,
+  QrUserCodeRequest,
+} from './interfaces/qr-login-views.interface';
+import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 
-/** Reads that are more than a status view: what a plugin may know of a code, a paced poll, the image file. */
+/** Reads: the status view (a page's poll), what a plugin may know of a code, a paced poll, the image file. */
 export class QrLoginStatusReader {
   constructor(
     private readonly repository: QrCodeRepository,
     private readonly clock: QrLoginClock,
     private readonly rotator: QrLoginRotator,
+    private readonly instrumentation: QrLoginInstrumentation = QR_LOGIN_NO_INSTRUMENTATION,
   ) {}
+
+  /** The current status, as much of it as `proof` lets the reader see; measured as a `poll`. */
+  status(qrcodeId: string, proof: QrCodeProof | undefined): Promise<QrCodeStatusView> {
+    return this.instrumentation.run('poll', qrcodeId, async () => {
+      const record = await this.repository.find(qrcodeId);
+      return record ? viewOf(record, proof, this.clock.now()) : { qrcodeId, status: 'EXPIRED' };
+    });
+  }
 
   /** The image file of a native code and how long it may be cached (its remaining life, in s). */
   async image(qrcodeId: string): Promise<{ contentType: string; body: Buffer; maxAgeSeconds: number }> {
@@ -49,7 +64,12 @@ export class QrLoginStatusReader {
     };
   }
 
-  async poll(qrcodeId: string, proof: QrCodeProof, pace: PollPace): Promise<QrLoginPollResult> {
+  /** A paced status read (`QrLoginService.poll`), measured as a `poll` like a plain one. */
+  poll(qrcodeId: string, proof: QrCodeProof, pace: PollPace): Promise<QrLoginPollResult> {
+    return this.instrumentation.run('poll', qrcodeId, () => this.pacedPoll(qrcodeId, proof, pace));
+  }
+
+  private async pacedPoll(qrcodeId: string, proof: QrCodeProof, pace: PollPace): Promise<QrLoginPollResult> {
     let slowDown = false;
     let intervalMs = pace.intervalMs;
     let record: QrCodeRecord;

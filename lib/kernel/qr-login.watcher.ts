@@ -6,6 +6,7 @@ import type { QrCodeRepository } from './qr-code.repository';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrCodeStatusView } from './interfaces/qr-login-views.interface';
+import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 
 /** What a stream needs to follow a rotation: the successor's rendering, and the rotation itself. */
 export interface QrLoginRotation {
@@ -21,6 +22,7 @@ export interface QrLoginRotation {
  * included, announced when the lifetime passes even if nothing else happens).
  * Store errors arrive as one `ERROR` status. The creator's stream rotates an
  * unscanned code on schedule and follows it; anyone else's ends with EXPIRED.
+ * Each stream is measured from its subscription to its end (`openStream`).
  */
 export class QrLoginWatcher {
   private active = 0;
@@ -30,6 +32,7 @@ export class QrLoginWatcher {
     private readonly changes: (id: string) => ReturnType<QrLoginStore['watch']>,
     private readonly clock: QrLoginClock,
     private readonly rotation: QrLoginRotation,
+    private readonly instrumentation: QrLoginInstrumentation = QR_LOGIN_NO_INSTRUMENTATION,
   ) {}
 
   /** Streams open right now. */
@@ -40,6 +43,9 @@ export class QrLoginWatcher {
   watch(qrcodeId: string, proof: QrCodeProof | undefined): Observable<QrCodeStatusView> {
     return new Observable<QrCodeStatusView>((subscriber) => {
       this.active++;
+      const measured = this.instrumentation.openStream(qrcodeId);
+      // The terminal status the stream ended on, for the measure (none when the reader leaves first).
+      let ended: QrCodeStatusView | undefined;
       const clock = this.clock;
       let currentId = qrcodeId;
       let lastVersion = 0;
@@ -50,12 +56,18 @@ export class QrLoginWatcher {
       let held: QrCodeRecord[] | undefined;
       const emit = (view: QrCodeStatusView) => {
         if (subscriber.closed) return;
+        const terminal = isTerminalStatus(view.status);
+        // Noted first: a subscriber may unsubscribe from within `next`, which runs the teardown at once.
+        if (terminal) ended = view;
         subscriber.next(view);
-        if (isTerminalStatus(view.status)) subscriber.complete();
+        if (terminal) subscriber.complete();
       };
       const fail = (error: unknown) => {
         const refusal = error instanceof QrLoginStoreUnavailableError ? qrErrors.storeUnavailable() : error;
-        if (!(refusal instanceof QrLoginError)) return subscriber.error(error);
+        if (!(refusal instanceof QrLoginError)) {
+          ended = { qrcodeId: currentId, status: 'ERROR' };
+          return subscriber.error(error);
+        }
         emit({ qrcodeId: currentId, status: 'ERROR', code: refusal.code, message: refusal.message });
       };
       const clearTimers = () => {
@@ -136,6 +148,7 @@ export class QrLoginWatcher {
         feed?.unsubscribe();
         clearTimers();
         this.active--;
+        measured(ended?.status, ended?.code);
       };
     });
   }

@@ -11,6 +11,7 @@ import { QrLoginUserCodes } from './user-code.aliases';
 import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
+import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 
 /** The kernel's parts that `QrLoginService` answers through, one set per module. */
 export interface QrLoginKernelParts {
@@ -29,14 +30,18 @@ export interface QrLoginKernelParts {
  * repository (every write is its compare-and-set), one audit trail (every
  * event and expiry check) and one rotator, so a code rotated by a read, a
  * watch or an action is the same code everywhere. `risk` is the assessment
- * a scan asks (the module plugs in the risk layer's).
+ * a scan asks (the module plugs in the risk layer's). `instrumentation`
+ * measures each action and stream, and wraps the store once, here, so every
+ * store call of every part goes through what it returns.
  */
 export function wireQrLoginKernel(
   config: ResolvedQrLoginConfig,
-  store: QrLoginStore,
+  rawStore: QrLoginStore,
   risk: QrLoginRiskPort,
+  instrumentation: QrLoginInstrumentation = QR_LOGIN_NO_INSTRUMENTATION,
 ): QrLoginKernelParts {
   const clock = config.clock;
+  const store = instrumentation.wrapStore(rawStore);
   const repository = new QrCodeRepository(store, clock);
   const audit = new QrLoginAudit(clock, (id) => repository.get(id));
   const userCodes = new QrLoginUserCodes(repository);
@@ -46,10 +51,10 @@ export function wireQrLoginKernel(
     repository,
     audit,
     userCodes,
-    issuer: new QrCodeIssuer(config, repository, audit, rotator, userCodes),
-    reader: new QrLoginStatusReader(repository, clock, rotator),
-    watcher: new QrLoginWatcher(repository, (id) => feeds.of(id), clock, rotator),
-    actions: new QrLoginAppActions(config, repository, audit, risk),
-    redeemer: new QrLoginRedeemer(repository, audit, config),
+    issuer: new QrCodeIssuer(config, repository, audit, rotator, userCodes, instrumentation),
+    reader: new QrLoginStatusReader(repository, clock, rotator, instrumentation),
+    watcher: new QrLoginWatcher(repository, (id) => feeds.of(id), clock, rotator, instrumentation),
+    actions: new QrLoginAppActions(config, repository, audit, risk, instrumentation),
+    redeemer: new QrLoginRedeemer(repository, audit, config, instrumentation),
   };
 }

@@ -42,7 +42,15 @@ export type {
 export type { QrLoginContext } from '../kernel/interfaces/qr-login-options.interface';
 export type { QrLoginEvent, QrLoginEventType } from '../kernel/interfaces/qr-login-events.interface';
 export type { QrLoginClock, QrLoginTimer } from '../kernel/qr-login.clock';
-export type { QrLoginStore } from '../kernel/interfaces/qr-login-store.interface';
+export type { QrLoginStore, QrLoginStoreAlias } from '../kernel/interfaces/qr-login-store.interface';
+// The port tracing plugs into (the telemetry module provides it globally; without one, nothing is measured).
+export {
+  QR_LOGIN_INSTRUMENTATION,
+  QR_LOGIN_NO_INSTRUMENTATION,
+  type QrLoginInstrumentation,
+  type QrLoginInstrumentedAction,
+  type QrLoginStreamEnd,
+} from '../kernel/interfaces/qr-login-instrumentation.port';
 export { QR_LOGIN_DEFAULTS, QR_LOGIN_STORE } from '../kernel/qr-login.constants';
 export { QR_LOGIN_MODULE_OPTIONS } from '../qr-login.module-definition';
 export { systemClock } from '../kernel/qr-login.clock';

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type {
   Attributes,
   BatchObservableCallback,
@@ -6,32 +6,24 @@ import type {
   Histogram,
   Meter,
   ObservableGauge,
-  Tracer,
 } from '@opentelemetry/api';
 import type { Subscription } from 'rxjs';
 import { QR_LOGIN_STORE, QrLoginService, type QrLoginEvent, type QrLoginStore } from '../plugin';
-import { QR_LOGIN_ATTRIBUTES as A, flowOf, hashOfCodeId, storeKindOf } from './telemetry.attributes';
+import { QR_LOGIN_ATTRIBUTES as A, flowOf, storeKindOf } from './telemetry.attributes';
 import { QR_LOGIN_DURATION_BUCKETS_S, QR_LOGIN_INSTRUMENTATION_SCOPE, QR_LOGIN_METRICS as M } from './telemetry.names';
 import { loadOpenTelemetryApi } from './telemetry.otel';
 import { QR_LOGIN_TELEMETRY_OPTIONS, type QrLoginTelemetryOptions } from './telemetry.options';
+import { QrLoginTracing } from './telemetry.tracing';
 
 /** Codes whose flow is remembered for their refusals (which carry no record); the oldest is forgotten first. */
 const REMEMBERED_FLOWS = 10_000;
 
-/** The action a span is named after (`qr_login.<action>`), by event. */
-const SPAN_ACTIONS: Partial<Record<QrLoginEvent['type'], string>> = {
-  created: 'create',
-  scanned: 'scan',
-  authorized: 'confirm',
-  cancelled: 'cancel',
-  redeemed: 'redeem',
-};
-
 /**
- * Records `QrLoginService.events$` as OpenTelemetry metrics and spans (names
- * in `QR_LOGIN_METRICS`). Attributes are low-cardinality facts (flow, store,
- * action, error code); a span carries a hash of the code id, and nothing
- * anywhere carries an id, a ticket, a secret or a token.
+ * Records `QrLoginService.events$` as OpenTelemetry metrics (names in
+ * `QR_LOGIN_METRICS`), and tells each event to the span of the action it
+ * happened in (`QrLoginTracing`, which measures the actions). Attributes are
+ * low-cardinality facts (flow, store, action, error code); nothing anywhere
+ * carries an id, a ticket, a secret or a token.
  */
 @Injectable()
 export class QrLoginTelemetry implements OnModuleInit, OnModuleDestroy {
@@ -39,7 +31,6 @@ export class QrLoginTelemetry implements OnModuleInit, OnModuleDestroy {
   private meter?: Meter;
   private gauges: ObservableGauge[] = [];
   private observe?: BatchObservableCallback;
-  private tracer?: Tracer;
   private readonly flows = new Map<string, string>();
   private readonly storeKind: string;
   private counters!: { created: Counter; transitions: Counter; refusals: Counter };
@@ -49,6 +40,7 @@ export class QrLoginTelemetry implements OnModuleInit, OnModuleDestroy {
     private readonly kernel: QrLoginService,
     @Inject(QR_LOGIN_STORE) private readonly store: QrLoginStore,
     @Inject(QR_LOGIN_TELEMETRY_OPTIONS) private readonly options: QrLoginTelemetryOptions,
+    @Optional() private readonly tracing?: QrLoginTracing,
   ) {
     this.storeKind = options.storeName ?? storeKindOf(store);
   }
@@ -57,10 +49,6 @@ export class QrLoginTelemetry implements OnModuleInit, OnModuleDestroy {
     const meterProvider = this.options.meterProvider ?? loadOpenTelemetryApi().metrics.getMeterProvider();
     const meter = meterProvider.getMeter(QR_LOGIN_INSTRUMENTATION_SCOPE);
     this.meter = meter;
-    if (this.options.spans !== false) {
-      const tracerProvider = this.options.tracerProvider ?? loadOpenTelemetryApi().trace.getTracerProvider();
-      this.tracer = tracerProvider.getTracer(QR_LOGIN_INSTRUMENTATION_SCOPE);
-    }
     this.counters = {
       created: meter.createCounter(M.codesCreated, { description: 'QR login codes created.', unit: '{code}' }),
       transitions: meter.createCounter(M.transitions, {
@@ -130,25 +118,7 @@ export class QrLoginTelemetry implements OnModuleInit, OnModuleDestroy {
     const histogram = this.durations[event.type];
     if (histogram && event.stepStartedAt !== undefined && event.at >= event.stepStartedAt)
       histogram.record((event.at - event.stepStartedAt) / 1000, base);
-    this.span(event, base);
-  }
-
-  /** One span per action, at the moment the kernel reports its outcome; a refusal's span has an error status. */
-  private span(event: QrLoginEvent, base: Attributes): void {
-    if (!this.tracer) return;
-    const action = event.type === 'refused' ? event.action?.toLowerCase() : SPAN_ACTIONS[event.type];
-    if (!action) return;
-    const span = this.tracer.startSpan(`qr_login.${action}`, {
-      startTime: event.at,
-      attributes: {
-        ...base,
-        ...(event.qrcodeId ? { [A.codeHash]: hashOfCodeId(event.qrcodeId) } : {}),
-        ...(event.code ? { [A.errorType]: event.code } : {}),
-      },
-    });
-    // SpanStatusCode.ERROR is 2; written out so that recording a span needs no runtime import.
-    if (event.type === 'refused') span.setStatus({ code: 2, message: event.code });
-    span.end(event.at);
+    this.tracing?.annotate(event, flow);
   }
 
   /** The flow of the event's code, remembered from its record's events for the refusals, which carry none. */

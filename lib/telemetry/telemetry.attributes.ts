@@ -15,7 +15,20 @@ export const QR_LOGIN_ATTRIBUTES = {
   errorType: 'error.type',
   /** On spans only: the first 16 hex digits of the SHA-256 of the code id (never the id itself). */
   codeHash: 'qr_login.code.hash',
+  /** On store spans: the database, per OpenTelemetry's database conventions (`redis`, `postgresql`); absent for memory and custom stores. */
+  dbSystem: 'db.system.name',
+  /** On store spans: the store method called (`get`, `compareAndSet`, …); one call may send several commands. */
+  dbOperation: 'db.operation.name',
+  /** On stream spans: the terminal status the stream ended on; absent when the reader left first. */
+  streamEndStatus: 'qr_login.stream.end_status',
 } as const;
+
+/** The `db.system.name` of a store, or undefined for one that is no database client (memory, custom). */
+export function dbSystemOf(store: QrLoginStore): string | undefined {
+  const kind = storeKindOf(store);
+  if (kind === 'redis') return 'redis';
+  return kind === 'postgres' ? 'postgresql' : undefined;
+}
 
 /** Flow names a record's binding may give besides `qr` and `device`; any other `via` counts as its code's flow. */
 const NATIVE_VIAS: ReadonlySet<string> = new Set(['native', 'device']);

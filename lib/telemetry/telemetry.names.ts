@@ -21,6 +21,25 @@ export const QR_LOGIN_METRICS = {
   codesLive: 'qr_login.codes.live',
 } as const;
 
+/**
+ * The spans, by name: one per kernel action (from its start to its end), one
+ * per status stream (its whole life) and one per store call, a child of the
+ * action that made it. See docs/telemetry.md for their attributes.
+ */
+export const QR_LOGIN_SPANS = {
+  create: 'qr_login.create',
+  scan: 'qr_login.scan',
+  confirm: 'qr_login.confirm',
+  cancel: 'qr_login.cancel',
+  redeem: 'qr_login.redeem',
+  /** A status read: a page's poll, a plugin's read, the device grant's paced token poll. */
+  poll: 'qr_login.poll',
+  /** A status stream, from its subscription (open) to its end (close). */
+  stream: 'qr_login.stream',
+  /** Store calls are `qr_login.store.<method>` (`qr_login.store.get`, `qr_login.store.compareAndSet`, …). */
+  storePrefix: 'qr_login.store.',
+} as const;
+
 /** The meter's and tracer's instrumentation scope name. */
 export const QR_LOGIN_INSTRUMENTATION_SCOPE = 'nestjs-qr-login';
 

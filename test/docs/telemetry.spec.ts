@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { QR_LOGIN_ATTRIBUTES, QR_LOGIN_METRICS } from '../../lib/telemetry';
+import { QR_LOGIN_ATTRIBUTES, QR_LOGIN_METRICS, QR_LOGIN_SPANS } from '../../lib/telemetry';
 
 /*
  * docs/telemetry.md against the instruments: every instrument is in the
- * metrics table, and the Grafana dashboard is valid JSON whose queries name
+ * metrics table, every span and attribute in theirs, and the Grafana dashboard is valid JSON whose queries name
  * only series the Prometheus exporter writes for them.
  */
 
@@ -23,6 +23,14 @@ function seriesOf(name: string): string[] {
 describe('docs/telemetry.md', () => {
   it('lists every instrument in its metrics table', () => {
     for (const name of instruments) expect(page, name).toContain(`| \`${name}\` |`);
+  });
+
+  it('lists every span and every attribute in their tables', () => {
+    const { storePrefix, ...spans } = QR_LOGIN_SPANS;
+    expect(Object.keys(spans).length).toBeGreaterThanOrEqual(7);
+    for (const name of Object.values(spans)) expect(page, name).toContain(`| \`${name}\` |`);
+    expect(page).toContain(`| \`${storePrefix}<method>\` |`);
+    for (const name of Object.values(QR_LOGIN_ATTRIBUTES)) expect(page, name).toContain(`| \`${name}\` |`);
   });
 
   it('gives a Grafana dashboard in valid JSON whose queries use only series the exporter writes', () => {

@@ -36,6 +36,17 @@ export interface RedisCluster {
    * replicates and every node reports `cluster_state:ok`.
    */
   revive(port: number): Promise<void>;
+  /**
+   * Stops every running node (SIGTERM of each PID): the whole cluster is
+   * down, as in a data-centre outage. `startAll` brings it back.
+   */
+  stopAll(): Promise<void>;
+  /**
+   * Starts every stopped node again on its port, from its own cluster config
+   * (same node ids, same slots), and resolves once every node reports
+   * `cluster_state:ok` and knows every other one. Without persistence the data is gone.
+   */
+  startAll(): Promise<void>;
   /** Kills every process this cluster started (by PID) and removes their directories. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -176,6 +187,27 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
         },
         FAILOVER_TIMEOUT_MS,
         `node ${port} to rejoin as a replica`,
+      );
+    },
+    stopAll: async () => {
+      await Promise.all(running().map((p) => terminate(p)));
+    },
+    startAll: async () => {
+      for (const [index, stopped] of processes.entries()) {
+        if (stopped.node.alive) continue;
+        const restarted = await launch(root, stopped.node.port, nodeTimeout);
+        restarted.node = stopped.node;
+        stopped.node.alive = true;
+        processes[index] = restarted;
+      }
+      await until(
+        async () =>
+          clusterSettled(
+            processes.map((p) => p.node.port),
+            size,
+          ),
+        START_TIMEOUT_MS,
+        'the restarted cluster to report cluster_state:ok on every node',
       );
     },
     stop,

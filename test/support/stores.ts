@@ -97,6 +97,12 @@ export const redisClusterStoreKind: StoreKind = {
     redisCluster = undefined;
     await (await cluster?.catch(() => undefined))?.stop();
   },
+  // Every server of the cluster at once: a failover of one master is `currentRedisCluster().failover`.
+  outage: {
+    keepsData: false,
+    stop: async () => currentRedisCluster().stopAll(),
+    start: async () => currentRedisCluster().startAll(),
+  },
 };
 
 /** The cluster behind `redisClusterStoreKind`, once set up (for failover tests). */

@@ -8,7 +8,7 @@ import { QrLoginModule, type QrLoginStore } from '../../lib';
 import { QrLoginStoreHealthIndicator, QrLoginTelemetryModule } from '../../lib/telemetry';
 import { ADAPTERS, fixtureOptions, type AdapterName } from '../app/test-app';
 import { request } from '../support/http';
-import { memoryStoreKind, SHARED_STORE_KINDS } from '../support/stores';
+import { memoryStoreKind, redisClusterStoreKind, SHARED_STORE_KINDS } from '../support/stores';
 import { telemetrySink } from './telemetry-app';
 
 /** An app's health route, as Terminus's docs write it, with the store's indicator. */
@@ -73,7 +73,10 @@ describe.each(ADAPTERS)('the store health indicator on %s', (adapter) => {
     });
   });
 
-  describe.each(SHARED_STORE_KINDS)('over the $name store', (kind) => {
+  // Redis, PostgreSQL, and a Redis Cluster (3 masters, 3 replicas) whose every server stops at once.
+  describe.each([...SHARED_STORE_KINDS, redisClusterStoreKind])('over the $name store', (kind) => {
+    /** The store kind the indicator reports: a Cluster's store is a Redis store. */
+    const reported = kind === redisClusterStoreKind ? 'redis' : kind.name;
     let app: INestApplication;
     let url: string;
     beforeAll(async () => {
@@ -88,7 +91,7 @@ describe.each(ADAPTERS)('the store health indicator on %s', (adapter) => {
     it('reports down within 2 s of the server stopping, and up again once it is back', async () => {
       const up = await request(`${url}/health`);
       expect(up.status).toBe(200);
-      expect(up.body.info.qr_login_store).toEqual({ status: 'up', store: kind.name });
+      expect(up.body.info.qr_login_store).toEqual({ status: 'up', store: reported });
 
       await kind.outage!.stop();
       try {
@@ -96,12 +99,14 @@ describe.each(ADAPTERS)('the store health indicator on %s', (adapter) => {
         const down = await request(`${url}/health`);
         expect(down.body).toMatchObject({
           status: 'error',
-          error: { qr_login_store: { status: 'down', store: kind.name, message: expect.any(String) } },
+          error: { qr_login_store: { status: 'down', store: reported, message: expect.any(String) } },
         });
       } finally {
         await kind.outage!.start();
       }
       await healthBecomes(url, 200, 15_000);
-    }, 40_000);
+      const back = await request(`${url}/health`);
+      expect(back.body.info.qr_login_store).toEqual({ status: 'up', store: reported });
+    }, 60_000);
   });
 });

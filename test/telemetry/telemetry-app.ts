@@ -9,7 +9,12 @@ import {
   type DataPoint,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { QrLoginModule, type QrLoginStore } from '../../lib';
 import { QrLoginDeviceGrantModule } from '../../lib/plugins/device';
 import { QrLoginTelemetryModule } from '../../lib/telemetry';
@@ -113,3 +118,41 @@ export async function createTelemetryApp(opts: {
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
+
+/** The names of the spans that measure a kernel action (not a store call, not a stream). */
+export const ACTION_SPAN_NAMES = ['create', 'scan', 'confirm', 'cancel', 'redeem', 'poll'].map((a) => `qr_login.${a}`);
+
+/** The finished spans of kernel actions on the code `codeHash`, in the order they started. */
+export function actionSpansOf(sink: TelemetrySink, codeHash: string): ReadableSpan[] {
+  return sink.spans
+    .getFinishedSpans()
+    .filter((span) => ACTION_SPAN_NAMES.includes(span.name) && span.attributes['qr_login.code.hash'] === codeHash)
+    .sort((a, b) => compareTimes(a.startTime, b.startTime));
+}
+
+/** The finished spans whose parent is `parent`. */
+export function childrenOf(sink: TelemetrySink, parent: ReadableSpan): ReadableSpan[] {
+  const { traceId, spanId } = parent.spanContext();
+  return sink.spans
+    .getFinishedSpans()
+    .filter((span) => span.parentSpanContext?.spanId === spanId && span.spanContext().traceId === traceId);
+}
+
+/** Orders two SDK times (`[s, ns]`): negative when `a` is earlier, 0 when equal. */
+export const compareTimes = (a: [number, number], b: [number, number]): number => a[0] - b[0] || a[1] - b[1];
+
+/** A span's length in ns, measured by the SDK from its start to its end. */
+export const durationNs = (span: ReadableSpan): number => span.duration[0] * 1e9 + span.duration[1];
+
+/** An SDK time (`[s, ns]`) in ms, as a float (enough for comparisons to a fraction of a ms). */
+export const msOf = ([seconds, nanoseconds]: [number, number]): number => seconds * 1e3 + nanoseconds / 1e6;
+
+/**
+ * Whether `inner` lies within `outer`. The SDK stamps a span's start with
+ * `Date.now()` (whole ms) and measures its length with the monotonic clock,
+ * so starts of two spans compare to within 1 ms only; lengths are exact.
+ */
+export const within = (inner: ReadableSpan, outer: ReadableSpan): boolean =>
+  msOf(inner.startTime) >= msOf(outer.startTime) - 1 &&
+  msOf(inner.endTime) <= msOf(outer.endTime) + 1 &&
+  durationNs(inner) <= durationNs(outer);
