@@ -22,6 +22,7 @@ import type { QrCodeCreated } from './interfaces/qr-login-views.interface';
  * Makes new codes: checks the creator's JSON and the store's room, picks the binding, renders
  * the image (natively, or through a registered type handler), gives the
  * code its user code, and stores it.
+ * @internal
  */
 export class QrCodeIssuer {
   private readonly typeHandlers = new Map<string, QrCodeTypeHandler>();

@@ -7,7 +7,7 @@ import { bindingOf, requestOf, statusAt, viewOf } from './qr-login.visibility';
 import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrCodeInfo, QrLoginPollResult, QrUserCodeRequest } from './interfaces/qr-login-views.interface';
 
-/** Reads that are more than a status view: what a plugin may know of a code, a paced poll, the image file. */
+/** Reads that are more than a status view: what a plugin may know of a code, a paced poll, the image file. @internal */
 export class QrLoginStatusReader {
   constructor(
     private readonly repository: QrCodeRepository,

@@ -7,7 +7,7 @@ import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrCodeStatusView } from './interfaces/qr-login-views.interface';
 
-/** What a stream needs to follow a rotation: the successor's rendering, and the rotation itself. */
+/** What a stream needs to follow a rotation: the successor's rendering, and the rotation itself. @internal */
 export interface QrLoginRotation {
   /** Milliseconds between rotations of an unscanned code; undefined for none. */
   everyMs?: number;
@@ -21,6 +21,7 @@ export interface QrLoginRotation {
  * included, announced when the lifetime passes even if nothing else happens).
  * Store errors arrive as one `ERROR` status. The creator's stream rotates an
  * unscanned code on schedule and follows it; anyone else's ends with EXPIRED.
+ * @internal
  */
 export class QrLoginWatcher {
   private active = 0;

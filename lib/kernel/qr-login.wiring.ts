@@ -12,7 +12,7 @@ import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 
-/** The kernel's parts that `QrLoginService` answers through, one set per module. */
+/** The kernel's parts that `QrLoginService` answers through, one set per module. @internal */
 export interface QrLoginKernelParts {
   repository: QrCodeRepository;
   audit: QrLoginAudit;
@@ -30,6 +30,7 @@ export interface QrLoginKernelParts {
  * event and expiry check) and one rotator, so a code rotated by a read, a
  * watch or an action is the same code everywhere. `risk` is the assessment
  * a scan asks (the module plugs in the risk layer's).
+ * @internal
  */
 export function wireQrLoginKernel(
   config: ResolvedQrLoginConfig,

@@ -4,6 +4,7 @@ import { requireOptionalPeer } from '../kernel/qr-login.optional-peer';
 /**
  * `@opentelemetry/api`, an optional peer, loaded only when the telemetry
  * module needs a global provider: apps that do not import the module pay nothing.
+ * @internal
  */
 export function loadOpenTelemetryApi(): typeof OpenTelemetryApi {
   return requireOptionalPeer(
