@@ -13,7 +13,7 @@
  */
 import type { QrLoginOptions } from './qr-login.types.mjs';
 
-/** The attributes the element observes. */
+/** The attributes the element observes. @internal */
 export const QR_LOGIN_CODE_ATTRIBUTES = [
   'lang',
   'base-url',
@@ -24,7 +24,10 @@ export const QR_LOGIN_CODE_ATTRIBUTES = [
   'auto-redeem',
 ] as const;
 
-/** The options of `startQrLogin` that `element`'s attributes set now; a value it cannot read falls back to the default. */
+/**
+ * The options of `startQrLogin` that `element`'s attributes set now; a value it cannot read falls back to the default.
+ * @internal
+ */
 export function loginOptionsOf(element: Element): QrLoginOptions {
   const transport = element.getAttribute('transport');
   const options: QrLoginOptions = {

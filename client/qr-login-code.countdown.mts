@@ -4,7 +4,7 @@
  * each second).
  */
 
-/** Renders the time left until `expiresAt` into `node` each second while running. */
+/** Renders the time left until `expiresAt` into `node` each second while running. @internal */
 export class QrLoginCountdown {
   private timer: ReturnType<typeof setInterval> | undefined;
   private expiresAt: number | undefined;

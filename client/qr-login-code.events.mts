@@ -33,7 +33,7 @@ export interface QrLoginCodeEventMap {
   'qr-login-transport': CustomEvent<{ transport: QrLoginTransport }>;
 }
 
-/** Dispatches `type` from `target`, bubbling and composed. */
+/** Dispatches `type` from `target`, bubbling and composed. @internal */
 export function emitQrLoginEvent<K extends keyof QrLoginCodeEventMap>(
   target: EventTarget,
   type: K,

@@ -4,7 +4,7 @@
  */
 import type { QrLoginCodeMessages } from './qr-login-code.i18n.mjs';
 
-/** What the status line says now, kept as a key so a language change can re-render it. */
+/** What the status line says now, kept as a key so a language change can re-render it. @internal */
 export type StatusText =
   | {
       key:
@@ -42,7 +42,7 @@ const STATUS_OF: Record<Exclude<StatusText['key'], 'scanned' | 'error'>, string>
   expired: 'EXPIRED',
 };
 
-/** The line for `text` in `texts`, with the status and tone (`success`, `danger`, or none) it carries. */
+/** The line for `text` in `texts`, with the status and tone (`success`, `danger`, or none) it carries. @internal */
 export function statusLine(
   text: StatusText,
   texts: QrLoginCodeMessages,
@@ -60,7 +60,7 @@ export function statusLine(
   }
 }
 
-/** Renders `text` into the status line `element`. */
+/** Renders `text` into the status line `element`. @internal */
 export function renderStatusLine(element: HTMLElement, text: StatusText, texts: QrLoginCodeMessages): void {
   const { line, status, tone } = statusLine(text, texts);
   element.textContent = line;

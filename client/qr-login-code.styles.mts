@@ -28,6 +28,7 @@
  * `scanner-name`, `overlay`, `refresh-button`, `match`, `user-code`,
  * `status`, `countdown`, `notice`.
  */
+/** @internal */
 export const QR_LOGIN_CODE_CSS = `
 :host {
   display: inline-block;

@@ -13,7 +13,7 @@ import { QR_LOGIN_CODE_CSS } from './qr-login-code.styles.mjs';
 
 let sharedSheet: CSSStyleSheet | undefined;
 
-/** What the view needs of its element. */
+/** What the view needs of its element. @internal */
 export interface QrLoginCodeHost {
   readonly host: HTMLElement;
   readonly root: ShadowRoot;
@@ -24,7 +24,7 @@ export interface QrLoginCodeHost {
   onRefresh(): void;
 }
 
-/** The nodes of the element's shadow root and what is on them. */
+/** The nodes of the element's shadow root and what is on them. @internal */
 export class QrLoginCodeView {
   private readonly frame: HTMLElement;
   private readonly image: HTMLImageElement;

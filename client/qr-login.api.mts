@@ -8,7 +8,7 @@ import type { QrLoginCode, QrLoginOptions } from './qr-login.types.mjs';
 
 const SECRET_HEADER = 'x-qr-login-secret';
 
-/** A failed request, carrying what `onError` reports. */
+/** A failed request, carrying what `onError` reports. @internal */
 export class RequestError extends Error {
   constructor(
     readonly code: string,
@@ -27,6 +27,7 @@ export class RequestError extends Error {
   }
 }
 
+/** @internal */
 export function isAbort(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError';
 }
@@ -35,12 +36,13 @@ function trimSlashes(text: string): string {
   return text.replace(/^\/+|\/+$/g, '');
 }
 
-/** A new code as the client keeps it (before `expiresAt` is set), from the answer of `POST /qrcodes`. */
+/** A new code as the client keeps it (before `expiresAt` is set), from the answer of `POST /qrcodes`. @internal */
 export type CodeFields = Omit<QrLoginCode, 'expiresAt'>;
 
 /**
  * Reads the answer of `POST /qrcodes`: the code's fields and the creator
  * secret, or undefined when the answer is not a code (a wrong `baseUrl`).
+ * @internal
  */
 export function readCreated(created: Record<string, unknown>): { code: CodeFields; secret?: string } | undefined {
   if (typeof created.qrcodeId !== 'string' || typeof created.url !== 'string') return undefined;
@@ -59,7 +61,7 @@ export function readCreated(created: Record<string, unknown>): { code: CodeField
   };
 }
 
-/** The routes of one module (`baseUrl` + `routePrefix`), with the creator secret of the latest code. */
+/** The routes of one module (`baseUrl` + `routePrefix`), with the creator secret of the latest code. @internal */
 export class QrLoginApi {
   private readonly fetchFn: typeof fetch;
   private readonly base: string;

@@ -7,7 +7,7 @@ import type { QrLoginOptions } from './qr-login.types.mjs';
 
 const DEFAULT_AUTO_REFRESH_MAX = 5;
 
-/** How many expired codes in a row are replaced, and the replacement waiting for the tab to show. */
+/** How many expired codes in a row are replaced, and the replacement waiting for the tab to show. @internal */
 export class QrLoginAutoRefresh {
   private readonly max: number;
   /** Codes replaced since the page was last used. */

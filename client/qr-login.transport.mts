@@ -22,7 +22,7 @@ function isCrossOrigin(url: string): boolean {
   }
 }
 
-/** How to follow codes, from the options of `startQrLogin`. */
+/** How to follow codes, from the options of `startQrLogin`. @internal */
 export interface FollowSettings {
   /** `'auto'`: SSE, falling back to polling. */
   wanted: 'auto' | QrLoginTransport;
@@ -32,7 +32,7 @@ export interface FollowSettings {
   pollInterval: number;
 }
 
-/** What a follow tells the login it belongs to. */
+/** What a follow tells the login it belongs to. @internal */
 export interface FollowListener {
   /** A status of the code (or of the code that replaced it), repeats included. */
   view(view: QrLoginStatusView): void;
@@ -45,6 +45,7 @@ export interface FollowListener {
 /**
  * One code's life: its requests, its stream and its timer, everything that
  * must end together when the code is replaced or the login stopped.
+ * @internal
  */
 export class CodeFollow {
   /** Aborts every request made for this code; `end()` fires it. */

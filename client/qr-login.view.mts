@@ -19,7 +19,7 @@ interface Nodes {
   shortValue: HTMLElement;
 }
 
-/** What the client shows in its container; every method does nothing without one. */
+/** What the client shows in its container; every method does nothing without one. @internal */
 export class QrLoginContainerView {
   private readonly labels: QrLoginLabels;
   private nodes: Nodes | undefined;

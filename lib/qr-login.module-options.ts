@@ -18,7 +18,7 @@ export interface QrLoginModuleOptions<TUser = any> extends QrLoginKernelOptions<
   risk?: QrLoginRiskOptions;
 }
 
-/** Options the kernel leaves to a layer above it, by name, so its check of unknown keys lets them through. */
+/** Options the kernel leaves to a layer above it, by name, so its check of unknown keys lets them through. @internal */
 export const QR_LOGIN_LAYERED_OPTIONS = Object.keys({ risk: 1 } satisfies Record<
   Exclude<keyof QrLoginModuleOptions, keyof QrLoginKernelOptions>,
   1

@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +32,13 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Goals, in bytes (1 kB = 1000 bytes). */
 /**
- * The tarball's ceiling. The goal is 200 kB and is not met yet: the package measures 244 kB with the
- * telemetry, testing and plugin entries, whose .d.ts keep their doc comments for editors (about half the
- * packed bytes). This ceiling only stops it growing further; The goal stays written here until it is met.
+ * The tarball's ceiling. The goal is 200 kB and is not met yet: the package measures 210.8 kB (244 kB
+ * before the declarations no entry reaches were tagged `@internal` and left out with `stripInternal`, and
+ * the decorator helpers came from `tslib`). What remains is about 125 kB of JavaScript, 76 kB of .d.ts
+ * (48 kB of it the doc comments editors show), and README, CHANGELOG and package.json at 14 kB together.
+ * This ceiling only stops it growing; the goal stays written here until it is met.
  */
-const MAX_TARBALL_BYTES = 250_000;
+const MAX_TARBALL_BYTES = 215_000;
 const MAX_INSTALLED_BYTES = 5_000_000;
 
 /** Where each tsconfig's output lands in the package. */
@@ -202,4 +215,54 @@ describe('package weight', () => {
     );
     expect(out.trim()).toBe('function function');
   }, 60_000);
+
+  it('type-checks an app that imports every entry, with skipLibCheck false (no declaration left dangling)', () => {
+    // `stripInternal` leaves out what no entry reaches; a stripped name a shipped .d.ts still used would fail here.
+    // Every package of this repository is linked, as an app that uses every entry has its peers and their types.
+    for (const name of readdirSync(join(root, 'node_modules'))) {
+      if (name.startsWith('.')) continue;
+      const scoped = name.startsWith('@')
+        ? readdirSync(join(root, 'node_modules', name)).map((n) => `${name}/${n}`)
+        : [name];
+      for (const dep of scoped) {
+        const target = join(app, 'node_modules', dep);
+        if (existsSync(target)) continue;
+        mkdirSync(dirname(target), { recursive: true });
+        symlinkSync(join(root, 'node_modules', dep), target, 'dir');
+      }
+    }
+    const entries = Object.keys(manifest.exports).filter((entry) => entry !== './package.json');
+    expect(entries.length).toBeGreaterThanOrEqual(12);
+    const lines = entries.map((entry, i) => `import * as e${i} from '${entry.replace(/^\./, 'nestjs-qr-login')}';`);
+    lines.push(`export const entries = [${entries.map((_, i) => `e${i}`).join(', ')}];`);
+    // The checker truly reads the entries: a name no entry exports must be an error.
+    lines.push('// @ts-expect-error: no entry exports this name', "import { NoSuchExport } from 'nestjs-qr-login';");
+    lines.push('export const none = NoSuchExport;');
+    writeFileSync(join(app, 'all-entries.mts'), `${lines.join('\n')}\n`);
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+          types: ['node'],
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+        },
+        files: ['all-entries.mts'],
+      }),
+    );
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'all-entries', private: true }));
+    let diagnostics = '';
+    try {
+      execFileSync(process.execPath, [tsc, '-p', app], { cwd: app, encoding: 'utf8', stdio: 'pipe' });
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string };
+      diagnostics = `${failed.stdout ?? ''}${failed.stderr ?? ''}`.trim() || String(error);
+    }
+    expect(diagnostics).toBe('');
+  }, 180_000);
 });

@@ -12,6 +12,7 @@ interface PassportRegistry {
  * registered: otherwise the app boots and every scan fails with a 500
  * ("Unknown authentication strategy"). Strategies register themselves when
  * Nest instantiates their providers, so this runs once every provider exists.
+ * @internal
  */
 export function checkAppAuthStrategies(names: readonly string[] | undefined): void {
   if (!names) return;

@@ -4,19 +4,20 @@ import { join, resolve } from 'node:path';
 import { QrLoginConfigError } from '../kernel/qr-login.errors';
 import type { QrLoginServeClientOptions } from '../kernel/interfaces/qr-login-options.interface';
 
-/** One file of the client, ready to send. */
+/** One file of the client, ready to send. @internal */
 export interface QrLoginClientFile {
   /** The module's text (UTF-8), sent as a string so both adapters keep the Content-Type set before it. */
   body: string;
   etag: string;
 }
 
-/** The client's modules by their path under `/<prefix>/client/` (`index.mjs`, `app/index.mjs`). */
+/** The client's modules by their path under `/<prefix>/client/` (`index.mjs`, `app/index.mjs`). @internal */
 export interface QrLoginClientAssets {
   files: ReadonlyMap<string, QrLoginClientFile>;
   cacheControl: string;
 }
 
+/** @internal */
 export const QR_LOGIN_CLIENT_ASSETS = 'QR_LOGIN:CLIENT_ASSETS';
 
 /** Where the built client sits beside this file once compiled: `dist/lib/http` → `dist/client`. */
@@ -37,6 +38,7 @@ function modulesIn(dir: string, prefix: string, into: Map<string, QrLoginClientF
 /**
  * Reads the client's modules once, while the module is declared, so a missing
  * build stops the app at start with what to do rather than 404s in the page.
+ * @internal
  */
 export function loadQrLoginClientAssets(setting: unknown): QrLoginClientAssets | undefined {
   if (setting === undefined || setting === false) return undefined;

@@ -8,6 +8,7 @@ import { ApiExcludeController } from './qr-login.openapi';
  * built browser client, mounted only with the `serveClient` module setting.
  * Answers through the platform adapter, so Express and Fastify send the same
  * bytes and headers; a request whose `If-None-Match` matches gets a 304.
+ * @internal
  */
 @Controller()
 @ApiExcludeController()

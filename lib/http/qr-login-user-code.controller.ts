@@ -57,6 +57,7 @@ function PhoneUserCodeRoute(path: string, summary: string, bodyType: Type<unknow
  * cancel. A device flow is reached only this way; a QR code's own routes by
  * id are on `QrLoginController`. Mounted by the module beside it, under the
  * same `routePrefix` and with the same route decorators.
+ * @internal
  */
 @Controller()
 @ApiTags('qr-login')

@@ -53,6 +53,7 @@ const body = qrLoginValidationPipe();
  * path is the `routePrefix` module setting: the module mounts a subclass of
  * this controller carrying that path. The phone's routes by user code are in
  * `QrLoginUserCodeController`, mounted beside it the same way.
+ * @internal
  */
 @Controller()
 @ApiTags('qr-login')

@@ -31,7 +31,7 @@ function pick<D>(name: string): DecoratorFactory<D> {
   return (() => () => undefined) as unknown as DecoratorFactory<D>;
 }
 
-/** Whether `@nestjs/swagger` was found. */
+/** Whether `@nestjs/swagger` was found. @internal */
 export const SWAGGER_AVAILABLE = swagger !== undefined;
 
 export const ApiProperty = pick<PropertyDecorator>('ApiProperty');
@@ -51,5 +51,6 @@ export const ApiProduces = (...types: string[]): MethodDecorator =>
   (pick<MethodDecorator>('ApiProduces') as AnyDecorator)(...types);
 export const ApiBearerAuth = (name?: string): ClassDecorator & MethodDecorator =>
   (pick<ClassDecorator & MethodDecorator>('ApiBearerAuth') as AnyDecorator)(name);
+/** @internal */
 export const ApiExcludeController = (): ClassDecorator =>
   (pick<ClassDecorator>('ApiExcludeController') as AnyDecorator)();

@@ -15,7 +15,7 @@ export function headerOf(request: any, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : typeof value === 'string' ? value : undefined;
 }
 
-/** The client address as the adapter reports it (honours the app's trust-proxy setting). */
+/** The client address as the adapter reports it (honours the app's trust-proxy setting). @internal */
 export function ipOf(request: any): string | undefined {
   return request?.ip ?? request?.socket?.remoteAddress;
 }
@@ -23,6 +23,7 @@ export function ipOf(request: any): string | undefined {
 /**
  * Each creator gets its own cookie, named after a prefix of its secret's hash,
  * so two tabs creating codes at once do not overwrite each other's secret.
+ * @internal
  */
 export function creatorCookieName(config: ResolvedQrLoginConfig, creatorSecretHash: string): string {
   return `${config.cookie.name}_${creatorSecretHash.slice(0, 12)}`;
@@ -32,6 +33,7 @@ export function creatorCookieName(config: ResolvedQrLoginConfig, creatorSecretHa
  * The creator secrets a request carries: the `x-qr-login-secret` header and
  * every creator cookie. The service tries each against the code's hash, so
  * the record need not be read first to pick the right cookie.
+ * @internal
  */
 export function creatorSecretsOf(request: any, config: ResolvedQrLoginConfig): string[] {
   const header = headerOf(request, QR_LOGIN_SECRET_HEADER);
@@ -50,7 +52,7 @@ function isHttps(request: any): boolean {
   return request?.protocol === 'https' || request?.socket?.encrypted === true;
 }
 
-/** Sets the HttpOnly creator cookie for a new code; it lives as long as the code and its ticket can. */
+/** Sets the HttpOnly creator cookie for a new code; it lives as long as the code and its ticket can. @internal */
 export function setCreatorCookie(
   adapter: AbstractHttpAdapter,
   request: any,

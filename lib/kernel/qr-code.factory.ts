@@ -8,7 +8,7 @@ import type {
   JsonObject,
 } from './interfaces/qr-code.interface';
 
-/** Everything a new record is made of, decided by the service. */
+/** Everything a new record is made of, decided by the service. @internal */
 export interface NewQrCodeRecord {
   id: string;
   type: QrCodeType;
@@ -24,7 +24,7 @@ export interface NewQrCodeRecord {
   numberMatching: false | { digits: number; choices: number };
 }
 
-/** A PENDING record at version 1. */
+/** A PENDING record at version 1. @internal */
 export function newQrCodeRecord(input: NewQrCodeRecord): QrCodeRecord {
   const record: QrCodeRecord = {
     id: input.id,
@@ -44,7 +44,10 @@ export function newQrCodeRecord(input: NewQrCodeRecord): QrCodeRecord {
   return record;
 }
 
-/** The number the page shows and the choices the phone offers, shuffled so the right one's place tells nothing. */
+/**
+ * The number the page shows and the choices the phone offers, shuffled so the right one's place tells nothing.
+ * @internal
+ */
 export function matchNumbers(digits: number, choices: number): { code: string; choices: string[] } {
   const pick = () => String(randomInt(10 ** digits)).padStart(digits, '0');
   const code = pick();
@@ -55,6 +58,7 @@ export function matchNumbers(digits: number, choices: number): { code: string; c
  * A device flow's user code among `choices - 1` fresh decoys (at least two,
  * so a pick is never a formality), shuffled: what a phone that arrived by a
  * link picks from.
+ * @internal
  */
 export function userCodeChoices(userCode: string, choices: number): string[] {
   return withDecoys(userCode, Math.max(3, choices), newUserCode);

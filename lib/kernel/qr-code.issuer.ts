@@ -23,6 +23,7 @@ import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './inte
  * Makes new codes: checks the creator's JSON and the store's room, picks the binding, renders
  * the image (natively, or through a registered type handler), gives the
  * code its user code, and stores it.
+ * @internal
  */
 export class QrCodeIssuer {
   private readonly typeHandlers = new Map<string, QrCodeTypeHandler>();

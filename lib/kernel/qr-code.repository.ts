@@ -12,6 +12,7 @@ const MAX_CAS_ROUNDS = 32;
  * The kernel's only door to the store: reads, the compare-and-set loop, and
  * the translation of store failures into the kernel's refusals (503
  * `QR_STORE_UNAVAILABLE`, 503 `QR_STORE_FULL`).
+ * @internal
  */
 export class QrCodeRepository {
   constructor(

@@ -13,7 +13,7 @@ const APP_AUTH_KEYS = Object.keys({ strategies: 1, resolveUser: 1 } satisfies Re
 /** `appAuth` after validation: exactly one of passport strategies and a resolver. */
 export type ResolvedAppAuth = QrLoginAppAuthOptions & { strategies?: string[] };
 
-/** The user's id: `id`, `sub` or `userId`, whichever it has first. */
+/** The user's id: `id`, `sub` or `userId`, whichever it has first. @internal */
 export function defaultUserId(appUser: any): string {
   const id = appUser?.id ?? appUser?.sub ?? appUser?.userId;
   if (id === undefined || id === null || id === '') {
@@ -24,7 +24,7 @@ export function defaultUserId(appUser: any): string {
   return String(id);
 }
 
-/** What a page may see of the user: a display name (from the usual fields, else the id) and a photo URL. */
+/** What a page may see of the user: a display name (from the usual fields, else the id) and a photo URL. @internal */
 export function defaultBriefUserInfo(appUser: any): BriefUserInfo {
   const displayName = appUser?.displayName ?? appUser?.nickname ?? appUser?.name ?? appUser?.username;
   const photo = appUser?.photo ?? appUser?.avatar ?? appUser?.picture;
@@ -34,7 +34,7 @@ export function defaultBriefUserInfo(appUser: any): BriefUserInfo {
   };
 }
 
-/** Validates `appAuth`: required, with exactly one of `strategies` and `resolveUser`. */
+/** Validates `appAuth`: required, with exactly one of `strategies` and `resolveUser`. @internal */
 export function resolveAppAuth(appAuth: QrLoginAppAuthOptions | undefined): ResolvedAppAuth {
   const example =
     'e.g. appAuth: { strategies: ["jwt"] } or appAuth: { resolveUser: (req) => usersService.fromToken(req) }';

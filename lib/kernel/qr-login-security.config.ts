@@ -62,7 +62,7 @@ function resolveRule(
   return { limit, windowMs: Math.round(window * 1000) };
 }
 
-/** Validates the security options; runs at start-up with the rest of the configuration. */
+/** Validates the security options; runs at start-up with the rest of the configuration. @internal */
 export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtlMs: number): ResolvedSecurityConfig {
   let numberMatching: ResolvedSecurityConfig['numberMatching'] = false;
   if (options.numberMatching) {

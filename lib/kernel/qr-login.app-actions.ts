@@ -31,6 +31,7 @@ type ActOptions = { matchCode?: string; scanner?: { ip?: string } };
  * The phone side's actions (scan, confirm, cancel) and the site's own
  * refusal, each one decision of the rules inside the compare-and-set loop,
  * with the risk policy before a scan and the audit events after.
+ * @internal
  */
 export class QrLoginAppActions {
   constructor(

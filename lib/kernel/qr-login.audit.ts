@@ -7,6 +7,7 @@ import type { QrLoginEvent, QrLoginEventType } from './interfaces/qr-login-event
 /**
  * The lifecycle events of this process (`QrLoginService.events$`), and the
  * one timer per open code that reports `expired` when nobody finished it.
+ * @internal
  */
 export class QrLoginAudit {
   private readonly events = new Subject<QrLoginEvent>();

@@ -151,6 +151,7 @@ export function resolveRoutePrefix(prefix: unknown): string {
  * starts, so a mistake stops the app with a message instead of failing on
  * first use. `layered` names the options a layer above validates itself (the
  * module's `risk`): they pass the unknown-key check here, unread.
+ * @internal
  */
 export function resolveQrLoginConfig(
   options: QrLoginKernelOptions | undefined,

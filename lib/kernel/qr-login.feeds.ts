@@ -12,6 +12,7 @@ import type { QrLoginStore } from './interfaces/qr-login-store.interface';
  * is connected at once, so a change committed after its own read still
  * reaches it. Records handed out are shared and must not be mutated (the
  * watcher only reads them).
+ * @internal
  */
 export class QrLoginFeeds {
   private readonly feeds = new Map<string, Observable<QrCodeRecord>>();

@@ -22,6 +22,7 @@ function chunk(type: string, data: Buffer): Buffer {
  * The PNG of a module matrix (rows of booleans, true = dark, quiet zone
  * included), scaled by the smallest whole number of pixels a module that
  * makes it at least `minWidth` pixels wide.
+ * @internal
  */
 export function writeQrPng(modules: readonly (readonly boolean[])[], minWidth: number): Buffer {
   const n = modules.length;

@@ -61,13 +61,13 @@ function writeSvg(modules: readonly (readonly boolean[])[]): number {
   return at + out.write('"/></svg>', at, 'latin1');
 }
 
-/** The SVG of a module matrix (rows of booleans, true = dark, quiet zone included), base64. */
+/** The SVG of a module matrix (rows of booleans, true = dark, quiet zone included), base64. @internal */
 export function qrSvgBase64(modules: readonly (readonly boolean[])[]): string {
   const length = writeSvg(modules);
   return scratch.toString('base64', 0, length);
 }
 
-/** The SVG of a module matrix as bytes of its own (the image route caches them). */
+/** The SVG of a module matrix as bytes of its own (the image route caches them). @internal */
 export function qrSvgBytes(modules: readonly (readonly boolean[])[]): Buffer {
   const length = writeSvg(modules);
   return Buffer.from(scratch.subarray(0, length));

@@ -22,6 +22,7 @@ const PNG_MIN_WIDTH = 256;
  * The module matrix with its quiet zone, rows of booleans (true = dark).
  * Throws ("Capacity overflow") when the payload is longer than a version-40
  * code at level M holds: 2 331 bytes of UTF-8.
+ * @internal
  */
 export function qrModules(payload: string): boolean[][] {
   return encodeQR(payload, 'raw', { ecc: 'medium', encoding: 'byte', border: QUIET_ZONE });
@@ -30,6 +31,7 @@ export function qrModules(payload: string): boolean[][] {
 /**
  * Renders the QR payload as a data URL an `<img>` shows directly, so the
  * create response is enough to display the code with no further request.
+ * @internal
  */
 export async function renderQrDataUrl(payload: string, format: 'svg' | 'png'): Promise<string> {
   if (format === 'png')
@@ -37,7 +39,7 @@ export async function renderQrDataUrl(payload: string, format: 'svg' | 'png'): P
   return `data:image/svg+xml;base64,${qrSvgBase64(qrModules(payload))}`;
 }
 
-/** The image file of a payload, for the image route: bytes and content type. */
+/** The image file of a payload, for the image route: bytes and content type. @internal */
 export async function renderQrImage(
   payload: string,
   format: 'svg' | 'png',

@@ -1,6 +1,6 @@
 import { qrErrors } from './qr-login.errors';
 
-/** Limits on the JSON a caller may store with a code (`customData`, `context`). */
+/** Limits on the JSON a caller may store with a code (`customData`, `context`). @internal */
 export interface JsonLimits {
   /** Largest JSON, in bytes (UTF-8). */
   maxBytes: number;
@@ -14,6 +14,7 @@ export interface JsonLimits {
  * recursion and without looking deeper than `limit + 1`: a body nested thousands of levels deep is
  * measured in constant stack, before anything else (validation, transformation,
  * `JSON.stringify`) walks it recursively.
+ * @internal
  */
 export function jsonDepthExceeds(value: unknown, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 1]];
@@ -30,6 +31,7 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
  * Refuses `customData` / `context` that is nested too deep (400
  * `QR_VALIDATION_FAILED`) or too large (413 `QR_PAYLOAD_TOO_LARGE`). Depth is
  * checked first, so the size check never serializes a pathological value.
+ * @internal
  */
 export function checkJsonLimits(field: string, value: unknown, limits: JsonLimits): void {
   if (value === undefined || value === null) return;

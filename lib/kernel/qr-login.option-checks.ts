@@ -3,6 +3,7 @@ import { QrLoginConfigError } from './qr-login.errors';
 /**
  * Shows a configuration value with its type, so `"90"` from an environment
  * variable does not read like the number 90 in a start-up error.
+ * @internal
  */
 export function describeConfigValue(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
@@ -13,7 +14,7 @@ export function describeConfigValue(value: unknown): string {
   return 'an object';
 }
 
-/** A hint for a value that is a number written as a string (the usual `ConfigService.get()` result). */
+/** A hint for a value that is a number written as a string (the usual `ConfigService.get()` result). @internal */
 export function numericStringHint(value: unknown): string {
   return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
     ? ' Environment values are strings: convert it, e.g. Number(config.get("QR_TTL")) or config.get("QR_TTL", { infer: true }) with a validated schema.'
@@ -35,7 +36,10 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The valid key closest to a misspelled one (case-insensitive, at most two edits, or a singular of a plural), if any. */
+/**
+ * The valid key closest to a misspelled one (case-insensitive, at most two edits, or a singular of a plural), if any.
+ * @internal
+ */
 export function closestKey(key: string, valid: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   let best: { key: string; distance: number } | undefined;
@@ -52,6 +56,7 @@ export function closestKey(key: string, valid: readonly string[]): string | unde
  * Refuses keys the options do not have. A misspelled key in a `forRootAsync`
  * factory (`qrCodeTTL`) is otherwise silently ignored, since the factory's
  * result is not type-checked against the options.
+ * @internal
  */
 export function refuseUnknownKeys(
   where: string,

@@ -6,6 +6,7 @@ import { QrLoginConfigError } from './qr-login.errors';
  * True when `error` says that the package `name` is not installed (CommonJS
  * `require` or ESM `import()`), as opposed to installed but broken: only
  * absence is expected of an optional peer, a broken install should be seen.
+ * @internal
  */
 export function isMissingPackage(error: unknown, name: string): boolean {
   const code = (error as { code?: unknown } | null | undefined)?.code;
@@ -22,6 +23,7 @@ export function isMissingPackage(error: unknown, name: string): boolean {
  * the package is missing, throws `QrLoginConfigError` with `howToFix`, which
  * should name the `npm install` to run and any way around it; any other
  * failure is rethrown as it is.
+ * @internal
  */
 export function requireOptionalPeer<T>(load: () => T, name: string, howToFix: string): T {
   try {

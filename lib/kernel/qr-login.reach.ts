@@ -15,16 +15,18 @@ import type { QrCodeEntry, QrCodeRecord } from './interfaces/qr-code.interface';
  * How a phone names a code for an action: by its id, or by its user code
  * (and then how that code came to the phone). Decided from the request the
  * phone made (which route, which field), never from the code.
+ * @internal
  */
 export type PhoneReach = { by: 'id' } | { by: 'user-code'; entry?: QrCodeEntry };
 
-/** The reach of a phone that named the code by its id: the QR, GenAuth's and WeChat's routes. */
+/** The reach of a phone that named the code by its id: the QR, GenAuth's and WeChat's routes. @internal */
 export const BY_ID: PhoneReach = { by: 'id' };
 
 /**
  * Refuses a phone action that named a code by its id when the code's binding
  * wants its user code (a device flow): that id must never be what a phone
  * approves by, so a link holding it leads nowhere.
+ * @internal
  */
 export function assertReach(record: QrCodeRecord, reach: PhoneReach): void {
   if (bindingOf(record).scan === 'user-code' && reach.by !== 'user-code') throw qrErrors.userCodeRequired();
@@ -36,6 +38,7 @@ export function assertReach(record: QrCodeRecord, reach: PhoneReach): void {
  * flow whose user code came by a link, user codes to pick the device's own
  * from; nothing for a device flow whose code was typed (the person read it
  * off the device's screen, which is what a pick would prove).
+ * @internal
  */
 export function matchOf(record: QrCodeRecord): { kind: 'number' | 'user-code'; choices: string[] } | undefined {
   if (record.match) return { kind: 'number', choices: record.match.choices };

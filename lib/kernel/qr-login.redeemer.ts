@@ -9,7 +9,10 @@ import type { QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 
-/** What the hooks learn of an authorized code: who confirmed, the creator's JSON, how the session was made. */
+/**
+ * What the hooks learn of an authorized code: who confirmed, the creator's JSON, how the session was made.
+ * @internal
+ */
 export function contextOf(record: QrCodeRecord): QrLoginContext {
   const scannedBy = record.scannedBy!;
   return {
@@ -25,7 +28,7 @@ export function contextOf(record: QrCodeRecord): QrLoginContext {
   };
 }
 
-/** The ticket's single use, and the user it stands for. */
+/** The ticket's single use, and the user it stands for. @internal */
 export class QrLoginRedeemer {
   constructor(
     private readonly repository: QrCodeRepository,

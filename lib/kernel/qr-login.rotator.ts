@@ -17,6 +17,7 @@ const IMAGE_CACHE_SIZE = 512;
  * the same creator, binding and expiry, and ends the old one (it reads
  * EXPIRED; its record keeps `replacedBy`, which moves the creator's streams).
  * Also renders native codes, since a rotated code needs a new image.
+ * @internal
  */
 export class QrLoginRotator implements QrLoginRotation {
   /** Recent images by id, oldest first (a Map keeps insertion order). */

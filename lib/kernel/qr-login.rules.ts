@@ -17,6 +17,7 @@ import type { BriefUserInfo, QrCodeAction, QrCodeProof, QrCodeRecord } from './i
 /**
  * Codes that ended (authorized or cancelled) are kept this long past their
  * expiry, in ms, so late readers still see how they ended.
+ * @internal
  */
 export const TERMINAL_GRACE_MS = 5_000;
 
@@ -35,6 +36,7 @@ function assertScannedBy(record: QrCodeRecord, userId: string, action: QrCodeAct
  * changes nothing (and keeps how the first one arrived, so a second scan
  * cannot skip a pick the first one owes). A code bound to its user code is
  * refused when named by id.
+ * @internal
  */
 export function decideScan(
   record: QrCodeRecord,
@@ -63,7 +65,7 @@ export function decideScan(
   };
 }
 
-/** What CONFIRM decided: the next record, and whether it is a cancellation for a wrong match number. */
+/** What CONFIRM decided: the next record, and whether it is a cancellation for a wrong match number. @internal */
 export interface ConfirmDecision {
   record: QrCodeRecord;
   mismatch: boolean;
@@ -74,6 +76,7 @@ export interface ConfirmDecision {
  * single-use ticket. With number matching, a missing number is refused and a
  * wrong one cancels the code; a device flow reached by a link is matched the
  * same way on its user code (see `matchOf`).
+ * @internal
  */
 export function decideConfirm(
   record: QrCodeRecord,
@@ -109,7 +112,7 @@ export function decideConfirm(
   };
 }
 
-/** CANCEL by the user who scanned: SCANNED becomes CANCELLED. */
+/** CANCEL by the user who scanned: SCANNED becomes CANCELLED. @internal */
 export function decideCancel(
   record: QrCodeRecord,
   actor: { userId: string },
@@ -125,6 +128,7 @@ export function decideCancel(
 /**
  * A cancellation decided by the site rather than the user (e.g. a risk policy
  * that says no): any open code becomes CANCELLED with `reason`.
+ * @internal
  */
 export function decideRefusal(record: QrCodeRecord, reason: string, now: number): QrCodeRecord | undefined {
   const status = statusAt(record, now);
@@ -142,6 +146,7 @@ function endAs(record: QrCodeRecord, status: 'CANCELLED', now: number, reason?: 
  * Redeems the ticket once. The binding is checked before anything about the
  * ticket is told, so a stranger holding a ticket learns nothing from the
  * answer (not even whether it is used or expired).
+ * @internal
  */
 export function decideRedeem(
   record: QrCodeRecord,
@@ -162,13 +167,14 @@ export function decideRedeem(
 /**
  * Rotation: a still-PENDING code is ended (it reads EXPIRED from `now`) and
  * points at its successor, which moves the creator's streams along.
+ * @internal
  */
 export function decideRotate(record: QrCodeRecord, successorId: string, now: number): QrCodeRecord | undefined {
   if (record.status !== 'PENDING' || record.replacedBy || now >= record.expiresAt) return undefined;
   return { ...record, replacedBy: successorId, expiresAt: now };
 }
 
-/** Whether a code can still be rotated by its creator's stream at `now`. */
+/** Whether a code can still be rotated by its creator's stream at `now`. @internal */
 export function isRotatable(record: QrCodeRecord, now: number): boolean {
   return record.status === 'PENDING' && !record.replacedBy && now < record.expiresAt;
 }
@@ -179,7 +185,10 @@ export interface PollPace {
   slowDownMs: number;
 }
 
-/** What a poll decided: the next record (undefined: nothing to change), and whether the poll came too soon. */
+/**
+ * What a poll decided: the next record (undefined: nothing to change), and whether the poll came too soon.
+ * @internal
+ */
 export interface PollDecision {
   record: QrCodeRecord | undefined;
   slowDown: boolean;
@@ -193,6 +202,7 @@ export interface PollDecision {
  * the code is open, a poll sooner than the interval after the last one is
  * "too soon": the interval grows by `slowDownMs` and stays grown. An ended
  * code is answered as it is, at once, and changes nothing.
+ * @internal
  */
 export function decidePoll(
   record: QrCodeRecord,

@@ -25,7 +25,7 @@ export function isTerminalStatus(status: QrCodeStatus): boolean {
   return TERMINAL.has(status);
 }
 
-/** The status a reader sees at `now`: EXPIRED is derived from `expiresAt`, never stored. */
+/** The status a reader sees at `now`: EXPIRED is derived from `expiresAt`, never stored. @internal */
 export function statusAt(record: QrCodeRecord, now: number): QrCodeStatus {
   if ((record.status === 'PENDING' || record.status === 'SCANNED') && now >= record.expiresAt) return 'EXPIRED';
   return record.status;
@@ -34,12 +34,15 @@ export function statusAt(record: QrCodeRecord, now: number): QrCodeStatus {
 /** The binding of a record written before bindings existed: creator-bound, as native codes always were. */
 const LEGACY_BINDING: QrCodeBinding = { reveal: 'creator', redeem: 'creator', via: 'native' };
 
-/** The record's binding. */
+/** The record's binding. @internal */
 export function bindingOf(record: QrCodeRecord): QrCodeBinding {
   return record.binding ?? LEGACY_BINDING;
 }
 
-/** Whether the proof carries the creator's secret. Every candidate is compared, so timing does not tell which matched. */
+/**
+ * Whether the proof carries the creator's secret. Every candidate is compared, so timing does not tell which matched.
+ * @internal
+ */
 export function provesCreator(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
   let match = false;
   for (const candidate of proof?.creatorSecrets ?? []) {
@@ -48,18 +51,18 @@ export function provesCreator(record: QrCodeRecord, proof: QrCodeProof | undefin
   return match;
 }
 
-/** Whether the proof names the client the binding names, if it names one. */
+/** Whether the proof names the client the binding names, if it names one. @internal */
 export function provesClient(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
   const client = bindingOf(record).client;
   return client === undefined || proof?.client === client;
 }
 
-/** Whether a reader sees who scanned, the match number and the ticket (and follows rotations). */
+/** Whether a reader sees who scanned, the match number and the ticket (and follows rotations). @internal */
 export function seesAll(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
   return bindingOf(record).reveal === 'anyone' || (provesCreator(record, proof) && provesClient(record, proof));
 }
 
-/** Whether a redeemer may spend the ticket, per the record's binding. */
+/** Whether a redeemer may spend the ticket, per the record's binding. @internal */
 export function mayRedeem(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
   const binding = bindingOf(record);
   switch (binding.redeem) {
@@ -72,7 +75,7 @@ export function mayRedeem(record: QrCodeRecord, proof: QrCodeProof | undefined):
   }
 }
 
-/** The record's flow: `device` for a device flow, else `qr`. */
+/** The record's flow: `device` for a device flow, else `qr`. @internal */
 export function flowOf(record: QrCodeRecord): QrCodeFlow {
   return record.flow === 'device' ? 'device' : 'qr';
 }
@@ -81,6 +84,7 @@ export function flowOf(record: QrCodeRecord): QrCodeFlow {
  * What a reader may see. Anyone who knows the id (it is in the QR) gets id,
  * status and lifetime; who scanned, the ticket and the match number go only
  * to a reader the record's binding lets see them.
+ * @internal
  */
 export function viewOf(record: QrCodeRecord, proof: QrCodeProof | undefined, now: number): QrCodeStatusView {
   const status = statusAt(record, now);
@@ -103,6 +107,7 @@ export function viewOf(record: QrCodeRecord, proof: QrCodeProof | undefined, now
  * What a user code asks of a phone before it acts: the flow, the client and
  * the site, for a phone page that shows a link's request instead of acting on
  * it. A code that ended answers as an action on it would (410, 409).
+ * @internal
  */
 export function requestOf(record: QrCodeRecord, now: number): QrUserCodeRequest {
   const status = statusAt(record, now);

@@ -8,7 +8,7 @@ import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrCodeStatusView } from './interfaces/qr-login-views.interface';
 import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 
-/** What a stream needs to follow a rotation: the successor's rendering, and the rotation itself. */
+/** What a stream needs to follow a rotation: the successor's rendering, and the rotation itself. @internal */
 export interface QrLoginRotation {
   /** Milliseconds between rotations of an unscanned code; undefined for none. */
   everyMs?: number;
@@ -22,7 +22,11 @@ export interface QrLoginRotation {
  * included, announced when the lifetime passes even if nothing else happens).
  * Store errors arrive as one `ERROR` status. The creator's stream rotates an
  * unscanned code on schedule and follows it; anyone else's ends with EXPIRED.
+<<<<<<< HEAD
  * Each stream is measured from its subscription to its end (`openStream`).
+=======
+ * @internal
+>>>>>>> wt-size
  */
 export class QrLoginWatcher {
   private active = 0;

@@ -14,6 +14,7 @@ const MAX_TRIES = 5;
  * User codes as store aliases (`createWithAlias` or `setAlias`, and `resolveAlias`): atomic and
  * expiring with their code, so a code typed on a phone resolves on whichever
  * instance the phone reaches.
+ * @internal
  */
 export class QrLoginUserCodes {
   constructor(private readonly repository: QrCodeRepository) {}

@@ -8,11 +8,13 @@ import { randomInt } from 'node:crypto';
  * or spaces. 20^8 ≈ 2.56 × 10^10 codes; docs/routes.md ("User codes") works out what that means
  * against the per-user rate limit.
  */
+/** @internal */
 export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+/** @internal */
 export const USER_CODE_LENGTH = 8;
 const CANONICAL = new RegExp(`^[${USER_CODE_ALPHABET}]{${USER_CODE_LENGTH}}$`);
 
-/** A new random user code in canonical form (capitals, no dash), from the CSPRNG. */
+/** A new random user code in canonical form (capitals, no dash), from the CSPRNG. @internal */
 export function newUserCode(): string {
   let code = '';
   for (let i = 0; i < USER_CODE_LENGTH; i++) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
@@ -34,7 +36,10 @@ export function normalizeUserCode(text: unknown): string | undefined {
   return CANONICAL.test(code) ? code : undefined;
 }
 
-/** The store alias of a user code: one namespace for every route family, so each resolves codes the same way. */
+/**
+ * The store alias of a user code: one namespace for every route family, so each resolves codes the same way.
+ * @internal
+ */
 export function userCodeAlias(canonical: string): string {
   return `user-code:${canonical}`;
 }

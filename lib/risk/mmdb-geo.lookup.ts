@@ -49,6 +49,7 @@ const ANONYMOUS_FLAGS = [
  *   `traits.autonomous_system_number`, anonymiser flags;
  * - ip-location-db (and other flat layouts): `country_code`, `city`,
  *   `latitude`, `longitude`, `autonomous_system_number`.
+ * @internal
  */
 export function placeFromMmdbRecord(record: unknown, language = 'en'): QrLoginPlace {
   if (!isObject(record)) return {};

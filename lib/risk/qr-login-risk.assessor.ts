@@ -18,6 +18,7 @@ export interface ResolvedRiskConfig {
  * Describes who asked to log in (parsed browser, place) and weighs it
  * against where the phone is, with the app's policy: the kernel's risk port.
  * Runs once per scan, before the code changes, so a `deny` can cancel it instead.
+ * @internal
  */
 export class QrLoginRiskAssessor implements QrLoginRiskPort {
   constructor(private readonly config: ResolvedRiskConfig) {}

@@ -6,7 +6,7 @@ import type { QrLoginRiskOptions } from './qr-login-risk-options.interface';
 import { QrLoginConfigError } from '../kernel/qr-login.errors';
 import { describeConfigValue, numericStringHint, refuseUnknownKeys } from '../kernel/qr-login.option-checks';
 
-/** Injection token of the validated `risk` option (`ResolvedRiskConfig`), for the origin check on create. */
+/** Injection token of the validated `risk` option (`ResolvedRiskConfig`), for the origin check on create. @internal */
 export const QR_LOGIN_RISK_CONFIG = 'QR_LOGIN:RISK_CONFIG';
 
 const RISK_KEYS = ['geo', 'assessRisk', 'farAwayKm', 'allowedOrigins', 'requireOrigin'];
@@ -15,6 +15,7 @@ const RISK_KEYS = ['geo', 'assessRisk', 'farAwayKm', 'allowedOrigins', 'requireO
  * Validates the `risk` option (requester context and risk policy) and fills
  * in its defaults: the default policy, a far-away distance of
  * `DEFAULT_FAR_AWAY_KM` kilometres, origins not required.
+ * @internal
  */
 export function resolveRiskConfig(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
   const given = risk ?? {};

@@ -11,7 +11,10 @@ export type { QrLoginUserAgentInfo } from '../kernel/interfaces/qr-login-risk.po
  * cannot impose on the apps that use it, so the dependency stays on ^1.
  */
 
-/** Longest user agent parsed, in characters; the kernel stores at most 512, and longer ones are padding or an attack. */
+/**
+ * Longest user agent parsed, in characters; the kernel stores at most 512, and longer ones are padding or an attack.
+ * @internal
+ */
 export const MAX_PARSED_USER_AGENT_LENGTH = 512;
 
 function compact<T extends Record<string, string | undefined>>(fields: T): Partial<T> | undefined {

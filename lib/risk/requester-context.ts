@@ -10,6 +10,7 @@ export type { QrLoginRequesterView } from '../kernel/interfaces/qr-login-risk.po
  * Asks the geo lookup about an address. A lookup that fails or answers
  * nothing leaves the place unknown: a broken database must not break logins,
  * and unknown places are flagged (`unknown-location`) rather than guessed.
+ * @internal
  */
 export async function lookupPlace(
   geo: QrLoginGeoLookup | undefined,

@@ -29,7 +29,7 @@ function parse(ip: string | undefined): Parsed | undefined {
   return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
 }
 
-/** The canonical text of an address (IPv4-mapped IPv6 as IPv4, IPv6 compressed lower case), or undefined. */
+/** The canonical text of an address (IPv4-mapped IPv6 as IPv4, IPv6 compressed lower case), or undefined. @internal */
 export function normalizeIp(ip: string | undefined): string | undefined {
   const parsed = parse(ip);
   if (!parsed) return undefined;
@@ -68,7 +68,7 @@ export function networkKeyOf(ip: string): string {
   return parsed.kind() === 'ipv4' ? parsed.toString() : networkOf(ip)!;
 }
 
-/** True when both are addresses and the same one (`::ffff:1.2.3.4` equals `1.2.3.4`). */
+/** True when both are addresses and the same one (`::ffff:1.2.3.4` equals `1.2.3.4`). @internal */
 export function isSameIp(a: string | undefined, b: string | undefined): boolean {
   const left = normalizeIp(a);
   return left !== undefined && left === normalizeIp(b);

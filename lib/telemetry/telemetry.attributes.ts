@@ -37,6 +37,7 @@ const NATIVE_VIAS: ReadonlySet<string> = new Set(['native', 'device']);
  * The `qr_login.flow` value of an event of a code's record: `device` for a
  * device flow, the plugin's name (`genauth`, `wechat`) for a code a plugin
  * made, else `qr`. Undefined for events that carry no record (refusals).
+ * @internal
  */
 export function flowOf(event: QrLoginEvent): string | undefined {
   if (event.flow === 'device') return 'device';
@@ -47,6 +48,7 @@ export function flowOf(event: QrLoginEvent): string | undefined {
 /**
  * The `qr_login.store` value of a store: its class name without
  * `QrLoginStore`, in lower case (`MemoryQrLoginStore` → `memory`), or `custom`.
+ * @internal
  */
 export function storeKindOf(store: QrLoginStore): string {
   const name = (store as object).constructor?.name ?? '';

@@ -5,6 +5,7 @@ import { requireOptionalPeer } from '../kernel/qr-login.optional-peer';
  * `@opentelemetry/api`, an optional peer, loaded only when the telemetry
  * module needs it (a global provider, or spans, which need its context
  * functions): apps that do not import the module pay nothing.
+ * @internal
  */
 export function loadOpenTelemetryApi(): typeof OpenTelemetryApi {
   return requireOptionalPeer(

@@ -4,7 +4,7 @@ import { QrLoginStoreUnavailableError } from '../kernel/qr-login.errors';
 import { eventually, newRecord, sleep, successor } from './store-contract.helpers';
 import type { ContractContext } from './store-contract.options';
 
-/** One-time facts, aliases, and what `close()` leaves behind. */
+/** One-time facts, aliases, and what `close()` leaves behind. @internal */
 export function registerFactCases({ it, open, pair, watch, probes, unavailableAfterClose }: ContractContext): void {
   it('rememberOnce is true once per key while it lives, on every instance, and the key is forgotten after its ttl', async () => {
     const [a, b] = pair();

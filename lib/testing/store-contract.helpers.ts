@@ -63,7 +63,7 @@ export function successor(record: QrCodeRecord, changes: Partial<QrCodeRecord> =
   return { ...structuredClone(record), version: record.version + 1, ...changes };
 }
 
-/** Waits `ms` milliseconds of wall-clock time: stores expire on the real clock. */
+/** Waits `ms` milliseconds of wall-clock time: stores expire on the real clock. @internal */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -64,7 +64,7 @@ export interface QrLoginStoreContractOptions<S extends QrLoginStore = QrLoginSto
   probes?: QrLoginStoreProbes<S>;
 }
 
-/** What each group of cases is given: the framework's `it`, fresh stores, and the store's claims. */
+/** What each group of cases is given: the framework's `it`, fresh stores, and the store's claims. @internal */
 export interface ContractContext {
   it: QrLoginTestFramework['it'];
   /** A fresh store, closed after the case. */

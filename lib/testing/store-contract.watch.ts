@@ -22,7 +22,7 @@ async function expectUnsubscribed(probes: QrLoginStoreProbes, store: QrLoginStor
   await eventually(async () => (await subscribers(store, id)) === 0, 5_000, 'the unsubscribe to reach the backend');
 }
 
-/** The change feed: order, completeness after a read, copies, one subscription per id. */
+/** The change feed: order, completeness after a read, copies, one subscription per id. @internal */
 export function registerWatchCases({ it, pair, watch, probes }: ContractContext): void {
   it('delivers the create and every change to a watcher, in version order (from another instance where state is shared)', async () => {
     const [writer, watcher] = pair();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually, newRecord, sleep, successor } from './store-contract.helpers';
 import type { ContractContext } from './store-contract.options';
 
-/** Records in and out: copies, unknown ids, single creation, compare-and-set and expiry. */
+/** Records in and out: copies, unknown ids, single creation, compare-and-set and expiry. @internal */
 export function registerWriteCases({ it, open, pair, probes, sharesState }: ContractContext): void {
   it('returns what was created, as copies that do not alias the store', async () => {
     const store = open();

@@ -1,7 +1,7 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiPropertyOptional } from '../qr-login.openapi';
 
-/** Body of `POST /<prefix>/qrcodes/:id/confirm`; empty unless number matching is on. */
+/** Body of `POST /<prefix>/qrcodes/:id/confirm`; empty unless number matching is on. @internal */
 export class ConfirmQrCodeDto {
   /** With number matching on: the number the user picked, as the login page shows it. */
   @ApiPropertyOptional({ description: 'With number matching on: the number the user picked.', example: '47' })

@@ -2,7 +2,7 @@ import { IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength } from 'clas
 import type { JsonObject, QrCodeType } from '../../kernel/interfaces/qr-code.interface';
 import { ApiPropertyOptional } from '../qr-login.openapi';
 
-/** Body of `POST /<prefix>/qrcodes`; every field optional. */
+/** Body of `POST /<prefix>/qrcodes`; every field optional. @internal */
 export class CreateQrCodeDto {
   /** GenAuth's code type; the core module serves `MOBILE_APP` (the default). */
   @ApiPropertyOptional({ enum: ['MOBILE_APP', 'WECHAT_MINIPROGRAM', 'WECHAT_OFFICIAL_ACCOUNT'], default: 'MOBILE_APP' })

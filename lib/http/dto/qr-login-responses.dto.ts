@@ -21,6 +21,7 @@ import type {
 
 const STATUSES = [...QR_CODE_STATUSES];
 
+/** @internal */
 export class BriefUserInfoDto implements BriefUserInfo {
   @ApiProperty({ example: 'Alice' })
   displayName!: string;
@@ -28,6 +29,7 @@ export class BriefUserInfoDto implements BriefUserInfo {
   photo?: string;
 }
 
+/** @internal */
 export class QrRequesterInfoDto implements QrRequesterInfo {
   @ApiPropertyOptional({ description: 'Address of the browser that created the code.' })
   ip?: string;
@@ -39,7 +41,10 @@ export class QrRequesterInfoDto implements QrRequesterInfo {
   appName?: string;
 }
 
-/** The requester as the phone sees it at SCAN: parsed, placed, and marked where the browser could forge it. */
+/**
+ * The requester as the phone sees it at SCAN: parsed, placed, and marked where the browser could forge it.
+ * @internal
+ */
 export class QrRequesterViewDto extends QrRequesterInfoDto implements QrLoginRequesterView {
   @ApiPropertyOptional({
     description: 'Browser parsed from the user agent (client-supplied): { name, version }.',
@@ -69,7 +74,7 @@ export class QrRequesterViewDto extends QrRequesterInfoDto implements QrLoginReq
   clientSupplied!: string[];
 }
 
-/** The risk assessment of a scan. */
+/** The risk assessment of a scan. @internal */
 export class QrScanRiskDto implements QrLoginRiskAssessment {
   @ApiProperty({ enum: ['allow', 'warn'], description: "The policy's verdict; a deny refuses the scan instead." })
   verdict!: QrLoginRiskAssessment['verdict'];
@@ -87,6 +92,7 @@ export class QrScanRiskDto implements QrLoginRiskAssessment {
   facts!: QrLoginRiskAssessment['facts'];
 }
 
+/** @internal */
 export class QrCodeCreatedDto implements QrCodeCreated {
   @ApiProperty({ description: 'Id of the code (27 characters).' })
   qrcodeId!: string;
@@ -141,6 +147,7 @@ export class QrCodeStatusViewDto implements QrCodeStatusView {
   message?: string;
 }
 
+/** @internal */
 export class QrScanClientDto {
   @ApiProperty({ example: 'living-room-tv' })
   id!: string;
@@ -180,6 +187,7 @@ export class QrScanResultDto implements QrScanResult {
   matchKind?: 'number' | 'user-code';
 }
 
+/** @internal */
 export class QrUserCodeRequestDto implements QrUserCodeRequest {
   @ApiProperty({ enum: ['qr', 'device'] })
   flow!: 'qr' | 'device';

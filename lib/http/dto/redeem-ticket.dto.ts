@@ -1,7 +1,7 @@
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { ApiProperty } from '../qr-login.openapi';
 
-/** Body of `POST /<prefix>/login`. */
+/** Body of `POST /<prefix>/login`. @internal */
 export class RedeemTicketDto {
   /** The ticket of an AUTHORIZED code, as its status showed it. */
   @ApiProperty({ description: 'The ticket of an AUTHORIZED code, as its status showed it to the creator.' })

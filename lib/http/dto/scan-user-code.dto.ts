@@ -1,7 +1,7 @@
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
 
-/** Body of `POST /<prefix>/user-codes/scan`: the code the user typed (or the phone read from a link). */
+/** Body of `POST /<prefix>/user-codes/scan`: the code the user typed (or the phone read from a link). @internal */
 export class ScanUserCodeDto {
   /** As shown under the QR; case, dashes and spaces do not matter. */
   @ApiProperty({

@@ -1,7 +1,7 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
 
-/** Body of `POST /<prefix>/user-codes/cancel`: the user code the phone scanned by. */
+/** Body of `POST /<prefix>/user-codes/cancel`: the user code the phone scanned by. @internal */
 export class CancelUserCodeDto {
   @ApiProperty({ description: 'The user code the phone scanned by.', example: 'WDJB-MJHT' })
   @IsString()
@@ -9,7 +9,7 @@ export class CancelUserCodeDto {
   userCode!: string;
 }
 
-/** Body of `POST /<prefix>/user-codes/confirm`: the user code, and the pick when the scan asked for one. */
+/** Body of `POST /<prefix>/user-codes/confirm`: the user code, and the pick when the scan asked for one. @internal */
 export class ConfirmUserCodeDto extends CancelUserCodeDto {
   /** The choice the user picked from the scan's `matchChoices` (a number, or a device's user code). */
   @ApiPropertyOptional({

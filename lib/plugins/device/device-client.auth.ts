@@ -2,7 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ResolvedDeviceClient, ResolvedDeviceGrantConfig } from './device.config';
 import { deviceErrors } from './device.errors';
 
-/** A form field as one string: absent is undefined; repeated or non-text is `invalid_request` (RFC 6749 §3.2). */
+/**
+ * A form field as one string: absent is undefined; repeated or non-text is `invalid_request` (RFC 6749 §3.2).
+ * @internal
+ */
 export function formField(body: unknown, name: string): string | undefined {
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
   if (value === undefined || value === '') return undefined;
@@ -40,6 +43,7 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
  * Authenticates the client of a device authorization or token request, per
  * the method it is registered with; anything else is `invalid_client`
  * (401, with a Basic challenge when the Authorization header was tried).
+ * @internal
  */
 export function authenticateDeviceClient(
   config: ResolvedDeviceGrantConfig,

@@ -8,6 +8,7 @@ import { QrLoginDeviceGrantException, deviceErrors } from './device.errors';
  * (`{ error, error_description }`) with `Cache-Control: no-store`, a Basic
  * challenge on 401 after a Basic attempt, and `Retry-After` on 429 / 503.
  * A refusal from the kernel's guards (the rate limit) is translated here.
+ * @internal
  */
 @Catch(QrLoginError, QrLoginException, QrLoginStoreUnavailableError, QrLoginStoreFullError)
 @Injectable()

@@ -39,6 +39,7 @@ function secondsUntilExp(token: string, nowMs: number): number | undefined {
  * `expiresIn`, or a JWT's `exp`); only the standard fields are passed on, so
  * nothing else of the app's answer reaches the device. What cannot be read
  * is the server's mistake, reported with how to fix it.
+ * @internal
  */
 export function toDeviceTokenResponse(issued: unknown, nowMs: number): DeviceTokenResponse {
   if (typeof issued === 'string' && issued !== '') issued = { access_token: issued };

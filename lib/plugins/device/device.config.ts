@@ -94,7 +94,7 @@ function absoluteUrl(name: string, value: string): string {
   return trimSlash(value);
 }
 
-/** Validates the options and fills in defaults; runs while the app starts. */
+/** Validates the options and fills in defaults; runs while the app starts. @internal */
 export function resolveDeviceGrantConfig(
   options: QrLoginDeviceGrantModuleOptions | undefined,
 ): ResolvedDeviceGrantConfig {

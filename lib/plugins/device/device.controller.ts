@@ -28,6 +28,7 @@ function deviceRequest(request: any): DeviceGrantRequest {
 /**
  * The two endpoints of RFC 8628, form-encoded in, JSON out. Its path is the
  * `routePrefix` extra: the module mounts a subclass carrying that path.
+ * @internal
  */
 @Controller()
 @UseFilters(DeviceGrantErrorFilter)
@@ -54,7 +55,10 @@ export class QrLoginDeviceGrantController {
   }
 }
 
-/** Mounts the endpoints under `prefix`, marked as the module's controllers and carrying the app's `routeDecorators`. */
+/**
+ * Mounts the endpoints under `prefix`, marked as the module's controllers and carrying the app's `routeDecorators`.
+ * @internal
+ */
 export function deviceGrantControllerAt(
   prefix: string,
   decorators: QrLoginRouteDecorators = [],
@@ -62,7 +66,7 @@ export function deviceGrantControllerAt(
   return mountQrLoginController(QrLoginDeviceGrantController, { path: prefix, decorators });
 }
 
-/** RFC 8414 metadata, for clients that discover the endpoints (e.g. openid-client's `discovery`). */
+/** RFC 8414 metadata, for clients that discover the endpoints (e.g. openid-client's `discovery`). @internal */
 export function deviceDiscoveryControllerAt(prefix: string, decorators: QrLoginRouteDecorators = []): Type<unknown> {
   @Controller('.well-known')
   class QrLoginDeviceDiscoveryController {

@@ -65,7 +65,7 @@ export class QrLoginDeviceGrantException extends QrLoginException {
 
 const E = QrLoginDeviceGrantErrorCode;
 
-/** Factories for the refusals, so each message is written once. */
+/** Factories for the refusals, so each message is written once. @internal */
 export const deviceErrors = {
   invalidRequest: (description: string) => new QrLoginDeviceGrantException(400, E.INVALID_REQUEST, description),
   invalidClient: (basicAttempted: boolean) =>

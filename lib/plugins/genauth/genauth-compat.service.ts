@@ -24,7 +24,7 @@ export interface GenAuthExchangeResult {
   context: QrLoginContext;
 }
 
-/** GenAuth's `briefUserInfo`: `photo` is a required string there, so an absent photo is sent empty. */
+/** GenAuth's `briefUserInfo`: `photo` is a required string there, so an absent photo is sent empty. @internal */
 export function genAuthBriefUserInfo(info: BriefUserInfo): { displayName: string; photo: string } {
   return { displayName: info.displayName, photo: info.photo ?? '' };
 }

@@ -17,7 +17,7 @@ function firstNumber(source: Record<string, unknown>, ...keys: string[]): number
   return undefined;
 }
 
-/** Seconds left until the `exp` claim of a JWT, or undefined when the token is not a JWT with `exp`. */
+/** Seconds left until the `exp` claim of a JWT, or undefined when the token is not a JWT with `exp`. @internal */
 export function secondsUntilJwtExpiry(token: string, now = Date.now()): number | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;

@@ -38,7 +38,7 @@ import {
 import { type GenAuthV2Envelope, GenAuthV2ExceptionFilter, genAuthV2Ok } from './genauth.envelope';
 import { GenAuthAppIdGuard, GenAuthAppUserGuard } from './genauth.guards';
 
-/** V2's numeric statuses, as `QrCodeAuthenticationClient.startPolling` reads them. */
+/** V2's numeric statuses, as `QrCodeAuthenticationClient.startPolling` reads them. @internal */
 export const GENAUTH_V2_STATUS: Readonly<Record<QrCodeStatus, number>> = {
   PENDING: 0,
   SCANNED: 1,
@@ -69,6 +69,7 @@ const FAILURES =
  * `authing-js-sdk`'s `QrCodeAuthenticationClient` calls in the browser
  * (`geneCode`, `checkStatus` polled by `startScanning`, `exchangeUserInfo`),
  * plus GenAuth's V2 app-side calls `scanned` / `confirm` / `cancel`.
+ * @internal
  */
 @ApiTags('GenAuth V2 compatible')
 @Controller('api/v2/qrcode')

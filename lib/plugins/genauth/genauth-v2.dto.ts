@@ -11,7 +11,7 @@ import { GenAuthExchangeTicketDto } from './genauth-v3.dto';
 
 // ---------------------------------------------------------------- V2 requests
 
-/** Body of `POST /api/v2/qrcode/gene` as `authing-js-sdk` sends it. */
+/** Body of `POST /api/v2/qrcode/gene` as `authing-js-sdk` sends it. @internal */
 export class GenAuthV2GeneDto {
   @ApiPropertyOptional({ description: 'APP_AUTH (self-built app) is served; default APP_AUTH.', example: 'APP_AUTH' })
   @IsOptional()
@@ -43,7 +43,7 @@ export class GenAuthV2GeneDto {
   context?: JsonObject;
 }
 
-/** Query of `GET /api/v2/qrcode/check`. */
+/** Query of `GET /api/v2/qrcode/check`. @internal */
 export class GenAuthV2RandomQueryDto {
   @ApiProperty({ description: 'The random (QR code id) gene returned.' })
   @IsString({ message: '"random" is required: pass the random gene returned as a query parameter.' })
@@ -52,7 +52,7 @@ export class GenAuthV2RandomQueryDto {
   random!: string;
 }
 
-/** Body of the V2 app-side calls `scanned` / `confirm` / `cancel`. */
+/** Body of the V2 app-side calls `scanned` / `confirm` / `cancel`. @internal */
 export class GenAuthV2RandomDto {
   @ApiProperty({ description: 'The random (QR code id) read from the QR code.' })
   @IsString({ message: '"random" is required: send the id read from the QR code.' })
@@ -69,11 +69,12 @@ export class GenAuthV2RandomDto {
   matchCode?: string;
 }
 
-/** Body of `POST /api/v2/qrcode/userinfo`. */
+/** Body of `POST /api/v2/qrcode/userinfo`. @internal */
 export class GenAuthV2TicketDto extends GenAuthExchangeTicketDto {}
 
 // ---------------------------------------------------------------- V2 answers
 
+/** @internal */
 export class GenAuthV2EnvelopeDto {
   @ApiProperty({
     description:
@@ -84,6 +85,7 @@ export class GenAuthV2EnvelopeDto {
   @ApiProperty() message!: string;
 }
 
+/** @internal */
 export class GenAuthV2GeneDataDto {
   @ApiProperty({ description: 'The QR code id.' }) random!: string;
   @ApiProperty({ description: 'Data URL of the QR image.' }) url!: string;
@@ -91,10 +93,12 @@ export class GenAuthV2GeneDataDto {
   @ApiPropertyOptional() customLogo?: string;
 }
 
+/** @internal */
 export class GenAuthV2GeneRespDto extends GenAuthV2EnvelopeDto {
   @ApiProperty({ type: GenAuthV2GeneDataDto }) data!: GenAuthV2GeneDataDto;
 }
 
+/** @internal */
 export class GenAuthV2UserInfoDto {
   @ApiPropertyOptional() id?: string;
   @ApiProperty() nickname!: string;
@@ -106,6 +110,7 @@ export class GenAuthV2UserInfoDto {
   @ApiPropertyOptional({ description: 'When token expires, ISO 8601.' }) tokenExpiredAt?: string;
 }
 
+/** @internal */
 export class GenAuthV2StatusDataDto {
   @ApiProperty() random!: string;
   @ApiProperty({
@@ -118,20 +123,24 @@ export class GenAuthV2StatusDataDto {
   userInfo!: Partial<GenAuthV2UserInfoDto>;
 }
 
+/** @internal */
 export class GenAuthV2StatusRespDto extends GenAuthV2EnvelopeDto {
   @ApiProperty({ type: GenAuthV2StatusDataDto }) data!: GenAuthV2StatusDataDto;
 }
 
+/** @internal */
 export class GenAuthV2UserInfoRespDto extends GenAuthV2EnvelopeDto {
   @ApiProperty({ type: GenAuthV2UserInfoDto }) data!: GenAuthV2UserInfoDto;
 }
 
+/** @internal */
 export class GenAuthV2ActionDataDto {
   @ApiProperty() random!: string;
   @ApiProperty({ description: "The code's status after the action, as in check." }) status!: number;
   @ApiProperty() description!: string;
 }
 
+/** @internal */
 export class GenAuthV2ActionRespDto extends GenAuthV2EnvelopeDto {
   @ApiProperty({ type: GenAuthV2ActionDataDto }) data!: GenAuthV2ActionDataDto;
 }

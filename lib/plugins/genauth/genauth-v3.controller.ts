@@ -37,7 +37,7 @@ import { type GenAuthEnvelope, GenAuthV3ExceptionFilter, genAuthOk } from './gen
 import { GenAuthAppIdGuard, GenAuthAppUserGuard } from './genauth.guards';
 import type { GenAuthTokenSet } from './genauth-options.interface';
 
-/** GenAuth's `CheckQRCodeStatusDataDto` for a status view. */
+/** GenAuth's `CheckQRCodeStatusDataDto` for a status view. @internal */
 export function genAuthStatusData(view: QrCodeStatusView): {
   status: QrCodeStatusView['status'];
   ticket?: string;
@@ -62,6 +62,7 @@ const FAILURES = 'Failures also answer HTTP 200, with statusCode, message, reque
  * `authing-node-sdk`'s `AuthenticationClient` calls for QR login, over the same
  * service and store as the native routes. Every answer is GenAuth's envelope
  * with HTTP 200, failures included.
+ * @internal
  */
 @ApiTags('GenAuth V3 compatible')
 @ApiHeader({

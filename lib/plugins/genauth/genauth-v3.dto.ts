@@ -22,7 +22,7 @@ const STATUSES = [...QR_CODE_STATUSES];
 
 // ---------------------------------------------------------------- V3 requests
 
-/** Body of `POST /api/v3/gene-qrcode` (GenAuth's `GenerateQrcodeDto`). */
+/** Body of `POST /api/v3/gene-qrcode` (GenAuth's `GenerateQrcodeDto`). @internal */
 export class GenAuthGeneQrCodeDto {
   @ApiProperty({
     enum: QR_CODE_TYPES,
@@ -61,7 +61,7 @@ export class GenAuthGeneQrCodeDto {
   autoMergeQrCode?: boolean;
 }
 
-/** Query of `GET /api/v3/check-qrcode-status` and `GET /api/v3/get-qrcode-status`. */
+/** Query of `GET /api/v3/check-qrcode-status` and `GET /api/v3/get-qrcode-status`. @internal */
 export class GenAuthQrCodeIdQueryDto {
   @ApiProperty({ description: 'The qrcodeId gene-qrcode returned.' })
   @IsString({ message: '"qrcodeId" is required: pass the qrcodeId gene-qrcode returned as a query parameter.' })
@@ -70,7 +70,10 @@ export class GenAuthQrCodeIdQueryDto {
   qrcodeId!: string;
 }
 
-/** Body of `POST /api/v3/exchange-tokenset-with-qrcode-ticket` (GenAuth's `ExchangeTokenSetWithQRcodeTicketDto`). */
+/**
+ * Body of `POST /api/v3/exchange-tokenset-with-qrcode-ticket` (GenAuth's `ExchangeTokenSetWithQRcodeTicketDto`).
+ * @internal
+ */
 export class GenAuthExchangeTicketDto {
   @ApiProperty({ description: 'The ticket of an AUTHORIZED code; it works once.' })
   @IsString({ message: '"ticket" is required: send the ticket the status of an AUTHORIZED code showed.' })
@@ -91,7 +94,10 @@ export class GenAuthExchangeTicketDto {
   client_secret?: string;
 }
 
-/** Body of `POST /api/v3/change-qrcode-status` and `POST /api/v3/set-qrcode-status` (GenAuth's `ChangeQRCodeStatusDto`). */
+/**
+ * Body of `POST /api/v3/change-qrcode-status` and `POST /api/v3/set-qrcode-status` (GenAuth's `ChangeQRCodeStatusDto`).
+ * @internal
+ */
 export class GenAuthChangeQrCodeStatusDto {
   @ApiProperty({ description: 'The qrcodeId inside the scanned QR code.' })
   @IsString({ message: '"qrcodeId" is required: send the id read from the QR code.' })
@@ -114,7 +120,7 @@ export class GenAuthChangeQrCodeStatusDto {
 
 // ---------------------------------------------------------------- V3 answers
 
-/** Fields every GenAuth V3 answer has. */
+/** Fields every GenAuth V3 answer has. @internal */
 export class GenAuthEnvelopeDto {
   @ApiProperty({
     description:
@@ -139,21 +145,25 @@ export class GenAuthEnvelopeDto {
   code?: string;
 }
 
+/** @internal */
 export class GenAuthGeneQrCodeDataDto {
   @ApiProperty() qrcodeId!: string;
   @ApiProperty({ description: 'Data URL of the QR image, ready for an <img src>.' }) url!: string;
   @ApiPropertyOptional() customLogoUrl?: string;
 }
 
+/** @internal */
 export class GenAuthGeneQrCodeRespDto extends GenAuthEnvelopeDto {
   @ApiProperty({ type: GenAuthGeneQrCodeDataDto }) data!: GenAuthGeneQrCodeDataDto;
 }
 
+/** @internal */
 export class GenAuthBriefUserInfoDto {
   @ApiProperty() displayName!: string;
   @ApiProperty({ description: 'Avatar URL; empty when the user has none.' }) photo!: string;
 }
 
+/** @internal */
 export class GenAuthQrCodeStatusDataDto {
   @ApiProperty({ enum: STATUSES }) status!: QrCodeStatus;
   @ApiPropertyOptional({ description: 'Once AUTHORIZED, until redeemed.' }) ticket?: string;
@@ -161,10 +171,12 @@ export class GenAuthQrCodeStatusDataDto {
   briefUserInfo?: GenAuthBriefUserInfoDto;
 }
 
+/** @internal */
 export class GenAuthQrCodeStatusRespDto extends GenAuthEnvelopeDto {
   @ApiProperty({ type: GenAuthQrCodeStatusDataDto }) data!: GenAuthQrCodeStatusDataDto;
 }
 
+/** @internal */
 export class GenAuthTokenSetDto {
   @ApiProperty() access_token!: string;
   @ApiPropertyOptional() id_token?: string;
@@ -174,14 +186,17 @@ export class GenAuthTokenSetDto {
   @ApiPropertyOptional() scope?: string;
 }
 
+/** @internal */
 export class GenAuthLoginTokenRespDto extends GenAuthEnvelopeDto {
   @ApiProperty({ type: GenAuthTokenSetDto }) data!: GenAuthTokenSetDto;
 }
 
+/** @internal */
 export class GenAuthIsSuccessDto {
   @ApiProperty() success!: boolean;
 }
 
+/** @internal */
 export class GenAuthIsSuccessRespDto extends GenAuthEnvelopeDto {
   @ApiProperty({ type: GenAuthIsSuccessDto }) data!: GenAuthIsSuccessDto;
 }

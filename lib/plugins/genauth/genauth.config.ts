@@ -65,6 +65,7 @@ function optionalString(name: string, value: unknown): string | undefined {
 /**
  * Validates the options while the module starts, so a missing client secret
  * stops the app instead of refusing every exchange later.
+ * @internal
  */
 export function resolveGenAuthConfig(
   options: QrLoginGenAuthModuleOptions | undefined,

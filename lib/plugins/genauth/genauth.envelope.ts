@@ -21,10 +21,12 @@ export interface GenAuthV2Envelope<T = unknown> {
   data: T | null;
 }
 
+/** @internal */
 export function genAuthOk<T>(data?: T, message = 'Success'): GenAuthEnvelope<T> {
   return data === undefined ? { statusCode: 200, message } : { statusCode: 200, message, data };
 }
 
+/** @internal */
 export function genAuthFail(failure: GenAuthFailure): GenAuthEnvelope<never> {
   return {
     statusCode: failure.status,
@@ -34,10 +36,12 @@ export function genAuthFail(failure: GenAuthFailure): GenAuthEnvelope<never> {
   };
 }
 
+/** @internal */
 export function genAuthV2Ok<T>(data: T, message = 'Success'): GenAuthV2Envelope<T> {
   return { code: 200, message, data };
 }
 
+/** @internal */
 export function genAuthV2Fail(failure: GenAuthFailure): GenAuthV2Envelope<never> {
   return { code: v2CodeOf(failure), message: failure.message, data: null };
 }
@@ -64,7 +68,7 @@ abstract class GenAuthEnvelopeFilter implements ExceptionFilter {
   }
 }
 
-/** GenAuth V3 envelope for failures: `{ statusCode, message, requestId, code }`. */
+/** GenAuth V3 envelope for failures: `{ statusCode, message, requestId, code }`. @internal */
 @Catch()
 @Injectable()
 export class GenAuthV3ExceptionFilter extends GenAuthEnvelopeFilter {
@@ -77,7 +81,7 @@ export class GenAuthV3ExceptionFilter extends GenAuthEnvelopeFilter {
   }
 }
 
-/** GenAuth V2 envelope for failures: `{ code, message, data: null }`. */
+/** GenAuth V2 envelope for failures: `{ code, message, data: null }`. @internal */
 @Catch()
 @Injectable()
 export class GenAuthV2ExceptionFilter extends GenAuthEnvelopeFilter {

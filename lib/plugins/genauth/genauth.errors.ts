@@ -27,6 +27,7 @@ export class QrLoginGenAuthException extends QrLoginException {
 
 const E = QrLoginGenAuthErrorCode;
 
+/** @internal */
 export const genAuthErrors = {
   clientUnauthenticated: (method: string) =>
     new QrLoginGenAuthException(
@@ -50,7 +51,7 @@ export const genAuthErrors = {
     ),
 };
 
-/** What a failure becomes in either envelope. */
+/** What a failure becomes in either envelope. @internal */
 export interface GenAuthFailure {
   /** HTTP-style status of the failure (400, 401, 404, …). */
   status: number;
@@ -63,6 +64,7 @@ export interface GenAuthFailure {
  * Reads any thrown value as a failure. HTTP exceptions keep their status and
  * message (the app's own strategies may throw them); anything else is a 500
  * whose details stay in the server log.
+ * @internal
  */
 export function failureOf(thrown: unknown): GenAuthFailure {
   const error = toHttpError(thrown);
@@ -85,6 +87,7 @@ export function failureOf(thrown: unknown): GenAuthFailure {
 /**
  * V2's numeric `code`: the two GenAuth documents for the QR flow (2241 "QR
  * code does not exist", 2020 "not logged in"), else the HTTP-style status.
+ * @internal
  */
 export function v2CodeOf(failure: GenAuthFailure): number {
   if (failure.code === QrLoginErrorCode.NOT_FOUND) return 2241;

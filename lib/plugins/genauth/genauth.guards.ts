@@ -9,6 +9,7 @@ import { genAuthErrors } from './genauth.errors';
  * scheme (`setAccessToken(token)`); app strategies such as passport-jwt expect
  * `Bearer <token>`. A value without a space is taken as a bare token and
  * given the scheme; anything else is left alone.
+ * @internal
  */
 export function normalizeAuthorization(request: any): void {
   const value = headerOf(request, 'authorization')?.trim();
@@ -19,6 +20,7 @@ export function normalizeAuthorization(request: any): void {
  * The app-side calls of the compatible routes: accepts the token with or
  * without `Bearer`, then authenticates the user exactly as the native routes
  * do (`appAuth`), leaving it in `request.user`.
+ * @internal
  */
 @Injectable()
 export class GenAuthAppUserGuard implements CanActivate {
@@ -34,6 +36,7 @@ export class GenAuthAppUserGuard implements CanActivate {
  * When `appId` is set, refuses requests whose `x-authing-app-id`
  * names another app: an SDK initialised for the wrong app fails loudly here
  * rather than half-working.
+ * @internal
  */
 @Injectable()
 export class GenAuthAppIdGuard implements CanActivate {
@@ -73,6 +76,7 @@ function presentedCredentials(
  * Client authentication of the ticket exchange, per
  * `tokenEndpointAuthMethod`. Runs before the ticket is touched, so a
  * failed attempt does not use up the ticket. Throws `QR_CLIENT_UNAUTHENTICATED`.
+ * @internal
  */
 export function authenticateClient(
   config: ResolvedGenAuthConfig,

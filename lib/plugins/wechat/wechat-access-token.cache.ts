@@ -19,6 +19,7 @@ interface CachedToken {
  * ahead), fetched once for all concurrent callers, and fetched again (once)
  * when WeChat says a token went stale. With the `getAccessToken` option, the
  * app's function supplies every token instead and nothing is cached here.
+ * @internal
  */
 export class WechatAccessTokenCache {
   private readonly tokens = new Map<string, CachedToken>();

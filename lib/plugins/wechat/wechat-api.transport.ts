@@ -1,13 +1,13 @@
 import { WechatApiError } from './wechat.errors';
 
-/** What one call to WeChat's servers needs of the options: where they are and how long to wait. */
+/** What one call to WeChat's servers needs of the options: where they are and how long to wait. @internal */
 export interface WechatTransportConfig {
   /** Without a trailing slash. */
   baseUrl: string;
   requestTimeoutMs: number;
 }
 
-/** A parsed answer: JSON, or the bytes of an image (a mini-program code). */
+/** A parsed answer: JSON, or the bytes of an image (a mini-program code). @internal */
 export interface WechatAnswer {
   json?: any;
   image?: Buffer;
@@ -18,6 +18,7 @@ export interface WechatAnswer {
  * parsed JSON, or the bytes of an image answer. A network failure, a timeout
  * or a body that is neither leaves as a `WechatApiError` with errcode -1 whose
  * text never holds the URL (its query can hold a secret).
+ * @internal
  */
 export async function callWechat(
   config: WechatTransportConfig,
@@ -60,7 +61,7 @@ export async function callWechat(
   return { json };
 }
 
-/** The error of an answer without the fields the call expects: WeChat's errcode and errmsg, or -1. */
+/** The error of an answer without the fields the call expects: WeChat's errcode and errmsg, or -1. @internal */
 export function wechatApiErrorOf(api: string, json: any): WechatApiError {
   const errcode = typeof json?.errcode === 'number' ? json.errcode : -1;
   const errmsg = typeof json?.errmsg === 'string' ? json.errmsg : 'an answer without the expected fields';
@@ -72,7 +73,7 @@ function isImage(bytes: Buffer): boolean {
   return imageTypeOf(bytes) !== undefined;
 }
 
-/** `image/png` or `image/jpeg` from the first bytes, else undefined. */
+/** `image/png` or `image/jpeg` from the first bytes, else undefined. @internal */
 export function imageTypeOf(bytes: Buffer): 'image/png' | 'image/jpeg' | undefined {
   if (bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return 'image/png';
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';

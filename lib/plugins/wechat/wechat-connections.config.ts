@@ -108,7 +108,7 @@ function resolveConnection(connection: WechatConnection, index: number): Resolve
   return { ...connection, enabled: connection.enabled ?? true };
 }
 
-/** Checks the `connections` option: at least one app, each valid, no id twice. */
+/** Checks the `connections` option: at least one app, each valid, no id twice. @internal */
 export function resolveWechatConnections(
   connections: readonly WechatConnection[] | undefined,
 ): ResolvedWechatConnection[] {

@@ -9,14 +9,14 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
  *   `msg_signature = sha1(sort([token, timestamp, nonce, Encrypt]).join(''))`.
  */
 
-/** sha1 of the sorted parts, joined, in hex: WeChat's signature. */
+/** sha1 of the sorted parts, joined, in hex: WeChat's signature. @internal */
 export function wechatSignature(...parts: string[]): string {
   return createHash('sha1')
     .update([...parts].sort().join(''))
     .digest('hex');
 }
 
-/** Whether `signature` is WeChat's signature of the parts (constant time). */
+/** Whether `signature` is WeChat's signature of the parts (constant time). @internal */
 export function isWechatSignature(signature: unknown, ...parts: string[]): boolean {
   if (typeof signature !== 'string' || !/^[0-9a-f]{40}$/i.test(signature)) return false;
   return timingSafeEqual(Buffer.from(signature.toLowerCase(), 'hex'), Buffer.from(wechatSignature(...parts), 'hex'));
@@ -28,7 +28,7 @@ function keyOf(encodingAESKey: string): Buffer {
   return Buffer.from(`${encodingAESKey}=`, 'base64');
 }
 
-/** Decrypts an `Encrypt` field; throws when the bytes are not a message for `appId`. */
+/** Decrypts an `Encrypt` field; throws when the bytes are not a message for `appId`. @internal */
 export function decryptWechatMessage(encrypted: string, encodingAESKey: string, appId: string): string {
   const key = keyOf(encodingAESKey);
   const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
@@ -51,7 +51,7 @@ export function decryptWechatMessage(encrypted: string, encodingAESKey: string, 
   return plain.subarray(20, 20 + length).toString('utf8');
 }
 
-/** Encrypts a message as WeChat does (for replies and for tests that play WeChat). */
+/** Encrypts a message as WeChat does (for replies and for tests that play WeChat). @internal */
 export function encryptWechatMessage(message: string, encodingAESKey: string, appId: string): string {
   const key = keyOf(encodingAESKey);
   const body = Buffer.from(message, 'utf8');

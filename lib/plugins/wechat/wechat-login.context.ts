@@ -16,6 +16,7 @@ import type {
  * What every WeChat flow shares: the kernel's public services (found at
  * start-up, so reached through `core`), the module's connections, and the
  * app's `findOrCreateUser`.
+ * @internal
  */
 export class WechatLoginContext {
   constructor(

@@ -14,6 +14,7 @@ const MAX_LOGO_BYTES = 2 * 1024 * 1024;
  * Runs `load` (an `import()` of an optional peer); undefined when the package
  * is not installed. Any other failure (installed but broken, e.g. a binary
  * for another platform) is rethrown: that should be seen, not hidden.
+ * @internal
  */
 export async function importOptional<T>(load: () => Promise<T>, name: string): Promise<T | undefined> {
   try {

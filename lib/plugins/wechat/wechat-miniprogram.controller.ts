@@ -24,6 +24,7 @@ import { QrLoginWechatService } from './wechat.service';
  * `routePrefix` (see `QrLoginWechatModule`). Rate limits: the `appAction`
  * rule per address here (the user is not known before WeChat names them),
  * and per openid once it does (in the service).
+ * @internal
  */
 @Controller()
 @ApiTags('qr-login-wechat')

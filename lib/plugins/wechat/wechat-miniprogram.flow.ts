@@ -21,6 +21,7 @@ export interface WechatMiniProgramActionInput {
  * The `WECHAT_MINIPROGRAM` code type: renders a mini-program code whose scene
  * is the code's id, and turns the mini program's calls (proved by a
  * `wx.login()` code instead of a bearer token) into the kernel's actions.
+ * @internal
  */
 export class WechatMiniProgramFlow {
   constructor(

@@ -24,6 +24,7 @@ import { QrLoginWechatService } from './wechat.service';
  * timestamp before anything else. Only WeChat's servers call it, from a few
  * addresses shared by every user, so it has no per-address limit; pushes are
  * limited per WeChat user (openid) once verified.
+ * @internal
  */
 @Controller()
 @ApiTags('qr-login-wechat')

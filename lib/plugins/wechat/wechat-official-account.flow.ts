@@ -69,6 +69,7 @@ function sceneOf(message: WechatMessage): string {
  * code whose scene is the code's id, and turns the account's pushes into the
  * kernel's actions: a scan asks the user to confirm by replying (see
  * `WechatPendingConfirmations`), or logs them in at once with `loginOnScan`.
+ * @internal
  */
 export class WechatOfficialAccountFlow {
   private readonly logger = new Logger('QrLoginWechat');

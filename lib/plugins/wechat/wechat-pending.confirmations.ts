@@ -20,6 +20,7 @@ const PENDING_SLOTS = 4;
  * openid: kept as store aliases, so a reply may reach any instance, and
  * cancelled at their confirmation deadline by a timer on the kernel's clock
  * in the instance that took the scan (expiry covers the rest).
+ * @internal
  */
 export class WechatPendingConfirmations {
   private readonly logger = new Logger('QrLoginWechat');

@@ -11,12 +11,12 @@ import type { WechatOfficialAccountConnection } from './interfaces/wechat-option
  * nonce) needs the store and lives in the service.
  */
 
-/** A query parameter as one string ('' when absent or repeated oddly). */
+/** A query parameter as one string ('' when absent or repeated oddly). @internal */
 export function queryText(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-/** The plain `signature` over (token, timestamp, nonce), which every push and the server-URL check carry. */
+/** The plain `signature` over (token, timestamp, nonce), which every push and the server-URL check carry. @internal */
 export function checkPlainSignature(connection: WechatOfficialAccountConnection, query: Record<string, unknown>): void {
   if (!isWechatSignature(query.signature, connection.token, queryText(query.timestamp), queryText(query.nonce))) {
     throw wechatErrors.signatureInvalid();
@@ -26,6 +26,7 @@ export function checkPlainSignature(connection: WechatOfficialAccountConnection,
 /**
  * Refuses a `timestamp` (seconds since the epoch, as WeChat sends it) more
  * than `windowMs` from `now` (ms) either way, so a logged URL expires.
+ * @internal
  */
 export function checkPushTimestamp(query: Record<string, unknown>, now: number, windowMs: number): void {
   const timestamp = queryText(query.timestamp);
@@ -40,6 +41,7 @@ export function checkPushTimestamp(query: Record<string, unknown>, now: number, 
  * claims about encryption: the body must be an `<Encrypt>` envelope with a
  * valid `msg_signature`, and the decrypted message must be addressed to the
  * connection's `originalId`. Plain mode refuses an encrypted push it cannot read.
+ * @internal
  */
 export function openPush(
   connection: WechatOfficialAccountConnection,
@@ -97,6 +99,7 @@ function cdata(text: string): string {
 /**
  * A passive text reply to `message`'s sender (the body WeChat relays to the
  * user), encrypted and signed in safe mode as WeChat expects.
+ * @internal
  */
 export function wechatTextReply(
   connection: WechatOfficialAccountConnection,

@@ -17,7 +17,7 @@ const parser = new XMLParser({
   trimValues: true,
 });
 
-/** Parses a push (plain, or the envelope of an encrypted one). */
+/** Parses a push (plain, or the envelope of an encrypted one). @internal */
 export function parseWechatXml(xml: string): WechatMessage {
   // WeChat never sends a DTD; refusing one outright rules out entity tricks.
   if (/<!DOCTYPE|<!ENTITY/i.test(xml))
@@ -46,6 +46,7 @@ export function parseWechatXml(xml: string): WechatMessage {
  * a string or Buffer some parser left (Fastify's, registered by
  * `registerXmlContentParser`, or the app's own), Nest's `rawBody`, or —
  * on Express, where nothing parses `text/xml` — the unread request stream.
+ * @internal
  */
 export async function readWebhookBody(request: any, limit: number): Promise<string> {
   const body = request?.body;
@@ -109,6 +110,7 @@ const XML_TYPES = ['text/xml', 'application/xml'];
  * that keeps such bodies as text — only where the app has none of its own, so
  * an app's XML parser is never replaced. Express needs nothing: the stream
  * stays unread for `readWebhookBody`.
+ * @internal
  */
 export function registerXmlContentParser(adapter: AbstractHttpAdapter | undefined, limit: number): void {
   if (!adapter || adapter.getType?.() !== 'fastify') return;

@@ -84,7 +84,7 @@ function positiveNumber(name: string, value: unknown, fallback: number, max: num
   return value;
 }
 
-/** The routes' prefix, normalized as the core normalizes its own. */
+/** The routes' prefix, normalized as the core normalizes its own. @internal */
 export function wechatRoutePrefix(prefix: unknown): string {
   try {
     return resolveRoutePrefix(prefix ?? QR_LOGIN_DEFAULTS.routePrefix);
@@ -99,6 +99,7 @@ export function wechatRoutePrefix(prefix: unknown): string {
  * Validates the options and fills in defaults (each connection's checks are
  * in wechat-connections.config.ts). Runs while the module starts,
  * so a mistake stops the app with a message instead of failing on first scan.
+ * @internal
  */
 export function resolveQrLoginWechatConfig(
   options: QrLoginWechatModuleOptions | undefined,

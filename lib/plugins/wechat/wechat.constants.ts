@@ -1,10 +1,13 @@
-/** Injection token of the options given to `QrLoginWechatModule.forRoot()` / returned by the `forRootAsync()` factory. */
+/**
+ * Injection token of the options given to `QrLoginWechatModule.forRoot()` / returned by the `forRootAsync()` factory.
+ * @internal
+ */
 export const QR_LOGIN_WECHAT_MODULE_OPTIONS = 'QR_LOGIN:WECHAT_MODULE_OPTIONS';
 
-/** Injection token of the validated, defaulted WeChat configuration (`ResolvedQrLoginWechatConfig`). */
+/** Injection token of the validated, defaulted WeChat configuration (`ResolvedQrLoginWechatConfig`). @internal */
 export const QR_LOGIN_WECHAT_CONFIG = 'QR_LOGIN:WECHAT_CONFIG';
 
-/** Injection token of the WeChat module extras (`routePrefix`) as given to `forRoot` / `forRootAsync`. */
+/** Injection token of the WeChat module extras (`routePrefix`) as given to `forRoot` / `forRootAsync`. @internal */
 export const QR_LOGIN_WECHAT_EXTRAS = 'QR_LOGIN:WECHAT_EXTRAS';
 
 /** Defaults, in the units their option names say. */

@@ -64,6 +64,7 @@ export class QrLoginWechatConfigError extends QrLoginConfigError {
  * WeChat answered `{ errcode, errmsg }` (or something that is not an answer).
  * Internal: the service turns it into a `QrLoginWechatException` at the edge,
  * after deciding whether a retry helps.
+ * @internal
  */
 export class WechatApiError extends Error {
   constructor(
@@ -81,7 +82,7 @@ export class WechatApiError extends Error {
 const E = QrLoginWechatErrorCode;
 const S = HttpStatus;
 
-/** Factories for the errors, so each message is written once. */
+/** Factories for the errors, so each message is written once. @internal */
 export const wechatErrors = {
   connectionMismatchCode: E.CONNECTION_MISMATCH,
   connectionNotFound: (type: string, id: string | undefined) =>

@@ -30,6 +30,7 @@ interface WatchedCode {
  * cost nothing. When the LISTEN connection drops, every current watcher
  * errors with `QrLoginStoreUnavailableError` (notifications sent meanwhile
  * are lost, so a stream cannot go on silently) while the listener reconnects.
+ * @internal
  */
 export class PostgresChangeFeed {
   private readonly watched = new Map<string, WatchedCode>();

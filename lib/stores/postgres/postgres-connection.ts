@@ -8,6 +8,7 @@ import type { PostgresQrLoginStoreOptions } from './postgres-qr-login.store';
 
 // Internal to the Postgres store; not part of the public API.
 
+/** @internal */
 export const noop = () => undefined;
 
 /**
@@ -19,7 +20,7 @@ export const noop = () => undefined;
  */
 const TRANSIENT_SQLSTATE = /^(08|53|57P0|57014|40001|40P01|58)/;
 
-/** Where the pool comes from: exactly one of these store options. */
+/** Where the pool comes from: exactly one of these store options. @internal */
 export type PostgresPoolSource = Pick<PostgresQrLoginStoreOptions, 'pool' | 'connectionString' | 'config'>;
 
 /**
@@ -27,6 +28,7 @@ export type PostgresPoolSource = Pick<PostgresQrLoginStoreOptions, 'pool' | 'con
  * and `call`, which every query of the store, its change feed and its
  * sweeper goes through, so each settles within `callTimeout` ms and a
  * connection problem always surfaces as `QrLoginStoreUnavailableError`.
+ * @internal
  */
 export class PostgresConnection {
   /** The pool queries run on. */
@@ -182,10 +184,12 @@ export class PostgresConnection {
   }
 }
 
+/** @internal */
 export function closedError(): QrLoginStoreUnavailableError {
   return new QrLoginStoreUnavailableError('The PostgreSQL QR login store was closed (the app is shutting down).');
 }
 
+/** @internal */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -12,7 +12,7 @@ const MAX_RECONNECT_DELAY_MS = 1_000;
 /** Shown in `pg_stat_activity`, so operators can tell the store's LISTEN connection from its query connections. */
 export const POSTGRES_QR_LOGIN_LISTENER_NAME = 'qr-login-listener';
 
-/** What the listener tells its owner. */
+/** What the listener tells its owner. @internal */
 export interface PostgresListenerEvents {
   /** A notification on the store's channel, with its payload. */
   notified(payload: string): void;
@@ -24,6 +24,7 @@ export interface PostgresListenerEvents {
  * The one connection a store holds out of its pool to LISTEN on its channel.
  * It is opened on demand, reported as lost when it fails (notifications
  * sent meanwhile are gone), and brought back in the background with backoff.
+ * @internal
  */
 export class PostgresListener {
   /** The LISTEN connection, once LISTEN is confirmed. */

@@ -2,7 +2,7 @@ import type { PostgresQrLoginNames } from './postgres-qr-login.schema';
 
 // Internal to the Postgres store; not part of the public API.
 
-/** Every statement, written once per store from its table names. */
+/** Every statement, written once per store from its table names. @internal */
 export function postgresQrLoginStatements(names: PostgresQrLoginNames) {
   const sweep = (table: string, column: string) =>
     // SKIP LOCKED: rows a login is updating right now, or another instance is sweeping, are left for later.

@@ -9,6 +9,7 @@ const MAX_BATCHES_PER_SWEEP = 20;
  * Deletes expired rows on one unref'd timer, in batches of `batchSize` rows
  * per statement. Reads ignore expired rows anyway, so this only bounds table
  * size: a failed sweep (database away or busy) simply waits for the next tick.
+ * @internal
  */
 export class PostgresSweeper {
   private readonly timer: NodeJS.Timeout;

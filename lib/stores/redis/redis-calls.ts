@@ -11,6 +11,7 @@ const TRANSIENT_REPLY =
  * The fail-fast wrapper of the store's Redis calls: each settles within
  * CALL_TIMEOUT_MS, and every connection problem becomes
  * QrLoginStoreUnavailableError (503). Once closed, every call is refused.
+ * @internal
  */
 export class RedisCalls {
   private isClosed = false;
@@ -73,11 +74,15 @@ export class RedisCalls {
   }
 }
 
+/** @internal */
 export function closedError(): QrLoginStoreUnavailableError {
   return new QrLoginStoreUnavailableError('The Redis QR login store was closed (the app is shutting down).');
 }
 
-/** Connection and capacity problems become QrLoginStoreUnavailableError (503); anything else stays an error of its own. */
+/**
+ * Connection and capacity problems become QrLoginStoreUnavailableError (503); anything else stays an error of its own.
+ * @internal
+ */
 export function storeError(error: unknown, what: string): Error {
   if (error instanceof QrLoginStoreUnavailableError) return error;
   const message = error instanceof Error ? error.message : String(error);

@@ -8,6 +8,7 @@ import { remember, type WatchedChannel } from './redis-watched-records';
 
 // Internal to the Redis store: the pub/sub change feed of watched codes.
 
+/** @internal */
 export interface Channel extends WatchedChannel {
   /** Raw JSON of each published record; every watcher parses its own copy. */
   readonly messages: Subject<string>;
@@ -32,6 +33,7 @@ const SHARD_MOVED_MESSAGE =
  * when the last one leaves. SUBSCRIBE/UNSUBSCRIBE of a channel reach Redis in
  * the order they were decided. When the connection drops, every watcher fails
  * with QrLoginStoreUnavailableError instead of silently missing changes.
+ * @internal
  */
 export class RedisChangeFeed {
   /** Watched channels by name. */

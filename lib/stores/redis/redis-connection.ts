@@ -10,12 +10,16 @@ import { requireOptionalPeer } from '../../kernel/qr-login.optional-peer';
  * waiting for readiness, one warning per outage, and closing.
  */
 
-/** A single node or a Cluster: every Redis piece here takes either. */
+/** A single node or a Cluster: every Redis piece here takes either. @internal */
 export type RedisConnection = Redis | Cluster;
 
+/** @internal */
 export const noop = (): undefined => undefined;
 
-/** How long one store call may take, waiting for a connection included, before it fails as unavailable (ms). */
+/**
+ * How long one store call may take, waiting for a connection included, before it fails as unavailable (ms).
+ * @internal
+ */
 export const CALL_TIMEOUT_MS = 1_500;
 /** Longest pause between two reconnection attempts of a connection the store created (ms). */
 const MAX_RECONNECT_DELAY_MS = 1_000;
@@ -24,6 +28,7 @@ const MAX_RECONNECT_DELAY_MS = 1_000;
  * Defaults for connections the store creates: a call made while Redis is
  * away fails at once (503) instead of waiting in a queue, and the connection
  * keeps trying to come back, so the app recovers by itself.
+ * @internal
  */
 export const FAIL_FAST_OPTIONS: RedisOptions = {
   // Commands issued while disconnected are refused at once instead of being queued until Redis returns.
@@ -45,6 +50,7 @@ export const FAIL_FAST_OPTIONS: RedisOptions = {
  * at once while the cluster is unreachable, and each node connection gives up
  * on a command after CALL_TIMEOUT_MS. ioredis follows MOVED/ASK redirections
  * and refreshes its slot table after a failover by itself.
+ * @internal
  */
 export const CLUSTER_FAIL_FAST_OPTIONS: ClusterOptions = {
   enableOfflineQueue: false,
@@ -58,6 +64,7 @@ const SUBSCRIBER_OVERRIDES: RedisOptions = {
   maxRetriesPerRequest: 0,
 };
 
+/** @internal */
 export function loadIoredis(): typeof import('ioredis') {
   // ioredis is an optional peer and must not be needed by apps that never use this store.
   return requireOptionalPeer(
@@ -68,11 +75,12 @@ export function loadIoredis(): typeof import('ioredis') {
   );
 }
 
+/** @internal */
 export function isCluster(connection: RedisConnection): connection is Cluster {
   return (connection as { isCluster?: boolean }).isCluster === true;
 }
 
-/** The store's own subscriber connection: always a `duplicate()` of the command connection. */
+/** The store's own subscriber connection: always a `duplicate()` of the command connection. @internal */
 export function duplicateForSubscriber(redis: RedisConnection, sharded: boolean): RedisConnection {
   return isCluster(redis)
     ? // With shardedSubscribers, ioredis keeps one subscriber connection per master and routes each SSUBSCRIBE to the owner of its slot.
@@ -80,7 +88,7 @@ export function duplicateForSubscriber(redis: RedisConnection, sharded: boolean)
     : redis.duplicate(SUBSCRIBER_OVERRIDES);
 }
 
-/** Error listeners keep ioredis from printing every failed reconnection; one warning per outage is enough. */
+/** Error listeners keep ioredis from printing every failed reconnection; one warning per outage is enough. @internal */
 export function watchHealth(connection: RedisConnection, role: string, logger: Logger, closing: () => boolean): void {
   let down = false;
   connection.on('error', (error: Error) => {
@@ -101,7 +109,10 @@ export function watchHealth(connection: RedisConnection, role: string, logger: L
 
 const CLOSE_TIMEOUT_MS = 1_000;
 
-/** Closes a connection and resolves once it has ended (or after CLOSE_TIMEOUT_MS, when Redis does not answer). */
+/**
+ * Closes a connection and resolves once it has ended (or after CLOSE_TIMEOUT_MS, when Redis does not answer).
+ * @internal
+ */
 export async function disconnect(connection: RedisConnection, graceful: boolean): Promise<void> {
   const status = connection.status;
   if (status === 'end') return;
@@ -126,6 +137,7 @@ export async function disconnect(connection: RedisConnection, graceful: boolean)
 /**
  * Waits (until `deadline`) for a connection that is being set up; refuses at
  * once one that is known to be down, so calls during an outage fail fast.
+ * @internal
  */
 export function whenReady(connection: RedisConnection, deadline: number): Promise<void> {
   const status = connection.status;

@@ -5,7 +5,7 @@ import type { Cluster, Redis } from 'ioredis';
 /** Pub/sub flavour of the change feed; see `RedisQrLoginPubSub` in the store. */
 type PubSubFlavour = 'sharded' | 'classic';
 
-/** The scripts, as ioredis `defineCommand` adds them to a connection (under the names of SCRIPT_NAMES). */
+/** The scripts, as ioredis `defineCommand` adds them to a connection (under the names of SCRIPT_NAMES). @internal */
 export type ScriptCommands = Record<string, (...args: Array<string | number>) => Promise<number>>;
 
 /*
@@ -51,6 +51,7 @@ return 1
  * each pub/sub flavour has its own names, so two stores of different flavours
  * on one client do not overwrite each other's scripts.
  */
+/** @internal */
 export const SCRIPT_NAMES: Record<
   PubSubFlavour,
   { create: string; createWithAlias: string; compareAndSet: string; publish: string }
@@ -69,7 +70,7 @@ export const SCRIPT_NAMES: Record<
   },
 };
 
-/** Adds the store's scripts to `redis` as commands (EVALSHA under the hood), named for `pubsub`. */
+/** Adds the store's scripts to `redis` as commands (EVALSHA under the hood), named for `pubsub`. @internal */
 export function defineScripts(redis: Redis | Cluster, pubsub: PubSubFlavour): void {
   const names = SCRIPT_NAMES[pubsub];
   redis.defineCommand(names.create, { numberOfKeys: 1, lua: createScript(names.publish) });

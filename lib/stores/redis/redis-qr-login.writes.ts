@@ -3,7 +3,7 @@ import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 
 // Internal to the Redis store: expiry arguments, and the create-with-alias of a Redis Cluster.
 
-/** A record's `retainUntil` as PEXPIREAT takes it: whole milliseconds since the epoch. */
+/** A record's `retainUntil` as PEXPIREAT takes it: whole milliseconds since the epoch. @internal */
 export function expiryOf(record: QrCodeRecord): number {
   if (typeof record.retainUntil !== 'number' || !Number.isFinite(record.retainUntil)) {
     throw new TypeError(
@@ -13,12 +13,12 @@ export function expiryOf(record: QrCodeRecord): number {
   return Math.ceil(record.retainUntil);
 }
 
-/** An alias's `expiresAt` as PXAT takes it: whole milliseconds since the epoch, at least 1. */
+/** An alias's `expiresAt` as PXAT takes it: whole milliseconds since the epoch, at least 1. @internal */
 export function aliasExpiryOf(expiresAt: number): number {
   return Math.max(1, Math.ceil(expiresAt));
 }
 
-/** The two writes of a create with an alias, and how to take one back (see `createBothAtOnce`). */
+/** The two writes of a create with an alias, and how to take one back (see `createBothAtOnce`). @internal */
 export interface BothWrites {
   /** SET NX of the alias: true when set, false when taken. */
   alias(): Promise<boolean>;
@@ -40,6 +40,7 @@ export interface BothWrites {
  * between the two can leave an alias pointing at no record, which resolves
  * to a code that reads as unknown until the alias expires. Resolves like
  * `createWithAlias`; rejects with the record's error, else the alias's.
+ * @internal
  */
 export async function createBothAtOnce(logger: Logger, writes: BothWrites): Promise<boolean> {
   const undo = (what: string, key: string) =>

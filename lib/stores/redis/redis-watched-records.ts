@@ -2,14 +2,14 @@ import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 
 // Internal to the Redis store: reads of watched codes served from the change feed.
 
-/** The newest record known for a watched code, as stored (raw JSON) with what a read needs to judge it. */
+/** The newest record known for a watched code, as stored (raw JSON) with what a read needs to judge it. @internal */
 export interface WatchedRecord {
   json: string;
   version: number;
   retainUntil: number;
 }
 
-/** What the cache needs of a change-feed channel. */
+/** What the cache needs of a change-feed channel. @internal */
 export interface WatchedChannel {
   readonly name: string;
   /** SUBSCRIBE confirmed by Redis and not undone: only then does the channel deliver every later change. */
@@ -21,7 +21,7 @@ export interface WatchedChannel {
   latest?: WatchedRecord;
 }
 
-/** Keeps the newer of the channel's record and `json` (versions only grow). Not a record of ours: ignored. */
+/** Keeps the newer of the channel's record and `json` (versions only grow). Not a record of ours: ignored. @internal */
 export function remember(channel: WatchedChannel, json: string): void {
   let record: Pick<QrCodeRecord, 'version' | 'retainUntil'>;
   try {
@@ -39,6 +39,7 @@ export function remember(channel: WatchedChannel, json: string): void {
  * the newest record the instance wrote or received, with no round trip: the
  * channel delivers every later change, in order. This saves one Redis read per
  * status poll of a watched code.
+ * @internal
  */
 export class RedisWatchedRecords {
   /** `channelOf` finds the current channel of a name (undefined when nobody here watches it). */

@@ -1,7 +1,7 @@
 import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '../../../plugin';
 
-/** Body of `POST /<prefix>/wechat/miniprogram/{scan|confirm|cancel}`. */
+/** Body of `POST /<prefix>/wechat/miniprogram/{scan|confirm|cancel}`. @internal */
 export class WechatMiniProgramActionDto {
   /** The code's id: the mini-program page's `options.scene` (URL-decoded). */
   @ApiProperty({
