@@ -13,11 +13,7 @@ import type {
 } from './interfaces/qr-login-views.interface';
 import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
 
-<<<<<<< HEAD
-/** Reads: the status view (a page's poll), what a plugin may know of a code, a paced poll, the image file. */
-=======
-/** Reads that are more than a status view: what a plugin may know of a code, a paced poll, the image file. @internal */
->>>>>>> wt-size
+/** Reads: the status view (a page's poll), what a plugin may know of a code, a paced poll, the image file. @internal */
 export class QrLoginStatusReader {
   constructor(
     private readonly repository: QrCodeRepository,

@@ -22,11 +22,8 @@ export interface QrLoginRotation {
  * included, announced when the lifetime passes even if nothing else happens).
  * Store errors arrive as one `ERROR` status. The creator's stream rotates an
  * unscanned code on schedule and follows it; anyone else's ends with EXPIRED.
-<<<<<<< HEAD
  * Each stream is measured from its subscription to its end (`openStream`).
-=======
  * @internal
->>>>>>> wt-size
  */
 export class QrLoginWatcher {
   private active = 0;

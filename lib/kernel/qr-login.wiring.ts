@@ -30,14 +30,10 @@ export interface QrLoginKernelParts {
  * repository (every write is its compare-and-set), one audit trail (every
  * event and expiry check) and one rotator, so a code rotated by a read, a
  * watch or an action is the same code everywhere. `risk` is the assessment
-<<<<<<< HEAD
  * a scan asks (the module plugs in the risk layer's). `instrumentation`
  * measures each action and stream, and wraps the store once, here, so every
  * store call of every part goes through what it returns.
-=======
- * a scan asks (the module plugs in the risk layer's).
  * @internal
->>>>>>> wt-size
  */
 export function wireQrLoginKernel(
   config: ResolvedQrLoginConfig,
