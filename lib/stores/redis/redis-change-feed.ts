@@ -185,9 +185,12 @@ export class RedisChangeFeed {
   private async subscribeOnOwner(cluster: Cluster, channel: Channel): Promise<void> {
     const slot = (channel.slot = slotOf(channel.name));
     for (let attempt = 1; ; attempt++) {
-      if (this.commands && isCluster(this.commands) && ownerOf(this.commands, slot) !== ownerOf(cluster, slot)) {
+      const commands = this.commands && isCluster(this.commands) ? this.commands : undefined;
+      // A command connection with no table yet (not connected) says nothing about the slot.
+      const known = commands && ownerOf(commands, slot);
+      if (commands && known !== undefined && known !== ownerOf(cluster, slot)) {
         // Both: either one may be the stale one, and refreshes running already are joined rather than repeated.
-        await Promise.all([refreshed(cluster), refreshed(this.commands)]);
+        await Promise.all([refreshed(cluster), refreshed(commands)]);
       }
       let owner: string | undefined;
       await this.calls.call(this.subscriber, 'watch a QR code', () => {
