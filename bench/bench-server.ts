@@ -61,7 +61,9 @@ function gc(): void {
 async function main(): Promise<void> {
   const store: QrLoginStore =
     config.store === 'redis'
-      ? new RedisQrLoginStore({ url: config.redisUrl! })
+      ? new RedisQrLoginStore(
+          config.redisCluster ? { cluster: { nodes: config.redisCluster } } : { url: config.redisUrl! },
+        )
       : config.store === 'postgres'
         ? new PostgresQrLoginStore({ connectionString: config.postgresUrl! })
         : new MemoryQrLoginStore({ maxCodes: config.maxCodes });
@@ -98,15 +100,28 @@ async function main(): Promise<void> {
   server.maxConnections = 0;
   await app.listen(0, '127.0.0.1');
   const service = app.get(QrLoginService);
-  // Redis commands the store sent (each its own round trip: the store awaits every call), counted at the client.
-  let redisCalls = 0;
+  // Redis commands and PostgreSQL statements the store sent (each its own round trip: the store awaits
+  // every call), counted at the client. A Cluster's commands count once each, redirections not included.
+  let storeCalls = 0;
   if (store instanceof RedisQrLoginStore) {
     const client = store.client as any;
     const sendCommand = client.sendCommand.bind(client);
-    client.sendCommand = (command: unknown, stream?: unknown) => {
-      redisCalls++;
-      return sendCommand(command, stream);
+    client.sendCommand = (command: unknown, stream?: unknown, node?: unknown) => {
+      storeCalls++;
+      return sendCommand(command, stream, node);
     };
+  } else if (store instanceof PostgresQrLoginStore) {
+    // Every statement runs on a client checked out of the pool: wrap each client's query once.
+    const counted = new WeakSet<object>();
+    store.pool.on('acquire', (client: any) => {
+      if (counted.has(client)) return;
+      counted.add(client);
+      const query = client.query.bind(client);
+      client.query = (...args: unknown[]) => {
+        storeCalls++;
+        return query(...args);
+      };
+    });
   }
 
   process.on('message', async (message: ToServer) => {
@@ -125,9 +140,12 @@ async function main(): Promise<void> {
         openStreams: app.get(QrLoginSseHub).openStreams,
         liveCodes,
       });
-    } else if (message.type === 'redisCalls') {
-      send({ type: 'redisCalls', calls: redisCalls });
-      if (message.reset) redisCalls = 0;
+    } else if (message.type === 'storeCalls') {
+      send({ type: 'storeCalls', calls: storeCalls });
+      if (message.reset) storeCalls = 0;
+    } else if (message.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      send({ type: 'cpu', userUs: user, systemUs: system });
     } else if (message.type === 'fill') {
       send({ type: 'fill', ...(await fill(store, message.count)) });
     } else if (message.type === 'render') {

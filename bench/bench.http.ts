@@ -136,7 +136,11 @@ export function holdStream(
             done(hit.at);
             return true;
           };
-          if (!check()) waiters.push(() => void check());
+          // Every event wakes every waiter once; one still waiting for its status waits for the next event.
+          const wait = () => {
+            if (!check()) waiters.push(wait);
+          };
+          wait();
         });
       },
       close: () => req.destroy(),

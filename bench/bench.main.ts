@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { ensurePostgresQrLoginSchema } from '../lib/stores/postgres';
@@ -9,6 +9,7 @@ import { startRedisServer, type RedisServer } from '../test/support/redis-server
 import { startServer, type ServerChild } from './bench.child';
 import { alice, call, holdStream, load, quantile, throughput, wholeLogin, type HeldStream } from './bench.http';
 import type { ServerConfig } from './bench.protocol';
+import { fleetRows, type FleetParams } from './bench.fleet';
 
 /*
  * `npm run bench`: the figures of BENCHMARKS.md. Every figure of the module
@@ -19,6 +20,11 @@ import type { ServerConfig } from './bench.protocol';
  */
 
 const quick = process.argv.includes('--quick');
+/** `--fleet`: the fleet run alone (four instances over a Redis Cluster and over PostgreSQL); the full run includes it. */
+const fleetOnly = process.argv.includes('--fleet');
+const FLEET: FleetParams = quick
+  ? { instances: 4, concurrency: 4, warmupSeconds: 0.5, seconds: 2, pagesPerInstance: 50 }
+  : { instances: 4, concurrency: 32, warmupSeconds: 2, seconds: 15, pagesPerInstance: 1_000 };
 const jsonPath =
   process.argv.find((a) => a.startsWith('--json='))?.slice(7) ??
   join(__dirname, '..', '..', '..', 'bench', 'results', quick ? 'quick.json' : 'latest.json');
@@ -72,12 +78,15 @@ interface Row {
   ratio?: number;
   target?: string;
   met?: boolean;
+  /** Why a goal is not met, printed beside it. */
+  reason?: string;
 }
 
 const rows: Row[] = [];
 const add = (row: Row) => {
+  if (row.met === false && row.reason === undefined) row.reason = reasonOf(row);
   rows.push(row);
-  const target = row.target ? `  target ${row.target}: ${row.met ? 'met' : 'NOT met'}` : '';
+  const target = row.target ? `  target ${row.target}: ${row.met ? 'met' : `NOT met (${row.reason})`}` : '';
   const vs = row.bare !== undefined ? `  (bare ${fmt(row.bare)}, ratio ${fmt(row.ratio!)})` : '';
   console.log(
     `  ${[row.section, row.adapter, row.store].filter(Boolean).join(' / ')}: ${row.figure} = ${fmt(row.value)} ${row.unit}${vs}${target}`,
@@ -118,7 +127,8 @@ async function pollRows(server: ServerChild, adapter: string, store: string): Pr
     ratio: status.p99 / Math.max(bare.p99, 0.001),
   });
   // The goal is set against a route of the poll's shape that does no work: the module's own share.
-  const floor = store === 'memory' ? 0.9 : 0.75;
+  // Issue 25: 0.90 (memory), 0.75 (Redis), 0.60 (PostgreSQL) of the shaped bare route.
+  const floor = store === 'memory' ? 0.9 : store === 'redis' ? 0.75 : 0.6;
   const ratio = status.rps / shaped.rps;
   add({
     section: 'status poll',
@@ -129,7 +139,7 @@ async function pollRows(server: ServerChild, adapter: string, store: string): Pr
     unit: 'req/s',
     bare: shaped.rps,
     ratio,
-    target: `>= ${floor * 100}% of shaped bare`,
+    target: `>= ${Math.round(floor * 100)}% of shaped bare`,
     met: ratio >= floor,
   });
   if (store === 'redis') {
@@ -172,8 +182,8 @@ async function pollRows(server: ServerChild, adapter: string, store: string): Pr
     figure: 'cost (image as a data URL)',
     value: bare.rps / create.rps,
     unit: 'bare requests',
-    target: '<= 4 bare requests',
-    met: bare.rps / create.rps <= 4,
+    target: `<= ${CREATE_GOAL[store]} bare requests`,
+    met: bare.rps / create.rps <= CREATE_GOAL[store],
   });
 }
 
@@ -182,9 +192,9 @@ async function redisCallRows(server: ServerChild, adapter: string): Promise<void
   const n = P.rttSamples;
   const perAction: Record<string, number> = {};
   const measure = async (name: string, run: (i: number) => Promise<unknown>) => {
-    await server.ask({ type: 'redisCalls', reset: true }, 'redisCalls');
+    await server.ask({ type: 'storeCalls', reset: true }, 'storeCalls');
     for (let i = 0; i < n; i++) await run(i);
-    perAction[name] = (await server.ask({ type: 'redisCalls', reset: true }, 'redisCalls')).calls / n;
+    perAction[name] = (await server.ask({ type: 'storeCalls', reset: true }, 'storeCalls')).calls / n;
   };
   const codes: Array<{ qrcodeId: string; creatorSecret: string; ticket?: string }> = [];
   await measure('create', async () => codes.push(await call(server.url, 'POST', '/qr-login/qrcodes', { body: {} })));
@@ -217,7 +227,17 @@ async function redisCallRows(server: ServerChild, adapter: string): Promise<void
   );
   for (const stream of streams) stream.close();
   for (const [name, calls] of Object.entries(perAction)) {
-    add({ section: 'Redis round trips', adapter, store: 'redis', figure: name, value: calls, unit: 'per action' });
+    // Issue 25: a create on one Redis is one round trip (the alias written by the same script).
+    const goal = name === 'create' ? { target: '1 (single Redis)', met: calls <= 1 } : {};
+    add({
+      section: 'Redis round trips',
+      adapter,
+      store: 'redis',
+      figure: name,
+      value: calls,
+      unit: 'per action',
+      ...goal,
+    });
   }
   const login = ['create', 'scan', 'confirm', 'status with ticket', 'ticket exchange'].reduce(
     (sum, name) => sum + perAction[name],
@@ -256,8 +276,8 @@ async function loginRows(server: ServerChild, adapter: string, store: string, im
     figure: `cost${label}`,
     value: cost,
     unit: 'bare requests',
-    target: '<= 8 bare requests',
-    met: cost <= 8,
+    target: `<= ${LOGIN_GOAL[store]} bare requests`,
+    met: cost <= LOGIN_GOAL[store],
   });
 }
 
@@ -589,8 +609,8 @@ async function leakRows(config: ServerConfig): Promise<void> {
       unit: 'MB',
       bare: leak.baselineHeap / 2 ** 20,
       ratio: 1 + growth,
-      target: 'within 5% of baseline',
-      met: Math.abs(growth) <= 0.05,
+      target: 'within 3% of baseline',
+      met: Math.abs(growth) <= 0.03,
     });
     if (leak.storeSize !== undefined) {
       add({
@@ -606,6 +626,36 @@ async function leakRows(config: ServerConfig): Promise<void> {
     }
   } finally {
     await server.stop();
+  }
+}
+
+/** Issue 25: create cost goals, in bare requests, by store (the default image, a data URL). */
+const CREATE_GOAL: Record<string, number> = { memory: 6, redis: 8, postgres: 10 };
+/** Issue 25: whole-login cost goals, in bare requests, by store. */
+const LOGIN_GOAL: Record<string, number> = { memory: 10, redis: 14, postgres: 18 };
+
+/** Why a goal is not met: what the figure is made of, and how loaded the machine was when it was taken. */
+function reasonOf(row: Row): string {
+  const load = `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores, shared with the driver`;
+  const storeRead = row.store === 'memory' ? 'a structured clone of the record' : 'one store round trip';
+  switch (row.section) {
+    case 'create':
+    case 'live codes':
+      return `a create is Nest's pipe and guard chain, validation, two random secrets and a SHA-256, the cookie, the risk facts, the image and ${storeRead}; ${load}`;
+    case 'whole login':
+      return `five requests are the floor; scan, confirm and exchange each read and compare-and-set the record (${row.store === 'memory' ? 'in process' : 'store round trips, see their rows'}) and the exchange runs passport; ${load}`;
+    case 'status poll':
+      return `the poll reads the code (${storeRead}), parses the creator cookie and builds the view, which the shaped bare route does not; ${load}`;
+    case 'confirm → event':
+      return row.store === 'memory'
+        ? load
+        : `the change travels through ${row.store === 'redis' ? 'Redis pub/sub' : 'PostgreSQL NOTIFY'} and back before the stream writes it; ${load}`;
+    case 'QR image':
+      return `CPU time of one render, which a loaded machine inflates (caches, frequency); ${load}`;
+    case 'leak check':
+      return `heap after forced GC moves by a few per cent with what the run left in V8's caches; ${load}`;
+    default:
+      return load;
   }
 }
 
@@ -671,7 +721,7 @@ async function main(): Promise<void> {
       .find((a) => a.startsWith('--adapters='))
       ?.slice(11)
       .split(',');
-    for (const adapter of (['express', 'fastify'] as const).filter((a) => !only || only.includes(a))) {
+    for (const adapter of (['express', 'fastify'] as const).filter((a) => !fleetOnly && (!only || only.includes(a)))) {
       for (const store of ['memory', 'redis', 'postgres'] as const) {
         console.log(`\n${adapter} + ${store} store`);
         const config: ServerConfig = {
@@ -701,6 +751,8 @@ async function main(): Promise<void> {
       console.log(`\n${adapter}: live-code scaling (memory store, imageUrl: route)`);
       await scalingRows(adapter);
     }
+    // The fleet: in the full run, and alone with `--fleet` (also `--quick --fleet`, a short one).
+    if (fleetOnly || !quick) await fleetRows(FLEET, add);
   } finally {
     await redis.stop();
     await postgres.stop();
@@ -713,7 +765,8 @@ async function main(): Promise<void> {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
     },
-    parameters: P,
+    parameters: { ...P, fleet: FLEET },
+    loadAverage: loadavg(),
     seconds: Math.round((Date.now() - started) / 1000),
     skipped,
     rows,
@@ -725,7 +778,7 @@ async function main(): Promise<void> {
 }
 
 function printTable(): void {
-  const header = ['section', 'adapter', 'store', 'figure', 'value', 'bare', 'ratio', 'target', 'met'];
+  const header = ['section', 'adapter', 'store', 'figure', 'value', 'bare', 'ratio', 'target', 'met', 'why not'];
   const body = rows.map((r) => [
     r.section,
     r.adapter ?? '',
@@ -736,6 +789,7 @@ function printTable(): void {
     r.ratio === undefined ? '' : fmt(r.ratio),
     r.target ?? '',
     r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+    r.reason ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

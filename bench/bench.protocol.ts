@@ -3,7 +3,8 @@ export type ToServer =
   | { type: 'memory'; gc: boolean }
   | { type: 'stats' }
   | { type: 'fill'; count: number }
-  | { type: 'redisCalls'; reset: boolean }
+  | { type: 'storeCalls'; reset: boolean }
+  | { type: 'cpu' }
   | { type: 'leak'; count: number }
   | { type: 'render'; count: number; format: 'svg' | 'png' };
 
@@ -12,7 +13,9 @@ export type FromServer =
   | { type: 'memory'; rss: number; heapUsed: number }
   | { type: 'stats'; activeWatches: number; openStreams: number; liveCodes?: number }
   | { type: 'fill'; liveCodes: number; heapUsed: number; ms: number }
-  | { type: 'redisCalls'; calls: number }
+  | { type: 'storeCalls'; calls: number }
+  /** CPU time the process used since it started (process.cpuUsage), µs. */
+  | { type: 'cpu'; userUs: number; systemUs: number }
   | { type: 'render'; perCodeUs: number }
   | {
       type: 'leak';
@@ -30,6 +33,8 @@ export interface ServerConfig {
   adapter: 'express' | 'fastify';
   store: 'memory' | 'redis' | 'postgres';
   redisUrl?: string;
+  /** Startup nodes of a Redis Cluster: the Redis store then runs on it (sharded pub/sub) instead of `redisUrl`. */
+  redisCluster?: Array<{ host: string; port: number }>;
   /** Connection URL of a database whose QR login tables exist already. */
   postgresUrl?: string;
   qrCodeTtl?: number;

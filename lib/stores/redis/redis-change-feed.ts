@@ -3,7 +3,7 @@ import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import { closedError, storeError, type RedisCalls } from './redis-calls';
 import type { Cluster, Redis } from 'ioredis';
-import { isCluster, loadIoredis, noop, type RedisConnection } from './redis-connection';
+import { CALL_TIMEOUT_MS, isCluster, loadIoredis, noop, type RedisConnection } from './redis-connection';
 import { remember, type WatchedChannel } from './redis-watched-records';
 
 // Internal to the Redis store: the pub/sub change feed of watched codes.
@@ -41,10 +41,16 @@ export class RedisChangeFeed {
   /** Per channel name, the tail of its SUBSCRIBE/UNSUBSCRIBE sequence, so they reach Redis in the order they were decided. */
   private readonly subscriberOps = new Map<string, Promise<void>>();
 
+  /**
+   * `commands`: the store's command connection. On a Cluster it is the one
+   * that hears of failovers first (its commands are redirected or fail), so
+   * the subscriber's slot table is brought in line with it.
+   */
   constructor(
     readonly subscriber: RedisConnection,
     private readonly sharded: boolean,
     private readonly calls: RedisCalls,
+    private readonly commands?: RedisConnection,
   ) {
     subscriber.on(sharded ? 'smessage' : 'message', (name: string, json: string) => {
       const channel = this.channels.get(name);
@@ -105,6 +111,15 @@ export class RedisChangeFeed {
     });
   }
 
+  /** Stops following the command connection (a given client outlives the store). */
+  private unfollow: () => void = noop;
+
+  /** Ends every current watch with `error` and stops following the command connection: the store is closing. */
+  close(error: Error): void {
+    this.unfollow();
+    this.failAll(error);
+  }
+
   /** Ends every current watch with `error`. */
   failAll(error: Error): void {
     for (const channel of [...this.channels.values()]) this.dropChannel(channel, error);
@@ -121,19 +136,8 @@ export class RedisChangeFeed {
         if (this.channels.get(name) !== created) return;
         try {
           const cluster = this.shardedCluster;
-          if (cluster) created.slot = slotOf(name);
-          for (let attempt = 1; ; attempt++) {
-            await this.calls.call(this.subscriber, 'watch a QR code', () => {
-              // Read once the subscriber is ready (its slot table loaded), right before ioredis routes the SSUBSCRIBE.
-              if (cluster) created.owner = ownerOf(cluster, created.slot!);
-              return this.subscribe(name);
-            });
-            // Only the slot's owner confirms an SSUBSCRIBE. If the slot table changed meanwhile (a stale table
-            // after a failover is refreshed by the redirect itself), subscribe again so the recorded owner is the one
-            // holding the subscription; a slot that keeps moving fails the watch.
-            if (!cluster || (created.owner !== undefined && ownerOf(cluster, created.slot!) === created.owner)) break;
-            if (attempt === SUBSCRIBE_ATTEMPTS) throw new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE);
-          }
+          if (cluster) await this.subscribeOnOwner(cluster, created);
+          else await this.calls.call(this.subscriber, 'watch a QR code', () => this.subscribe(name));
           if (this.channels.get(name) === created) created.live = true;
         } catch (error) {
           this.dropChannel(
@@ -168,6 +172,43 @@ export class RedisChangeFeed {
     channel.messages.error(error);
   }
 
+  /**
+   * SSUBSCRIBE on the master that owns the channel's slot now. ioredis routes
+   * an SSUBSCRIBE by the subscriber's own slot table, and nothing refreshes
+   * that table after a failover once the crashed master's subscriber has given
+   * up reconnecting: the subscriber sends no keyed commands, so no redirect
+   * ever reaches it. Until something else refreshes it, the table names the
+   * crashed master, a new SSUBSCRIBE goes there first, and that master's
+   * "node removed" events would then end the very watch being set up. So the
+   * subscriber's table is refreshed first when it disagrees with the command
+   * connection's about this slot, and the owner is recorded only once Redis
+   * confirmed the SSUBSCRIBE with the table unchanged meanwhile.
+   */
+  private async subscribeOnOwner(cluster: Cluster, channel: Channel): Promise<void> {
+    const slot = (channel.slot = slotOf(channel.name));
+    for (let attempt = 1; ; attempt++) {
+      const commands = this.commands && isCluster(this.commands) ? this.commands : undefined;
+      // A command connection with no table yet (not connected) says nothing about the slot.
+      const known = commands && ownerOf(commands, slot);
+      if (commands && known !== undefined && known !== ownerOf(cluster, slot)) {
+        // Both: either one may be the stale one, and refreshes running already are joined rather than repeated.
+        await Promise.all([refreshed(cluster), refreshed(commands)]);
+      }
+      let owner: string | undefined;
+      await this.calls.call(this.subscriber, 'watch a QR code', () => {
+        // Read once the subscriber is ready (its slot table loaded), right before ioredis routes the SSUBSCRIBE.
+        owner = ownerOf(cluster, slot);
+        return this.subscribe(channel.name);
+      });
+      if (owner !== undefined && ownerOf(cluster, slot) === owner) {
+        channel.owner = owner;
+        return;
+      }
+      // The table changed while subscribing (a failover under way): subscribe again on the slot's owner now.
+      if (attempt === SUBSCRIBE_ATTEMPTS) throw new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE);
+    }
+  }
+
   /** The subscriber, when it is a Cluster on sharded pub/sub (where each channel lives on one shard). */
   private get shardedCluster(): Cluster | undefined {
     return this.sharded && isCluster(this.subscriber) ? this.subscriber : undefined;
@@ -191,9 +232,10 @@ export class RedisChangeFeed {
    * would resubscribe on the new master by itself, but silently, hiding the gap.
    */
   private followShards(cluster: Cluster): void {
+    // Only live channels: one still being subscribed checks its owner itself once Redis confirmed it.
     const failWhere = (lost: (channel: Channel) => boolean) => {
       for (const channel of [...this.channels.values()]) {
-        if (channel.owner === undefined || !lost(channel)) continue;
+        if (!channel.live || channel.owner === undefined || !lost(channel)) continue;
         this.dropChannel(channel, new QrLoginStoreUnavailableError(SHARD_MOVED_MESSAGE));
         // Tell ioredis to forget the channel too, or it would resubscribe it on the new master for nobody.
         void this.enqueue(channel.name, () => this.unsubscribe(channel.name).then(noop, noop));
@@ -205,6 +247,15 @@ export class RedisChangeFeed {
     });
     // After every slot table refresh: channels whose slot now has another master.
     cluster.on('refresh', () => failWhere((channel) => ownerOf(cluster, channel.slot!) !== channel.owner));
+    // When the command connection learns a new slot table (it hears of a failover first), the subscriber follows.
+    const commands = this.commands;
+    if (commands && isCluster(commands) && commands !== cluster) {
+      const follow = () => {
+        if (!this.calls.closed && !sameMasters(commands, cluster)) cluster.refreshSlotsCache();
+      };
+      commands.on('refresh', follow);
+      this.unfollow = () => commands.off('refresh', follow);
+    }
   }
 
   private enqueue(name: string, op: () => Promise<void>): Promise<void> {
@@ -222,6 +273,23 @@ export class RedisChangeFeed {
 function slotOf(name: string): number {
   const { Command } = loadIoredis();
   return new Command('ssubscribe', [name]).getSlot() as number;
+}
+
+/** Settles once `cluster` has reloaded its slot table (or failed to), at most CALL_TIMEOUT_MS later. */
+function refreshed(cluster: Cluster): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, CALL_TIMEOUT_MS);
+    cluster.refreshSlotsCache(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** True when two Cluster clients name the same master for every slot. */
+function sameMasters(a: Cluster, b: Cluster): boolean {
+  for (let slot = 0; slot < 16_384; slot++) if (ownerOf(a, slot) !== ownerOf(b, slot)) return false;
+  return true;
 }
 
 /** The master (`host:port`) that owns `slot` in the Cluster client's current slot table. */

@@ -127,7 +127,7 @@ export class RedisQrLoginStore implements QrLoginStore {
     this.calls = new RedisCalls(this.ownsClient);
     const subscriber = duplicateForSubscriber(this.redis, sharded);
     watchHealth(subscriber, 'subscriber', this.logger, closing);
-    this.feed = new RedisChangeFeed(subscriber, sharded, this.calls);
+    this.feed = new RedisChangeFeed(subscriber, sharded, this.calls, this.redis);
     this.watched = new RedisWatchedRecords((name) => this.feed.channel(name));
     defineScripts(this.redis, this.pubsub);
   }
@@ -279,7 +279,7 @@ export class RedisQrLoginStore implements QrLoginStore {
   }
 
   private async shutDown(): Promise<void> {
-    this.feed.failAll(closedError());
+    this.feed.close(closedError());
     await Promise.all([
       disconnect(this.feed.subscriber, false),
       // QUIT lets the commands in flight on the command connection finish first.
