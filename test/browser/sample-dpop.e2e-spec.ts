@@ -119,6 +119,23 @@ describe.each(['express', 'fastify'] as const)('a key-bound login in Chromium on
       const proof = await thief.proof('GET', `${url}/auth/me`, { accessToken: token });
       const otherKey = await request(`${url}/auth/me`, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
       expect([otherKey.status, otherKey.body.code]).toEqual([401, 'QR_DPOP_KEY_MISMATCH']);
+
+      // Proofs the page's key signed (it alone can): for another token, refused; for this one, good once.
+      const sign = (accessToken: string) =>
+        desktop.evaluate(
+          `import('/assets/client/index.mjs').then((m) => m.qrLoginDpopProof('GET', '/auth/me', { accessToken: ${JSON.stringify(accessToken)} }))`,
+        ) as Promise<string>;
+      const dpopHeaders = async (accessToken: string) => ({
+        authorization: `DPoP ${token}`,
+        dpop: await sign(accessToken),
+      });
+      const otherToken = await request(`${url}/auth/me`, { headers: await dpopHeaders(`${token}x`) });
+      expect([otherToken.status, otherToken.body.code]).toEqual([401, 'QR_DPOP_TOKEN_MISMATCH']);
+      const rightful = await dpopHeaders(token);
+      const me = await request(`${url}/auth/me`, { headers: rightful });
+      expect([me.status, me.body.id]).toEqual([200, 'u-alice']);
+      const replayed = await request(`${url}/auth/me`, { headers: rightful });
+      expect([replayed.status, replayed.body.code]).toEqual([401, 'QR_DPOP_REPLAYED']);
       await context.close();
     },
     TEST_MS,
