@@ -18,6 +18,7 @@ export type {
   QrLoginStatusView,
   QrLoginTransport,
 } from './qr-login.types.mjs';
+export { qrLoginDpopKey, qrLoginDpopProof, type QrLoginDpopKey } from './qr-login.dpop.mjs';
 export { QR_LOGIN_CODE_TAG, QrLoginCodeElement, defineQrLoginElement } from './qr-login-code.element.mjs';
 export type { QrLoginCodeEventMap } from './qr-login-code.events.mjs';
 export {

@@ -5,6 +5,7 @@
  * server's stable code.
  */
 import type { QrLoginCode, QrLoginOptions } from './qr-login.types.mjs';
+import { qrLoginDpopKey, type QrLoginDpopKey } from './qr-login.dpop.mjs';
 
 const SECRET_HEADER = 'x-qr-login-secret';
 
@@ -67,8 +68,11 @@ export class QrLoginApi {
   private readonly base: string;
   /** The latest code's creator secret, sent with every request but the creation. */
   creatorSecret: string | undefined;
+  /** The tab's DPoP key (undefined without WebCrypto, or with `dpop: false`): each request carries a proof by it. */
+  private readonly dpop: Promise<QrLoginDpopKey | undefined>;
 
-  constructor(options: Pick<QrLoginOptions, 'baseUrl' | 'routePrefix' | 'fetch'>) {
+  constructor(options: Pick<QrLoginOptions, 'baseUrl' | 'routePrefix' | 'fetch' | 'dpop'>) {
+    this.dpop = options.dpop === false ? Promise.resolve(undefined) : qrLoginDpopKey();
     const givenFetch = options.fetch;
     // Called through a wrapper: a bare `window.fetch` reference called as a method of another object throws.
     this.fetchFn = (input, init) => (givenFetch ?? fetch)(input, init);
@@ -86,6 +90,21 @@ export class QrLoginApi {
     return `/qrcodes/${encodeURIComponent(qrcodeId)}${suffix}`;
   }
 
+  /** A fresh DPoP proof for one request, or undefined without a key. */
+  async proof(method: string, url: string): Promise<string | undefined> {
+    return (await this.dpop)?.proof(method, url);
+  }
+
+  /**
+   * The event stream's URL: with a key, a proof for it (GET, the URL without
+   * query) rides in `?dpop=`, as EventSource sends no headers; good once.
+   */
+  async streamUrl(qrcodeId: string): Promise<string> {
+    const url = this.url(this.codePath(qrcodeId, '/events'));
+    const proof = await this.proof('GET', url);
+    return proof ? `${url}?dpop=${encodeURIComponent(proof)}` : url;
+  }
+
   /**
    * One JSON request. Rejects with a `RequestError` (or the abort error when
    * `signal` ended it): `QR_NETWORK_ERROR` when unreachable, `QR_BAD_RESPONSE`
@@ -98,6 +117,9 @@ export class QrLoginApi {
     if (this.creatorSecret && path !== '/qrcodes') headers[SECRET_HEADER] = this.creatorSecret;
     let response: Response;
     try {
+      // A code created with a proof is bound to this key: every later request proves it again.
+      const proof = await this.proof(method, this.url(path));
+      if (proof) headers.dpop = proof;
       response = await this.fetchFn(this.url(path), {
         method,
         headers,

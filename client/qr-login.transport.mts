@@ -92,11 +92,29 @@ export class CodeFollow {
         'transport "sse" was asked for, but this browser has no EventSource; use "auto" to fall back to polling.',
       );
     }
-    const url = this.api.url(this.api.codePath(qrcodeId, '/events'));
+    this.listener.transport('sse');
+    void this.openStream(Source);
+  }
+
+  /**
+   * Opens the stream with a fresh URL (a DPoP proof in it is good once).
+   * The browser's own reconnect would send the spent proof again, so after a
+   * drop the stream is reopened here with a new one, a poll interval later.
+   */
+  private async openStream(Source: typeof EventSource): Promise<void> {
+    const { wanted } = this.settings;
+    let url: string;
+    try {
+      url = await this.api.streamUrl(this.qrcodeId);
+    } catch (error) {
+      if (!this.ended) this.listener.problem(error, true);
+      return;
+    }
+    if (this.ended) return;
     // Cross-origin streams carry the creator cookie only with credentials; the ticket depends on it.
     const source = new Source(url, { withCredentials: isCrossOrigin(url) });
     this.source = source;
-    this.listener.transport('sse');
+    const keyed = url.includes('?dpop=');
     source.onmessage = (event: MessageEvent) => {
       if (this.ended) return;
       let view: QrLoginStatusView;
@@ -113,6 +131,11 @@ export class CodeFollow {
       // Before any status (refused, blocked by a proxy) or closed for good: polling takes over.
       // Otherwise the browser reconnects by itself and the server sends the current status again.
       const closed = source.readyState === EVENT_SOURCE_CLOSED;
+      if (this.heard && keyed) {
+        this.closeSource();
+        this.timer = setTimeout(() => void this.openStream(Source), this.settings.pollInterval);
+        return;
+      }
       if (this.heard && !closed) return;
       if (wanted === 'sse') {
         if (closed) this.fail('The event stream was refused or closed; use transport "auto" to fall back to polling.');

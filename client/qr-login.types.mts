@@ -121,6 +121,13 @@ export interface QrLoginOptions<TResult = unknown> {
   customData?: Record<string, unknown>;
   /** Sent with each new code; handed to the server's hooks on authorization. */
   context?: Record<string, unknown>;
+  /**
+   * Bind each code to a key this tab holds (DPoP, RFC 9449): a non-extractable
+   * P-256 key made by WebCrypto signs a proof for every request, so a stolen
+   * cookie or creatorSecret cannot read the ticket or redeem it. Default
+   * `true`; browsers without WebCrypto fall back to the secret by themselves.
+   */
+  dpop?: boolean;
   /** Default: the global `fetch`. */
   fetch?: typeof fetch;
   /** Default: the global `EventSource`; none means polling (in `'auto'`). */

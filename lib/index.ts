@@ -16,6 +16,7 @@ export type {
   QrLoginAppAuthOptions,
   QrLoginContext,
   QrLoginCookieOptions,
+  QrLoginCreatorBinding,
   QrLoginLoadedUser,
   QrLoginModuleExtras,
   QrLoginRequest,
@@ -62,6 +63,13 @@ export { isQrLoginController, type QrLoginRouteDecorators } from './http/qr-logi
 // Errors: the kernel's refusals (stable codes), the HTTP exception every route answers with, start-up errors.
 export { QrLoginConfigError, QrLoginError, QrLoginErrorCode } from './kernel/qr-login.errors';
 export { QrLoginException, type QrLoginErrorBody } from './http/qr-login.exception';
+
+// DPoP (RFC 9449): the verifier behind key-bound codes, for an app route that takes a DPoP-bound token.
+export {
+  QrLoginDpopVerifier,
+  type QrLoginDpopExpectation,
+  type QrLoginVerifiedDpop,
+} from './http/dpop/qr-login-dpop.verifier';
 
 // Rate limits: the guard for an app's own routes, and the limiters to choose from.
 export { QrLoginRateLimitGuard } from './http/rate-limit/qr-login-rate-limit.guard';

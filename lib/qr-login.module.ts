@@ -10,6 +10,8 @@ import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from './kernel/qr-lo
 import { QrLoginService } from './kernel/qr-login.service';
 import { QrLoginHttpService } from './http/qr-login-http.service';
 import { QrLoginSseHub } from './http/qr-login-sse.hub';
+import { QrLoginDpopGuard } from './http/dpop/qr-login-dpop.guard';
+import { QrLoginDpopVerifier } from './http/dpop/qr-login-dpop.verifier';
 import { MemoryQrLoginRateLimiter } from './http/rate-limit/memory-rate-limiter';
 import { QrLoginAppUserGuard } from './auth/qr-login-app-user.guard';
 import { QrLoginStrategy } from './auth/qr-login.strategy';
@@ -97,12 +99,17 @@ function defaultRateLimiter(config: ResolvedQrLoginConfig, store: QrLoginStore):
     QrLoginSseHub,
     QrLoginStrategy,
     QrLoginAppUserGuard,
+    QrLoginDpopVerifier,
+    QrLoginDpopGuard,
   ],
   exports: [
     QrLoginService,
     QrLoginHttpService,
     QrLoginSseHub,
     QrLoginAppUserGuard,
+    // DPoP proofs (RFC 9449), for plugins and app routes that take them (the device grant, a DPoP-bound session).
+    QrLoginDpopVerifier,
+    QrLoginDpopGuard,
     // For the guards plugins mount (rate limits, app user); the tokens are named only by the plugin entry.
     QR_LOGIN_CONFIG,
     QR_LOGIN_RATE_LIMITER,

@@ -120,7 +120,7 @@ describe('built package', () => {
       }
     };
     const kept = runContract({});
-    expect(kept).toMatch(/^# pass 17$/m);
+    expect(kept).toMatch(/^# pass 18$/m);
     expect(kept).toMatch(/^# fail 0$/m);
     const broken = runContract({ FORGETFUL: '1' });
     expect(broken).toMatch(/^# fail 2$/m);

@@ -13,6 +13,7 @@ import type {
 } from '../kernel/interfaces/qr-code-type-handler.interface';
 import type { QrCodeCreated } from '../kernel/interfaces/qr-login-views.interface';
 import { creatorSecretsOf, headerOf, ipOf, setCreatorCookie } from './qr-login.request';
+import { dpopJktOf } from './dpop/qr-login-dpop.guard';
 import { qrErrors } from '../kernel/qr-login.errors';
 import { acceptsCreateOrigin } from '../risk/origin-allow-list';
 import { QR_LOGIN_RISK_CONFIG } from '../risk/qr-login-risk.config';
@@ -51,10 +52,16 @@ export class QrLoginHttpService {
 
   /**
    * What the request proves: the creator secrets it carries (header and
-   * creator cookies), plus a client identity the caller authenticated itself.
+   * creator cookies), the key of a DPoP proof `QrLoginDpopGuard` verified on
+   * it, plus a client identity the caller authenticated itself.
    */
   proofOf(request: unknown, client?: string): QrCodeProof {
-    return { creatorSecrets: creatorSecretsOf(request, this.config), ...(client ? { client } : {}) };
+    const dpopJkt = dpopJktOf(request);
+    return {
+      creatorSecrets: creatorSecretsOf(request, this.config),
+      ...(client ? { client } : {}),
+      ...(dpopJkt ? { dpopJkt } : {}),
+    };
   }
 
   /** Facts about the requesting browser, as the adapter reports them (`trust proxy` applies to the IP). */
@@ -82,7 +89,9 @@ export class QrLoginHttpService {
     const { allowedOrigins, requireOrigin } = this.risk;
     if (!acceptsCreateOrigin(requester.origin, { allowedOrigins, requireOrigin }))
       throw qrErrors.originNotAllowed(requester.origin);
-    const created = await this.service.create(input, requester, options);
+    // A native create (no binding given) is key-bound by the DPoP proof the request carried; a plugin passes its own key.
+    const jkt = options.binding === undefined ? dpopJktOf(request) : undefined;
+    const created = await this.service.create(input, requester, jkt ? { ...options, creatorKey: { jkt } } : options);
     const binding = options.binding;
     const creatorBound = binding === undefined || binding.reveal === 'creator' || binding.redeem === 'creator';
     if (creatorBound)

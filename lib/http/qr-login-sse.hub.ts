@@ -243,5 +243,5 @@ export class QrLoginSseHub implements OnModuleDestroy {
  */
 function channelKey(qrcodeId: string, proof: QrCodeProof): string {
   const secrets = [...(proof.creatorSecrets ?? [])].sort().join('\u0001');
-  return `${qrcodeId}\u0000${proof.client ?? ''}\u0000${secrets}`;
+  return `${qrcodeId}\u0000${proof.client ?? ''}\u0000${proof.dpopJkt ?? ''}\u0000${secrets}`;
 }

@@ -16,6 +16,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { ConfirmQrCodeDto } from './dto/confirm-qr-code.dto';
 import { CreateQrCodeDto } from './dto/create-qr-code.dto';
 import { QrLoginRateLimitGuard } from './rate-limit/qr-login-rate-limit.guard';
+import { QrLoginDpopGuard } from './dpop/qr-login-dpop.guard';
 import { QrLoginAppUserGuard } from '../auth/qr-login-app-user.guard';
 import { qrErrors } from '../kernel/qr-login.errors';
 import { QrLoginGuard } from '../auth/qr-login.guard';
@@ -73,7 +74,7 @@ export class QrLoginController {
   @ApiResponse({ status: 429, type: QrLoginErrorDto, description: 'QR_RATE_LIMITED' })
   @Post('qrcodes')
   @HttpCode(201)
-  @UseGuards(QrLoginRateLimitGuard('create'))
+  @UseGuards(QrLoginRateLimitGuard('create'), QrLoginDpopGuard)
   @Header('Cache-Control', 'no-store')
   async create(
     @Body(body) payload: CreateQrCodeDto,
@@ -96,7 +97,7 @@ export class QrLoginController {
   @ApiOkResponse({ type: QrCodeStatusViewDto })
   @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
   @Get('qrcodes/:qrcodeId')
-  @UseGuards(QrLoginRateLimitGuard('status'))
+  @UseGuards(QrLoginRateLimitGuard('status'), QrLoginDpopGuard)
   @Header('Cache-Control', 'no-store')
   status(@Param('qrcodeId') qrcodeId: string, @Req() request: any): Promise<QrCodeStatusView> {
     return this.service.getStatus(qrcodeId, this.http.proofOf(request));
@@ -134,7 +135,7 @@ export class QrLoginController {
   @ApiOkResponse({ type: QrCodeStatusViewDto, description: "Each event's data is one status view (JSON)" })
   @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_NOT_FOUND' })
   @Get('qrcodes/:qrcodeId/events')
-  @UseGuards(QrLoginRateLimitGuard('events'))
+  @UseGuards(QrLoginRateLimitGuard('events'), QrLoginDpopGuard)
   async events(@Param('qrcodeId') qrcodeId: string, @Req() request: any, @Res() response: any): Promise<void> {
     // Unknown ids answer 404 before the stream opens.
     await this.service.getStatus(qrcodeId);
@@ -208,7 +209,7 @@ export class QrLoginController {
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @UseGuards(QrLoginRateLimitGuard('redeem'), QrLoginGuard)
+  @UseGuards(QrLoginRateLimitGuard('redeem'), QrLoginDpopGuard, QrLoginGuard)
   login(@Req() request: any): Promise<unknown> {
     // The hook gets the context as the other hooks see it, without the user beside it.
     const { user, ...context } = getQrLoginContext(request)!;

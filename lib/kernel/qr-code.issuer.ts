@@ -83,6 +83,7 @@ export class QrCodeIssuer {
     }
     const matching = options.numberMatching === false ? false : this.config.security.numberMatching;
     const binding = options.binding ?? this.nativeBinding();
+    const creatorKey = this.creatorKeyOf(options);
     const record = newQrCodeRecord({
       id: newQrCodeId(expiresAt),
       type,
@@ -105,6 +106,7 @@ export class QrCodeIssuer {
       numberMatching: device ? false : matching,
     });
     if (device) record.flow = 'device';
+    if (creatorKey) record.creatorKey = creatorKey;
     const rendering: QrCodeRendering = handler
       ? await handler.render({ qrcodeId: record.id, expiresAt, input })
       : await this.rotator.render(record.id);
@@ -129,6 +131,22 @@ export class QrCodeIssuer {
       ...(record.userCode ? { userCode: formatUserCode(record.userCode) } : {}),
       creatorSecret,
     };
+  }
+
+  /**
+   * The key a new code is bound to. On the native routes (no `binding`
+   * given) `creatorBinding` decides: `secret` ignores a key, `dpop` refuses a
+   * create without one. A plugin's code is key-bound when the plugin passes
+   * the key its own request proved (the device grant's DPoP).
+   */
+  private creatorKeyOf(options: CreateQrCodeOptions): { jkt: string } | undefined {
+    const jkt = options.creatorKey?.jkt;
+    const key = typeof jkt === 'string' && jkt !== '' ? { jkt } : undefined;
+    if (options.binding !== undefined) return key;
+    const mode = this.config.creatorBinding;
+    if (mode === 'secret') return undefined;
+    if (mode === 'dpop' && !key) throw qrErrors.dpopProofRequired();
+    return key;
   }
 
   /** The binding of codes created on the native routes, per `bindToCreator`. */

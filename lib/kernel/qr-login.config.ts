@@ -8,6 +8,7 @@ import type { BriefUserInfo } from './interfaces/qr-code.interface';
 import type {
   QrLoginContext,
   QrLoginCookieOptions,
+  QrLoginCreatorBinding,
   QrLoginKernelOptions,
   QrLoginModuleExtras,
 } from './interfaces/qr-login-options.interface';
@@ -23,6 +24,10 @@ export interface ResolvedQrLoginConfig {
   imageFormat: 'svg' | 'png';
   imageUrl: 'data' | 'route';
   bindToCreator: boolean;
+  /** Which proofs bind a native code to its creator (`creatorBinding`). */
+  creatorBinding: QrLoginCreatorBinding;
+  /** How long a DPoP proof is good after its `iat` (and ahead of it), ms; its `jti` is remembered that long. */
+  dpopProofLifetimeMs: number;
   cookie: { name: string; secure: boolean | 'auto'; sameSite: 'lax' | 'strict' | 'none'; path: string };
   sseHeartbeatMs: number;
   maxCustomDataBytes: number;
@@ -53,6 +58,8 @@ const OPTION_KEYS = Object.keys({
   appName: 1,
   imageFormat: 1,
   bindToCreator: 1,
+  creatorBinding: 1,
+  dpopProofLifetime: 1,
   cookie: 1,
   sseHeartbeatInterval: 1,
   maxCustomDataBytes: 1,
@@ -101,6 +108,18 @@ function payloadBuilder(payloadUrl: QrLoginKernelOptions['payloadUrl']): (id: st
   throw new QrLoginConfigError(
     '"payloadUrl" must be a function of the qrcodeId or a string holding the placeholder {qrcodeId}, e.g. "https://example.com/phone?code={qrcodeId}".',
   );
+}
+
+const CREATOR_BINDINGS: readonly QrLoginCreatorBinding[] = ['dpop', 'secret', 'dpop-or-secret'];
+
+function resolveCreatorBinding(value: unknown): QrLoginCreatorBinding {
+  if (value === undefined) return 'dpop-or-secret';
+  if (!CREATOR_BINDINGS.includes(value as QrLoginCreatorBinding)) {
+    throw new QrLoginConfigError(
+      `"creatorBinding" must be "dpop", "secret" or "dpop-or-secret"; got ${describeConfigValue(value)}.`,
+    );
+  }
+  return value as QrLoginCreatorBinding;
 }
 
 function resolveStore(store: unknown): void {
@@ -222,6 +241,8 @@ export function resolveQrLoginConfig(
     imageFormat,
     imageUrl,
     bindToCreator: options.bindToCreator ?? true,
+    creatorBinding: resolveCreatorBinding(options.creatorBinding),
+    dpopProofLifetimeMs: positiveSeconds('dpopProofLifetime', options.dpopProofLifetime, 60, 600),
     cookie: {
       name: cookie.name ?? QR_LOGIN_DEFAULTS.cookieName,
       secure,

@@ -17,6 +17,22 @@ export const QrLoginErrorCode = {
   TICKET_USED: 'QR_TICKET_USED',
   /** 401: redeeming needs the creator secret of the browser that created the code. */
   CREATOR_SECRET_REQUIRED: 'QR_CREATOR_SECRET_REQUIRED',
+  /** 401: the code is bound to its creator's key: send a DPoP proof signed by that key (the secret alone is refused). */
+  DPOP_PROOF_REQUIRED: 'QR_DPOP_PROOF_REQUIRED',
+  /** 401: the DPoP proof is valid but signed by another key than the one the code is bound to. */
+  DPOP_KEY_MISMATCH: 'QR_DPOP_KEY_MISMATCH',
+  /** 401: the DPoP proof is malformed: not a `dpop+jwt` JWS with an accepted alg, a public `jwk`, a good signature and a `jti`. */
+  DPOP_INVALID: 'QR_DPOP_INVALID',
+  /** 401: the DPoP proof's `htm` is not this request's method. */
+  DPOP_METHOD_MISMATCH: 'QR_DPOP_METHOD_MISMATCH',
+  /** 401: the DPoP proof's `htu` is not this request's URL (scheme, host and path, as the app sees them). */
+  DPOP_URL_MISMATCH: 'QR_DPOP_URL_MISMATCH',
+  /** 401: the DPoP proof's `iat` is outside the accepted window (`dpopProofLifetime`); make a fresh proof. */
+  DPOP_EXPIRED: 'QR_DPOP_EXPIRED',
+  /** 401: this DPoP proof's `jti` was used already; every request needs a fresh proof. */
+  DPOP_REPLAYED: 'QR_DPOP_REPLAYED',
+  /** 401: the DPoP proof's `ath` is not the hash of the access token the request presents. */
+  DPOP_TOKEN_MISMATCH: 'QR_DPOP_TOKEN_MISMATCH',
   /** 401: the ticket was good but the `loadUser` hook returned no user. */
   USER_REFUSED: 'QR_USER_REFUSED',
   /** 403: the code was scanned by another user; only that user may confirm or cancel. */
@@ -143,6 +159,18 @@ export const qrErrors = {
       E.CREATOR_SECRET_REQUIRED,
       'Only the browser that created the QR code may redeem its ticket: send its cookie, or its creatorSecret in the x-qr-login-secret header.',
     ),
+  dpopProofRequired: () =>
+    new QrLoginError(
+      E.DPOP_PROOF_REQUIRED,
+      'This QR code is bound to the key of the browser that created it: send a DPoP header (RFC 9449) signed by that key; its cookie or creatorSecret alone is not enough.',
+    ),
+  dpopKeyMismatch: () =>
+    new QrLoginError(
+      E.DPOP_KEY_MISMATCH,
+      'The DPoP proof is signed by another key than the one this QR code (or token) is bound to; sign with the key that created it.',
+    ),
+  /** A DPoP proof the HTTP edge refused (`QR_DPOP_*`), with the reason in words. */
+  dpop: (code: QrLoginErrorCode, message: string) => new QrLoginError(code, message),
   userRefused: () =>
     new QrLoginError(
       E.USER_REFUSED,

@@ -25,6 +25,7 @@ export function contextOf(record: QrCodeRecord): QrLoginContext {
     flow: record.flow === 'device' ? 'device' : 'qr',
     amr: QR_LOGIN_AMR,
     ...(scannedBy.risk ? { risk: scannedBy.risk as QrLoginContext['risk'] } : {}),
+    ...(record.creatorKey ? { dpop: { jkt: record.creatorKey.jkt } } : {}),
   };
 }
 

@@ -79,6 +79,8 @@ export class QrLoginRotator implements QrLoginRotation {
       context: current.context,
       numberMatching: this.config.security.numberMatching,
     });
+    // The successor is bound to the same key as the code it replaces: a rotation never loosens the binding.
+    if (current.creatorKey) successor.creatorKey = { jkt: current.creatorKey.jkt };
     // A new user code too: the old one dies with the old code, like a photo of its QR.
     if (current.userCode) await this.userCodes.create(successor, successor.expiresAt);
     else await this.repository.create(successor);

@@ -1,7 +1,7 @@
 import { qrErrors } from './qr-login.errors';
 import { safeEqual } from './qr-login.ids';
 import { BY_ID, assertReach, matchOf, type PhoneReach } from './qr-login.reach';
-import { bindingOf, mayRedeem, seesAll, statusAt } from './qr-login.visibility';
+import { bindingOf, creatorRefusal, mayRedeem, seesAll, statusAt } from './qr-login.visibility';
 import { normalizeUserCode } from './user-code.format';
 import type { BriefUserInfo, QrCodeAction, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 
@@ -155,7 +155,7 @@ export function decideRedeem(
   now: number,
 ): QrCodeRecord {
   if (!mayRedeem(record, proof)) {
-    throw bindingOf(record).redeem === 'client' ? qrErrors.ticketInvalid() : qrErrors.creatorSecretRequired();
+    throw bindingOf(record).redeem === 'client' ? qrErrors.ticketInvalid() : creatorRefusal(record, proof);
   }
   const current = record.ticket;
   if (record.status !== 'AUTHORIZED' || !current || !safeEqual(current.value, ticket)) throw qrErrors.ticketInvalid();
@@ -210,7 +210,7 @@ export function decidePoll(
   pace: PollPace,
   now: number,
 ): PollDecision {
-  if (!seesAll(record, proof)) throw qrErrors.creatorSecretRequired();
+  if (!seesAll(record, proof)) throw creatorRefusal(record, proof);
   const intervalMs = record.poll?.intervalMs ?? pace.intervalMs;
   const status = statusAt(record, now);
   if (status !== 'PENDING' && status !== 'SCANNED') return { record: undefined, slowDown: false, intervalMs };

@@ -40,10 +40,15 @@ export function bindingOf(record: QrCodeRecord): QrCodeBinding {
 }
 
 /**
- * Whether the proof carries the creator's secret. Every candidate is compared, so timing does not tell which matched.
+ * Whether the proof is the creator's. A key-bound code (`creatorKey`) asks for
+ * a verified DPoP proof by its key and nothing else: its secret, even the
+ * right one, never counts. Otherwise the proof must carry the creator's
+ * secret; every candidate is compared, so timing does not tell which matched.
  * @internal
  */
 export function provesCreator(record: QrCodeRecord, proof: QrCodeProof | undefined): boolean {
+  const key = record.creatorKey;
+  if (key) return typeof proof?.dpopJkt === 'string' && safeEqual(proof.dpopJkt, key.jkt);
   let match = false;
   for (const candidate of proof?.creatorSecrets ?? []) {
     if (typeof candidate === 'string' && safeEqual(hashSecret(candidate), record.creatorSecretHash)) match = true;
@@ -73,6 +78,17 @@ export function mayRedeem(record: QrCodeRecord, proof: QrCodeProof | undefined):
     default:
       return provesCreator(record, proof) && provesClient(record, proof);
   }
+}
+
+/**
+ * The refusal for a proof that is not the creator's: a key-bound code says
+ * whether the key's proof is missing or another key signed; a secret-bound
+ * one asks for its secret.
+ * @internal
+ */
+export function creatorRefusal(record: QrCodeRecord, proof: QrCodeProof | undefined): Error {
+  if (!record.creatorKey) return qrErrors.creatorSecretRequired();
+  return proof?.dpopJkt === undefined ? qrErrors.dpopProofRequired() : qrErrors.dpopKeyMismatch();
 }
 
 /** The record's flow: `device` for a device flow, else `qr`. @internal */

@@ -84,6 +84,9 @@ export {
 } from '../http/qr-login.routes';
 export { qrLoginValidationPipe } from '../http/qr-login.validation';
 export { QrLoginRateLimitGuard } from '../http/rate-limit/qr-login-rate-limit.guard';
+export { QrLoginDpopGuard, dpopJktOf, dpopProofOf, markDpopJkt } from '../http/dpop/qr-login-dpop.guard';
+export { QR_LOGIN_DPOP_ALGORITHMS, QrLoginDpopVerifier } from '../http/dpop/qr-login-dpop.verifier';
+export { requestHtuOf } from '../http/dpop/qr-login-dpop.url';
 export type { QrLoginRateBucket } from '../kernel/qr-login-security.config';
 export { QrLoginAppUserGuard } from '../auth/qr-login-app-user.guard';
 export { QrCodeStatusViewDto, QrLoginErrorDto, QrScanResultDto } from '../http/dto/qr-login-responses.dto';

@@ -20,6 +20,21 @@ export function registerWriteCases({ it, open, pair, probes, sharesState }: Cont
     assert.deepStrictEqual(await store.get(record.id), original);
   });
 
+  it("keeps a key-bound record's creatorKey through create, compareAndSet and createWithAlias, on every instance", async () => {
+    const [a, b] = pair();
+    const creatorKey = { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' };
+    const record = newRecord({ creatorKey });
+    await a.create(record);
+    assert.deepStrictEqual((await b.get(record.id))?.creatorKey, creatorKey);
+    assert.equal(await b.compareAndSet(record.id, 1, successor(record, { status: 'SCANNED' })), true);
+    assert.deepStrictEqual((await a.get(record.id))?.creatorKey, creatorKey);
+    if (!a.createWithAlias) return;
+    const aliased = newRecord({ creatorKey });
+    const alias = { key: `contract-dpop-${randomUUID()}`, expiresAt: Date.now() + 60_000 };
+    assert.equal(await a.createWithAlias(aliased, alias), true);
+    assert.deepStrictEqual((await b.get(aliased.id))?.creatorKey, creatorKey);
+  });
+
   it('answers null for an id it does not know', async () => {
     assert.equal(await open().get(`contract-${randomUUID()}`), null);
   });

@@ -8,7 +8,8 @@ import type { SampleUser } from './users.service';
 /** What every login answers: the password logins, the web page's QR login and the device grant's token endpoint. */
 export interface SampleTokenSet {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` for a token bound to the key of the browser that logged in (RFC 9449 §5), else `Bearer`. */
+  token_type: 'Bearer' | 'DPoP';
   /** Seconds until `access_token` expires. */
   expires_in: number;
   user: SampleUser;
@@ -18,6 +19,8 @@ export interface SampleTokenSet {
 export interface SampleJwtPayload {
   sub: string;
   username: string;
+  /** For a QR login by a key-bound code: the thumbprint of the browser's DPoP key; the token works only with its proofs. */
+  cnf?: { jkt: string };
 }
 
 @Injectable()
@@ -28,11 +31,11 @@ export class AuthService {
   ) {}
 
   /** A token set for one lane (see `TOKEN_AUDIENCES`): the audience says where the token may be used. */
-  async issueTokenSet(user: SampleUser, lane: TokenLane): Promise<SampleTokenSet> {
-    const payload: SampleJwtPayload = { sub: user.id, username: user.username };
+  async issueTokenSet(user: SampleUser, lane: TokenLane, jkt?: string): Promise<SampleTokenSet> {
+    const payload: SampleJwtPayload = { sub: user.id, username: user.username, ...(jkt ? { cnf: { jkt } } : {}) };
     return {
       access_token: await this.jwt.signAsync(payload, { audience: TOKEN_AUDIENCES[lane] }),
-      token_type: 'Bearer',
+      token_type: jkt ? 'DPoP' : 'Bearer',
       expires_in: this.settings.accessTokenTtl,
       user: { id: user.id, username: user.username, displayName: user.displayName },
     };
@@ -42,9 +45,11 @@ export class AuthService {
    * QrLoginModule's `issueTokenSet`: a device token for a code the device
    * grant made (the kernel's `flow`, from the record: a page's own `context`
    * cannot claim it), else a web session.
-   * Never an app token, so a QR login cannot approve further logins.
+   * Never an app token, so a QR login cannot approve further logins. A
+   * key-bound code (`context.dpop`) gives a token bound to the same key
+   * (`cnf.jkt`), which `GET /auth/me` takes only with a proof by that key.
    */
   issueQrLoginTokenSet(user: SampleUser, context: QrLoginContext): Promise<SampleTokenSet> {
-    return this.issueTokenSet(user, context.flow === 'device' ? 'device' : 'web');
+    return this.issueTokenSet(user, context.flow === 'device' ? 'device' : 'web', context.dpop?.jkt);
   }
 }

@@ -4,6 +4,9 @@ import { startQrLogin, type QrLoginOptions, type QrLoginStatusView } from '../..
 /*
  * The client's logic with a scripted server: a fake fetch and a fake
  * EventSource, on fake timers. The real browser and server are the e2e suite's.
+ * Every case runs with `dpop: false`: making a WebCrypto key takes real time
+ * that fake timers cannot wait for, so key-bound logins are the Chromium
+ * suites' (sample-dpop, the element's).
  */
 
 const ID1 = 'AAAAAAAAAAAAAAAAAAAAAAAAAA1';
@@ -154,6 +157,7 @@ describe('startQrLogin over SSE', () => {
     server.on('POST', '/qr-login/login', { status: 200, body: { access_token: 'jwt' } });
     const { callbacks, names } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -208,7 +212,12 @@ describe('startQrLogin over SSE', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1, { userCode: 'WDJB-MJHT' }));
     const { callbacks } = recorder();
-    startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    startQrLogin({
+      dpop: false,
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     expect(callbacks.onCode).toHaveBeenLastCalledWith(
       expect.objectContaining({ qrcodeId: ID1, userCode: 'WDJB-MJHT' }),
@@ -231,6 +240,7 @@ describe('startQrLogin over SSE', () => {
     const server = fakeServer();
     server.on('POST', '/auth/qr/qrcodes', created(ID1));
     startQrLogin({
+      dpop: false,
       baseUrl: 'https://api.example.test/',
       routePrefix: '/auth/qr/',
       customData: { from: 'checkout' },
@@ -256,6 +266,7 @@ describe('startQrLogin over SSE', () => {
     });
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -303,6 +314,7 @@ describe('startQrLogin over SSE', () => {
     });
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -326,7 +338,11 @@ describe('startQrLogin over SSE', () => {
       status: 200,
       body: { qrcodeId: ID1, status: 'PENDING', expiresIn: 120 },
     });
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource });
+    const login = startQrLogin({
+      dpop: false,
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+    });
     await flush();
     const source = lastSource();
     source.emit({ qrcodeId: ID1, status: 'PENDING' });
@@ -346,6 +362,7 @@ describe('startQrLogin over SSE', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       transport: 'sse',
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
@@ -369,7 +386,12 @@ describe('startQrLogin over SSE', () => {
     });
     server.on('POST', '/qr-login/login', { status: 200, body: { ok: true } });
     const { callbacks } = recorder();
-    startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    startQrLogin({
+      dpop: false,
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     lastSource().emit({ qrcodeId: ID1, status: 'AUTHORIZED' });
     await flush();
@@ -384,6 +406,7 @@ describe('startQrLogin over SSE', () => {
     server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 200, body: { qrcodeId: ID1, status: 'AUTHORIZED' } });
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -404,6 +427,7 @@ describe('startQrLogin over SSE', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       autoRedeem: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
@@ -425,7 +449,12 @@ describe('startQrLogin over SSE', () => {
       body: { statusCode: 401, code: 'QR_TICKET_USED', message: 'The ticket was used already.' },
     });
     const { callbacks } = recorder();
-    startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource, ...callbacks });
+    startQrLogin({
+      dpop: false,
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+      ...callbacks,
+    });
     await flush();
     lastSource().emit({ qrcodeId: ID1, status: 'AUTHORIZED', ticket: TICKET });
     await flush();
@@ -443,6 +472,7 @@ describe('startQrLogin over SSE', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -462,6 +492,7 @@ describe('startQrLogin over SSE', () => {
     server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 200, body: { qrcodeId: ID1, status: 'PENDING' } });
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -503,7 +534,7 @@ describe('startQrLogin by polling', () => {
       { status: 200, body: { qrcodeId: ID1, status: 'CANCELLED' } },
     );
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, pollInterval: 1_000, ...callbacks });
+    const login = startQrLogin({ dpop: false, fetch: server.fetch, pollInterval: 1_000, ...callbacks });
     await flush();
     expect(login.transport).toBe('poll');
     expect(server.count('GET', path)).toBe(1);
@@ -537,7 +568,7 @@ describe('startQrLogin by polling', () => {
       { status: 200, body: { qrcodeId: ID1, status: 'PENDING' } },
     );
     const { callbacks } = recorder();
-    startQrLogin({ fetch: server.fetch, pollInterval: 1_000, ...callbacks });
+    startQrLogin({ dpop: false, fetch: server.fetch, pollInterval: 1_000, ...callbacks });
     await flush();
     expect(server.count('GET', path)).toBe(1);
     expect(callbacks.onError).toHaveBeenCalledTimes(1);
@@ -566,7 +597,7 @@ describe('startQrLogin by polling', () => {
       body: { code: 'QR_NOT_FOUND', message: 'No such code.' },
     });
     const { callbacks } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, ...callbacks });
+    const login = startQrLogin({ dpop: false, fetch: server.fetch, ...callbacks });
     await vi.advanceTimersByTimeAsync(10_000);
     expect(callbacks.onError).toHaveBeenCalledWith({
       code: 'QR_NOT_FOUND',
@@ -587,6 +618,7 @@ describe('startQrLogin, expiry and refresh', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1), created(ID2), created(ID1));
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       autoRefresh: { max: 1 },
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
@@ -618,6 +650,7 @@ describe('startQrLogin, expiry and refresh', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1), created(ID2), created(ID1));
     const { callbacks } = recorder();
     startQrLogin({
+      dpop: false,
       autoRefresh: { max: 1 },
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
@@ -640,6 +673,7 @@ describe('startQrLogin, expiry and refresh', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1), created(ID2));
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -661,7 +695,11 @@ describe('startQrLogin, expiry and refresh', () => {
     vi.stubGlobal('document', page);
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1), created(ID2));
-    const login = startQrLogin({ fetch: server.fetch, EventSource: FakeEventSource as unknown as typeof EventSource });
+    const login = startQrLogin({
+      dpop: false,
+      fetch: server.fetch,
+      EventSource: FakeEventSource as unknown as typeof EventSource,
+    });
     await flush();
     expire(ID1);
     login.stop();
@@ -676,6 +714,7 @@ describe('startQrLogin, expiry and refresh', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks } = recorder();
     startQrLogin({
+      dpop: false,
       autoRefresh: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
@@ -697,6 +736,7 @@ describe('startQrLogin, expiry and refresh', () => {
     });
     const { callbacks } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -716,7 +756,7 @@ describe('startQrLogin, expiry and refresh', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', 'network-error');
     const { callbacks } = recorder();
-    startQrLogin({ fetch: server.fetch, ...callbacks });
+    startQrLogin({ dpop: false, fetch: server.fetch, ...callbacks });
     await flush();
     expect(callbacks.onError).toHaveBeenCalledWith(
       expect.objectContaining({ code: 'QR_NETWORK_ERROR', status: 0, fatal: true }),
@@ -730,6 +770,7 @@ describe('stop()', () => {
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     const { callbacks, events } = recorder();
     const login = startQrLogin({
+      dpop: false,
       fetch: server.fetch,
       EventSource: FakeEventSource as unknown as typeof EventSource,
       ...callbacks,
@@ -753,7 +794,7 @@ describe('stop()', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', 'hang');
     const { callbacks, events } = recorder();
-    const login = startQrLogin({ fetch: server.fetch, ...callbacks });
+    const login = startQrLogin({ dpop: false, fetch: server.fetch, ...callbacks });
     await flush();
     const signal = server.calls[0].signal;
     expect(signal.aborted).toBe(false);
@@ -768,7 +809,7 @@ describe('stop()', () => {
     const server = fakeServer();
     server.on('POST', '/qr-login/qrcodes', created(ID1));
     server.on('GET', `/qr-login/qrcodes/${ID1}`, { status: 200, body: { qrcodeId: ID1, status: 'PENDING' } });
-    const login = startQrLogin({ fetch: server.fetch, pollInterval: 500 });
+    const login = startQrLogin({ dpop: false, fetch: server.fetch, pollInterval: 500 });
     await vi.advanceTimersByTimeAsync(1_000);
     const reads = server.count('GET', `/qr-login/qrcodes/${ID1}`);
     expect(reads).toBeGreaterThanOrEqual(2);
@@ -780,6 +821,6 @@ describe('stop()', () => {
   });
 
   it('refuses a poll interval that is not positive', () => {
-    expect(() => startQrLogin({ pollInterval: 0 })).toThrow(/pollInterval must be a positive number/);
+    expect(() => startQrLogin({ dpop: false, pollInterval: 0 })).toThrow(/pollInterval must be a positive number/);
   });
 });

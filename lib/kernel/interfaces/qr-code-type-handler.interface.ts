@@ -43,6 +43,11 @@ export interface CreateQrCodeOptions {
   flow?: QrCodeFlow;
   /** The authenticated client the code is made for (id and display name), shown on the phone at scan. */
   client?: { id: string; name: string };
+  /**
+   * The thumbprint of the key whose DPoP proof the creating request carried
+   * (verified by the HTTP edge): the code is then key-bound (`creatorKey`).
+   */
+  creatorKey?: { jkt: string };
 }
 
 /** What a `QrCodeTypeHandler` makes for a new code. */

@@ -86,6 +86,12 @@ export interface QrCodeProof {
   creatorSecrets?: readonly string[];
   /** The client the request authenticated as (a plugin's client authentication), e.g. `genauth:<clientId>`. */
   client?: string;
+  /**
+   * The RFC 7638 SHA-256 thumbprint (base64url) of the key that signed the
+   * request's DPoP proof (RFC 9449), set only after the HTTP edge verified
+   * the proof: signature, method, URL, age and single use.
+   */
+  dpopJkt?: string;
 }
 
 /** The risk assessment of a scan as the record keeps it (see `QrLoginRiskAssessment`). */
@@ -120,6 +126,13 @@ export interface QrCodeRecord {
   creatorSecretHash: string;
   /** How the code may be read and redeemed (records written before bindings existed read as creator-bound). */
   binding?: QrCodeBinding;
+  /**
+   * Set when the code was created with a verified DPoP proof: the RFC 7638
+   * SHA-256 thumbprint of the creator's key. Such a code is key-bound: only a
+   * proof by that key counts as the creator's, the creator secret alone never
+   * does, and a rotation's successor keeps the key.
+   */
+  creatorKey?: { jkt: string };
   requester: QrRequesterInfo;
   customData?: JsonObject;
   context?: JsonObject;

@@ -57,6 +57,12 @@ export interface QrLoginContext {
   amr: readonly string[];
   /** What the scan found comparing the browser and the phone (flags, facts, the policy's verdict), when it was assessed. */
   risk?: QrLoginRiskAssessment;
+  /**
+   * For a key-bound code (created with a DPoP proof): the RFC 7638 thumbprint
+   * of the creator's key, which also signed the redeeming request. Put it in
+   * the session token as `cnf.jkt` (RFC 9449 §6) to bind the session to the same key.
+   */
+  dpop?: { jkt: string };
 }
 
 /**
@@ -105,6 +111,23 @@ export interface QrLoginKernelOptions<TUser = any> extends QrLoginSecurityOption
    * it off only for clients that cannot carry it.
    */
   bindToCreator?: boolean;
+  /**
+   * How a code made on the native routes is bound to the browser that created it:
+   * - `'dpop-or-secret'` (default): a create carrying a valid DPoP proof (RFC 9449)
+   *   makes a key-bound code; one without keeps the secret (cookie or
+   *   `x-qr-login-secret`), for browsers without WebCrypto and older clients;
+   * - `'dpop'`: a create without a DPoP proof is refused (`QR_DPOP_PROOF_REQUIRED`);
+   * - `'secret'`: DPoP proofs are not read; every code is secret-bound.
+   * A key-bound code never falls back to its secret. GenAuth routes always make
+   * secret-bound codes (its SDKs know no DPoP).
+   */
+  creatorBinding?: QrLoginCreatorBinding;
+  /**
+   * How long a DPoP proof is accepted after its `iat`, in seconds, on the
+   * kernel's clock (and how far ahead of it, for clock skew); its `jti` is
+   * remembered that long. Default 60.
+   */
+  dpopProofLifetime?: number;
   /** The creator cookie. Defaults as in `QrLoginCookieOptions`. */
   cookie?: QrLoginCookieOptions;
   /** Seconds between SSE keep-alive comments, so proxies keep idle streams open. Default 15. */
@@ -169,6 +192,9 @@ export interface QrLoginServeClientOptions {
    */
   maxAge?: number;
 }
+
+/** The `creatorBinding` option: which proofs bind a native code to its creator. */
+export type QrLoginCreatorBinding = 'dpop' | 'secret' | 'dpop-or-secret';
 
 /** What `loadUser` may return: the user, or nothing to refuse the login. */
 export type QrLoginLoadedUser<TUser> = TUser | null | undefined | false;

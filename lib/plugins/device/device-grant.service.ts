@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type QrCodeBinding, type QrCodeProof, QrLoginError, QrLoginHttpService, QrLoginService } from '../../plugin';
+import {
+  QR_LOGIN_DPOP_ALGORITHMS,
+  type QrCodeBinding,
+  type QrCodeProof,
+  QrLoginDpopVerifier,
+  QrLoginError,
+  QrLoginHttpService,
+  QrLoginService,
+} from '../../plugin';
+import { deviceDpopKey, verifyDeviceDpop } from './device-dpop';
 import { authenticateDeviceClient, formField } from './device-client.auth';
 import type { ResolvedDeviceGrantConfig } from './device.config';
 import { DEVICE_CODE_GRANT_TYPE, DEVICE_VIA, QR_LOGIN_DEVICE_CONFIG, SLOW_DOWN_MS } from './device.constants';
@@ -25,6 +34,8 @@ export interface DeviceGrantMetadata {
   grant_types_supported: string[];
   token_endpoint_auth_methods_supported: string[];
   response_types_supported: string[];
+  /** DPoP (RFC 9449 §5.1): the proof algorithms the token endpoint takes. */
+  dpop_signing_alg_values_supported: string[];
 }
 
 /**
@@ -58,6 +69,8 @@ export interface DeviceGrantRequest {
   authorization?: string;
   /** The origin the request was made to (`http://host:port`), the issuer when none is configured. */
   origin: string;
+  /** The request's `DPoP` header, and the URL a proof for it must name (as the app sees it behind its proxy). */
+  dpop?: { proof: string; htu: string | undefined };
 }
 
 /**
@@ -76,6 +89,7 @@ export class QrLoginDeviceGrantService {
     private readonly kernel: QrLoginService,
     private readonly http: QrLoginHttpService,
     @Inject(QR_LOGIN_DEVICE_CONFIG) private readonly config: ResolvedDeviceGrantConfig,
+    private readonly dpop: QrLoginDpopVerifier,
   ) {}
 
   /** The issuer: the configured public URL, else the origin the request reached. */
@@ -94,6 +108,7 @@ export class QrLoginDeviceGrantService {
       grant_types_supported: [DEVICE_CODE_GRANT_TYPE],
       token_endpoint_auth_methods_supported: [...methods],
       response_types_supported: [],
+      dpop_signing_alg_values_supported: [...QR_LOGIN_DPOP_ALGORITHMS],
     };
   }
 
@@ -103,6 +118,8 @@ export class QrLoginDeviceGrantService {
     const scope = formField(request.body, 'scope');
     if (scope !== undefined && scope.length > 1000)
       throw deviceErrors.invalidRequest('"scope" is longer than 1000 characters.');
+    // draft-parecki-oauth-dpop-device-flow: a dpop_jkt parameter or a DPoP proof binds the flow to a key.
+    const creatorKey = await deviceDpopKey(this.dpop, request);
     const binding: QrCodeBinding = {
       reveal: 'creator',
       redeem: 'creator',
@@ -118,6 +135,7 @@ export class QrLoginDeviceGrantService {
         binding,
         flow: 'device',
         client: { id: client.clientId, name: client.name },
+        ...(creatorKey ? { creatorKey } : {}),
       })
       .catch(rethrow);
     if (!created.userCode)
@@ -158,7 +176,13 @@ export class QrLoginDeviceGrantService {
     // Unknown, or forgotten long after its expiry: the same answer as a wrong secret, so a guesser learns nothing.
     if (qrcodeId === null)
       throw deviceErrors.invalidGrant('This device_code is not valid for this client (unknown, or redeemed already).');
-    const proof: QrCodeProof = { creatorSecrets: [deviceCode], client: client.bindingClient };
+    // A flow bound to a key answers only to a proof by it (the kernel decides, from the record).
+    const dpopJkt = request.dpop ? (await verifyDeviceDpop(this.dpop, request)).jkt : undefined;
+    const proof: QrCodeProof = {
+      creatorSecrets: [deviceCode],
+      client: client.bindingClient,
+      ...(dpopJkt ? { dpopJkt } : {}),
+    };
     return this.redeemWhenReady(qrcodeId, proof).catch(rethrow);
   }
 
@@ -184,7 +208,12 @@ export class QrLoginDeviceGrantService {
       );
     const context = await this.kernel.redeemTicket(view.ticket, proof);
     const user = await this.kernel.loadUser(context);
-    return toDeviceTokenResponse(await this.kernel.issueTokenSet(user, context), this.kernel.settings.clock.now());
+    const answer = toDeviceTokenResponse(
+      await this.kernel.issueTokenSet(user, context),
+      this.kernel.settings.clock.now(),
+    );
+    // RFC 9449 §5: a token issued to a key-bound flow is a DPoP token (the hook put cnf.jkt in it from context.dpop).
+    return context.dpop ? { ...answer, token_type: 'DPoP' } : answer;
   }
 }
 
@@ -200,6 +229,9 @@ function rethrow(error: unknown): never {
       throw deviceErrors.accessDenied();
     case 'QR_RATE_LIMITED':
       throw deviceErrors.rateLimited(error.retryAfterSeconds ?? 1);
+    case 'QR_DPOP_PROOF_REQUIRED':
+    case 'QR_DPOP_KEY_MISMATCH':
+      throw deviceErrors.invalidDpopProof(error.message);
     case 'QR_STORE_UNAVAILABLE':
     case 'QR_STORE_FULL':
       throw deviceErrors.unavailable(error.retryAfterSeconds ?? 5);

@@ -1,5 +1,11 @@
 import { Controller, Get, Header, HttpCode, Post, Req, UseFilters, UseGuards, type Type } from '@nestjs/common';
-import { mountQrLoginController, QrLoginRateLimitGuard, type QrLoginRouteDecorators } from '../../plugin';
+import {
+  headerOf,
+  mountQrLoginController,
+  QrLoginRateLimitGuard,
+  requestHtuOf,
+  type QrLoginRouteDecorators,
+} from '../../plugin';
 import {
   QrLoginDeviceGrantService,
   type DeviceAuthorizationResponse,
@@ -17,11 +23,13 @@ function originOf(request: any): string {
 
 function deviceRequest(request: any): DeviceGrantRequest {
   const authorization = request.headers?.authorization;
+  const dpop = headerOf(request, 'dpop');
   return {
     raw: request,
     body: request.body,
     ...(typeof authorization === 'string' ? { authorization } : {}),
     origin: originOf(request),
+    ...(dpop !== undefined ? { dpop: { proof: dpop, htu: requestHtuOf(request) } } : {}),
   };
 }
 

@@ -22,6 +22,12 @@ export const QrLoginDeviceGrantErrorCode = {
   RATE_LIMITED: 'rate_limited',
   /** 503: the store cannot be reached; retry after Retry-After. */
   TEMPORARILY_UNAVAILABLE: 'temporarily_unavailable',
+  /**
+   * 400: the DPoP proof (RFC 9449 §5) is missing where the flow is bound to a
+   * key, malformed, replayed, too old, for another request, or by another key
+   * than the one the device authorization named.
+   */
+  INVALID_DPOP_PROOF: 'invalid_dpop_proof',
 } as const;
 
 export type QrLoginDeviceGrantErrorCode =
@@ -100,6 +106,7 @@ export const deviceErrors = {
       E.ACCESS_DENIED,
       'The user declined this login (or the site refused it); start a new device flow to try again.',
     ),
+  invalidDpopProof: (description: string) => new QrLoginDeviceGrantException(400, E.INVALID_DPOP_PROOF, description),
   expiredToken: () =>
     new QrLoginDeviceGrantException(400, E.EXPIRED_TOKEN, 'This device code has expired; start a new device flow.'),
   rateLimited: (retryAfterSeconds: number) =>
