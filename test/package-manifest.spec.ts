@@ -40,6 +40,14 @@ describe('package manifest', () => {
     expect(undeclared).toEqual([]);
   });
 
+  it('names every dependency where the README says what the package installs', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const line = readme.split('\n').find((text) => text.includes('Besides its peers it installs'));
+    expect(line, 'the README line that says what the package installs').toBeDefined();
+    const named = [...line!.matchAll(/`([^`]+)`/g)].map((match) => match[1]).sort();
+    expect(named).toEqual(Object.keys(manifest.dependencies).sort());
+  });
+
   it('installs every peer for its own tests', () => {
     for (const peer of Object.keys(manifest.peerDependencies)) {
       expect(manifest.devDependencies, peer).toHaveProperty(peer);

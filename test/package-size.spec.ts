@@ -32,8 +32,11 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Goals, in bytes (1 kB = 1000 bytes). */
 /**
- * The tarball's ceiling. The goal is 200 kB and is not met: see the figure measured last, written here
- * with the ceiling. This ceiling only stops it growing; the goal stays written here until it is met.
+ * The tarball's ceiling. The goal is 200 kB and is not met: the package measures 226 kB. Leaving out the
+ * declarations no entry reaches (`@internal` with `stripInternal`) and taking the decorator helpers from
+ * `tslib` brought 244 kB to 211 kB; spans and key-bound codes (the DPoP verifier, guard and browser key) then
+ * added 15 kB. About half of what remains is JavaScript, a third the .d.ts (most of it the doc comments
+ * editors show). This ceiling only stops it growing; the goal stays written here until it is met.
  */
 const MAX_TARBALL_BYTES = 230_000;
 const MAX_INSTALLED_BYTES = 5_000_000;
