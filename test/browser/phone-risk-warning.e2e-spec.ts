@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 import { GEO_CITY_IPV4, GEO_CITY_IPV6, KNOWN_PLACES } from '../risk/geo-database';
 import { useChromium, screenshotPath } from './support/browser';
@@ -31,11 +31,8 @@ const chromium = useChromium();
 
 beforeAll(async () => {
   client = await buildClient();
-  ({ app, url } = await createSampleApp({
+  ({ app, url } = await startSampleApp({
     adapter: 'express',
-    port: 0,
-    host: '127.0.0.1',
-    logger: false,
     clientDir: client.dir,
     geoDatabases: [GEO_CITY_IPV4, GEO_CITY_IPV6],
     trustProxy: 'loopback',

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 import { launchChromium } from './support/browser';
 import { buildClient, type BuiltClient } from './support/build-client';
@@ -67,11 +67,8 @@ describe.each(['express', 'fastify'] as const)('a phished device link on the sam
   let url: string;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({
+    ({ app, url } = await startSampleApp({
       adapter,
-      port: 0,
-      host: '127.0.0.1',
-      logger: false,
       clientDir: client.dir,
     }));
   });

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { newDpopKey } from '../support/dpop';
 import { request } from '../support/http';
 import { useChromium } from './support/browser';
@@ -62,11 +62,8 @@ describe.each(['express', 'fastify'] as const)('a key-bound login in Chromium on
   let url: string;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({
+    ({ app, url } = await startSampleApp({
       adapter,
-      port: 0,
-      host: '127.0.0.1',
-      logger: false,
       clientDir: client.dir,
       numberMatching: false,
     }));

@@ -2,7 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
-import { createSampleApp, type SampleAppOptions } from '../../sample/sample.app';
+import { type SampleAppOptions } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 import { decodeQrOf, useChromium, screenshotPath } from './support/browser';
 import { buildClient, type BuiltClient } from './support/build-client';
@@ -96,7 +97,7 @@ async function loadClient(page: Page): Promise<void> {
 }
 
 async function startSample(options: Omit<SampleAppOptions, 'adapter'> & { adapter: SampleAppOptions['adapter'] }) {
-  return createSampleApp({ port: 0, host: '127.0.0.1', logger: false, clientDir: client.dir, ...options });
+  return startSampleApp({ clientDir: client.dir, ...options });
 }
 
 // One app at a time: passport keeps strategies in one registry per process.

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 
 /** openid-client v6 against the real sample app: discovery, device authorization, polling, while the phone confirms. */
@@ -10,7 +10,7 @@ describe.each(['express', 'fastify'] as const)('the sample app as a device-grant
   let url: string;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false }));
+    ({ app, url } = await startSampleApp({ adapter }));
   });
   afterAll(() => app?.close());
 

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSampleApp, type SampleAppOptions } from '../../sample/sample.app';
+import type { SampleAppOptions } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 
 /*
@@ -25,7 +26,7 @@ describe.each(['express', 'fastify'] as const)('the sample password logins on %s
   });
 
   async function start(options: Partial<SampleAppOptions> = {}): Promise<string> {
-    const started = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false, ...options });
+    const started = await startSampleApp({ adapter, ...options });
     app = started.app;
     return started.url;
   }

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 
 /** The value of the Prometheus sample `name{labels…}` whose labels include `labels`, summed; 0 when absent. */
@@ -21,7 +21,7 @@ describe.each(['express', 'fastify'] as const)('the sample app serves /metrics a
   let url: string;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false }));
+    ({ app, url } = await startSampleApp({ adapter }));
   });
   afterAll(() => app?.close());
 

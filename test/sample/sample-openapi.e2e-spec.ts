@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 
 /** Every route the sample serves through the module, with the method and the shapes OpenAPI must list. */
 const ROUTES: Array<[method: string, path: string, body: string | null, answer: string | null]> = [
@@ -36,7 +36,7 @@ describe.each(['express', 'fastify'] as const)('OpenAPI of the sample on %s', (a
   let document: any;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({ adapter, port: 0, host: '127.0.0.1', logger: false }));
+    ({ app, url } = await startSampleApp({ adapter }));
     const response = await fetch(`${url.replace('[::1]', '127.0.0.1')}/docs-json`);
     expect(response.status).toBe(200);
     document = await response.json();

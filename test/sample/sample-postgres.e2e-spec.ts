@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QrLoginStore } from '../../lib';
 import { postgresQrLoginNames } from '../../lib/stores/postgres';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { openStoreFromEnv, storeLabel } from '../../sample/sample.store';
 import { ADAPTERS } from '../app/test-app';
 import { startPostgresServer, type PostgresServer } from '../support/postgres-server';
@@ -54,11 +54,8 @@ describe.each(ADAPTERS)('sample on PostgreSQL (DATABASE_URL) on %s', (adapter) =
     for (let i = 0; i < 2; i++) {
       const store = await openStoreFromEnv({ DATABASE_URL: server.url });
       expect(storeLabel(store)).toBe('PostgreSQL');
-      const { app, url } = await createSampleApp({
+      const { app, url } = await startSampleApp({
         adapter,
-        port: 0,
-        host: '127.0.0.1',
-        logger: false,
         store,
         jwtSecret: 'one-secret-for-both-instances',
         numberMatching: false,

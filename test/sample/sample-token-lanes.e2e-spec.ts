@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { creatorHeader, request } from '../support/http';
 import { STORE_KINDS } from '../support/stores';
 
@@ -28,11 +28,8 @@ describe.each(STORE_KINDS)('token lanes of the sample over the $name store', (ki
     let url: string;
 
     beforeAll(async () => {
-      ({ app, url } = await createSampleApp({
+      ({ app, url } = await startSampleApp({
         adapter,
-        port: 0,
-        host: '127.0.0.1',
-        logger: false,
         store: kind.make(),
       }));
     });

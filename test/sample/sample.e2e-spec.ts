@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryQrLoginStore } from '../../lib';
-import { createSampleApp } from '../../sample/sample.app';
+import { startSampleApp } from '../support/sample-app';
 import { openSse, statusesOf } from '../support/sse';
 import { buildClient, type BuiltClient } from '../browser/support/build-client';
 
@@ -67,11 +67,8 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
   let request: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    ({ app, url } = await createSampleApp({
+    ({ app, url } = await startSampleApp({
       adapter,
-      port: 0,
-      host: '127.0.0.1',
-      logger: false,
       clientDir: builtClient.dir,
     }));
     request = client(url);
@@ -325,12 +322,9 @@ describe.each(['express', 'fastify'] as const)('sample app on %s', (adapter) => 
 
 describe('sample app options', () => {
   it('puts the given public URL into the QR payload', async () => {
-    const { app, url } = await createSampleApp({
+    const { app, url } = await startSampleApp({
       adapter: 'express',
-      port: 0,
-      host: '127.0.0.1',
       publicUrl: 'https://qr.example.test/',
-      logger: false,
       clientDir: builtClient.dir,
     });
     try {
@@ -348,12 +342,9 @@ describe('sample app options', () => {
 
   it('keeps codes in the store it is given', async () => {
     const store = new MemoryQrLoginStore();
-    const { app, url } = await createSampleApp({
+    const { app, url } = await startSampleApp({
       adapter: 'fastify',
-      port: 0,
-      host: '127.0.0.1',
       store,
-      logger: false,
       clientDir: builtClient.dir,
     });
     try {
@@ -373,12 +364,9 @@ describe('sample app options', () => {
   // so the app created last would answer for 'jwt' in all of them.
   it('accepts tokens signed with the configured JWT secret only', async () => {
     async function withApp<T>(jwtSecret: string | undefined, run: (url: string) => Promise<T>): Promise<T> {
-      const { app, url } = await createSampleApp({
+      const { app, url } = await startSampleApp({
         adapter: 'express',
-        port: 0,
-        host: '127.0.0.1',
         jwtSecret,
-        logger: false,
         clientDir: builtClient.dir,
       });
       try {
