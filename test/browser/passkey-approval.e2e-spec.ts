@@ -1,12 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, createTestApp } from '../app/test-app';
 import { asUser, creatorHeader, nativeClient, request } from '../support/http';
 import { MemoryQrLoginPasskeyStore } from '../../lib/stores/memory-passkey.store';
 import { useChromium } from './support/browser';
 import { buildClient, type BuiltClient } from './support/build-client';
-import { freePort, openPhone, type PhonePage } from './support/phone-passkey';
+import { freePort, onPhone, openPhone, SIGN, type PhonePage } from './support/phone-passkey';
 
 /*
  * Passkey approval driven by real WebAuthn: Chromium's virtual authenticator
@@ -15,31 +14,6 @@ import { freePort, openPhone, type PhonePage } from './support/phone-passkey';
  * Alice registers a passkey after logging in, then every code she scans must
  * be approved with an assertion over that code's derived challenge.
  */
-
-type Outcome = { ok: true; value: any } | { ok: false; code: string; status: number };
-
-/** Runs `body` in the phone page with `qr` (the app client) and `app` (its module); a rejection becomes its code. */
-function onPhone(page: Page, body: string, arg: unknown = undefined): Promise<Outcome> {
-  return page.evaluate(
-    async ({ body, arg }) => {
-      const scope = window as unknown as { qr: unknown; app: unknown };
-      try {
-        const run = new Function('qr', 'app', 'arg', `return (async () => { ${body} })();`);
-        return { ok: true, value: await run(scope.qr, scope.app, arg) };
-      } catch (error) {
-        const failure = error as { code?: string; status?: number; message?: string };
-        return { ok: false, code: failure.code ?? String(failure.message), status: failure.status ?? 0 };
-      }
-    },
-    { body, arg },
-  ) as Promise<Outcome>;
-}
-
-/** What the phone does to sign a challenge with its passkey (no confirm): the assertion JSON. */
-const SIGN = `
-  const options = await qr.passkeyOptions(arg.qrcodeId, arg.matchCode);
-  return app.getPasskeyAssertion({ ...options, challenge: arg.challenge });
-`;
 
 let client: BuiltClient;
 const chromium = useChromium();

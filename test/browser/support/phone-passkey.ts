@@ -38,24 +38,8 @@ export async function openPhone(
 ): Promise<PhonePage> {
   const context = await browser.newContext();
   context.setDefaultTimeout(15_000);
-  const script = [
-    "import * as app from '/app/index.mjs';",
-    'window.app = app;',
-    `window.qr = app.createQrLoginAppClient({ baseUrl: location.origin, getAccessToken: () => ${JSON.stringify(token)} });`,
-    'window.phoneReady = true;',
-  ].join('\n');
-  await context.route(`${origin}/phone`, (route) =>
-    route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><title>phone</title><p>phone</p><script type="module">${script}</script>`,
-    }),
-  );
-  await context.route(`${origin}/app/*.mjs`, (route) => {
-    const name = new URL(route.request().url()).pathname.slice('/app/'.length);
-    route.fulfill({ contentType: 'text/javascript', body: readFileSync(join(clientDir, 'app', name), 'utf8') });
-  });
   const page = await context.newPage();
-  await page.goto(`${origin}/phone`);
+  await phoneAt(page, origin, clientDir, token);
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -68,6 +52,57 @@ export async function openPhone(
       automaticPresenceSimulation: true,
     },
   });
-  await page.waitForFunction(() => (window as unknown as { phoneReady?: boolean }).phoneReady === true);
   return { context, page, cdp, authenticatorId };
 }
+
+/**
+ * Serves the phone page and the built app client on `origin` and opens it in
+ * `page` (the tab keeps its virtual authenticator), with `window.qr` a
+ * client of that origin's app logged in with `token`.
+ */
+export async function phoneAt(page: Page, origin: string, clientDir: string, token: string): Promise<void> {
+  const script = [
+    "import * as app from '/app/index.mjs';",
+    'window.app = app;',
+    `window.qr = app.createQrLoginAppClient({ baseUrl: location.origin, getAccessToken: () => ${JSON.stringify(token)} });`,
+    'window.phoneReady = true;',
+  ].join('\n');
+  await page.route(`${origin}/phone`, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><title>phone</title><p>phone</p><script type="module">${script}</script>`,
+    }),
+  );
+  await page.route(`${origin}/app/*.mjs`, (route) => {
+    const name = new URL(route.request().url()).pathname.slice('/app/'.length);
+    return route.fulfill({ contentType: 'text/javascript', body: readFileSync(join(clientDir, 'app', name), 'utf8') });
+  });
+  await page.goto(`${origin}/phone`);
+  await page.waitForFunction(() => (window as unknown as { phoneReady?: boolean }).phoneReady === true);
+}
+
+/** What a call in the phone page came to: its value, or the code and status of its rejection. */
+export type Outcome = { ok: true; value: any } | { ok: false; code: string; status: number };
+
+/** Runs `body` in the phone page with `qr` (the app client) and `app` (its module); a rejection becomes its code. */
+export function onPhone(page: Page, body: string, arg: unknown = undefined): Promise<Outcome> {
+  return page.evaluate(
+    async ({ body, arg }) => {
+      const scope = window as unknown as { qr: unknown; app: unknown };
+      try {
+        const run = new Function('qr', 'app', 'arg', `return (async () => { ${body} })();`);
+        return { ok: true, value: await run(scope.qr, scope.app, arg) };
+      } catch (error) {
+        const failure = error as { code?: string; status?: number; message?: string };
+        return { ok: false, code: failure.code ?? String(failure.message), status: failure.status ?? 0 };
+      }
+    },
+    { body, arg },
+  ) as Promise<Outcome>;
+}
+
+/** What the phone does to sign a challenge with its passkey (no confirm): the assertion JSON. */
+export const SIGN = `
+  const options = await qr.passkeyOptions(arg.qrcodeId, arg.matchCode);
+  return app.getPasskeyAssertion({ ...options, challenge: arg.challenge });
+`;
