@@ -88,12 +88,13 @@ export interface QrLoginAppClient {
    * challenge from what `scan` shows and the picked number, checks the server
    * derived the same (else something between changed the description), signs
    * it with the user's passkey and confirms. Show the user `scan` exactly.
+   * A device flow is confirmed by its user code: pass the one scanned as `userCode`.
    */
   /** The server's request options to approve a scanned code: its challenge for the picked number, the user's passkeys. */
   passkeyOptions(qrcodeId: string, matchCode?: string, options?: QrLoginAppCallOptions): Promise<QrLoginPasskeyRequest>;
   approveWithPasskey(
     scan: QrLoginScanAnswer,
-    options?: QrLoginAppCallOptions & { matchCode?: string },
+    options?: QrLoginAppCallOptions & { matchCode?: string; userCode?: string },
   ): Promise<QrLoginConfirmAnswer>;
 }
 
@@ -261,8 +262,10 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
         );
       }
       const passkey = await getPasskeyAssertion({ ...options, challenge });
-      const confirm = codePath(scan.qrcodeId, 'confirm');
-      return post(confirm, { ...(matchCode === undefined ? {} : { matchCode }), passkey }, call);
+      const body = { ...(matchCode === undefined ? {} : { matchCode }), passkey };
+      if (call?.userCode !== undefined)
+        return post('/user-codes/confirm', { userCode: requireText('userCode', call.userCode), ...body }, call);
+      return post(codePath(scan.qrcodeId, 'confirm'), body, call);
     },
   };
 }

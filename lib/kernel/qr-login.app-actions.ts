@@ -117,11 +117,9 @@ export class QrLoginAppActions {
     const risk = { verdict: scan.risk.verdict, flags: [...scan.risk.flags], facts: { ...scan.risk.facts } };
     const client = current.record.requester.client;
     const shown = { flow, client: client && { id: client.id, name: client.name }, ...scan };
-    // A policy's step-up wins over the app's option: nothing asked at scan can lower it.
-    const method =
-      scan.risk.stepUp === 'passkey'
-        ? 'passkey'
-        : await this.approval.methodFor({ qrcodeId, flow, risk: scan.risk, appUser, userId });
+    // The approval layer weighs the app's option and the policy's step-up; what it answers is written on the record.
+    const via = current.record.binding?.via ?? 'native';
+    const method = await this.approval.methodFor({ qrcodeId, flow, via, risk: scan.risk, appUser, userId });
     const { record } = await this.act$(
       qrcodeId,
       'SCAN',

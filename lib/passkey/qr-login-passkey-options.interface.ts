@@ -7,6 +7,8 @@ import type { QrLoginPasskeyStore } from '../kernel/interfaces/qr-login-passkey-
 export interface QrLoginApprovalCode {
   qrcodeId: string;
   flow: QrCodeFlow;
+  /** The route family that created the code: `native`, `device`, `genauth`, `wechat`, … */
+  via: string;
   risk: QrLoginRiskAssessment;
 }
 
@@ -14,7 +16,9 @@ export interface QrLoginApprovalCode {
  * How a scanned code is approved: `token` (default; the phone's login token
  * alone), `passkey` (a WebAuthn assertion by the user's registered passkey
  * too), or a function of the code and the app user deciding per scan. A
- * risk policy's `stepUp: 'passkey'` applies whatever this says.
+ * risk policy's `stepUp: 'passkey'` applies whatever this says. WeChat codes
+ * (`via: 'wechat'`) are approved inside WeChat, where no passkey can sign:
+ * the option and step-ups leave them to WeChat (the function is not asked).
  */
 export type QrLoginApprovalOption =
   | QrLoginApprovalMethod

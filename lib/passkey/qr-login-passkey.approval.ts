@@ -32,10 +32,18 @@ export class QrLoginPasskeyApproval implements QrLoginApprovalPort {
     if (config.passkeys) this.webauthn = loadWebAuthn();
   }
 
+  /**
+   * WeChat's codes are approved in WeChat (a signed push, a mini-program
+   * session), never by a phone of this app, so no passkey can be asked of
+   * them. Otherwise a policy's step-up wins over the option, which cannot lower it.
+   */
   async methodFor(facts: QrLoginApprovalFacts): Promise<QrLoginApprovalMethod> {
     const approval = this.config.approval;
+    if (facts.via === 'wechat') return 'token';
+    if (facts.risk.stepUp === 'passkey') return 'passkey';
     if (typeof approval !== 'function') return approval;
-    const method = await approval({ qrcodeId: facts.qrcodeId, flow: facts.flow, risk: facts.risk }, facts.appUser);
+    const code = { qrcodeId: facts.qrcodeId, flow: facts.flow, via: facts.via, risk: facts.risk };
+    const method = await approval(code, facts.appUser);
     if (method !== 'token' && method !== 'passkey') {
       throw new TypeError(
         `The approval option returned ${JSON.stringify(method)}; it must return 'token' or 'passkey'.`,

@@ -17,7 +17,9 @@ export type QrLoginApprovalMethod = 'token' | 'passkey';
 export interface QrLoginApprovalFacts {
   qrcodeId: string;
   flow: QrCodeFlow;
-  /** The scan's risk assessment (a policy's step-up is applied by the kernel whatever this port answers). */
+  /** The route family that created the code (`native`, `device`, `genauth`, `wechat`, …; see `QrCodeBinding.via`). */
+  via: string;
+  /** The scan's risk assessment, with the policy's `stepUp` when it asked for one. */
   risk: QrLoginRiskAssessment;
   /** The app user who scans, as the app's authentication produced it. */
   appUser: unknown;
@@ -34,7 +36,7 @@ export interface QrLoginPasskeyCheck {
 
 /** The approval layer as the kernel calls it. */
 export interface QrLoginApprovalPort {
-  /** The method the app asks for on this scan (the module's `approval` option). */
+  /** The method this scan's code must be approved by (the `approval` option, a policy's step-up); the kernel records it. */
   methodFor(facts: QrLoginApprovalFacts): Promise<QrLoginApprovalMethod>;
   /**
    * Resolves when `check.assertion` is a fresh, user-verified assertion by one
