@@ -25,7 +25,7 @@ export const passkeyErrors = {
   registrationClosed: () =>
     new QrLoginError(
       E.PASSKEY_REGISTRATION_CLOSED,
-      'This account has a passkey already; another one can only be added where the app allows it (passkeys.mayRegister), e.g. right after a password login.',
+      'A passkey cannot be registered for this account now (passkeys.mayRegister; by default only a first one): log in again with your password, then register.',
     ),
   registrationFailed: (why: string) =>
     new QrLoginError(

@@ -60,7 +60,7 @@ export const QrLoginErrorCode = {
   PASSKEY_REPLAYED: 'QR_PASSKEY_REPLAYED',
   /** 403: the passkey's signature counter did not advance (a cloned authenticator?); the code was cancelled. */
   PASSKEY_COUNTER: 'QR_PASSKEY_COUNTER',
-  /** 403: the user has a passkey already; adding another is up to the app's `passkeys.mayRegister`. */
+  /** 403: the app does not let this user register a passkey now (`passkeys.mayRegister`; by default only a first one). */
   PASSKEY_REGISTRATION_CLOSED: 'QR_PASSKEY_REGISTRATION_CLOSED',
   /** 400: a passkey registration that did not verify (expired or foreign challenge, wrong origin, no user verification). */
   PASSKEY_REGISTRATION_FAILED: 'QR_PASSKEY_REGISTRATION_FAILED',

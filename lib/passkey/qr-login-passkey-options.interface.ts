@@ -43,9 +43,11 @@ export interface QrLoginPasskeyOptions {
   /** The account name the authenticator shows. Default: the user's `username`, `email`, else its id. */
   userName?: (user: unknown) => string;
   /**
-   * Whether a user who has a passkey may add another. Default: never, so a
-   * stolen phone token cannot enrol a thief's own authenticator; allow it
-   * where the app knows the login is fresh (e.g. a password entered minutes ago).
+   * Whether this user may register a passkey now, with `registered` the
+   * number they have. Default: only the first one, so a stolen phone token
+   * cannot enrol a thief's own authenticator beside it. Better: allow it only
+   * where the app knows the login is fresh (a password typed minutes ago), so
+   * a token lifted before the first registration cannot enrol either.
    */
   mayRegister?: (user: unknown, registered: number) => boolean | Promise<boolean>;
 }

@@ -80,7 +80,7 @@ export function resolvePasskeyConfig(approval: unknown, given: unknown, appName?
       store,
       timeoutMs: timeout * 1000,
       userName: options.userName ?? defaultUserName,
-      mayRegister: options.mayRegister ?? (() => false),
+      mayRegister: options.mayRegister ?? ((_user, registered) => registered === 0),
     },
   };
 }

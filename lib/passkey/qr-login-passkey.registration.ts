@@ -44,11 +44,10 @@ export class QrLoginPasskeyRegistration {
     return this.config.passkeys;
   }
 
-  /** A user with a passkey adds another only where the app's `mayRegister` says so. */
+  /** A passkey is registered only where the app's `mayRegister` says so (by default: a user's first one). */
   private async assertMayRegister(user: unknown, userId: string): Promise<number> {
     const registered = (await this.passkeys.store.listByUser(userId)).length;
-    if (registered > 0 && !(await this.passkeys.mayRegister(user, registered)))
-      throw passkeyErrors.registrationClosed();
+    if (!(await this.passkeys.mayRegister(user, registered))) throw passkeyErrors.registrationClosed();
     return registered;
   }
 
