@@ -24,7 +24,17 @@ export default defineConfig(
       // Optional peers are loaded with require() only when used, so apps without them still start.
       '@typescript-eslint/no-require-imports': [
         'error',
-        { allow: ['^@nestjs/swagger$', '^@opentelemetry/api$', '^ioredis$', '^mmdb-lib$', '^pg$', '^sharp$'] },
+        {
+          allow: [
+            '^@nestjs/swagger$',
+            '^@opentelemetry/api$',
+            '^ioredis$',
+            '^mmdb-lib$',
+            '^pg$',
+            '^sharp$',
+            '^@simplewebauthn/server$',
+          ],
+        },
       ],
     },
   },

@@ -29,6 +29,17 @@ export type {
   QrLoginSecurityOptions,
 } from './kernel/interfaces/qr-login-security-options.interface';
 export type { QrLoginRiskOptions } from './risk/qr-login-risk-options.interface';
+export type {
+  QrLoginApprovalCode,
+  QrLoginApprovalOption,
+  QrLoginPasskeyOptions,
+} from './passkey/qr-login-passkey-options.interface';
+export type { QrLoginApprovalMethod } from './kernel/interfaces/qr-login-approval.port';
+export type {
+  QrLoginPasskeyCredential,
+  QrLoginPasskeyStore,
+} from './kernel/interfaces/qr-login-passkey-store.interface';
+export { MemoryQrLoginPasskeyStore } from './stores/memory-passkey.store';
 export type { QrLoginClock, QrLoginTimer } from './kernel/qr-login.clock';
 export { QR_LOGIN_SECRET_HEADER, QR_LOGIN_STRATEGY } from './kernel/qr-login.constants';
 

@@ -5,6 +5,7 @@ import { QrLoginController } from './http/qr-login.controller';
 import { QrLoginUserCodeController } from './http/qr-login-user-code.controller';
 import { mountQrLoginController, resolveRouteDecorators } from './http/qr-login.routes';
 import { QrLoginClientController } from './http/qr-login-client.controller';
+import { QrLoginPasskeyController } from './http/qr-login-passkey.controller';
 import { loadQrLoginClientAssets, QR_LOGIN_CLIENT_ASSETS } from './http/qr-login-client.assets';
 import type { QrLoginModuleExtras } from './kernel/interfaces/qr-login-options.interface';
 import type { QrLoginModuleOptions } from './qr-login.module-options';
@@ -37,6 +38,7 @@ export const {
           ...(definition.controllers ?? []),
           mountQrLoginController(QrLoginController, { path: prefix, decorators }),
           mountQrLoginController(QrLoginUserCodeController, { path: prefix, decorators }),
+          mountQrLoginController(QrLoginPasskeyController, { path: prefix, decorators }),
           ...(clientAssets ? [mountQrLoginController(QrLoginClientController, { path: prefix, decorators })] : []),
         ],
         providers: [

@@ -1,5 +1,6 @@
 import type { QrLoginKernelOptions } from './kernel/interfaces/qr-login-options.interface';
 import type { QrLoginRiskOptions } from './risk/qr-login-risk-options.interface';
+import type { QrLoginApprovalOption, QrLoginPasskeyOptions } from './passkey/qr-login-passkey-options.interface';
 
 /**
  * Options of `QrLoginModule.forRoot()` / the object `forRootAsync()`'s factory
@@ -16,10 +17,19 @@ export interface QrLoginModuleOptions<TUser = any> extends QrLoginKernelOptions<
    * (no geo data, warn on different-country or far-away, never deny, any origin).
    */
   risk?: QrLoginRiskOptions;
+  /**
+   * How a scanned code is approved: `'token'` (default), `'passkey'` (a
+   * WebAuthn assertion by the user's passkey over the code's challenge), or
+   * `(code, user) => 'token' | 'passkey'`. Decided at scan and kept on the
+   * code; a risk policy's `stepUp: 'passkey'` wins. Anything but `'token'` needs `passkeys`.
+   */
+  approval?: QrLoginApprovalOption;
+  /** The relying party (`rpId`, `origins`) and credential store of the phones' passkeys; see `QrLoginPasskeyOptions`. */
+  passkeys?: QrLoginPasskeyOptions;
 }
 
 /** Options the kernel leaves to a layer above it, by name, so its check of unknown keys lets them through. @internal */
-export const QR_LOGIN_LAYERED_OPTIONS = Object.keys({ risk: 1 } satisfies Record<
+export const QR_LOGIN_LAYERED_OPTIONS = Object.keys({ risk: 1, approval: 1, passkeys: 1 } satisfies Record<
   Exclude<keyof QrLoginModuleOptions, keyof QrLoginKernelOptions>,
   1
 >);

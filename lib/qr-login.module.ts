@@ -31,6 +31,14 @@ import { QrLoginRiskAssessor, type ResolvedRiskConfig } from './risk/qr-login-ri
 import { QR_LOGIN_RISK_CONFIG, resolveRiskConfig } from './risk/qr-login-risk.config';
 import type { QrLoginRateLimiter } from './kernel/interfaces/qr-login-rate-limiter.interface';
 import type { QrLoginStore } from './kernel/interfaces/qr-login-store.interface';
+import { QR_LOGIN_APPROVAL, type QrLoginApprovalPort } from './kernel/interfaces/qr-login-approval.port';
+import {
+  QR_LOGIN_PASSKEY_CONFIG,
+  resolvePasskeyConfig,
+  type ResolvedPasskeyConfig,
+} from './passkey/qr-login-passkey.config';
+import { QrLoginPasskeyApproval } from './passkey/qr-login-passkey.approval';
+import { QrLoginPasskeyRegistration } from './passkey/qr-login-passkey.registration';
 
 /**
  * The limiter the rate limits count with: the app's `rateLimit.limiter`; else
@@ -81,6 +89,26 @@ function defaultRateLimiter(config: ResolvedQrLoginConfig, store: QrLoginStore):
       provide: QR_LOGIN_RISK,
       inject: [QR_LOGIN_RISK_CONFIG],
       useFactory: (risk: ResolvedRiskConfig): QrLoginRiskPort => new QrLoginRiskAssessor(risk),
+    },
+    {
+      // The passkey layer reads its own options, after the kernel's are known good.
+      provide: QR_LOGIN_PASSKEY_CONFIG,
+      inject: [QR_LOGIN_CONFIG, QR_LOGIN_MODULE_OPTIONS],
+      useFactory: (config: ResolvedQrLoginConfig, options: QrLoginModuleOptions): ResolvedPasskeyConfig =>
+        resolvePasskeyConfig(options.approval, options.passkeys, config.appName),
+    },
+    {
+      // The kernel's approval port: which method a scan asks for, and the check of a passkey assertion.
+      provide: QR_LOGIN_APPROVAL,
+      inject: [QR_LOGIN_PASSKEY_CONFIG, QR_LOGIN_STORE],
+      useFactory: (passkeys: ResolvedPasskeyConfig, store: QrLoginStore): QrLoginApprovalPort =>
+        new QrLoginPasskeyApproval(passkeys, store),
+    },
+    {
+      provide: QrLoginPasskeyRegistration,
+      inject: [QR_LOGIN_PASSKEY_CONFIG, QR_LOGIN_STORE, QR_LOGIN_CONFIG],
+      useFactory: (passkeys: ResolvedPasskeyConfig, store: QrLoginStore, config: ResolvedQrLoginConfig) =>
+        new QrLoginPasskeyRegistration(passkeys, store, config.getUserId),
     },
     {
       provide: QR_LOGIN_STORE,

@@ -28,6 +28,8 @@ export interface SampleAppOptions {
   qrCodeTtl?: number;
   /** Number matching on the phone. Default on: the sample shows the flow that stops a relayed code. */
   numberMatching?: boolean;
+  /** Passkey approval of every confirm, where the public URL allows it (see `SampleSettings.passkeys`). Default true. */
+  passkeys?: boolean;
   /** Paths of MaxMind-format (`.mmdb`) databases, e.g. GeoLite2 City; the phone then sees where a login comes from. Default: none. */
   geoDatabases?: string[];
   /**
@@ -58,6 +60,7 @@ export async function createSampleApp(opts: SampleAppOptions): Promise<{ app: IN
     store: opts.store,
     qrCodeTtl: opts.qrCodeTtl,
     numberMatching: opts.numberMatching,
+    passkeys: opts.passkeys,
     rotateEvery: opts.rotateEvery,
     clientDir: opts.clientDir,
     geo,

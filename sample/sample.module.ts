@@ -9,6 +9,7 @@ import { UsersService, type SampleUser } from './auth/users.service';
 import { ObservabilityModule } from './observability/observability.module';
 import { PagesModule } from './pages/pages.module';
 import { SampleSettings, SampleSettingsModule } from './sample.settings';
+import { passkeyOptionsOf } from './sample.passkeys';
 
 /** The sample app: its own users and JWT login, scan-to-login on top, the device grant, and its pages. */
 @Module({})
@@ -39,6 +40,9 @@ export class SampleModule {
             // RATE_LIMIT=off: load tests send every request from one address.
             ...(sample.rateLimit ? {} : { rateLimit: false, maxStreamsPerIp: 1_000_000 }),
             ...(sample.clock ? { clock: sample.clock } : {}),
+            // Every confirm is signed by the phone's passkey, when the public URL names a host a passkey can
+            // belong to (a domain or localhost, not an address): a token copied off the phone approves nothing.
+            ...passkeyOptionsOf(sample, auth),
             getBriefUserInfo: (user: SampleUser) => ({ displayName: user.displayName, photo: users.avatarOf(user) }),
             // Load the account afresh, so a user removed since the scan cannot log in.
             loadUser: (userId) => users.findById(userId) ?? null,

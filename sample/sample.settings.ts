@@ -35,6 +35,12 @@ export class SampleSettings {
   readonly clock: QrLoginClock | undefined;
   /** Password logins (`/auth/login`, `/auth/app/login`) allowed per address per minute; more answer 429. Default 20. */
   readonly loginLimit: number;
+  /**
+   * Every confirm signed by the phone's passkey (registered after its password
+   * login). On by default; it applies where the public URL's host can own a
+   * passkey (a domain or `localhost`, never an IP address).
+   */
+  readonly passkeys: boolean;
 
   constructor(init: {
     publicUrl?: string;
@@ -49,6 +55,7 @@ export class SampleSettings {
     rateLimit?: boolean;
     clock?: QrLoginClock;
     loginLimit?: number;
+    passkeys?: boolean;
   }) {
     this.publicUrl = init.publicUrl === undefined ? undefined : trimSlashes(init.publicUrl);
     this.jwtSecret = init.jwtSecret;
@@ -62,6 +69,7 @@ export class SampleSettings {
     this.rateLimit = init.rateLimit ?? true;
     this.clock = init.clock;
     this.loginLimit = init.loginLimit ?? 20;
+    this.passkeys = init.passkeys ?? true;
   }
 
   /** The public origin; failing loudly beats putting "undefined" into a QR code. */

@@ -10,9 +10,17 @@ export {
   type QrLoginAppClientOptions,
   type QrLoginFetch,
   type QrLoginFetchResponse,
+  type QrLoginPasskeyRequest,
 } from './qr-login-app.client.mjs';
 export { QR_LOGIN_APP_CLIENT_CODES, QrLoginAppError, isQrLoginAppError } from './qr-login-app.error.mjs';
 export { isQrCodeId, qrcodeIdFromPayload, readScannedCode } from './qr-login-app.payload.mjs';
+export {
+  createPasskeyCredential,
+  fromBase64url,
+  getPasskeyAssertion,
+  passkeyChallengeFor,
+  toBase64url,
+} from './qr-login-app.passkey.mjs';
 export type {
   QrLoginCancelAnswer,
   QrLoginConfirmAnswer,

@@ -5,6 +5,7 @@
  * browsers, Node and workers.
  */
 import { QR_LOGIN_APP_CLIENT_CODES, QrLoginAppError } from './qr-login-app.error.mjs';
+import { createPasskeyCredential, getPasskeyAssertion, passkeyChallengeFor } from './qr-login-app.passkey.mjs';
 import type {
   QrLoginCancelAnswer,
   QrLoginConfirmAnswer,
@@ -69,10 +70,7 @@ export interface QrLoginAppClient {
   /** What a user code asks (device or QR, which client), changing nothing: show it before the user acts on a link. */
   describeUserCode(userCode: string, options?: QrLoginAppCallOptions): Promise<QrLoginUserCodeRequest>;
   /** Confirms the code scanned by `userCode`; pass the pick when the scan offered `matchChoices`. */
-  confirmUserCode(
-    userCode: string,
-    options?: QrLoginAppCallOptions & { matchCode?: string },
-  ): Promise<QrLoginConfirmAnswer>;
+  confirmUserCode(userCode: string, options?: QrLoginAppCallOptions & Approval): Promise<QrLoginConfirmAnswer>;
   /** Cancels the code scanned by `userCode`. */
   cancelUserCode(userCode: string, options?: QrLoginAppCallOptions): Promise<QrLoginCancelAnswer>;
   /**
@@ -80,9 +78,43 @@ export interface QrLoginAppClient {
    * number the user picked among the scan's `matchChoices`: a wrong one
    * cancels the code (`QR_MATCH_FAILED`), none is refused (`QR_MATCH_REQUIRED`).
    */
-  confirm(qrcodeId: string, options?: QrLoginAppCallOptions & { matchCode?: string }): Promise<QrLoginConfirmAnswer>;
+  confirm(qrcodeId: string, options?: QrLoginAppCallOptions & Approval): Promise<QrLoginConfirmAnswer>;
   /** Refuses the login; the browser is told at once. */
   cancel(qrcodeId: string, options?: QrLoginAppCallOptions): Promise<QrLoginCancelAnswer>;
+  /** Registers a passkey on this device for the logged-in user (asks for the device's lock: fingerprint, face, PIN). */
+  registerPasskey(options?: QrLoginAppCallOptions): Promise<{ id: string; createdAt: number }>;
+  /**
+   * Approves a scan that asks for a passkey (`scan.approval`): derives the
+   * challenge from what `scan` shows and the picked number, checks the server
+   * derived the same (else something between changed the description), signs
+   * it with the user's passkey and confirms. Show the user `scan` exactly.
+   * A device flow is confirmed by its user code: pass the one scanned as `userCode`.
+   */
+  /** The server's request options to approve a scanned code: its challenge for the picked number, the user's passkeys. */
+  passkeyOptions(qrcodeId: string, matchCode?: string, options?: QrLoginAppCallOptions): Promise<QrLoginPasskeyRequest>;
+  approveWithPasskey(
+    scan: QrLoginScanAnswer,
+    options?: QrLoginAppCallOptions & { matchCode?: string; userCode?: string },
+  ): Promise<QrLoginConfirmAnswer>;
+}
+
+/** Answer of `POST /<prefix>/qrcodes/:id/passkey-options`: what `getPasskeyAssertion` takes. */
+export interface QrLoginPasskeyRequest {
+  challenge: string;
+  rpId: string;
+  timeout: number;
+  allowCredentials: { id: string; type: 'public-key'; transports?: string[] }[];
+}
+
+/** A confirm's picked number, and a passkey assertion when the scan asked for one (see `approveWithPasskey`). */
+type Approval = { matchCode?: string; passkey?: Record<string, unknown> };
+
+/** The confirm body of `Approval`: only what was given. */
+function approvalOf(call: Approval | undefined): Record<string, unknown> {
+  return {
+    ...(call?.matchCode === undefined ? {} : { matchCode: String(call.matchCode) }),
+    ...(call?.passkey === undefined ? {} : { passkey: call.passkey }),
+  };
 }
 
 function trimSlashes(text: string): string {
@@ -199,20 +231,41 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
     describeUserCode: async (userCode, call) =>
       post('/user-codes/describe', { userCode: requireText('userCode', userCode) }, call),
     confirmUserCode: async (userCode, call) =>
-      post(
-        '/user-codes/confirm',
-        {
-          userCode: requireText('userCode', userCode),
-          ...(call?.matchCode === undefined ? {} : { matchCode: String(call.matchCode) }),
-        },
-        call,
-      ),
+      post('/user-codes/confirm', { userCode: requireText('userCode', userCode), ...approvalOf(call) }, call),
     cancelUserCode: async (userCode, call) =>
       post('/user-codes/cancel', { userCode: requireText('userCode', userCode) }, call),
     confirm: async (qrcodeId, call) => {
-      const path = codePath(qrcodeId, 'confirm');
-      return post(path, call?.matchCode === undefined ? undefined : { matchCode: String(call.matchCode) }, call);
+      const body = approvalOf(call);
+      return post(codePath(qrcodeId, 'confirm'), Object.keys(body).length ? body : undefined, call);
     },
     cancel: async (qrcodeId, call) => post(codePath(qrcodeId, 'cancel'), undefined, call),
+    registerPasskey: async (call) => {
+      const options = await post<Record<string, unknown>>('/passkeys/registration/options', undefined, call);
+      const credential = await createPasskeyCredential(options);
+      return post('/passkeys/registration/verify', { credential }, call);
+    },
+    passkeyOptions: async (qrcodeId, matchCode, call) =>
+      post(codePath(qrcodeId, 'passkey-options'), matchCode === undefined ? undefined : { matchCode }, call),
+    approveWithPasskey: async (scan, call) => {
+      const matchCode = call?.matchCode === undefined ? undefined : String(call.matchCode);
+      const challenge = await passkeyChallengeFor(scan, matchCode);
+      const options = await post<QrLoginPasskeyRequest>(
+        codePath(scan.qrcodeId, 'passkey-options'),
+        matchCode === undefined ? undefined : { matchCode },
+        call,
+      );
+      if (options.challenge !== challenge) {
+        throw new QrLoginAppError(
+          QR_LOGIN_APP_CLIENT_CODES.passkeyMismatch,
+          'The server describes this login differently from what was shown, so nothing was signed: scan the code again.',
+          0,
+        );
+      }
+      const passkey = await getPasskeyAssertion({ ...options, challenge });
+      const body = { ...(matchCode === undefined ? {} : { matchCode }), passkey };
+      if (call?.userCode !== undefined)
+        return post('/user-codes/confirm', { userCode: requireText('userCode', call.userCode), ...body }, call);
+      return post(codePath(scan.qrcodeId, 'confirm'), body, call);
+    },
   };
 }

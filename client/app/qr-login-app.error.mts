@@ -7,6 +7,8 @@ export const QR_LOGIN_APP_CLIENT_CODES = {
   network: 'QR_NETWORK_ERROR',
   /** A success status without the JSON the module sends: `baseUrl` or `routePrefix` likely points elsewhere. */
   badResponse: 'QR_BAD_RESPONSE',
+  /** The server derived another passkey challenge than the phone did from what it showed: nothing was signed. */
+  passkeyMismatch: 'QR_PASSKEY_DESCRIPTION_MISMATCH',
 } as const;
 
 /**

@@ -67,6 +67,8 @@ export interface QrLoginRisk {
     /** Distance between browser and phone, in kilometres, when both places are known. */
     distanceKm?: number;
   };
+  /** `passkey` when the site's policy asks this login to be approved with the passkey (step-up). */
+  stepUp?: 'passkey';
 }
 
 /** Answer of a scan (`POST /<prefix>/qrcodes/:id/scan` or `POST /<prefix>/user-codes/scan`). */
@@ -90,6 +92,12 @@ export interface QrLoginScanAnswer {
   matchChoices?: string[];
   /** What `matchChoices` holds: match numbers (a QR) or user codes (a device flow whose code came by a link). */
   matchKind?: 'number' | 'user-code';
+  /**
+   * Present when this code must be approved with the user's passkey: the
+   * record version its challenge is derived from. Approve with
+   * `approveWithPasskey`, which signs what this answer shows.
+   */
+  approval?: { method: 'passkey'; version: number };
 }
 
 /** Answer of `POST /<prefix>/user-codes/describe`: what a user code asks, before anything is done with it. */

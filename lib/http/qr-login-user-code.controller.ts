@@ -114,7 +114,7 @@ export class QrLoginUserCodeController {
   @ApiResponse({ status: 400, type: QrLoginErrorDto, description: 'QR_VALIDATION_FAILED / QR_MATCH_REQUIRED' })
   @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER / QR_MATCH_FAILED' })
   confirmUserCode(@Body(body) payload: ConfirmUserCodeDto, @Req() request: any): Promise<QrCodeStatusView> {
-    const options = { matchCode: payload?.matchCode };
+    const options = { matchCode: payload?.matchCode, passkey: payload?.passkey };
     return this.service.actByUserCode(payload?.userCode, 'CONFIRM', request.user, options) as Promise<QrCodeStatusView>;
   }
 

@@ -168,7 +168,12 @@ export class QrLoginController {
   @ApiOperation({ summary: 'Phone: CONFIRM, by the user who scanned' })
   @ApiBearerAuth()
   @ApiOkResponse({ type: QrCodeStatusViewDto })
-  @ApiResponse({ status: 403, type: QrLoginErrorDto, description: 'QR_NOT_SCANNER / QR_MATCH_FAILED' })
+  @ApiResponse({
+    status: 403,
+    type: QrLoginErrorDto,
+    description:
+      'QR_NOT_SCANNER / QR_MATCH_FAILED / QR_PASSKEY_REQUIRED / QR_PASSKEY_INVALID / QR_PASSKEY_REPLAYED / QR_PASSKEY_COUNTER',
+  })
   @ApiResponse({ status: 409, type: QrLoginErrorDto, description: 'QR_WRONG_STATE' })
   @Post('qrcodes/:qrcodeId/confirm')
   @HttpCode(200)
@@ -178,7 +183,7 @@ export class QrLoginController {
     @Body(body) payload: ConfirmQrCodeDto,
     @Req() request: any,
   ): Promise<QrCodeStatusView> {
-    return this.service.confirm(qrcodeId, request.user, { matchCode: payload?.matchCode });
+    return this.service.confirm(qrcodeId, request.user, { matchCode: payload?.matchCode, passkey: payload?.passkey });
   }
 
   /** Phone: CANCEL, by the user who scanned. */

@@ -4,12 +4,15 @@ import type { QrCodeRepository } from './qr-code.repository';
 import { QrLoginError, qrErrors } from './qr-login.errors';
 import { newTicket } from './qr-login.ids';
 import { contextOf } from './qr-login.redeemer';
-import { decideCancel, decideConfirm, decideRefusal, decideScan } from './qr-login.rules';
-import { BY_ID, matchOf, type PhoneReach } from './qr-login.reach';
+import { decideCancel, decideConfirm, decideRefusal, decideScan, matchHolds } from './qr-login.rules';
+import { BY_ID, assertReach, matchOf, type PhoneReach } from './qr-login.reach';
+import { passkeyChallengeOf, shownDigestOf } from './qr-login.passkey-challenge';
+import { passkeyErrors } from './qr-login-passkey.errors';
+import type { QrLoginApprovalPort } from './interfaces/qr-login-approval.port';
 import { flowOf, viewOf } from './qr-login.visibility';
 import { QR_LOGIN_RISK_DENIED_REASON } from './qr-login.constants';
 import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
-import type { QrCodeAction, QrCodeRecord } from './interfaces/qr-code.interface';
+import type { JsonObject, QrCodeAction, QrCodeRecord } from './interfaces/qr-code.interface';
 import type { QrCodeStatusView, QrScanResult } from './interfaces/qr-login-views.interface';
 import {
   QR_LOGIN_NO_INSTRUMENTATION,
@@ -24,8 +27,19 @@ function measuredOf(action: QrCodeAction): QrLoginInstrumentedAction | undefined
   return action === 'CANCEL' ? 'cancel' : undefined;
 }
 
-/** Options of an app-side action: the number a page shows (CONFIRM), the phone's request (SCAN). */
-type ActOptions = { matchCode?: string; scanner?: { ip?: string } };
+/** Options of an app-side action: the number a page shows and the passkey assertion (CONFIRM), the phone's request (SCAN). */
+type ActOptions = { matchCode?: string; passkey?: JsonObject; scanner?: { ip?: string } };
+/** What a confirm carries besides the user: the picked number, and the assertion a passkey code needs. */
+type ConfirmOptions = { matchCode?: string; passkey?: JsonObject };
+
+/** The refusals of an assertion that end the code (a missing one or passkeys switched off end nothing). */
+const CANCELLING = new Set<string>(['QR_PASSKEY_INVALID', 'QR_PASSKEY_REPLAYED', 'QR_PASSKEY_COUNTER']);
+
+/** Without an approval layer every code is approved by the phone's token, and no assertion can be checked. */
+const TOKEN_ONLY: QrLoginApprovalPort = {
+  methodFor: () => Promise.resolve('token'),
+  verifyPasskey: () => Promise.reject(passkeyErrors.disabled()),
+};
 
 /**
  * The phone side's actions (scan, confirm, cancel) and the site's own
@@ -40,13 +54,14 @@ export class QrLoginAppActions {
     private readonly audit: QrLoginAudit,
     private readonly risk: QrLoginRiskPort,
     private readonly instrumentation: QrLoginInstrumentation = QR_LOGIN_NO_INSTRUMENTATION,
+    private readonly approval: QrLoginApprovalPort = TOKEN_ONLY,
   ) {}
 
   scan(qrcodeId: string, appUser: unknown, scanner: { ip?: string } = {}): Promise<QrScanResult> {
     return this.act(qrcodeId, 'SCAN', appUser, { scanner }, BY_ID) as Promise<QrScanResult>;
   }
 
-  confirm(qrcodeId: string, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrCodeStatusView> {
+  confirm(qrcodeId: string, appUser: unknown, options: ConfirmOptions = {}): Promise<QrCodeStatusView> {
     return this.act(qrcodeId, 'CONFIRM', appUser, options, BY_ID) as Promise<QrCodeStatusView>;
   }
 
@@ -71,7 +86,8 @@ export class QrLoginAppActions {
     return this.instrumentation.run(measured, known, async () => {
       const qrcodeId = known ?? (await (target as () => Promise<string>)());
       if (action === 'SCAN') return this.scanNow(qrcodeId, appUser, options.scanner, reach);
-      if (action === 'CONFIRM') return this.confirmNow(qrcodeId, appUser, { matchCode: options.matchCode }, reach);
+      if (action === 'CONFIRM')
+        return this.confirmNow(qrcodeId, appUser, { matchCode: options.matchCode, passkey: options.passkey }, reach);
       return this.cancelNow(qrcodeId, appUser, reach);
     });
   }
@@ -100,19 +116,25 @@ export class QrLoginAppActions {
       throw qrErrors.riskDenied();
     }
     const risk = { verdict: scan.risk.verdict, flags: [...scan.risk.flags], facts: { ...scan.risk.facts } };
+    const client = current.record.requester.client;
+    const shown = { flow, client: client && { id: client.id, name: client.name }, ...scan };
+    // The approval layer weighs the app's option and the policy's step-up; what it answers is written on the record.
+    const via = current.record.binding?.via ?? 'native';
+    const method = await this.approval.methodFor({ qrcodeId, flow, via, risk: scan.risk, appUser, userId });
     const { record } = await this.act$(
       qrcodeId,
       'SCAN',
       userId,
       (latest, now) => {
         const next = decideScan(latest, actor, now, reach);
-        return next && { ...next, scannedBy: { ...next.scannedBy!, risk } };
+        if (!next) return undefined;
+        const approval = { method: 'passkey' as const, version: latest.version, shown: shownDigestOf(shown) };
+        return { ...next, scannedBy: { ...next.scannedBy!, risk }, ...(method === 'passkey' ? { approval } : {}) };
       },
       current.record,
     );
     this.audit.emit('scanned', record, { userId });
     const match = matchOf(record);
-    const client = record.requester.client;
     return {
       qrcodeId,
       status: 'SCANNED',
@@ -122,21 +144,23 @@ export class QrLoginAppActions {
       requester: scan.requester,
       risk: scan.risk,
       ...(match ? { matchChoices: match.choices, matchKind: match.kind } : {}),
+      ...(record.approval ? { approval: { method: 'passkey', version: record.approval.version } } : {}),
     };
   }
 
   private async confirmNow(
     qrcodeId: string,
     appUser: unknown,
-    options: { matchCode?: string },
+    options: ConfirmOptions,
     reach: PhoneReach,
   ): Promise<QrCodeStatusView> {
     const userId = this.config.getUserId(appUser);
+    const passkeyChallenge = await this.checkPasskey(qrcodeId, userId, options, reach);
     let mismatch = false;
     const { record } = await this.act$(qrcodeId, 'CONFIRM', userId, (current, now) => {
       const decision = decideConfirm(
         current,
-        { userId, matchCode: options.matchCode },
+        { userId, matchCode: options.matchCode, passkeyChallenge },
         { value: newTicket(current.id), ttlMs: this.config.ticketTtlMs },
         now,
         reach,
@@ -152,6 +176,37 @@ export class QrLoginAppActions {
     this.audit.emit('authorized', record, { userId });
     if (this.config.onAuthorized) await this.config.onAuthorized(contextOf(record));
     return viewOf(record, undefined, this.config.clock.now());
+  }
+
+  /**
+   * Checks a confirm's passkey assertion against the challenge derived from
+   * the code's record, before the rules run: the challenge that verified,
+   * or undefined when there is nothing to check (no assertion, a code that
+   * asks for none, or a confirm the rules refuse anyway: not the scanner, a
+   * wrong or missing number). An assertion that fails cancels the code.
+   */
+  private async checkPasskey(
+    qrcodeId: string,
+    userId: string,
+    options: ConfirmOptions,
+    reach: PhoneReach,
+  ): Promise<string | undefined> {
+    if (options.passkey === undefined) return undefined;
+    const record = await this.repository.find(qrcodeId);
+    const challenge = record ? passkeyChallengeOf(record) : undefined;
+    if (!record || challenge === undefined || record.scannedBy?.userId !== userId) return undefined;
+    assertReach(record, reach);
+    if (!matchHolds(record, options.matchCode)) return undefined;
+    try {
+      await this.approval.verifyPasskey({ challenge, userId, assertion: options.passkey });
+      return challenge;
+    } catch (error) {
+      if (error instanceof QrLoginError && CANCELLING.has(error.code)) {
+        await this.refuse(qrcodeId, 'PASSKEY_FAILED');
+        this.audit.refused(qrcodeId, 'CONFIRM', error.code, userId);
+      }
+      throw error;
+    }
   }
 
   private async cancelNow(qrcodeId: string, appUser: unknown, reach: PhoneReach): Promise<QrCodeStatusView> {

@@ -68,6 +68,20 @@ export const QrLoginErrorCode = {
   STORE_UNAVAILABLE: 'QR_STORE_UNAVAILABLE',
   /** 503: the in-memory store holds as many live codes as it may (`maxCodes`); retry after `Retry-After`. */
   STORE_FULL: 'QR_STORE_FULL',
+  /** 403: this code must be approved with the phone's passkey: confirm with a WebAuthn assertion (`passkey`). */
+  PASSKEY_REQUIRED: 'QR_PASSKEY_REQUIRED',
+  /** 403: the assertion did not verify for this code, its description and number; the code was cancelled. */
+  PASSKEY_INVALID: 'QR_PASSKEY_INVALID',
+  /** 403: this assertion was used before; each counts once. The code was cancelled. */
+  PASSKEY_REPLAYED: 'QR_PASSKEY_REPLAYED',
+  /** 403: the passkey's signature counter did not advance (a cloned authenticator?); the code was cancelled. */
+  PASSKEY_COUNTER: 'QR_PASSKEY_COUNTER',
+  /** 403: the app does not let this user register a passkey now (`passkeys.mayRegister`; by default only a first one). */
+  PASSKEY_REGISTRATION_CLOSED: 'QR_PASSKEY_REGISTRATION_CLOSED',
+  /** 400: a passkey registration that did not verify (expired or foreign challenge, wrong origin, no user verification). */
+  PASSKEY_REGISTRATION_FAILED: 'QR_PASSKEY_REGISTRATION_FAILED',
+  /** 404: passkeys are not set up on this server (the `passkeys` module option). */
+  PASSKEYS_DISABLED: 'QR_PASSKEYS_DISABLED',
 } as const;
 
 export type QrLoginErrorCode = (typeof QrLoginErrorCode)[keyof typeof QrLoginErrorCode];

@@ -3,6 +3,8 @@ import { safeEqual } from './qr-login.ids';
 import { BY_ID, assertReach, matchOf, type PhoneReach } from './qr-login.reach';
 import { bindingOf, creatorRefusal, mayRedeem, seesAll, statusAt } from './qr-login.visibility';
 import { normalizeUserCode } from './user-code.format';
+import { passkeyChallengeOf } from './qr-login.passkey-challenge';
+import { passkeyErrors } from './qr-login-passkey.errors';
 import type { BriefUserInfo, QrCodeAction, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 
 /*
@@ -75,12 +77,15 @@ export interface ConfirmDecision {
  * CONFIRM by the user who scanned: SCANNED becomes AUTHORIZED with the given
  * single-use ticket. With number matching, a missing number is refused and a
  * wrong one cancels the code; a device flow reached by a link is matched the
- * same way on its user code (see `matchOf`).
+ * same way on its user code (see `matchOf`). A code the scan marked for a
+ * passkey (`approval`) is confirmed only with `passkeyChallenge`, the
+ * challenge a verified assertion signed, equal to the one derived from this
+ * record (403 `QR_PASSKEY_REQUIRED` without it, `QR_PASSKEY_INVALID` otherwise).
  * @internal
  */
 export function decideConfirm(
   record: QrCodeRecord,
-  actor: { userId: string; matchCode?: string },
+  actor: { userId: string; matchCode?: string; passkeyChallenge?: string },
   ticket: { value: string; ttlMs: number },
   now: number,
   reach: PhoneReach = BY_ID,
@@ -88,16 +93,13 @@ export function decideConfirm(
   assertReach(record, reach);
   assertLive(record, now);
   assertScannedBy(record, actor.userId, 'CONFIRM');
-  const match = matchOf(record);
-  if (match) {
-    const picked = actor.matchCode;
-    if (picked === undefined || picked === '')
-      throw match.kind === 'number' ? qrErrors.matchRequired() : qrErrors.userCodeMatchRequired();
-    const right =
-      match.kind === 'number'
-        ? safeEqual(String(picked), record.match!.code)
-        : safeEqual(normalizeUserCode(picked) ?? '', record.userCode ?? '');
-    if (!right) return { record: endAs(record, 'CANCELLED', now, 'MATCH_FAILED'), mismatch: true };
+  if (!matchHolds(record, actor.matchCode))
+    return { record: endAs(record, 'CANCELLED', now, 'MATCH_FAILED'), mismatch: true };
+  // A code the scan marked for a passkey is confirmed only over the challenge derived from this very record.
+  const challenge = passkeyChallengeOf(record);
+  if (challenge !== undefined) {
+    if (actor.passkeyChallenge === undefined) throw passkeyErrors.required();
+    if (!safeEqual(actor.passkeyChallenge, challenge)) throw passkeyErrors.invalid('signed for another challenge');
   }
   const expiresAt = now + ticket.ttlMs;
   return {
@@ -110,6 +112,21 @@ export function decideConfirm(
     },
     mismatch: false,
   };
+}
+
+/**
+ * Whether the picked number (or user code) is the one the code asks for;
+ * true when the code asks for none. A missing pick is refused outright.
+ * @internal
+ */
+export function matchHolds(record: QrCodeRecord, picked: string | undefined): boolean {
+  const match = matchOf(record);
+  if (!match) return true;
+  if (picked === undefined || picked === '')
+    throw match.kind === 'number' ? qrErrors.matchRequired() : qrErrors.userCodeMatchRequired();
+  return match.kind === 'number'
+    ? safeEqual(String(picked), record.match!.code)
+    : safeEqual(normalizeUserCode(picked) ?? '', record.userCode ?? '');
 }
 
 /** CANCEL by the user who scanned: SCANNED becomes CANCELLED. @internal */

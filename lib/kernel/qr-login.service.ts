@@ -5,12 +5,13 @@ import type { ResolvedQrLoginConfig } from './qr-login.config';
 import { wireQrLoginKernel, type QrLoginKernelParts } from './qr-login.wiring';
 import type { PollPace } from './qr-login.rules';
 import { BY_ID } from './qr-login.reach';
-import type { QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
+import type { JsonObject, QrCodeAction, QrCodeEntry, QrCodeProof } from './interfaces/qr-code.interface';
 import type { QrLoginEvent } from './interfaces/qr-login-events.interface';
 import type { QrLoginContext } from './interfaces/qr-login-options.interface';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 import { QR_LOGIN_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
+import { QR_LOGIN_APPROVAL, type QrLoginApprovalPort } from './interfaces/qr-login-approval.port';
 import type {
   QrCodeCreated,
   QrCodeInfo,
@@ -39,6 +40,9 @@ export interface QrLoginPluginReport {
 
 /** The phone's request, for the risk assessment of a scan. */
 type Scanner = { ip?: string };
+/** A confirm's picked number and passkey assertion; a scan's request and how its user code came. */
+type ConfirmOptions = { matchCode?: string; passkey?: JsonObject };
+type ActOptions = ConfirmOptions & { scanner?: Scanner; entry?: QrCodeEntry };
 /** How a user code came to the phone (see `QrCodeEntry`). */
 type UserCodeEntry = { entry?: QrCodeEntry };
 
@@ -67,6 +71,8 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
     @Inject(QR_LOGIN_RISK) risk: QrLoginRiskPort,
     // A plugin's, when one provides it globally (the telemetry module); else nothing is measured.
     @Optional() @Inject(QR_LOGIN_INSTRUMENTATION) instrumentation?: QrLoginInstrumentation,
+    // The module's passkey layer; without one every code is approved by the phone's token.
+    @Optional() @Inject(QR_LOGIN_APPROVAL) approval?: QrLoginApprovalPort,
   ) {
     ({
       repository: this.repository,
@@ -77,7 +83,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
       issuer: this.issuer,
       actions: this.actions,
       reader: this.reader,
-    } = wireQrLoginKernel(config, store, risk, instrumentation));
+    } = wireQrLoginKernel(config, store, risk, instrumentation, approval));
   }
 
   /** Number of `watch()` subscriptions currently open (SSE streams among them). */
@@ -152,12 +158,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /** `act` on the code a user code stands for: how a phone scans, confirms and cancels a device flow. */
-  actByUserCode(
-    userCode: unknown,
-    action: QrCodeAction,
-    appUser: unknown,
-    options: { matchCode?: string; scanner?: { ip?: string }; entry?: QrCodeEntry } = {},
-  ): Promise<QrScanResult | QrCodeStatusView> {
+  actByUserCode(userCode: unknown, action: QrCodeAction, appUser: unknown, options: ActOptions = {}) {
     const reach = { by: 'user-code', entry: options.entry } as const;
     return this.actions.act(() => this.resolveUserCode(userCode), action, appUser, options, reach);
   }
@@ -215,9 +216,10 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   /**
    * CONFIRM by the user who scanned: the code becomes AUTHORIZED and gets a
    * single-use ticket. With number matching on, `matchCode` must be the number
-   * the page shows; a wrong one cancels the code (403 `QR_MATCH_FAILED`).
+   * the page shows; a wrong one cancels the code (403 `QR_MATCH_FAILED`). A code marked for a passkey at scan
+   * needs `passkey`, an assertion over its derived challenge (403 `QR_PASSKEY_*`; a bad one cancels the code).
    */
-  confirm(qrcodeId: string, appUser: unknown, options: { matchCode?: string } = {}): Promise<QrCodeStatusView> {
+  confirm(qrcodeId: string, appUser: unknown, options: ConfirmOptions = {}): Promise<QrCodeStatusView> {
     return this.actions.confirm(qrcodeId, appUser, options);
   }
 
@@ -235,12 +237,7 @@ export class QrLoginService<TUser = any> implements OnModuleDestroy {
   }
 
   /** Runs one of the three app-side actions by name (GenAuth's `change-qrcode-status`). */
-  act(
-    qrcodeId: string,
-    action: QrCodeAction,
-    appUser: unknown,
-    options: { matchCode?: string; scanner?: { ip?: string } } = {},
-  ): Promise<QrScanResult | QrCodeStatusView> {
+  act(qrcodeId: string, action: QrCodeAction, appUser: unknown, options: ActOptions = {}) {
     return this.actions.act(qrcodeId, action, appUser, options, BY_ID);
   }
 

@@ -12,6 +12,7 @@ import { QrLoginFeeds } from './qr-login.feeds';
 import type { QrLoginStore } from './interfaces/qr-login-store.interface';
 import type { QrLoginRiskPort } from './interfaces/qr-login-risk.port';
 import { QR_LOGIN_NO_INSTRUMENTATION, type QrLoginInstrumentation } from './interfaces/qr-login-instrumentation.port';
+import type { QrLoginApprovalPort } from './interfaces/qr-login-approval.port';
 
 /** The kernel's parts that `QrLoginService` answers through, one set per module. @internal */
 export interface QrLoginKernelParts {
@@ -32,7 +33,8 @@ export interface QrLoginKernelParts {
  * watch or an action is the same code everywhere. `risk` is the assessment
  * a scan asks (the module plugs in the risk layer's). `instrumentation`
  * measures each action and stream, and wraps the store once, here, so every
- * store call of every part goes through what it returns.
+ * store call of every part goes through what it returns. `approval` says how
+ * a scanned code is approved and checks passkey assertions (none: by token).
  * @internal
  */
 export function wireQrLoginKernel(
@@ -40,6 +42,7 @@ export function wireQrLoginKernel(
   rawStore: QrLoginStore,
   risk: QrLoginRiskPort,
   instrumentation: QrLoginInstrumentation = QR_LOGIN_NO_INSTRUMENTATION,
+  approval?: QrLoginApprovalPort,
 ): QrLoginKernelParts {
   const clock = config.clock;
   const store = instrumentation.wrapStore(rawStore);
@@ -55,7 +58,7 @@ export function wireQrLoginKernel(
     issuer: new QrCodeIssuer(config, repository, audit, rotator, userCodes, instrumentation),
     reader: new QrLoginStatusReader(repository, clock, rotator, instrumentation),
     watcher: new QrLoginWatcher(repository, (id) => feeds.of(id), clock, rotator, instrumentation),
-    actions: new QrLoginAppActions(config, repository, audit, risk, instrumentation),
+    actions: new QrLoginAppActions(config, repository, audit, risk, instrumentation, approval),
     redeemer: new QrLoginRedeemer(repository, audit, config, instrumentation),
   };
 }

@@ -29,6 +29,7 @@ export {
   defaultQrLoginRiskPolicy,
   type QrLoginRiskAssessment,
   type QrLoginRiskInput,
+  type QrLoginRiskAnswer,
   type QrLoginRiskPolicy,
   type QrLoginRiskVerdict,
 } from './qr-login-risk.policy';

@@ -40,7 +40,14 @@ export interface QrLoginRiskInput {
  * sees the request. It may be async (a lookup in the app's own records); if it
  * throws, the scan fails with that error and the code is left as it was.
  */
-export type QrLoginRiskPolicy = (input: QrLoginRiskInput) => QrLoginRiskVerdict | Promise<QrLoginRiskVerdict>;
+export type QrLoginRiskPolicy = (input: QrLoginRiskInput) => QrLoginRiskAnswer | Promise<QrLoginRiskAnswer>;
+
+/**
+ * A policy's answer: a verdict, or a verdict with a step-up, e.g.
+ * `{ verdict: 'warn', stepUp: 'passkey' }` when a flag is raised: the code is
+ * then approved only with the phone's passkey, whatever the `approval` option says.
+ */
+export type QrLoginRiskAnswer = QrLoginRiskVerdict | { verdict: QrLoginRiskVerdict; stepUp?: 'passkey' };
 
 /** Flags the default policy warns about. */
 const DEFAULT_WARN_FLAGS: ReadonlySet<QrLoginRiskFlag> = new Set([
@@ -76,11 +83,13 @@ export async function assessQrLoginRisk(
   options: QrLoginProximityOptions = {},
 ): Promise<QrLoginRiskAssessment> {
   const { facts, flags } = compareRequesters(input.requester, input.scanner, options);
-  const verdict = await policy({ ...input, flags: [...flags], facts: { ...facts } });
-  if (typeof verdict !== 'string' || !VERDICTS.has(verdict)) {
+  const answer = await policy({ ...input, flags: [...flags], facts: { ...facts } });
+  const verdict = typeof answer === 'object' && answer !== null ? answer.verdict : answer;
+  const stepUp = typeof answer === 'object' && answer !== null ? answer.stepUp : undefined;
+  if (typeof verdict !== 'string' || !VERDICTS.has(verdict) || (stepUp !== undefined && stepUp !== 'passkey')) {
     throw new TypeError(
-      `The assessRisk policy returned ${JSON.stringify(verdict) ?? String(verdict)}; it must return (or resolve to) 'allow', 'warn' or 'deny'.`,
+      `The assessRisk policy returned ${JSON.stringify(answer) ?? String(answer)}; it must return (or resolve to) 'allow', 'warn' or 'deny', or { verdict, stepUp: 'passkey' }.`,
     );
   }
-  return { verdict, flags, facts };
+  return { verdict, flags, facts, ...(stepUp ? { stepUp } : {}) };
 }

@@ -57,8 +57,11 @@ export class AppAuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @UseGuards(ThrottlerGuard)
-  login(@LoginBody() body: LoginDto): Promise<SampleTokenSet> {
-    return passwordLogin(this.users, this.auth, body, 'app');
+  async login(@LoginBody() body: LoginDto): Promise<SampleTokenSet> {
+    const tokens = await passwordLogin(this.users, this.auth, body, 'app');
+    // A password just typed is what lets the phone register a passkey (see passkeys.mayRegister).
+    this.auth.notePasswordLogin(tokens.user.id);
+    return tokens;
   }
 
   /** The user behind an app token; web sessions and device tokens are refused. */

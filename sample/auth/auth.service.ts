@@ -23,8 +23,14 @@ export interface SampleJwtPayload {
   cnf?: { jkt: string };
 }
 
+/** How long after a phone's password login it may register a passkey, ms. */
+export const PASSKEY_ENROLMENT_WINDOW_MS = 5 * 60 * 1000;
+
 @Injectable()
 export class AuthService {
+  /** When each user last logged in to the phone app with their password, ms since the epoch. */
+  private readonly passwordLogins = new Map<string, number>();
+
   constructor(
     private readonly jwt: JwtService,
     private readonly settings: SampleSettings,
@@ -39,6 +45,21 @@ export class AuthService {
       expires_in: this.settings.accessTokenTtl,
       user: { id: user.id, username: user.username, displayName: user.displayName },
     };
+  }
+
+  /** Notes a phone's password login of `userId`, now. */
+  notePasswordLogin(userId: string): void {
+    this.passwordLogins.set(userId, Date.now());
+  }
+
+  /**
+   * Whether `userId` typed their password into the phone app within the
+   * enrolment window: only then may the phone register (another) passkey, so
+   * a phone token lifted later cannot enrol an authenticator of its own.
+   */
+  mayRegisterPasskey(userId: string): boolean {
+    const at = this.passwordLogins.get(userId);
+    return at !== undefined && Date.now() - at < PASSKEY_ENROLMENT_WINDOW_MS;
   }
 
   /**

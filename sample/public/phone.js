@@ -33,6 +33,14 @@ const TEXTS = {
     pickUserCode: 'Which code does the device show on its screen?',
     pickNumberFirst: 'Pick the number the computer shows first.',
     pickUserCodeFirst: 'Pick the code the device shows first.',
+    passkeyWhy:
+      'This site asks for your passkey on every confirm. Your login token could be copied off this phone; ' +
+      'the passkey never leaves it, and it signs exactly this request (this code, the number and the computer described above), ' +
+      'so a copied token cannot approve a login, nor can a changed description.',
+    passkeyRegistering: 'Setting up a passkey on this phone: unlock it when asked (fingerprint, face or PIN)…',
+    passkeyRegistered: 'A passkey is set up on this phone: you will unlock it to approve each login.',
+    passkeyRegisterFailed: (why) =>
+      `No passkey was set up (${why}); logins cannot be approved from this phone without one.`,
   },
   'zh-CN': {
     deviceWarning: (name) => `你正在登录一台设备：${name}。只有当这是你在面前的屏幕上发起的，才继续。`,
@@ -48,6 +56,12 @@ const TEXTS = {
     pickUserCode: '设备屏幕上显示的是哪个代码？',
     pickNumberFirst: '请先选择电脑上显示的数字。',
     pickUserCodeFirst: '请先选择设备上显示的代码。',
+    passkeyWhy:
+      '本网站在每次确认时都要求使用你的通行密钥。你的登录令牌可能被人从这部手机上复制走；通行密钥永远不会离开手机，' +
+      '并且它签名的正是这一次请求（这个代码、数字以及上面描述的电脑），所以复制来的令牌无法批准登录，被篡改的描述也无法通过。',
+    passkeyRegistering: '正在这部手机上设置通行密钥：请按提示解锁（指纹、面容或 PIN）…',
+    passkeyRegistered: '这部手机已设置通行密钥：每次批准登录时都需要解锁它。',
+    passkeyRegisterFailed: (why) => `未能设置通行密钥（${why}）；没有它就无法在这部手机上批准登录。`,
   },
 };
 const LANG = (() => {
@@ -289,8 +303,17 @@ async function scan(text, { link = false } = {}) {
     const answer = entry.qrcodeId
       ? await qrLogin.scan(entry.qrcodeId)
       : await qrLogin.scanUserCode(entry.userCode, { entry: cameAsLink ? 'link' : 'typed' });
-    scanned = { qrcodeId: answer.qrcodeId, userCode: entry.userCode, flow: answer.flow, matchKind: answer.matchKind };
+    scanned = {
+      qrcodeId: answer.qrcodeId,
+      userCode: entry.userCode,
+      flow: answer.flow,
+      matchKind: answer.matchKind,
+      answer,
+    };
     showFlow(answer);
+    // The site asks for the passkey on this code: say why, before the user decides.
+    $('passkey-why').textContent = answer.approval ? T.passkeyWhy : '';
+    $('passkey-why').hidden = !answer.approval;
     showRequester(answer);
     showRisk(answer.risk);
     showChoices(answer.matchChoices, answer.matchKind);
@@ -316,7 +339,10 @@ async function decide(action) {
   // A code scanned by its user code goes on by it: a device flow can be reached no other way.
   const { qrcodeId, userCode, flow } = scanned;
   try {
-    if (action === 'confirm') {
+    if (action === 'confirm' && scanned.answer.approval) {
+      // Signs what the scan showed (code, number, requester) with the passkey, then confirms.
+      await qrLogin.approveWithPasskey(scanned.answer, { matchCode, ...(userCode ? { userCode } : {}) });
+    } else if (action === 'confirm') {
       if (userCode) await qrLogin.confirmUserCode(userCode, { matchCode });
       else await qrLogin.confirm(qrcodeId, { matchCode });
     } else if (userCode) await qrLogin.cancelUserCode(userCode);
@@ -443,10 +469,29 @@ $('login-form').addEventListener('submit', async (event) => {
   sessionStorage.setItem(TOKEN_KEY, token);
   $('password').value = '';
   showLoggedIn(result.body.user);
+  await registerPasskey();
   if (fromLink) showLink();
   else if ($('code').value.trim()) scan($('code').value);
   else $('code').focus();
 });
+
+/**
+ * Right after the password login, the phone registers its passkey (the site
+ * allows it only then). A site without passkeys says so, and nothing is shown.
+ */
+async function registerPasskey() {
+  if (!window.PublicKeyCredential) return;
+  $('passkey-note').textContent = T.passkeyRegistering;
+  try {
+    await qrLogin.registerPasskey();
+    $('passkey-note').textContent = T.passkeyRegistered;
+  } catch (error) {
+    const code = isQrLoginAppError(error) ? error.code : '';
+    if (code === 'QR_PASSKEYS_DISABLED') $('passkey-note').textContent = '';
+    else
+      $('passkey-note').textContent = T.passkeyRegisterFailed(error instanceof Error ? error.message : String(error));
+  }
+}
 
 $('logout-btn').addEventListener('click', () => {
   showLoggedOut();

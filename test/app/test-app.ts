@@ -62,6 +62,8 @@ export interface TestAppOptions {
    * behind a reverse proxy to do (Express `trust proxy`, Fastify `trustProxy`). Default false.
    */
   trustProxy?: boolean;
+  /** The loopback port to listen on (e.g. one a WebAuthn origin names before the app starts). Default: a free one. */
+  port?: number;
 }
 
 export function fixtureOptions(extra: Partial<QrLoginModuleOptions> = {}): QrLoginModuleOptions {
@@ -98,7 +100,7 @@ export async function createTestApp(opts: TestAppOptions): Promise<{ app: INestA
     { logger: false, forceCloseConnections: true },
   );
   if (opts.trustProxy && opts.adapter === 'express') app.getHttpAdapter().getInstance().set('trust proxy', 'loopback');
-  await app.listen(0, '127.0.0.1');
+  await app.listen(opts.port ?? 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url };
 }

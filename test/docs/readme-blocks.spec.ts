@@ -48,7 +48,16 @@ const tsc = COMPILERS[0].tsc;
 /** The README is a tour, read on one screen or two; everything else has its page under docs/. */
 const README_MAX_LINES = 400;
 /** Optional peers an app may not have: the root entry must compile without them (issue 12). */
-const OPTIONAL = ['ioredis', 'pg', '@types/pg', 'sharp', 'fast-xml-parser', '@nestjs/swagger', 'mmdb-lib'];
+const OPTIONAL = [
+  'ioredis',
+  'pg',
+  '@types/pg',
+  'sharp',
+  'fast-xml-parser',
+  '@nestjs/swagger',
+  'mmdb-lib',
+  '@simplewebauthn/server',
+];
 const REQUIRED = [
   '@nestjs/common',
   '@nestjs/core',

@@ -1,4 +1,4 @@
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiPropertyOptional } from '../qr-login.openapi';
 
 /** Body of `POST /<prefix>/qrcodes/:id/confirm`; empty unless number matching is on. @internal */
@@ -9,4 +9,17 @@ export class ConfirmQrCodeDto {
   @IsString()
   @MaxLength(16)
   matchCode?: string;
+
+  /**
+   * When the scan answered `approval.method: 'passkey'`: the WebAuthn assertion
+   * (PublicKeyCredential as JSON, base64url fields) over the code's challenge.
+   */
+  @ApiPropertyOptional({
+    description: "The passkey assertion, when the scan asked for one (approval.method 'passkey').",
+    type: 'object',
+    additionalProperties: true,
+  })
+  @IsOptional()
+  @IsObject()
+  passkey?: Record<string, unknown>;
 }

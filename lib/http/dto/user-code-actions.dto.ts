@@ -1,4 +1,4 @@
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiProperty, ApiPropertyOptional } from '../qr-login.openapi';
 
 /** Body of `POST /<prefix>/user-codes/cancel`: the user code the phone scanned by. @internal */
@@ -20,4 +20,10 @@ export class ConfirmUserCodeDto extends CancelUserCodeDto {
   @IsString()
   @MaxLength(16)
   matchCode?: string;
+
+  /** When the scan asked for a passkey: the WebAuthn assertion over the code's challenge. */
+  @ApiPropertyOptional({ description: 'The passkey assertion, when the scan asked for one.', type: 'object' })
+  @IsOptional()
+  @IsObject()
+  passkey?: Record<string, unknown>;
 }

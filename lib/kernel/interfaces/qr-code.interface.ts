@@ -175,4 +175,11 @@ export interface QrCodeRecord {
    * poll that came too soon.
    */
   poll?: { lastAt: number; intervalMs: number };
+  /**
+   * Set by SCAN when the code must be approved with the phone's passkey: the
+   * record version the scan found and the digest (SHA-256, base64url) of what
+   * the phone was shown, the inputs of the challenge its assertion must sign
+   * (see `passkeyChallengeOf`). Absent: the phone's token approves.
+   */
+  approval?: { method: 'passkey'; version: number; shown: string };
 }

@@ -114,6 +114,8 @@ export interface QrLoginRiskAssessment {
   verdict: QrLoginRiskVerdict;
   flags: QrLoginRiskFlag[];
   facts: QrLoginRiskFacts;
+  /** `passkey` when the policy asks for a step-up: this code is approved only with the phone's passkey. */
+  stepUp?: 'passkey';
 }
 
 /** What the kernel knows of a scan when it asks for the assessment. */

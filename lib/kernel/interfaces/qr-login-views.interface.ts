@@ -89,6 +89,12 @@ export interface QrScanResult {
   matchChoices?: string[];
   /** What `matchChoices` holds: `number` (a QR's match number) or `user-code` (a device's user code). */
   matchKind?: 'number' | 'user-code';
+  /**
+   * Present when this code must be approved with the phone's passkey: the
+   * record version the challenge is derived from. The phone derives the
+   * challenge from this answer (see `passkeyChallengeFrom`) and signs it.
+   */
+  approval?: { method: 'passkey'; version: number };
 }
 
 /**

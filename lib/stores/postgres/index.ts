@@ -9,3 +9,4 @@ export {
   type PostgresQueryable,
   type PostgresQrLoginSchemaOptions,
 } from './postgres-qr-login.schema';
+export { PostgresQrLoginPasskeyStore, type PostgresQrLoginPasskeyStoreOptions } from './postgres-passkey.store';

@@ -9,3 +9,4 @@ export type {
   RedisQrLoginStoreOptions,
 } from './redis-qr-login.options';
 export { RedisQrLoginRateLimiter, type RedisQrLoginRateLimiterOptions } from './redis-rate-limiter';
+export { RedisQrLoginPasskeyStore, type RedisQrLoginPasskeyStoreOptions } from './redis-passkey.store';
