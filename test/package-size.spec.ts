@@ -32,13 +32,14 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 /** Goals, in bytes (1 kB = 1000 bytes). */
 /**
- * The tarball's ceiling. The goal is 200 kB and is not met: the package measures 226 kB. Leaving out the
+ * The tarball's ceiling. The goal is 200 kB and is not met: the package measures 245 kB. Leaving out the
  * declarations no entry reaches (`@internal` with `stripInternal`) and taking the decorator helpers from
- * `tslib` brought 244 kB to 211 kB; spans and key-bound codes (the DPoP verifier, guard and browser key) then
- * added 15 kB. About half of what remains is JavaScript, a third the .d.ts (most of it the doc comments
+ * `tslib` brought 244 kB to 211 kB; spans, key-bound codes (the DPoP verifier, guard and browser key) and
+ * passkey approval (registration, the approval port, three credential stores, the phone's WebAuthn calls)
+ * then added 34 kB. About half of what remains is JavaScript, a third the .d.ts (most of it the doc comments
  * editors show). This ceiling only stops it growing; the goal stays written here until it is met.
  */
-const MAX_TARBALL_BYTES = 230_000;
+const MAX_TARBALL_BYTES = 250_000;
 const MAX_INSTALLED_BYTES = 5_000_000;
 
 /** Where each tsconfig's output lands in the package. */
