@@ -216,12 +216,19 @@ describe.each(SHARED_STORE_KINDS)('the default rate limiter over the shared $nam
   it("allows exactly the limit of concurrent hits on the store's limiter", async () => {
     const store = kind.make();
     const limiter = store.createRateLimiter!();
-    const key = `concurrent:${Date.now()}`;
-    const verdicts = await Promise.all(Array.from({ length: 20 }, () => limiter.hit(key, 5, 60_000)));
+    // Several rounds: hits that wait on one another's lock are where a window's reset could outgrow the window.
+    for (let round = 0; round < 5; round++) {
+      const key = `concurrent:${Date.now()}:${round}`;
+      const verdicts = await Promise.all(Array.from({ length: 20 }, () => limiter.hit(key, 5, 60_000)));
+      expect(verdicts.filter((v) => v.allowed)).toHaveLength(5);
+      expect(verdicts.map((v) => v.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
+      const resets = verdicts.map((v) => v.resetInMs);
+      expect(
+        resets.filter((ms) => !(ms > 0 && ms <= 60_000)),
+        'resets outside (0, 60 000] ms',
+      ).toEqual([]);
+    }
     await store.close?.();
-    expect(verdicts.filter((v) => v.allowed)).toHaveLength(5);
-    expect(verdicts.map((v) => v.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
-    expect(verdicts.every((v) => v.resetInMs > 0 && v.resetInMs <= 60_000)).toBe(true);
   });
 });
 

@@ -58,12 +58,18 @@ WHERE id = $1 AND version > $2 AND version <= $3 AND retain_until > now() ORDER 
     // A fixed-window counter, one row locked by the upsert: the first hit (or the first after the window) starts
     // a window at 1, later ones add one. Kept with the one-time facts (kind 'once', the limiter's own key prefix),
     // so the schema needs no new table and the sweeper deletes ended windows.
+    // The time is read when the row is locked (clock_timestamp), not when the transaction began (now()): a hit that
+    // waited on the lock behind a later one would otherwise date itself before that window began and answer a
+    // reset longer than the window. Both CASEs compare with the one time VALUES took, so they always agree.
     rateHit: `INSERT INTO ${names.keys} AS k (kind, key, value, expires_at)
-VALUES ('once', $1, '1', now() + $2::float8 * interval '1 millisecond')
+VALUES ('once', $1, '1', clock_timestamp() + $2::float8 * interval '1 millisecond')
 ON CONFLICT (kind, key) DO UPDATE SET
-  value = CASE WHEN k.expires_at <= now() THEN '1' ELSE (k.value::bigint + 1)::text END,
-  expires_at = CASE WHEN k.expires_at <= now() THEN EXCLUDED.expires_at ELSE k.expires_at END
-RETURNING value::bigint AS count, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (expires_at - now())) * 1000))::float8 AS reset_ms`,
+  value = CASE WHEN k.expires_at <= EXCLUDED.expires_at - $2::float8 * interval '1 millisecond'
+    THEN '1' ELSE (k.value::bigint + 1)::text END,
+  expires_at = CASE WHEN k.expires_at <= EXCLUDED.expires_at - $2::float8 * interval '1 millisecond'
+    THEN EXCLUDED.expires_at ELSE k.expires_at END
+RETURNING value::bigint AS count,
+  LEAST($2::float8, GREATEST(1, CEIL(EXTRACT(EPOCH FROM (expires_at - clock_timestamp())) * 1000)))::float8 AS reset_ms`,
     resolveAlias: `SELECT value FROM ${names.keys} WHERE kind = 'alias' AND key = $1 AND expires_at > now()`,
     sweepCodes: sweep(names.codes, 'retain_until'),
     sweepChanges: sweep(names.changes, 'retain_until'),
