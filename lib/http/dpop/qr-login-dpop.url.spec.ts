@@ -45,6 +45,8 @@ describe('requestHtuOf', () => {
     // Without a protocol, plain http.
     expect(requestHtuOf(request({ protocol: undefined }))).toBe('http://login.example.com/a/b');
     expect(requestHtuOf(request({ protocol: 443 }))).toBe('http://login.example.com/a/b');
+    // Only a trailing colon is dropped: a colon inside is no scheme of ours.
+    expect(requestHtuOf(request({ protocol: 'ht:tp' }))).toBeUndefined();
   });
 
   it('reads the host from the adapter, else from the Host header, and the path from originalUrl, raw.url, then url', () => {
