@@ -79,7 +79,10 @@ beforeEach(() => {
       return store.rememberOnce(`${scope}:${key}`, ttlMs);
     },
   } as unknown as QrLoginService;
-  verifier = new QrLoginDpopVerifier(service, { clock, dpopProofLifetimeMs: LIFETIME_MS } as ResolvedQrLoginConfig);
+  verifier = new QrLoginDpopVerifier(service, {
+    clock,
+    dpopProofLifetimeMs: LIFETIME_MS,
+  } as unknown as ResolvedQrLoginConfig);
 });
 
 const expected = { method: 'POST', htu: HTU };
