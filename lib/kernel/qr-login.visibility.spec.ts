@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { newRecord } from '../testing';
 import { isTerminalStatus, requestOf } from './qr-login.visibility';
 import type { QrCodeRecord, QrCodeStatus } from './interfaces/qr-code.interface';
 
@@ -13,7 +12,18 @@ import type { QrCodeRecord, QrCodeStatus } from './interfaces/qr-code.interface'
 const NOW = 1_900_000_000_000;
 
 function record(overrides: Partial<QrCodeRecord> = {}): QrCodeRecord {
-  return newRecord({ status: 'PENDING', createdAt: NOW - 1_000, expiresAt: NOW + 60_000, ...overrides });
+  return {
+    id: 'code-1',
+    type: 'MOBILE_APP',
+    status: 'PENDING',
+    version: 1,
+    createdAt: NOW - 1_000,
+    expiresAt: NOW + 60_000,
+    retainUntil: NOW + 120_000,
+    creatorSecretHash: 'c2VjcmV0LWhhc2g',
+    requester: { ip: '203.0.113.7', createdAt: new Date(NOW - 1_000).toISOString() },
+    ...overrides,
+  };
 }
 
 function refusal(run: () => unknown): { code?: string; message?: string } {
