@@ -26,9 +26,9 @@ const message = (to = 'gh_account') =>
   `<xml><ToUserName><![CDATA[${to}]]></ToUserName><FromUserName><![CDATA[openid-1]]></FromUserName><MsgType><![CDATA[event]]></MsgType></xml>`;
 
 /** A safe-mode push: the envelope, and the query WeChat sends with it. */
-function sealed(inner = message(), outerTo: string | undefined = 'gh_account', appId = 'wxapp') {
+function sealed(inner = message(), outerTo: string | null = 'gh_account', appId = 'wxapp') {
   const encrypted = encryptWechatMessage(inner, KEY, appId);
-  const to = outerTo === undefined ? '' : `<ToUserName><![CDATA[${outerTo}]]></ToUserName>`;
+  const to = outerTo === null ? '' : `<ToUserName><![CDATA[${outerTo}]]></ToUserName>`;
   const raw = `<xml>${to}<Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`;
   const query = { timestamp: TS, nonce: NONCE, msg_signature: wechatSignature('tok', TS, NONCE, encrypted) };
   return { raw, query, encrypted };
@@ -102,7 +102,7 @@ describe('openPush in safe mode', () => {
     expect(openPush(SAFE, query, raw)).toEqual(expected);
     expect(openPush(SAFE, { ...query, encrypt_type: 'raw' }, raw)).toEqual(expected);
     // The outer addressee may be absent; the one inside counts.
-    const bare = sealed(message(), undefined);
+    const bare = sealed(message(), null);
     expect(openPush(SAFE, bare.query, bare.raw)).toEqual(expected);
   });
 
