@@ -113,6 +113,25 @@ describe('authenticateDeviceClient', () => {
     ['no body at all', undefined, undefined, '401 invalid_client'],
     ['an unknown Basic client', basic('nobody', 'x'), {}, '401 invalid_client Basic realm="device"'],
     ['another scheme', 'Bearer abc', { client_id: 'tv-app' }, 'tv-app'],
+    // Only a header that starts with the Basic scheme is read as Basic credentials (and draws the challenge).
+    ['a scheme ending in Basic', `X${basic('basic-app', 'basic-secret')}`, { client_id: 'tv-app' }, 'tv-app'],
+    [
+      'Basic with two spaces before the credentials',
+      basic('basic-app', 'basic-secret').replace(' ', '  '),
+      {},
+      'basic-app',
+    ],
+    ['a scheme ending in Basic, no client', `X${basic('basic-app', 'basic-secret')}`, {}, '401 invalid_client'],
+    ['Basic with whitespace after the credentials', `${basic('basic-app', 'basic-secret')} \t`, {}, 'basic-app'],
+    // A Basic credential without a colon is no credential: the body's client counts, as without the header.
+    [
+      'a Basic credential without a colon, and a body client',
+      `Basic ${Buffer.from('tv-appX').toString('base64')}`,
+      { client_id: 'tv-app' },
+      'tv-app',
+    ],
+    // An empty id in Basic is still Basic credentials: the body may not name another client.
+    ['a Basic credential with an empty id', basic('', ''), { client_id: 'tv-app' }, '400 invalid_request'],
   ])('%s → %s', (_what, authorization, body, expected) => {
     expect(outcome(authorization, body)).toBe(expected);
   });
@@ -121,6 +140,9 @@ describe('authenticateDeviceClient', () => {
     expect(() =>
       authenticateDeviceClient(config, basic('basic-app', 'basic-secret'), { client_id: 'post-app' }),
     ).toThrow(/client_id in the body differs/);
+    expect(() =>
+      authenticateDeviceClient(config, basic('basic-app', 'basic-secret'), { client_secret: 'basic-secret' }),
+    ).toThrow('Send the client secret one way only: in the Authorization header or in the body.');
   });
 });
 
@@ -131,6 +153,9 @@ describe('formField', () => {
     expect(formField({}, 'a')).toBeUndefined();
     expect(formField(undefined, 'a')).toBeUndefined();
     expect(formField('a=x', 'a')).toBeUndefined();
+    expect(formField(null, 'a')).toBeUndefined();
+    // A body that is not an object has no fields, not even its own properties.
+    expect(formField('text', 'length')).toBeUndefined();
   });
 
   it.each([[['x', 'y']], [42], [{ nested: 'x' }]])('refuses %j as invalid_request (400)', (value) => {
@@ -142,6 +167,7 @@ describe('formField', () => {
     }
     expect(refusal).toBeInstanceOf(QrLoginDeviceGrantException);
     expect(refusal).toMatchObject({ code: 'invalid_request' });
+    expect((refusal as Error).message).toContain('"a" must be sent once, as text (application/x-www-form-urlencoded).');
     expect((refusal as QrLoginDeviceGrantException).getStatus()).toBe(400);
   });
 });

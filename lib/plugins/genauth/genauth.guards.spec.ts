@@ -1,7 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import type { ResolvedGenAuthConfig } from './genauth.config';
-import { GenAuthAppIdGuard, authenticateClient, normalizeAuthorization } from './genauth.guards';
+import type { QrLoginAppUserGuard } from '../../plugin';
+import { GenAuthAppIdGuard, GenAuthAppUserGuard, authenticateClient, normalizeAuthorization } from './genauth.guards';
 
 /*
  * The GenAuth routes' own checks as plain functions of a request: client
@@ -80,6 +81,21 @@ describe('authenticateClient', () => {
     expect(verdict(config, basic('web-app:with'))).toBe(REFUSED);
   });
 
+  it('client_secret_basic reads only a header that is exactly the Basic scheme and the credentials', () => {
+    const header = basic('web-app:app-secret').headers.authorization;
+    expect(verdict(BASIC, { headers: { authorization: header.replace(' ', '  ') } })).toBe('ok');
+    expect(verdict(BASIC, { headers: { authorization: `${header} \t` } })).toBe('ok');
+    expect(verdict(BASIC, { headers: { authorization: `X${header}` } })).toBe(REFUSED);
+    expect(verdict(BASIC, { headers: { authorization: `${header} extra` } })).toBe(REFUSED);
+  });
+
+  it('client_secret_basic refuses a credential without a colon, even one that would split into the right pair', () => {
+    // Without the colon check, "web-app" would read as id "web-ap" and secret "web-app".
+    const config = { ...BASIC, clientId: 'web-ap', clientSecret: 'web-app' };
+    expect(verdict(config, basic('web-ap:web-app'))).toBe('ok');
+    expect(verdict(config, basic('web-app'))).toBe(REFUSED);
+  });
+
   it('client_secret_basic does not count credentials in the body', () => {
     expect(verdict(BASIC, { headers: {} }, { client_id: 'web-app', client_secret: 'app-secret' })).toBe(REFUSED);
   });
@@ -131,5 +147,27 @@ describe('normalizeAuthorization', () => {
     const request = { headers: given === undefined ? {} : { authorization: given } };
     normalizeAuthorization(request);
     expect(request.headers).toEqual(expected === undefined ? {} : { authorization: expected });
+  });
+});
+
+describe('GenAuthAppUserGuard', () => {
+  it('gives a bare token its scheme, then answers as the native app-user guard does', async () => {
+    const seen: unknown[] = [];
+    // The native guard's part: what it sees, and its answer.
+    const native = {
+      canActivate: async (context: ExecutionContext) => {
+        const authorization = context.switchToHttp().getRequest().headers.authorization;
+        seen.push(authorization);
+        return authorization === 'Bearer token-alice';
+      },
+    } as unknown as QrLoginAppUserGuard;
+    const guard = new GenAuthAppUserGuard(native);
+    const contextOf = (authorization: string) => {
+      const request = { headers: { authorization } };
+      return { switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
+    };
+    await expect(guard.canActivate(contextOf('token-alice'))).resolves.toBe(true);
+    await expect(guard.canActivate(contextOf('token-bob'))).resolves.toBe(false);
+    expect(seen).toEqual(['Bearer token-alice', 'Bearer token-bob']);
   });
 });
