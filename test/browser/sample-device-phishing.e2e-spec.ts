@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
 import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
+import { startDeviceAuthorization } from '../support/device-grant';
 import { launchChromium } from './support/browser';
 import { buildClient, type BuiltClient } from './support/build-client';
 
@@ -80,11 +81,7 @@ describe.each(['express', 'fastify'] as const)('a phished device link on the sam
     user_code: string;
     verification_uri_complete: string;
   }> {
-    const started = await request(`${url}/qr-login/device_authorization`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'client_id=sample-device',
-    });
+    const started = await startDeviceAuthorization(url, 'sample-device');
     expect(started.status).toBe(200);
     return started.body;
   }

@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEVICE_CODE_GRANT_TYPE } from '../../lib/plugins/device';
 import { QrLoginService } from '../../lib';
 import type { QrLoginGeoLookup, QrLoginRiskInput } from '../../lib/risk';
 import { ADAPTERS } from '../app/test-app';
 import { asUser, request } from '../support/http';
+import { requestDeviceToken, startDeviceAuthorization } from '../support/device-grant';
 import { ManualClock } from '../support/manual-clock';
 import { STORE_KINDS, memoryStoreKind } from '../support/stores';
 import { createDeviceTestApp } from './device-test-app';
@@ -64,15 +64,10 @@ function deviceSuite(numberMatching: boolean) {
 
     /** The attacker's (or the device's) device authorization, from the device's network. */
     async function startDevice(): Promise<{ device_code: string; user_code: string; qrcodeId: string }> {
-      const started = await request(`${url}/qr-login/device_authorization`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-forwarded-for': DEVICE_IP,
-          'user-agent':
-            'Mozilla/5.0 (SMART-TV; Linux; Tizen 7.0) AppleWebKit/537.36 (KHTML, like Gecko) TV Safari/537.36',
-        },
-        body: 'client_id=tv-app',
+      const started = await startDeviceAuthorization(url, 'tv-app', {
+        'x-forwarded-for': DEVICE_IP,
+        'user-agent':
+          'Mozilla/5.0 (SMART-TV; Linux; Tizen 7.0) AppleWebKit/537.36 (KHTML, like Gecko) TV Safari/537.36',
       });
       expect(started.status).toBe(200);
       // The id, as only the server knows it: what a phishing link would have to hold.
@@ -89,15 +84,7 @@ function deviceSuite(numberMatching: boolean) {
 
     const poll = (deviceCode: string) => {
       clock.advance(2_000);
-      return request(`${url}/qr-login/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          client_id: 'tv-app',
-          grant_type: DEVICE_CODE_GRANT_TYPE,
-          device_code: deviceCode,
-        }).toString(),
-      });
+      return requestDeviceToken(url, deviceCode);
     };
 
     const publicStatus = async (qrcodeId: string) =>

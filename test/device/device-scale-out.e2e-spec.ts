@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser, request } from '../support/http';
+import { requestDeviceToken } from '../support/device-grant';
 import { ManualClock } from '../support/manual-clock';
 import { redisStoreKind } from '../support/stores';
-import { DEVICE_CODE_GRANT_TYPE } from '../../lib/plugins/device';
 import { createDeviceTestApp } from './device-test-app';
 
 /**
@@ -28,16 +28,7 @@ describe('the device grant across two instances sharing Redis', () => {
     await redisStoreKind.teardown();
   });
 
-  const token = (instance: number, deviceCode: string) =>
-    request(`${instances[instance].url}/qr-login/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: 'tv-app',
-        grant_type: DEVICE_CODE_GRANT_TYPE,
-        device_code: deviceCode,
-      }).toString(),
-    });
+  const token = (instance: number, deviceCode: string) => requestDeviceToken(instances[instance].url, deviceCode);
 
   it('authorizes on one instance, paces and redeems on the other', async () => {
     const started = await request(`${instances[0].url}/qr-login/device_authorization`, {

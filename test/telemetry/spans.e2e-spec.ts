@@ -2,10 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
-import { DEVICE_CODE_GRANT_TYPE } from '../../lib/plugins/device';
 import { QR_LOGIN_ATTRIBUTES as A, QR_LOGIN_SPANS as S, hashOfCodeId } from '../../lib/telemetry';
 import { ADAPTERS } from '../app/test-app';
 import { asUser, creatorHeader, nativeClient, request } from '../support/http';
+import { requestDeviceToken, startDeviceAuthorization } from '../support/device-grant';
 import { ManualClock } from '../support/manual-clock';
 import { eventually, openSse } from '../support/sse';
 import { STORE_KINDS } from '../support/stores';
@@ -172,11 +172,7 @@ describe.each(STORE_KINDS)('spans over the $name store', (kind) => {
     });
 
     it('measures a device flow: the user code’s lookup inside the scan, the token polls, the redemption', async () => {
-      const started = await request(`${url}/qr-login/device_authorization`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'client_id=tv-app',
-      });
+      const started = await startDeviceAuthorization(url);
       expect(started.status).toBe(200);
       const { device_code: deviceCode, user_code: userCode } = started.body as Record<string, string>;
       const id = (await app.get(QrLoginService).resolveUserCode(userCode)) as string;
@@ -185,15 +181,7 @@ describe.each(STORE_KINDS)('spans over the $name store', (kind) => {
         request(`${url}/qr-login/${path}`, { method: 'POST', json: { userCode }, headers: asUser(user) });
       const poll = () => {
         clock.advance(2_000);
-        return request(`${url}/qr-login/token`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            client_id: 'tv-app',
-            grant_type: DEVICE_CODE_GRANT_TYPE,
-            device_code: deviceCode,
-          }).toString(),
-        });
+        return requestDeviceToken(url, deviceCode);
       };
       expect((await poll()).status).toBe(400);
       expect((await phone('user-codes/scan')).status).toBe(200);

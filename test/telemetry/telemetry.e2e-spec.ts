@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
-import { DEVICE_CODE_GRANT_TYPE } from '../../lib/plugins/device';
 import { QR_LOGIN_ATTRIBUTES as A, QR_LOGIN_METRICS as M, hashOfCodeId } from '../../lib/telemetry';
 import { ADAPTERS } from '../app/test-app';
 import { asUser, creatorHeader, nativeClient, request } from '../support/http';
+import { requestDeviceToken, startDeviceAuthorization } from '../support/device-grant';
 import { ManualClock } from '../support/manual-clock';
 import { eventually } from '../support/sse';
 import { STORE_KINDS } from '../support/stores';
@@ -134,11 +134,7 @@ describe.each(STORE_KINDS)('telemetry over the $name store', (kind) => {
 
     it('records a device flow under its own flow, a refusal of its approval among them', async () => {
       const before = await sink.collect();
-      const started = await request(`${url}/qr-login/device_authorization`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'client_id=tv-app',
-      });
+      const started = await startDeviceAuthorization(url);
       expect(started.status).toBe(200);
       const { device_code: deviceCode, user_code: userCode } = started.body as Record<string, string>;
       const id = (await app.get(QrLoginService).resolveUserCode(userCode)) as string;
@@ -152,15 +148,7 @@ describe.each(STORE_KINDS)('telemetry over the $name store', (kind) => {
       expect((await phone('user-codes/confirm')).status).toBe(200);
       const poll = () => {
         clock.advance(2_000);
-        return request(`${url}/qr-login/token`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            client_id: 'tv-app',
-            grant_type: DEVICE_CODE_GRANT_TYPE,
-            device_code: deviceCode,
-          }).toString(),
-        });
+        return requestDeviceToken(url, deviceCode);
       };
       const token = await poll();
       expect(token.status).toBe(200);
