@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
 import { QrLoginAppUserGuard } from '../auth/qr-login-app-user.guard';
 import { QrLoginPasskeyRegistration } from '../passkey/qr-login-passkey.registration';
 import { PasskeyOptionsDto, VerifyPasskeyRegistrationDto } from './dto/passkey.dto';
@@ -12,7 +12,7 @@ const body = qrLoginValidationPipe();
 
 /**
  * The phone's passkey routes, for the logged-in app user (the same guard as
- * scan and confirm): registering a passkey, and the request options that
+ * scan and confirm): listing and registering passkeys, and the request options that
  * approve a scanned code. Answer 404 `QR_PASSKEYS_DISABLED` without the
  * `passkeys` option. Mounted by the module under its `routePrefix`.
  */
@@ -23,6 +23,15 @@ const body = qrLoginValidationPipe();
 @UseGuards(QrLoginAppUserGuard, QrLoginRateLimitGuard('appAction'))
 export class QrLoginPasskeyController {
   constructor(private readonly passkeys: QrLoginPasskeyRegistration) {}
+
+  /** Phone: the logged-in user's passkeys (ids and dates), for a settings page. */
+  @ApiOperation({ summary: "Phone: list the logged-in user's passkeys" })
+  @ApiResponse({ status: 404, type: QrLoginErrorDto, description: 'QR_PASSKEYS_DISABLED' })
+  @Get('passkeys')
+  @Header('Cache-Control', 'no-store')
+  list(@Req() request: any): Promise<unknown> {
+    return this.passkeys.list(request.user);
+  }
 
   /** Phone: creation options for a new passkey of the logged-in user. */
   @ApiOperation({ summary: 'Phone: options for navigator.credentials.create() to register a passkey' })

@@ -44,6 +44,21 @@ export class QrLoginPasskeyRegistration {
     return this.config.passkeys;
   }
 
+  /**
+   * The logged-in user's passkeys, oldest first: what a phone's settings page
+   * lists. Ids and dates only, never a public key or counter.
+   */
+  async list(user: unknown): Promise<{ passkeys: Array<{ id: string; createdAt: number; transports?: string[] }> }> {
+    const credentials = await this.passkeys.store.listByUser(this.getUserId(user));
+    return {
+      passkeys: credentials.map(({ id, createdAt, transports }) => ({
+        id,
+        createdAt,
+        ...(transports ? { transports } : {}),
+      })),
+    };
+  }
+
   /** A passkey is registered only where the app's `mayRegister` says so (by default: a user's first one). */
   private async assertMayRegister(user: unknown, userId: string): Promise<number> {
     const registered = (await this.passkeys.store.listByUser(userId)).length;

@@ -35,4 +35,8 @@ export class MemoryQrLoginPasskeyStore implements QrLoginPasskeyStore {
     credential.counter = counter;
     return true;
   }
+
+  async remove(id: string): Promise<boolean> {
+    return this.byId.delete(id);
+  }
 }

@@ -417,6 +417,29 @@ describe.each(ADAPTERS)('GenAuth V3 compatible routes with authing-node-sdk (%s)
         await running.close();
       }
     });
+    it('refuses CONFIRM through change-qrcode-status for a code marked for a passkey (the SDK cannot carry an assertion), leaving it SCANNED', async () => {
+      const running = await boot(
+        adapter,
+        {},
+        { approval: 'passkey', passkeys: { rpId: 'localhost', origins: 'http://localhost:1' } },
+      );
+      try {
+        const web = sdk(running.url);
+        const { qrcodeId } = (await web.geneQrCode({ type: 'MOBILE_APP' as any })).data;
+        const alice = phone(running.url, 'token-alice');
+        expect((await alice.changeQrCodeStatus({ qrcodeId, action: 'SCAN' as any })).statusCode).toBe(200);
+        expectFailure(
+          await alice.changeQrCodeStatus({ qrcodeId, action: 'CONFIRM' as any }),
+          403,
+          'QR_PASSKEY_REQUIRED',
+        );
+        expectFailure(await alice.setQrCodeStatus({ qrcodeId, action: 'CONFIRM' as any }), 403, 'QR_PASSKEY_REQUIRED');
+        expect((await web.getQrCodeStatus({ qrcodeId })).data.status).toBe('SCANNED');
+        expect(running.authorized).toEqual([]);
+      } finally {
+        await running.close();
+      }
+    });
   });
 
   describe('bindToCreator', () => {

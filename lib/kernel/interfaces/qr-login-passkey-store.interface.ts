@@ -16,7 +16,7 @@ export interface QrLoginPasskeyCredential {
 
 /**
  * Where passkeys are kept: memory (one process), Redis or PostgreSQL (shared
- * by instances), or the app's own table. Four calls, each one step.
+ * by instances), or the app's own table. Five calls, each one step.
  */
 export interface QrLoginPasskeyStore {
   /** Adds a credential; false, changing nothing, when its id is registered already. */
@@ -31,4 +31,10 @@ export interface QrLoginPasskeyStore {
    * then), so two instances cannot both accept one counter value.
    */
   updateCounter(id: string, expected: number, counter: number): Promise<boolean>;
+  /**
+   * Forgets a credential, so it approves nothing more: how an app takes back a
+   * lost phone's passkey (after its own check of who asks). True when it was
+   * there; false, changing nothing, when it was not.
+   */
+  remove(id: string): Promise<boolean>;
 }

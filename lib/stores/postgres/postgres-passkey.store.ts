@@ -121,4 +121,9 @@ CREATE INDEX IF NOT EXISTS ${index} ON ${this.table} (user_id);`;
     ]);
     return rows.length === 1;
   }
+
+  async remove(id: string): Promise<boolean> {
+    const rows = await this.query(`DELETE FROM ${this.table} WHERE id = $1 RETURNING id`, [id]);
+    return rows.length === 1;
+  }
 }

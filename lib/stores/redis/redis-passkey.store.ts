@@ -32,7 +32,7 @@ return 1
  * Passkeys in Redis, shared by every instance on the same server or cluster:
  * each credential is one JSON value under its id (so a credential is
  * registered once, by `SET NX`), and each user has a set of their ids.
- * Credentials do not expire; remove them with the user.
+ * Credentials do not expire: `remove` them (a lost phone's) or with the user.
  */
 export class RedisQrLoginPasskeyStore implements QrLoginPasskeyStore {
   private readonly client: Redis | Cluster;
@@ -92,5 +92,18 @@ export class RedisQrLoginPasskeyStore implements QrLoginPasskeyStore {
       this.client.eval(UPDATE_COUNTER, 1, this.credentialKey(id), String(expected), String(counter)),
     );
     return moved === 1;
+  }
+
+  /**
+   * Deletes the credential, then its id from the user's set: two keys in two
+   * slots, so two commands. Should the second never run, the set keeps an id
+   * whose credential is gone, which `listByUser` passes over.
+   */
+  async remove(id: string): Promise<boolean> {
+    const credential = await this.get(id);
+    if (!credential) return false;
+    const deleted = await this.call(() => this.client.del(this.credentialKey(id)));
+    await this.call(() => this.client.srem(this.userKey(credential.userId), id));
+    return deleted === 1;
   }
 }
