@@ -10,6 +10,7 @@ export {
   type QrLoginAppClientOptions,
   type QrLoginFetch,
   type QrLoginFetchResponse,
+  type QrLoginPasskeyList,
   type QrLoginPasskeyRequest,
 } from './qr-login-app.client.mjs';
 export { QR_LOGIN_APP_CLIENT_CODES, QrLoginAppError, isQrLoginAppError } from './qr-login-app.error.mjs';

@@ -81,6 +81,8 @@ export interface QrLoginAppClient {
   confirm(qrcodeId: string, options?: QrLoginAppCallOptions & Approval): Promise<QrLoginConfirmAnswer>;
   /** Refuses the login; the browser is told at once. */
   cancel(qrcodeId: string, options?: QrLoginAppCallOptions): Promise<QrLoginCancelAnswer>;
+  /** The logged-in user's passkeys, oldest first (ids and dates), for a settings page. */
+  listPasskeys(options?: QrLoginAppCallOptions): Promise<QrLoginPasskeyList>;
   /** Registers a passkey on this device for the logged-in user (asks for the device's lock: fingerprint, face, PIN). */
   registerPasskey(options?: QrLoginAppCallOptions): Promise<{ id: string; createdAt: number }>;
   /**
@@ -104,6 +106,11 @@ export interface QrLoginPasskeyRequest {
   rpId: string;
   timeout: number;
   allowCredentials: { id: string; type: 'public-key'; transports?: string[] }[];
+}
+
+/** Answer of `GET /<prefix>/passkeys`: the user's passkeys, oldest first; never a key or counter. */
+export interface QrLoginPasskeyList {
+  passkeys: { id: string; createdAt: number; transports?: string[] }[];
 }
 
 /** A confirm's picked number, and a passkey assertion when the scan asked for one (see `approveWithPasskey`). */
@@ -166,7 +173,12 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
   // Called unbound: a browser's fetch throws when called as a method of another object.
   const send: QrLoginFetch = (url, init) => fetchFn(url, init);
 
-  async function post<T>(path: string, body: unknown, call: QrLoginAppCallOptions | undefined): Promise<T> {
+  async function request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    call: QrLoginAppCallOptions | undefined,
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const token = await options.getAccessToken();
     if (token) headers.authorization = `Bearer ${token}`;
@@ -175,7 +187,7 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
     let response: QrLoginFetchResponse;
     try {
       response = await send(`${root}${path}`, {
-        method: 'POST',
+        method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         ...(call?.signal ? { signal: call.signal } : {}),
@@ -200,7 +212,7 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
       if (typeof answer !== 'object' || answer === null) {
         throw new QrLoginAppError(
           QR_LOGIN_APP_CLIENT_CODES.badResponse,
-          `POST ${root}${path} answered ${response.status} without JSON: check baseUrl and routePrefix.`,
+          `${method} ${root}${path} answered ${response.status} without JSON: check baseUrl and routePrefix.`,
           response.status,
         );
       }
@@ -210,12 +222,14 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
     const retryAfter = Number(response.headers.get('retry-after'));
     throw new QrLoginAppError(
       typeof code === 'string' ? code : `HTTP_${response.status}`,
-      messageOf(answer, `POST ${root}${path} answered HTTP ${response.status}.`),
+      messageOf(answer, `${method} ${root}${path} answered HTTP ${response.status}.`),
       response.status,
       retryAfter > 0 ? retryAfter : undefined,
     );
   }
 
+  const post = <T,>(path: string, body: unknown, call: QrLoginAppCallOptions | undefined) =>
+    request<T>('POST', path, body, call);
   const codePath = (qrcodeId: string, action: string) =>
     `/qrcodes/${encodeURIComponent(requireText('qrcodeId', qrcodeId))}/${action}`;
 
@@ -239,6 +253,7 @@ export function createQrLoginAppClient(options: QrLoginAppClientOptions): QrLogi
       return post(codePath(qrcodeId, 'confirm'), Object.keys(body).length ? body : undefined, call);
     },
     cancel: async (qrcodeId, call) => post(codePath(qrcodeId, 'cancel'), undefined, call),
+    listPasskeys: async (call) => request('GET', '/passkeys', undefined, call),
     registerPasskey: async (call) => {
       const options = await post<Record<string, unknown>>('/passkeys/registration/options', undefined, call);
       const credential = await createPasskeyCredential(options);

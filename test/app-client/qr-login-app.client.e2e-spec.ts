@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,6 +7,7 @@ import {
   QrLoginAppError,
   type QrLoginAppClient,
 } from '../../client/app/index.mjs';
+import { MemoryQrLoginPasskeyStore } from '../../lib';
 import { APP_USERS } from '../app/test-app';
 import { describeMatrix } from '../support/matrix';
 import { creatorHeader } from '../support/http';
@@ -162,7 +164,48 @@ describeMatrix('the app client with number matching', { numberMatching: true }, 
   });
 });
 
+/** Each cell's passkey store; the cells run one after another, so the last one made is the current cell's. */
+const passkeyStores: MemoryQrLoginPasskeyStore[] = [];
+const withPasskeys = () => {
+  passkeyStores.push(new MemoryQrLoginPasskeyStore());
+  return { passkeys: { rpId: 'localhost', origins: 'http://localhost:1', store: passkeyStores.at(-1)! } };
+};
+
+describeMatrix('the app client with passkeys', withPasskeys, (current) => {
+  it("lists the user's passkeys (a GET), and refuses a phone without a token", async () => {
+    const { url } = current();
+    const store = passkeyStores.at(-1)!;
+    const alice = phone(url, 'alice');
+    expect(await alice.listPasskeys()).toEqual({ passkeys: [] });
+    await store.add({ id: 'cred-b', userId: 'u-alice', publicKey: 'k', counter: 0, createdAt: 2_000 });
+    await store.add({ id: 'cred-a', userId: 'u-alice', publicKey: 'k', counter: 0, createdAt: 1_000 });
+    await store.add({ id: 'cred-bob', userId: 'u-bob', publicKey: 'k', counter: 0, createdAt: 1_500 });
+    expect(await alice.listPasskeys()).toEqual({
+      passkeys: [
+        { id: 'cred-a', createdAt: 1_000 },
+        { id: 'cred-b', createdAt: 2_000 },
+      ],
+    });
+    expect((await failureOf(phone(url, 'nobody').listPasskeys())).status).toBe(401);
+  });
+});
+
 describe('createQrLoginAppClient', () => {
+  it('names the method when a proxy answers an error page: GET for the passkey list', async () => {
+    const proxy = createHttpServer((_request, response) => {
+      response.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as { port: number };
+      const failure = await failureOf(phone(`http://127.0.0.1:${port}`, 'alice').listPasskeys());
+      expect(failure).toMatchObject({ status: 502, code: 'HTTP_502' });
+      expect(failure.message).toBe(`GET http://127.0.0.1:${port}/qr-login/passkeys answered HTTP 502.`);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it('says what is missing', () => {
     expect(() => createQrLoginAppClient({} as never)).toThrow(/needs getAccessToken/);
   });
