@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -310,6 +312,51 @@ describeMatrix('<qr-login-code>', {}, (current, adapter, kind) => {
       const open = service.activeWatchCount;
       await page.locator('#qr').evaluate((element) => element.remove());
       await expect.poll(() => service.activeWatchCount, { timeout: STEP_MS }).toBe(open - 1);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'reopens a dropped key-bound stream with a fresh proof, and hears the scan on it (no polling)',
+    async () => {
+      const { url, app } = current();
+      // What the server received: each stream request (its proof), and each status poll.
+      const streams: Array<{ proof: string | null; socket: Socket }> = [];
+      let polls = 0;
+      const server = app.getHttpServer() as Server;
+      const onRequest = (request: IncomingMessage) => {
+        const target = new URL(request.url ?? '/', url);
+        if (target.pathname.endsWith('/events'))
+          streams.push({ proof: target.searchParams.get('dpop'), socket: request.socket });
+        else if (request.method === 'GET' && /\/qrcodes\/[\w-]+$/.test(target.pathname)) polls++;
+      };
+      server.on('request', onRequest);
+      try {
+        const page = await openElement(url, { attributes: 'poll-interval="300"' });
+        const id = await waitForCode(page);
+        // The stream's first event: the stream is open and heard (a drop before it falls back to polling).
+        await expect
+          .poll(async () => (await eventsOf(page)).filter((event) => event.type === 'qr-login-status').length, {
+            timeout: STEP_MS,
+          })
+          .toBe(1);
+        expect(streams).toHaveLength(1);
+
+        // The connection drops (a proxy's idle timeout, a network change): the browser would resend the spent proof.
+        streams[0].socket.destroy();
+        await expect.poll(() => streams.length, { timeout: STEP_MS }).toBe(2);
+        expect(streams[0].proof).toMatch(/^ey/);
+        expect(streams[1].proof).toMatch(/^ey/);
+        expect(streams[1].proof).not.toBe(streams[0].proof);
+
+        await phoneOf(url, 'alice').scan(id);
+        await expect.poll(() => statusOf(page), { timeout: STEP_MS }).toMatch(/Alice/);
+        expect(polls).toBe(0);
+        const transports = (await eventsOf(page)).filter((event) => event.type === 'qr-login-transport');
+        expect(transports.map((event) => event.detail.transport)).toEqual(['sse']);
+      } finally {
+        server.off('request', onRequest);
+      }
     },
     TEST_MS,
   );
