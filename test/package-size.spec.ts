@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRATCH_APP_COMPILER_OPTIONS } from './support/scratch-app';
 
 /*
  * What the package weighs (issue 24): the tarball `npm publish` uploads, and
@@ -243,16 +244,7 @@ describe('package weight', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          lib: ['ES2022', 'DOM', 'DOM.Iterable'],
-          types: ['node'],
-          strict: true,
-          skipLibCheck: false,
-          noEmit: true,
-        },
+        compilerOptions: { ...SCRATCH_APP_COMPILER_OPTIONS, noEmit: true },
         files: ['all-entries.mts'],
       }),
     );

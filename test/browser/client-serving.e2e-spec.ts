@@ -6,13 +6,13 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { build } from 'esbuild';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQrLoginAppClient } from '../../client/app/index.mjs';
 import { isQrLoginController, QrLoginModule } from '../../lib';
 import { ADAPTERS, fixtureOptions } from '../app/test-app';
-import { decodeQrOf, launchChromium, screenshotPath } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { decodeQrOf, screenshotPath, useChromium } from './support/browser';
+import { useBuiltClient } from './support/build-client';
 
 /*
  * docs/client.md, as written: a plain Nest app whose page loads <qr-login-code>
@@ -57,11 +57,10 @@ class PagesController {
 @Module({ controllers: [PagesController] })
 class PagesModule {}
 
-let browser: Browser;
-let client: BuiltClient;
+const chromium = useChromium();
+const client = useBuiltClient();
 let scratch: string;
 let bundled: string;
-const contexts = new Set<BrowserContext>();
 
 /** The docs' esbuild entry, bundled against a package laid out as npm installs it (`exports` included). */
 async function bundleDocsEntry(): Promise<string> {
@@ -84,19 +83,11 @@ async function bundleDocsEntry(): Promise<string> {
 }
 
 beforeAll(async () => {
-  [browser, client] = await Promise.all([launchChromium(), buildClient()]);
   scratch = mkdtempSync(join(tmpdir(), 'qr-login-bundle-'));
   bundled = await bundleDocsEntry();
-}, 90_000);
-
-afterEach(async () => {
-  for (const context of contexts) await context.close();
-  contexts.clear();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  client?.remove();
+afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -114,8 +105,7 @@ async function startApp(adapter: (typeof ADAPTERS)[number]): Promise<{ app: INes
 
 /** Opens the app's page (loopback only) and records every response the page got. */
 async function openPage(url: string): Promise<{ page: Page; responses: Map<string, Headers & { status: number }> }> {
-  const context = await browser.newContext({ viewport: { width: 480, height: 800 } });
-  contexts.add(context);
+  const context = await chromium.newContext({ viewport: { width: 480, height: 800 } });
   context.setDefaultTimeout(STEP_MS);
   await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
   const page = await context.newPage();

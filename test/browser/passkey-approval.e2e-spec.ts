@@ -4,7 +4,7 @@ import { ADAPTERS, createTestApp } from '../app/test-app';
 import { asUser, creatorHeader, nativeClient, request } from '../support/http';
 import { MemoryQrLoginPasskeyStore } from '../../lib/stores/memory-passkey.store';
 import { useChromium } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { useBuiltClient } from './support/build-client';
 import { freePort, onPhone, openPhone, SIGN, type PhonePage } from './support/phone-passkey';
 
 /*
@@ -15,13 +15,8 @@ import { freePort, onPhone, openPhone, SIGN, type PhonePage } from './support/ph
  * be approved with an assertion over that code's derived challenge.
  */
 
-let client: BuiltClient;
 const chromium = useChromium();
-
-beforeAll(async () => {
-  client = await buildClient();
-}, 90_000);
-afterAll(() => client?.remove());
+const client = useBuiltClient();
 
 describe.each(ADAPTERS)('passkey approval on %s', (adapter) => {
   let app: INestApplication;

@@ -8,7 +8,7 @@ import { postgresStoreKind } from '../support/postgres-store-kind';
 import { RedisQrLoginPasskeyStore, type RedisQrLoginStore } from '../../lib/stores/redis';
 import { PostgresQrLoginPasskeyStore, type PostgresQrLoginStore } from '../../lib/stores/postgres';
 import { useChromium } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { useBuiltClient } from './support/build-client';
 import { freePort, onPhone, openPhone, phoneAt, SIGN, type PhonePage } from './support/phone-passkey';
 
 /*
@@ -27,13 +27,8 @@ async function passkeysBeside(kind: string, store: QrLoginStore): Promise<QrLogi
   return passkeys;
 }
 
-let client: BuiltClient;
 const chromium = useChromium();
-
-beforeAll(async () => {
-  client = await buildClient();
-}, 90_000);
-afterAll(() => client?.remove());
+const client = useBuiltClient();
 
 describe.each([redisStoreKind, postgresStoreKind])('passkeys shared by two instances over $name', (kind) => {
   const apps: INestApplication[] = [];

@@ -5,7 +5,7 @@ import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 import { GEO_CITY_IPV4, GEO_CITY_IPV6, KNOWN_PLACES } from '../risk/geo-database';
 import { useChromium, screenshotPath } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { useBuiltClient } from './support/build-client';
 
 /*
  * The sample's phone page in a real Chromium, with the sample behind a
@@ -24,24 +24,22 @@ const TEST_MS = 60_000;
 /** What a far-away warning says, whatever its wording: the flag, or the distance. */
 const FAR_AWAY_TEXT = /far[ -]away|far from|\d[\d,. ]*\s?km/i;
 
-let client: BuiltClient;
 let app: INestApplication;
 let url: string;
 const chromium = useChromium();
+const client = useBuiltClient();
 
 beforeAll(async () => {
-  client = await buildClient();
   ({ app, url } = await startSampleApp({
     adapter: 'express',
     clientDir: client.dir,
     geoDatabases: [GEO_CITY_IPV4, GEO_CITY_IPV6],
     trustProxy: 'loopback',
   }));
-}, 90_000);
+});
 
 afterAll(async () => {
   await app?.close();
-  client?.remove();
 });
 
 /** A code created by a browser the proxy saw at `ip`, as the sample's web page creates it. */

@@ -3,12 +3,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createQrLoginAppClient } from '../../client/app/index.mjs';
 import { QrLoginService } from '../../lib';
 import { describeMatrix } from '../support/matrix';
 import { decodeQrOf, useChromium, screenshotPath } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { useBuiltClient } from './support/build-client';
 
 /*
  * <qr-login-code> in a real Chromium against the real fixture app, over every
@@ -23,16 +23,8 @@ const TEST_MS = 60_000;
 const ID = /^[\w-]{27}$/;
 const PAGE_PATH = '/__element-test';
 
-let client: BuiltClient;
 const chromium = useChromium();
-
-beforeAll(async () => {
-  client = await buildClient();
-}, 90_000);
-
-afterAll(async () => {
-  client?.remove();
-});
+const client = useBuiltClient();
 
 interface PageSetup {
   /** `<html lang>`. */

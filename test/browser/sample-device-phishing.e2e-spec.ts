@@ -1,12 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
 import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 import { startDeviceAuthorization } from '../support/device-grant';
-import { launchChromium } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { useChromium } from './support/browser';
+import { useBuiltClient } from './support/build-client';
 
 /*
  * Device-flow phishing (RFC 8628 §5.4) against the sample as shipped (number
@@ -28,28 +28,12 @@ const WARNING_EN =
   'You are signing in a device: Sample TV. Continue only if you started this on a screen in front of you.';
 const WARNING_ZH = '你正在登录一台设备：Sample TV。只有当这是你在面前的屏幕上发起的，才继续。';
 
-let browser: Browser;
-let client: BuiltClient;
-const contexts = new Set<BrowserContext>();
-
-beforeAll(async () => {
-  [browser, client] = await Promise.all([launchChromium(), buildClient()]);
-}, 90_000);
-
-afterEach(async () => {
-  for (const context of contexts) await context.close();
-  contexts.clear();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  client?.remove();
-});
+const chromium = useChromium();
+const client = useBuiltClient();
 
 /** A phone logged in as alice on the simulator page. */
 async function openPhone(url: string): Promise<Page> {
-  const context = await browser.newContext({ userAgent: PHONE_UA, viewport: { width: 480, height: 900 } });
-  contexts.add(context);
+  const context = await chromium.newContext({ userAgent: PHONE_UA, viewport: { width: 480, height: 900 } });
   context.setDefaultTimeout(STEP_MS);
   context.setDefaultNavigationTimeout(STEP_MS);
   // Only the sample on loopback.

@@ -5,7 +5,7 @@ import { startSampleApp } from '../support/sample-app';
 import { newDpopKey } from '../support/dpop';
 import { request } from '../support/http';
 import { useChromium } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { useBuiltClient } from './support/build-client';
 
 /*
  * The key-bound login in a real Chromium, against the sample: <qr-login-code>
@@ -19,16 +19,8 @@ const STEP_MS = 10_000;
 const TEST_MS = 60_000;
 const TOKEN_KEY = 'qr-login-sample.access-token';
 
-let client: BuiltClient;
 const chromium = useChromium();
-
-beforeAll(async () => {
-  client = await buildClient();
-}, 90_000);
-
-afterAll(async () => {
-  client?.remove();
-});
+const client = useBuiltClient();
 
 /** What WebCrypto in the page says of the tab's DPoP key. A string: the test runner rewrites `import()` in functions. */
 const KEY_FACTS = `import('/assets/client/index.mjs').then(async (m) => {

@@ -6,7 +6,7 @@ import { type SampleAppOptions } from '../../sample/sample.app';
 import { startSampleApp } from '../support/sample-app';
 import { request } from '../support/http';
 import { decodeQrOf, useChromium, screenshotPath } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { useBuiltClient } from './support/build-client';
 
 /*
  * The sample's pages in a real Chromium, against the sample started in this
@@ -23,16 +23,8 @@ const SHORT_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
 const STEP_MS = 10_000;
 const TEST_MS = 60_000;
 
-let client: BuiltClient;
 const chromium = useChromium();
-
-beforeAll(async () => {
-  client = await buildClient();
-}, 90_000);
-
-afterAll(async () => {
-  client?.remove();
-});
+const client = useBuiltClient();
 
 async function newContext(
   userAgent: string,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp } from '../../sample/sample.app';
 import { request } from '../support/http';
 import { screenshotPath, useChromium } from './support/browser';
-import { buildClient, type BuiltClient } from './support/build-client';
+import { useBuiltClient } from './support/build-client';
 import { freePort } from './support/phone-passkey';
 
 /*
@@ -19,13 +19,8 @@ const CASES = [
 ] as const;
 const STEP_MS = 15_000;
 
-let client: BuiltClient;
 const chromium = useChromium();
-beforeAll(async () => {
-  client = await buildClient();
-}, 90_000);
-afterAll(() => client?.remove());
-
+const client = useBuiltClient();
 describe.each(CASES)('the sample asks for the passkey on every confirm ($adapter, $lang)', (only) => {
   let app: INestApplication;
   let url: string;

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRATCH_APP_COMPILER_OPTIONS } from '../support/scratch-app';
 import { openSse } from '../support/sse';
 import { readmeBlocks, type ReadmeBlock } from './markdown-blocks';
 
@@ -140,13 +141,7 @@ function compile(app: string, files: Record<string, string>, compiler = tsc, out
     join(app, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: {
-        target: 'ES2022',
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        lib: ['ES2022', 'DOM', 'DOM.Iterable'],
-        types: ['node'],
-        strict: true,
-        skipLibCheck: false,
+        ...SCRATCH_APP_COMPILER_OPTIONS,
         experimentalDecorators: true,
         emitDecoratorMetadata: true,
         esModuleInterop: true,

@@ -3,16 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryQrLoginStore } from '../../lib';
 import { startSampleApp } from '../support/sample-app';
 import { openSse, statusesOf } from '../support/sse';
-import { buildClient, type BuiltClient } from '../browser/support/build-client';
+import { useBuiltClient } from '../browser/support/build-client';
 
 // The pages load the browser client; this file serves a fresh build of it.
-let builtClient: BuiltClient;
-
-beforeAll(async () => {
-  builtClient = await buildClient();
-}, 90_000);
-
-afterAll(() => builtClient?.remove());
+const builtClient = useBuiltClient();
 
 interface Reply {
   status: number;

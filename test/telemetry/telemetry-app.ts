@@ -15,12 +15,16 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { QrLoginModule, type QrLoginStore } from '../../lib';
 import { QrLoginDeviceGrantModule } from '../../lib/plugins/device';
 import { QrLoginTelemetryModule } from '../../lib/telemetry';
-import { fixtureOptions, type AdapterName } from '../app/test-app';
+import { ADAPTERS, fixtureOptions, type AdapterName } from '../app/test-app';
 import { DEVICE_CLIENTS } from '../device/device-test-app';
-import type { ManualClock } from '../support/manual-clock';
+import { nativeClient } from '../support/http';
+import { ManualClock } from '../support/manual-clock';
+import type { MatrixApp } from '../support/matrix';
+import { STORE_KINDS, type StoreKind } from '../support/stores';
 
 /** A metric reader the test collects from when it wants to look (no timer, no export). */
 class CollectingReader extends MetricReader {
@@ -117,6 +121,65 @@ export async function createTelemetryApp(opts: {
   );
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+/** One cell of `describeTelemetry`: its own clock and sink, and its app once the cell's `beforeAll` ran. */
+export interface TelemetryCell extends Readonly<MatrixApp> {
+  readonly clock: ManualClock;
+  readonly sink: TelemetrySink;
+}
+
+/**
+ * Declares `body` once per store kind × HTTP adapter (`<title> over the <store>
+ * store` › `on <adapter>`), each cell with a fresh manual clock and sink and
+ * its own telemetry app (`createTelemetryApp`), started before the cell's
+ * tests; after them the app is closed and both providers shut down.
+ */
+export function describeTelemetry(
+  title: string,
+  body: (cell: TelemetryCell, adapter: AdapterName, kind: StoreKind) => void,
+): void {
+  describe.each(STORE_KINDS)(`${title} over the $name store`, (kind) => {
+    beforeAll(() => kind.setup());
+    afterAll(() => kind.teardown());
+
+    describe.each(ADAPTERS)('on %s', (adapter) => {
+      const clock = new ManualClock();
+      const sink = telemetrySink();
+      let started: MatrixApp | undefined;
+      beforeAll(async () => {
+        const { app, url } = await createTelemetryApp({ adapter, store: kind.make(), clock, sink });
+        started = { app, url, api: nativeClient(url) };
+      });
+      afterAll(async () => {
+        await started?.app.close();
+        await sink.meterProvider.shutdown();
+        await sink.tracerProvider.shutdown();
+      });
+      const running = () => {
+        if (!started)
+          throw new Error('describeTelemetry(): the app is there once the cell started (use it in tests and hooks).');
+        return started;
+      };
+      body(
+        {
+          clock,
+          sink,
+          get app() {
+            return running().app;
+          },
+          get url() {
+            return running().url;
+          },
+          get api() {
+            return running().api;
+          },
+        },
+        adapter,
+        kind,
+      );
+    });
+  });
 }
 
 /** The names of the spans that measure a kernel action (not a store call, not a stream). */

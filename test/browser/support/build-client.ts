@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -38,4 +39,32 @@ export async function buildClient(): Promise<BuiltClient> {
     throw new Error(`The browser client did not compile:\n${output || String(error)}`, { cause: error });
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The suite's build of the client, from `useBuiltClient()`. */
+export interface SuiteClient {
+  /** The folder of the build (laid out as `dist/client`), once the suite's `beforeAll` ran. */
+  readonly dir: string;
+}
+
+/**
+ * One build of the client for the suite (or the `describe`) it is called in:
+ * compiled before its tests (`buildClient`, given 90 s, since both compilers
+ * run at once on a machine busy with other suites), removed after the suite.
+ * Hooks run in the order they are declared: call it before a `beforeAll`
+ * that serves `dir`.
+ */
+export function useBuiltClient(): SuiteClient {
+  let built: BuiltClient | undefined;
+  beforeAll(async () => {
+    built = await buildClient();
+  }, 90_000);
+  afterAll(() => built?.remove());
+  return {
+    get dir() {
+      if (!built)
+        throw new Error('useBuiltClient(): the build is there once the suite started (use it in tests and hooks).');
+      return built.dir;
+    },
+  };
 }
