@@ -77,7 +77,7 @@ describeTelemetry('spans', (cell, _adapter, kind) => {
     const hash = hashOfCodeId(id);
     await eventually(
       () => sink.spans.getFinishedSpans().some((span) => span.name === S.stream),
-      5_000,
+      15_000,
       'the stream span',
     );
 

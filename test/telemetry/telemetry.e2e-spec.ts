@@ -90,7 +90,7 @@ describeTelemetry('telemetry', (cell, _adapter, kind) => {
     // Both codes outlived their lifetime on the clock: each is reported expired once.
     await eventually(
       async () => (await delta(M.transitions, { ...qr, [A.transition]: 'expired' })) >= 2,
-      5_000,
+      15_000,
       'the expired transitions',
     );
     const refusal = sink.spans
