@@ -39,6 +39,12 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
  * passkey approval (registration, the approval port, three credential stores, the phone's WebAuthn calls)
  * then added 34 kB. About half of what remains is JavaScript, a third the .d.ts (most of it the doc comments
  * editors show). This ceiling only stops it growing; the goal stays written here until it is met.
+ *
+ * Measured ways to the goal: bundling each entry into readable CommonJS with shared chunks (Rolldown), the
+ * client into one module per entry, leaving out the declarations no entry reaches, the DI constructors'
+ * signatures and the CHANGELOG gives 205.6 kB; only JavaScript with its local names mangled (192 kB) or
+ * shorter doc comments in the .d.ts files get under 200 kB, and both cost what users of an auth library
+ * read in node_modules and in their editors.
  */
 const MAX_TARBALL_BYTES = 250_000;
 const MAX_INSTALLED_BYTES = 5_000_000;
