@@ -177,10 +177,11 @@ describe('create', () => {
   });
 
   it('with risk.requireOrigin beside the list, refuses a request without an Origin', async () => {
-    const { http } = await boot({ risk: { allowedOrigins: ['https://app.example'], requireOrigin: true } });
+    const { http, store } = await boot({ risk: { allowedOrigins: ['https://app.example'], requireOrigin: true } });
     await expect(http.create({}, { headers: {} }, response().raw)).rejects.toMatchObject({
       code: 'QR_ORIGIN_NOT_ALLOWED',
     });
+    expect(store.size).toBe(0);
     await expect(http.create({}, { headers: { origin: 'https://app.example' } }, response().raw)).resolves.toBeTruthy();
   });
 });
