@@ -51,4 +51,33 @@ describe('ids and secrets', () => {
     expect(hashSecret(secret)).toMatch(/^[\w-]{43}$/);
     expect(hashSecret(secret)).not.toContain(secret);
   });
+
+  it('rounds the embedded expiry up to the next whole second, and keeps a whole second as it is', () => {
+    expect(expiryOfQrCodeId(newQrCodeId(1_800_000_000_001))).toBe(1_800_000_001_000);
+    expect(expiryOfQrCodeId(newQrCodeId(1_800_000_000_999))).toBe(1_800_000_001_000);
+    expect(expiryOfQrCodeId(newQrCodeId(1_800_000_000_000))).toBe(1_800_000_000_000);
+  });
+
+  it('takes ids of every base64url character, at each end of its ranges, and reads the expiry from the last four bytes', () => {
+    for (const char of ['A', 'Z', 'a', 'z', '0', '9', '_', '-']) {
+      expect(isQrCodeId(char.repeat(27)), char).toBe(true);
+    }
+    // 16 random bytes, then the expiry (uint32, seconds): all-zero random bytes with the largest expiry, and the reverse.
+    expect(expiryOfQrCodeId('AAAAAAAAAAAAAAAAAAAAAP____8')).toBe(0xffff_ffff * 1000);
+    expect(expiryOfQrCodeId('_____________________wAAAAA')).toBe(0);
+  });
+
+  it('finds no code in a ticket of the right shape whose id or secret has a character outside base64url', () => {
+    const id = newQrCodeId(Date.now() + 1000);
+    const secret = 'AZaz09_-'.repeat(5) + 'AZa';
+    expect(qrCodeIdOfTicket(`${id}.${secret}`)).toBe(id);
+    expect(qrCodeIdOfTicket(`${'!'.repeat(27)}.${secret}`)).toBeUndefined();
+    expect(qrCodeIdOfTicket(`${id}.${'!'.repeat(43)}`)).toBeUndefined();
+    expect(qrCodeIdOfTicket(`${id}.${secret.slice(0, 42)}!`)).toBeUndefined();
+  });
+
+  it('hashes secrets with SHA-256, base64url, as every store already holds them', () => {
+    // FIPS 180-2's "abc" vector: a change of hash or encoding would make every stored secret hash unmatchable.
+    expect(hashSecret('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+  });
 });

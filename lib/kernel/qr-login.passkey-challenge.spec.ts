@@ -62,6 +62,29 @@ describe('the passkey challenge of a code', () => {
     );
   });
 
+  it('is the digest docs/passkeys.md describes: tag, id, version, number and shown digest, one per line', () => {
+    // A phone built from the docs signs these bytes; the derivation changes only with a new tag.
+    const input = { qrcodeId: 'code-1', version: 1, shown: 'shown-digest' };
+    expect(passkeyChallengeFrom({ ...input, matchCode: '47' })).toBe('R81NMdgR2ERGJ1KSnfOLB6XvAdaH4pPLI1Si42izH9A');
+    expect(passkeyChallengeFrom(input)).toBe('nXgFNWETcvGRYSccr-T-4c6JsSWED_IKVYzgjzkr6go');
+  });
+
+  it('keeps its parts apart: an id ending in a digit never runs into the version', () => {
+    expect(passkeyChallengeFrom({ qrcodeId: 'code-1', version: 11, shown: SHOWN })).not.toBe(
+      passkeyChallengeFrom({ qrcodeId: 'code-11', version: 1, shown: SHOWN }),
+    );
+  });
+
+  it('is derived with no number for a passkey code without number matching', () => {
+    const { match: _none, ...unmatched } = scannedForPasskey();
+    expect(passkeyChallengeOf(unmatched)).toBe(passkeyChallengeFrom({ qrcodeId: 'code-1', version: 1, shown: SHOWN }));
+  });
+
+  it('writes null, and undefined items of arrays, as JSON null', () => {
+    expect(canonicalJson({ a: null, b: [undefined, null, 'x'] })).toBe('{"a":null,"b":[null,null,"x"]}');
+    expect(canonicalJson(null)).toBe('null');
+  });
+
   it('is none for a code approved by token', () => {
     const { approval: _none, ...tokenCode } = scannedForPasskey();
     expect(passkeyChallengeOf(tokenCode)).toBeUndefined();

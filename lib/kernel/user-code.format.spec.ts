@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { USER_CODE_ALPHABET, formatUserCode, newUserCode, normalizeUserCode } from './user-code.format';
+import { USER_CODE_ALPHABET, formatUserCode, newUserCode, normalizeUserCode, userCodeAlias } from './user-code.format';
 
 describe('user codes (RFC 8628 §6.1)', () => {
   it('are 8 characters of 20 consonants, never a vowel or a digit', () => {
@@ -38,5 +38,10 @@ describe('user codes (RFC 8628 §6.1)', () => {
     for (const bad of ['', 'WDJB-MJH', 'WDJB-MJHTX', 'WDJA-MJHT', 'WDJB-MJH1', 42, null, undefined, 'W'.repeat(100)]) {
       expect(normalizeUserCode(bad)).toBeUndefined();
     }
+  });
+
+  it('are stored under one alias namespace, the same for every route family and every version', () => {
+    // Stores hold these keys until the code expires: a new spelling would orphan the live codes of a rolling update.
+    expect(userCodeAlias('WDJBMJHT')).toBe('user-code:WDJBMJHT');
   });
 });
