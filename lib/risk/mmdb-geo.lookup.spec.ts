@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QrLoginConfigError } from '../kernel/qr-login.errors';
 import { MmdbGeoLookup, placeFromMmdbRecord } from './mmdb-geo.lookup';
@@ -170,6 +173,19 @@ describe('MmdbGeoLookup over ready readers', () => {
     expect(() => new MmdbGeoLookup([city, new Uint8Array([1, 2, 3])])).toThrow(
       /^QrLoginModule is misconfigured: Database #2 is not a MaxMind-format \(\.mmdb\) database \(.+\)\. Give the path of a \.mmdb file, such as GeoLite2-City\.mmdb, or a ready reader\.$/,
     );
+  });
+
+  it('names a file that is no database by its path', async () => {
+    const scratch = await mkdtemp(join(tmpdir(), 'qr-geo-'));
+    try {
+      const junk = join(scratch, 'junk.mmdb');
+      await writeFile(junk, 'not a database');
+      await expect(MmdbGeoLookup.open(junk)).rejects.toThrow(
+        `QrLoginModule is misconfigured: "${junk}" is not a MaxMind-format (.mmdb) database`,
+      );
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 
   it('opens readers as they are, and says why a path cannot be read', async () => {
