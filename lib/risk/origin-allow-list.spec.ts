@@ -40,6 +40,21 @@ describe('isAllowedOrigin', () => {
     expect(isAllowedOrigin(origin as string | undefined, list)).toBe(false);
   });
 
+  it('ignores whitespace around the header, and allows subdomains of a wildcard entry with a port', () => {
+    expect(isAllowedOrigin('\u00a0https://app.example.com\u00a0', list)).toBe(true);
+    expect(isAllowedOrigin('https://a.example.org:8443', ['https://*.example.org:8443'])).toBe(true);
+    expect(isAllowedOrigin('https://a.example.org', ['https://*.example.org:8443'])).toBe(false);
+  });
+
+  it('refuses a host that is only the wildcard suffix, leading dot included', () => {
+    expect(isAllowedOrigin('https://.tenants.example.net', list)).toBe(false);
+  });
+
+  it('refuses a header that is not a string (an array, a number)', () => {
+    expect(isAllowedOrigin(['https://app.example.com'] as never, list)).toBe(false);
+    expect(isAllowedOrigin(42 as never, list)).toBe(false);
+  });
+
   it('allows nothing with an empty list', () => {
     expect(isAllowedOrigin('https://app.example.com', [])).toBe(false);
   });
@@ -67,6 +82,32 @@ describe('normalizeOriginAllowList', () => {
     expect(() => normalizeOriginAllowList([entry])).toThrow(/https:\/\/app\.example\.com/);
   });
 
+  it('trims entries and keeps a wildcard entry’s scheme and port', () => {
+    expect(
+      normalizeOriginAllowList([
+        ' https://*.example.org ',
+        '\u00a0https://app.example.com/\u00a0',
+        'http://*.example.org:8080',
+      ]),
+    ).toEqual(['https://*.example.org', 'https://app.example.com', 'http://*.example.org:8080']);
+  });
+
+  it.each(['xhttps://*.example.org', 'https://*.example.org/login', 'https://*.example.org/x/'])(
+    'refuses the wildcard-like entry %j',
+    (entry) => {
+      expect(() => normalizeOriginAllowList([entry])).toThrow(
+        `QrLoginModule is misconfigured: allowedOrigins entry "${entry}" is not an origin. Give scheme, host and optional port only, e.g. "https://app.example.com" ` +
+          'or "http://localhost:3000"; the one wildcard form is "https://*.example.com" (any subdomain, not the domain itself).',
+      );
+    },
+  );
+
+  it.each(['', '   ', 42, null])('says an entry %j is empty rather than not an origin', (entry) => {
+    expect(() => normalizeOriginAllowList([entry as never])).toThrow(
+      new QrLoginConfigError('an allowedOrigins entry is empty; list origins such as "https://app.example.com".'),
+    );
+  });
+
   it('refuses a list that is not an array', () => {
     expect(() => normalizeOriginAllowList('https://app.example.com' as never)).toThrow(/must be an array/);
   });
@@ -86,5 +127,7 @@ describe('acceptsCreateOrigin', () => {
     expect(acceptsCreateOrigin(undefined, { allowedOrigins })).toBe(true);
     expect(acceptsCreateOrigin(undefined, { allowedOrigins, requireOrigin: true })).toBe(false);
     expect(acceptsCreateOrigin('', { allowedOrigins, requireOrigin: true })).toBe(false);
+    // An empty header is no Origin: it passes unless one is required, as a missing header does.
+    expect(acceptsCreateOrigin('', { allowedOrigins })).toBe(true);
   });
 });

@@ -36,4 +36,45 @@ describe('the risk option', () => {
     expect(() => resolveRiskConfig(risk as never)).toThrow(QrLoginConfigError);
     expect(() => resolveRiskConfig(risk as never)).toThrow(message);
   });
+
+  it('keeps a geo lookup as given, and sets no geo without one', () => {
+    const geo = { lookup: () => undefined };
+    expect(resolveRiskConfig({ geo }).geo).toBe(geo);
+    expect(resolveRiskConfig({})).not.toHaveProperty('geo');
+  });
+
+  it.each([null, false])('refuses a geo of %j as a start-up error', (geo) => {
+    expect(() => resolveRiskConfig({ geo } as never)).toThrow(/"risk\.geo" must implement QrLoginGeoLookup/);
+  });
+
+  it.each([
+    ['strict', '"strict"'],
+    [42, '42'],
+  ])('refuses a risk option of %j that is no object', (risk, shown) => {
+    expect(() => resolveRiskConfig(risk as never)).toThrow(
+      new QrLoginConfigError(
+        `"risk" must be an object such as { allowedOrigins: ["https://app.example.com"] }; got ${shown}.`,
+      ),
+    );
+  });
+
+  it('takes every documented key', () => {
+    const geo = { lookup: () => undefined };
+    const assessRisk = () => 'allow' as const;
+    expect(
+      resolveRiskConfig({
+        geo,
+        assessRisk,
+        farAwayKm: 50,
+        allowedOrigins: ['https://a.example.com'],
+        requireOrigin: true,
+      }),
+    ).toStrictEqual({
+      geo,
+      policy: assessRisk,
+      farAwayKm: 50,
+      allowedOrigins: ['https://a.example.com'],
+      requireOrigin: true,
+    });
+  });
 });

@@ -100,4 +100,35 @@ describe('assessQrLoginRisk', () => {
       );
     },
   );
+
+  it('says what the policy returned, as JSON', async () => {
+    await expect(assessQrLoginRisk({ requester: {}, scanner: {} }, () => 'maybe' as never)).rejects.toThrow(
+      new TypeError(
+        `The assessRisk policy returned "maybe"; it must return (or resolve to) 'allow', 'warn' or 'deny', or { verdict, stepUp: 'passkey' }.`,
+      ),
+    );
+  });
+
+  it('keeps a passkey step-up, refuses any other, and adds none unasked', async () => {
+    const sides = { requester: {}, scanner: {} };
+    expect(await assessQrLoginRisk(sides, () => ({ verdict: 'warn', stepUp: 'passkey' }))).toStrictEqual({
+      verdict: 'warn',
+      stepUp: 'passkey',
+      flags: [],
+      facts: { sameIp: false, sameNetwork: false },
+    });
+    expect(await assessQrLoginRisk(sides, () => ({ verdict: 'allow' }))).toStrictEqual({
+      verdict: 'allow',
+      flags: [],
+      facts: { sameIp: false, sameNetwork: false },
+    });
+    await expect(assessQrLoginRisk(sides, () => ({ verdict: 'warn', stepUp: 'sms' }) as never)).rejects.toThrow(
+      /returned \{"verdict":"warn","stepUp":"sms"\}/,
+    );
+    await expect(assessQrLoginRisk(sides, () => ({ verdict: 'block' }) as never)).rejects.toThrow(TypeError);
+  });
+
+  it.each(['allow', 'warn', 'deny'] as const)('takes %s from a policy', async (verdict) => {
+    expect((await assessQrLoginRisk({ requester: {}, scanner: {} }, () => verdict)).verdict).toBe(verdict);
+  });
 });

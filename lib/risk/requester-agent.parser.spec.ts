@@ -98,6 +98,14 @@ describe('parseUserAgent', () => {
     expect(firefox).not.toHaveProperty('device');
   });
 
+  it('names only what the header tells, with no field left undefined', () => {
+    expect(parseUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64)')).toStrictEqual({
+      os: { name: 'Windows', version: '10' },
+    });
+    expect(parseUserAgent('Chrome/120.0.0.0')).toStrictEqual({ browser: { name: 'Chrome', version: '120.0.0.0' } });
+    expect(parseUserAgent('curl/8.4.0')).toStrictEqual({});
+  });
+
   it('parses only the first 512 characters of a padded header', () => {
     const padded = `curl/8.5.0 ${'x'.repeat(600)} Chrome/126.0.0.0`;
     expect(parseUserAgent(padded).browser).toBeUndefined();

@@ -78,3 +78,21 @@ describe('lookupPlace', () => {
     expect(await lookupPlace(geo, '203.0.113.9')).toEqual({ country: 'NL', city: 'Amsterdam' });
   });
 });
+
+describe('describeRequester and lookupPlace, fields left out', () => {
+  it('sets no ip, appName or place field it does not know, not even as undefined', async () => {
+    expect(await describeRequester({ createdAt }, {})).toStrictEqual({ createdAt, clientSupplied: [] });
+  });
+
+  it('takes only a non-empty object from a lookup as a place', async () => {
+    for (const answer of ['NL', 42, {}, null]) {
+      const odd: QrLoginGeoLookup = { lookup: async () => answer as never };
+      expect(await lookupPlace(odd, '203.0.113.9')).toBeUndefined();
+    }
+    const place = { country: 'NL' };
+    const found = await lookupPlace({ lookup: () => place }, '203.0.113.9');
+    // A copy: what the lookup keeps cannot be changed through the answer.
+    expect(found).toStrictEqual(place);
+    expect(found).not.toBe(place);
+  });
+});

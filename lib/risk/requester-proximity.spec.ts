@@ -101,3 +101,16 @@ describe('compareRequesters', () => {
     ]);
   });
 });
+
+describe('compareRequesters with half a position', () => {
+  it('measures no distance unless both sides have a latitude and a longitude', () => {
+    for (const half of [{ latitude: 52.52 }, { longitude: 13.405 }]) {
+      const { facts, flags } = compareRequesters({ place: { country: 'DE', ...half } }, { place: tokyo });
+      expect(facts).not.toHaveProperty('distanceKm');
+      expect(flags).not.toContain('far-away');
+      expect(compareRequesters({ place: tokyo }, { place: { country: 'DE', ...half } }).facts).not.toHaveProperty(
+        'distanceKm',
+      );
+    }
+  });
+});
