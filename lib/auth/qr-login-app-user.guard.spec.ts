@@ -133,9 +133,10 @@ describe('QrLoginAppUserGuard with resolveUser', () => {
     expect(await outcome(undefinedGuard, {})).toEqual(UNAUTHENTICATED);
   });
 
-  it('takes any other value as the user (0, an empty string): only null, undefined and false mean none', async () => {
-    expect(await outcome(guard, { 'x-user': '0' })).toEqual({ allowed: true, user: 0 });
-    expect(await outcome(guard, { 'x-user': '""' })).toEqual({ allowed: true, user: '' });
+  it('refuses every other falsy value too (0, an empty string), as passport takes no falsy user', async () => {
+    expect(await outcome(guard, { 'x-user': '0' })).toEqual(UNAUTHENTICATED);
+    expect(await outcome(guard, { 'x-user': '""' })).toEqual(UNAUTHENTICATED);
+    expect(await outcome(guard, { 'x-user': '"u-1"' })).toEqual({ allowed: true, user: 'u-1' });
   });
 
   it('lets resolveUser’s own error through untouched', async () => {

@@ -34,7 +34,7 @@ export class QrLoginAppUserGuard implements CanActivate {
     const request = context.switchToHttp().getRequest();
     if (this.passportGuard) return (await this.passportGuard.canActivate(context)) as boolean;
     const user = await this.config.appAuth.resolveUser!(request);
-    if (user === null || user === undefined || user === false) throw toHttpError(qrErrors.appUserUnauthenticated());
+    if (!user) throw toHttpError(qrErrors.appUserUnauthenticated());
     request.user = user;
     return true;
   }

@@ -130,7 +130,7 @@ describe('QrLoginStrategy behind QrLoginGuard', () => {
     expect(getQrLoginContext(request)).toBeUndefined();
   });
 
-  it('answers passport itself with a failure (401), not a user, for a falsy user', async () => {
+  it('answers passport with QR_USER_REFUSED, not a user, for any falsy user (0 here)', async () => {
     const { ticket, secret } = await confirmedBy('zero');
     const request = { body: { ticket }, headers: { [QR_LOGIN_SECRET_HEADER]: secret } };
     const answer = await new Promise<unknown[]>((resolve) => {
@@ -140,7 +140,8 @@ describe('QrLoginStrategy behind QrLoginGuard', () => {
         () => undefined,
       );
     });
-    expect(answer).toEqual([null, false, undefined, 401]);
+    expect(answer[0]).toMatchObject({ code: 'QR_USER_REFUSED' });
+    expect(answer[1]).toBeUndefined();
   });
 
   it('answers passport with the error for a refused ticket', async () => {

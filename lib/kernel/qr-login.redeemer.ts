@@ -70,7 +70,7 @@ export class QrLoginRedeemer {
   /** The `loadUser` hook's user; nothing returned refuses the login (401 `QR_USER_REFUSED`). */
   async loadUser(context: QrLoginContext): Promise<unknown> {
     const user = await this.config.loadUser(context.userId, context);
-    if (user === null || user === undefined || user === false) throw qrErrors.userRefused();
+    if (!user) throw qrErrors.userRefused();
     return user;
   }
 }

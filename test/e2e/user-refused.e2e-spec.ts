@@ -7,6 +7,8 @@ const NO_USER: Array<[string, unknown]> = [
   ['null', null],
   ['undefined', undefined],
   ['false', false],
+  ['0', 0],
+  ["''", ''],
 ];
 
 /** A `loadUser` hook that finds no user (a disabled account) refuses the login on every redeem route. */

@@ -15,8 +15,10 @@ export interface QrLoginAppAuthOptions {
    */
   strategies?: string | string[];
   /**
-   * Or a function that returns the app user for a request, or null/undefined
-   * when it carries no valid credentials. Use it for non-passport auth.
+   * Or a function that returns the app user for a request, or a falsy value
+   * (null, undefined, false) when it carries no valid credentials: 401
+   * `QR_APP_USER_UNAUTHENTICATED`, as passport treats a falsy user. Use it for
+   * non-passport auth.
    */
   resolveUser?: (request: any) => unknown | Promise<unknown>;
 }
@@ -142,7 +144,8 @@ export interface QrLoginKernelOptions<TUser = any> extends QrLoginSecurityOption
   onAuthorized?: (context: QrLoginContext) => void | Promise<void>;
   /**
    * Loads the user when a ticket is redeemed; the result becomes `req.user`.
-   * Return null to refuse (401). Default: `{ id: userId, ...briefUserInfo }`
+   * Return a falsy value (null, undefined, false) to refuse: 401 `QR_USER_REFUSED`,
+   * since passport takes no falsy user. Default: `{ id: userId, ...briefUserInfo }`
    * (set `loadUser` whenever `TUser` is your own type).
    */
   loadUser?: (userId: string, context: QrLoginContext) => QrLoginLoadedUser<TUser> | Promise<QrLoginLoadedUser<TUser>>;
