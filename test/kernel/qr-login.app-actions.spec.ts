@@ -142,7 +142,7 @@ describe('QrLoginAppActions', () => {
     it('answers the client that asked for the code and the choices of its match number', async () => {
       const { actions, add } = setUp();
       const id = await add({
-        requester: { createdAt: new Date().toISOString(), client: { id: 'app-1', name: 'Shop', via: 'genauth' } },
+        requester: { createdAt: new Date().toISOString(), client: { id: 'app-1', name: 'Shop' } },
         match: { code: '42', choices: ['17', '42', '93'] },
       });
       const result = await actions.scan(id, ALICE);
