@@ -13,7 +13,8 @@ import {
 } from './qr-login.rules';
 import { matchOf } from './qr-login.reach';
 import { flowOf, isTerminalStatus, mayRedeem, provesCreator, seesAll, statusAt, viewOf } from './qr-login.visibility';
-import { QrLoginError } from './qr-login.errors';
+import { QrLoginError, qrErrors } from './qr-login.errors';
+import { passkeyChallengeOf } from './qr-login.passkey-challenge';
 import type { QrCodeBinding, QrCodeProof, QrCodeRecord } from './interfaces/qr-code.interface';
 
 /*
@@ -648,6 +649,71 @@ describe('defence in depth: states the service never writes still read safely', 
   it('names the action a wrong state refuses', () => {
     expect(() => decideScan(STATES.CANCELLED(), ALICE, NOW)).toThrow(
       /^Cannot SCAN a QR code whose status is CANCELLED/,
+    );
+  });
+});
+
+describe('refusals that name what to do, a passkey code, and how long an ended code is kept', () => {
+  const confirmBy = (record: QrCodeRecord, actor: { userId: string; matchCode?: string; passkeyChallenge?: string }) =>
+    decideConfirm(record, actor, { value: TICKET, ttlMs: 30_000 }, NOW);
+
+  it('names CONFIRM or CANCEL in a wrong-state refusal and says to scan first', () => {
+    expect(() => confirmBy(STATES.PENDING(), { userId: ALICE.userId, matchCode: '42' })).toThrow(
+      /^Cannot CONFIRM a QR code whose status is PENDING\. SCAN it first; /,
+    );
+    expect(() => decideCancel(STATES.AUTHORIZED(), { userId: ALICE.userId }, NOW)).toThrow(
+      /^Cannot CANCEL a QR code whose status is AUTHORIZED\. SCAN it first; /,
+    );
+  });
+
+  it('a missing number asks for the number on the page; a missing pick of a device link asks for the user code', () => {
+    expect(() => confirmBy(STATES.SCANNED(), { userId: ALICE.userId })).toThrow(qrErrors.matchRequired().message);
+    const { match: _none, ...device } = STATES.SCANNED();
+    const link: QrCodeRecord = {
+      ...device,
+      flow: 'device',
+      userCode: 'WDJBMJHT',
+      userCodeChoices: ['WDJBMJHT', 'BCDFGHJK', 'LMNPQRST'],
+      scannedBy: { ...scannedBy, entry: 'link' },
+    };
+    expect(() => confirmBy(link, { userId: ALICE.userId })).toThrow(qrErrors.userCodeMatchRequired().message);
+    expect(qrErrors.userCodeMatchRequired().message).not.toBe(qrErrors.matchRequired().message);
+  });
+
+  describe('a code the scan marked for a passkey', () => {
+    const marked: QrCodeRecord = { ...STATES.SCANNED(), approval: { method: 'passkey', version: 3, shown: 'digest' } };
+    const challenge = passkeyChallengeOf(marked)!;
+
+    it('is confirmed over the challenge derived from the record, and only over it', () => {
+      const decision = confirmBy(marked, { userId: ALICE.userId, matchCode: '42', passkeyChallenge: challenge });
+      expect(decision).toMatchObject({ record: { status: 'AUTHORIZED' }, mismatch: false });
+      expect(() => confirmBy(marked, { userId: ALICE.userId, matchCode: '42' })).toThrow(
+        expect.objectContaining({ code: 'QR_PASSKEY_REQUIRED' }),
+      );
+      const other = passkeyChallengeOf({ ...marked, approval: { method: 'passkey', version: 2, shown: 'digest' } })!;
+      expect(other).not.toBe(challenge);
+      expect(() => confirmBy(marked, { userId: ALICE.userId, matchCode: '42', passkeyChallenge: other })).toThrow(
+        expect.objectContaining({
+          code: 'QR_PASSKEY_INVALID',
+          message: expect.stringContaining('(signed for another challenge)'),
+        }),
+      );
+    });
+
+    it('a wrong number cancels it before the passkey is asked for', () => {
+      const decision = confirmBy(marked, { userId: ALICE.userId, matchCode: '17' });
+      expect(decision).toMatchObject({ record: { status: 'CANCELLED', cancelReason: 'MATCH_FAILED' }, mismatch: true });
+    });
+  });
+
+  it('keeps an ended code 5 s past its expiry, and an authorized one as long as its ticket if that is longer', () => {
+    expect(TERMINAL_GRACE_MS).toBe(5_000);
+    expect(decideCancel(STATES.SCANNED(), { userId: ALICE.userId }, NOW).retainUntil).toBe(EXPIRES_AT + 5_000);
+    expect(decideRefusal(STATES.PENDING(), 'RISK_DENIED', NOW)?.retainUntil).toBe(EXPIRES_AT + 5_000);
+    const soon: QrCodeRecord = { ...STATES.SCANNED(), expiresAt: NOW + 10_000 };
+    expect(confirmBy(soon, { userId: ALICE.userId, matchCode: '42' }).record.retainUntil).toBe(NOW + 30_000);
+    expect(confirmBy(STATES.SCANNED(), { userId: ALICE.userId, matchCode: '42' }).record.retainUntil).toBe(
+      EXPIRES_AT + 5_000,
     );
   });
 });
