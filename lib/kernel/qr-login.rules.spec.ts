@@ -680,6 +680,22 @@ describe('refusals that name what to do, a passkey code, and how long an ended c
     expect(qrErrors.userCodeMatchRequired().message).not.toBe(qrErrors.matchRequired().message);
   });
 
+  it('matches no pick when a device link offers choices but holds no user code of its own (fails closed)', () => {
+    const { match: _none, ...device } = STATES.SCANNED();
+    const odd: QrCodeRecord = {
+      ...device,
+      flow: 'device',
+      userCodeChoices: ['WDJBMJHT', 'BCDFGHJK', 'LMNPQRST'],
+      scannedBy: { ...scannedBy, entry: 'link' },
+    };
+    for (const pick of ['WDJBMJHT', 'not a user code', '42']) {
+      expect(confirmBy(odd, { userId: ALICE.userId, matchCode: pick })).toMatchObject({
+        record: { status: 'CANCELLED', cancelReason: 'MATCH_FAILED' },
+        mismatch: true,
+      });
+    }
+  });
+
   describe('a code the scan marked for a passkey', () => {
     const marked: QrCodeRecord = { ...STATES.SCANNED(), approval: { method: 'passkey', version: 3, shown: 'digest' } };
     const challenge = passkeyChallengeOf(marked)!;

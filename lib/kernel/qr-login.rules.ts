@@ -124,9 +124,9 @@ export function matchHolds(record: QrCodeRecord, picked: string | undefined): bo
   if (!match) return true;
   if (picked === undefined || picked === '')
     throw match.kind === 'number' ? qrErrors.matchRequired() : qrErrors.userCodeMatchRequired();
-  return match.kind === 'number'
-    ? safeEqual(String(picked), record.match!.code)
-    : safeEqual(normalizeUserCode(picked) ?? '', record.userCode ?? '');
+  if (match.kind === 'number') return safeEqual(String(picked), record.match!.code);
+  // Fail closed: choices with no user code of their own (a record no issuer writes) match no pick.
+  return record.userCode !== undefined && safeEqual(normalizeUserCode(picked) ?? '', record.userCode);
 }
 
 /** CANCEL by the user who scanned: SCANNED becomes CANCELLED. @internal */
