@@ -327,18 +327,22 @@ describe('QrLoginAppActions', () => {
       expect((await read(id)).status).toBe('SCANNED');
     });
 
-    it('an assertion that fails verification cancels the code as PASSKEY_FAILED and is reported', async () => {
-      const { actions, add, read, events } = withPasskey(() => Promise.reject(passkeyErrors.invalid('bad signature')));
+    it.each([
+      ['fails verification', passkeyErrors.invalid('bad signature'), 'QR_PASSKEY_INVALID'],
+      ['was used before', passkeyErrors.replayed(), 'QR_PASSKEY_REPLAYED'],
+      ['has a counter that did not advance', passkeyErrors.counter(), 'QR_PASSKEY_COUNTER'],
+    ])('an assertion that %s cancels the code as PASSKEY_FAILED and is reported', async (_what, refusal, code) => {
+      const { actions, add, read, events } = withPasskey(() => Promise.reject(refusal));
       const id = await add();
       await actions.scan(id, ALICE);
       events.length = 0;
-      expect(await codeOf(actions.confirm(id, ALICE, { passkey: { id: 'cred' } }))).toBe('QR_PASSKEY_INVALID');
+      expect(await codeOf(actions.confirm(id, ALICE, { passkey: { id: 'cred' } }))).toBe(code);
       const record = await read(id);
       expect(record.status).toBe('CANCELLED');
       expect(record.cancelReason).toBe('PASSKEY_FAILED');
       expect(events.map((e) => [e.type, e.code, e.userId])).toStrictEqual([
         ['cancelled', 'PASSKEY_FAILED', undefined],
-        ['refused', 'QR_PASSKEY_INVALID', 'u-alice'],
+        ['refused', code, 'u-alice'],
       ]);
     });
 
