@@ -2,17 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QrLoginError } from '../../lib/kernel/qr-login.errors';
 import { expiryOfQrCodeId, hashSecret } from '../../lib/kernel/qr-login.ids';
 import { normalizeUserCode, userCodeAlias } from '../../lib/kernel/user-code.format';
-import {
-  QR_LOGIN_NO_INSTRUMENTATION,
-  type QrLoginInstrumentation,
-} from '../../lib/kernel/interfaces/qr-login-instrumentation.port';
 import type {
   CreateQrCodeInput,
   QrCodeRendering,
   QrCodeTypeHandler,
 } from '../../lib/kernel/interfaces/qr-code-type-handler.interface';
 import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
-import { kernelOnClock, type KernelOnClock } from '../support/kernel-parts';
+import { kernelOnClock, recordingInstrumentation, type KernelOnClock } from '../support/kernel-parts';
 
 /*
  * How a code is issued and how long it lives, on the memory store and a
@@ -199,16 +195,9 @@ describe('QrCodeIssuer: the record and the answer', () => {
   });
 
   it('is measured as the create action', async () => {
-    const actions: string[] = [];
-    const instrumentation: QrLoginInstrumentation = {
-      ...QR_LOGIN_NO_INSTRUMENTATION,
-      run: (action, _qrcodeId, fn) => {
-        actions.push(action);
-        return fn();
-      },
-    };
+    const { instrumentation, measured } = recordingInstrumentation();
     await kernel({}, { instrumentation }).issuer.create();
-    expect(actions).toEqual(['create']);
+    expect(measured.map(([action]) => action)).toEqual(['create']);
   });
 });
 

@@ -17,12 +17,9 @@ import type {
   QrLoginRiskPort,
   QrLoginScanFacts,
 } from '../../lib/kernel/interfaces/qr-login-risk.port';
-import type {
-  QrLoginInstrumentation,
-  QrLoginInstrumentedAction,
-} from '../../lib/kernel/interfaces/qr-login-instrumentation.port';
 import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord } from '../../lib/testing';
+import { codeOf, recordingInstrumentation } from '../support/kernel-parts';
 import { ManualClock } from '../support/manual-clock';
 
 /*
@@ -35,12 +32,6 @@ import { ManualClock } from '../support/manual-clock';
 const ALICE = { id: 'u-alice', name: 'Alice' };
 const BOB = { id: 'u-bob', name: 'Bob' };
 const ALLOW: QrLoginRiskAssessment = { verdict: 'allow', flags: [], facts: { sameIp: true, sameNetwork: true } };
-
-const codeOf = (run: Promise<unknown>): Promise<string | undefined> =>
-  run.then(
-    () => undefined,
-    (error: { code?: string }) => error.code,
-  );
 
 describe('QrLoginAppActions', () => {
   const stores: MemoryQrLoginStore[] = [];
@@ -80,15 +71,7 @@ describe('QrLoginAppActions', () => {
         };
       },
     };
-    const measured: Array<[QrLoginInstrumentedAction, string | undefined]> = [];
-    const instrumentation: QrLoginInstrumentation = {
-      run: (action, qrcodeId, fn) => {
-        measured.push([action, qrcodeId]);
-        return fn();
-      },
-      openStream: () => () => undefined,
-      wrapStore: (inner) => inner,
-    };
+    const { instrumentation, measured } = recordingInstrumentation();
     const actions = new QrLoginAppActions(config, repository, audit, risk, instrumentation, options.approval);
     const add = async (overrides: Partial<QrCodeRecord> = {}): Promise<string> => {
       const expiresAt = clock.now() + 60_000;

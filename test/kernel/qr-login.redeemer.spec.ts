@@ -2,13 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QrLoginError } from '../../lib/kernel/qr-login.errors';
 import { newQrCodeId, newSecret } from '../../lib/kernel/qr-login.ids';
 import { contextOf } from '../../lib/kernel/qr-login.redeemer';
-import {
-  QR_LOGIN_NO_INSTRUMENTATION,
-  type QrLoginInstrumentation,
-} from '../../lib/kernel/interfaces/qr-login-instrumentation.port';
 import type { QrCodeRecord } from '../../lib/kernel/interfaces/qr-code.interface';
 import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
-import { kernelOnClock, type KernelOnClock } from '../support/kernel-parts';
+import { kernelOnClock, recordingInstrumentation, type KernelOnClock } from '../support/kernel-parts';
 
 /*
  * A ticket's single use and its lifetime, on the memory store and a manual
@@ -142,19 +138,12 @@ describe('QrLoginRedeemer.redeem', () => {
   });
 
   it('reports the redemption with the user, and is measured as the redeem action', async () => {
-    const actions: string[] = [];
-    const instrumentation: QrLoginInstrumentation = {
-      ...QR_LOGIN_NO_INSTRUMENTATION,
-      run: (action, _qrcodeId, fn) => {
-        actions.push(action);
-        return fn();
-      },
-    };
+    const { instrumentation, measured } = recordingInstrumentation();
     const k = kernel({}, { instrumentation });
     const { qrcodeId, ticket, proof } = await authorized(k);
-    actions.length = 0;
+    measured.length = 0;
     await k.redeemer.redeem(ticket, proof);
-    expect(actions).toEqual(['redeem']);
+    expect(measured.map(([action]) => action)).toEqual(['redeem']);
     expect(k.events.at(-1)).toMatchObject({ type: 'redeemed', qrcodeId, userId: 'u-alice' });
   });
 });

@@ -7,12 +7,9 @@ import { QrLoginRotator } from '../../lib/kernel/qr-login.rotator';
 import { QrLoginStatusReader } from '../../lib/kernel/qr-login.status-reader';
 import { QrLoginUserCodes } from '../../lib/kernel/user-code.aliases';
 import type { QrCodeRecord } from '../../lib/kernel/interfaces/qr-code.interface';
-import type {
-  QrLoginInstrumentation,
-  QrLoginInstrumentedAction,
-} from '../../lib/kernel/interfaces/qr-login-instrumentation.port';
 import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord } from '../../lib/testing';
+import { codeOf, recordingInstrumentation } from '../support/kernel-parts';
 import { ManualClock } from '../support/manual-clock';
 
 /*
@@ -26,12 +23,6 @@ const SECRET = 'creator-secret';
 const CREATOR = { creatorSecrets: [SECRET] };
 const STRANGER = { creatorSecrets: ['someone-else'] };
 const PACE = { intervalMs: 5_000, slowDownMs: 5_000 };
-
-const codeOf = (run: Promise<unknown>): Promise<string | undefined> =>
-  run.then(
-    () => undefined,
-    (error: { code?: string }) => error.code,
-  );
 
 describe('QrLoginStatusReader', () => {
   const stores: MemoryQrLoginStore[] = [];
@@ -47,15 +38,7 @@ describe('QrLoginStatusReader', () => {
     const repository = new QrCodeRepository(store, clock);
     const audit = new QrLoginAudit(clock, (id) => repository.get(id));
     const rotator = new QrLoginRotator(repository, audit, config, new QrLoginUserCodes(repository));
-    const measured: Array<[QrLoginInstrumentedAction, string | undefined]> = [];
-    const instrumentation: QrLoginInstrumentation = {
-      run: (action, qrcodeId, fn) => {
-        measured.push([action, qrcodeId]);
-        return fn();
-      },
-      openStream: () => () => undefined,
-      wrapStore: (inner) => inner,
-    };
+    const { instrumentation, measured } = recordingInstrumentation();
     const reader = new QrLoginStatusReader(repository, clock, rotator, instrumentation);
     const add = async (overrides: Partial<QrCodeRecord> = {}): Promise<string> => {
       const expiresAt = clock.now() + 60_000;

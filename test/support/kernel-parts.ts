@@ -2,7 +2,11 @@ import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from '../../lib/kern
 import { wireQrLoginKernel, type QrLoginKernelParts } from '../../lib/kernel/qr-login.wiring';
 import type { QrLoginEvent } from '../../lib/kernel/interfaces/qr-login-events.interface';
 import type { QrLoginKernelOptions } from '../../lib/kernel/interfaces/qr-login-options.interface';
-import type { QrLoginInstrumentation } from '../../lib/kernel/interfaces/qr-login-instrumentation.port';
+import {
+  QR_LOGIN_NO_INSTRUMENTATION,
+  type QrLoginInstrumentation,
+  type QrLoginInstrumentedAction,
+} from '../../lib/kernel/interfaces/qr-login-instrumentation.port';
 import type { QrLoginApprovalPort } from '../../lib/kernel/interfaces/qr-login-approval.port';
 import { QrLoginRiskAssessor } from '../../lib/risk/qr-login-risk.assessor';
 import { resolveRiskConfig } from '../../lib/risk/qr-login-risk.config';
@@ -63,4 +67,27 @@ export function kernelOnClock(
       await store.close();
     },
   };
+}
+
+/** The stable code a kernel call was refused with, or undefined when it went through. */
+export const codeOf = (run: Promise<unknown>): Promise<string | undefined> =>
+  run.then(
+    () => undefined,
+    (error: { code?: string }) => error.code,
+  );
+
+/** Instrumentation that records each measured action and the code it named, in order, and measures nothing else. */
+export function recordingInstrumentation(): {
+  instrumentation: QrLoginInstrumentation;
+  measured: Array<[QrLoginInstrumentedAction, string | undefined]>;
+} {
+  const measured: Array<[QrLoginInstrumentedAction, string | undefined]> = [];
+  const instrumentation: QrLoginInstrumentation = {
+    ...QR_LOGIN_NO_INSTRUMENTATION,
+    run: (action, qrcodeId, fn) => {
+      measured.push([action, qrcodeId]);
+      return fn();
+    },
+  };
+  return { instrumentation, measured };
 }
