@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freeFixedPort } from './free-port';
 
 const run = promisify(execFile);
 
@@ -366,28 +366,12 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
   }
 }
 
-/** `count` free loopback ports whose cluster bus port (port + 10000) is free as well. */
+/** `count` distinct free ports below the ephemeral range whose cluster bus port (port + 10000) is free as well. */
 async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
-  for (let attempt = 0; ports.length < count && attempt < count * 50; attempt++) {
-    const port = await listenFree(0);
-    if (port + BUS_OFFSET > 65_535 || ports.includes(port)) continue;
-    if ((await listenFree(port + BUS_OFFSET).catch(() => 0)) === 0) continue;
-    ports.push(port);
+  while (ports.length < count) {
+    const port = await freeFixedPort([0, BUS_OFFSET]);
+    if (!ports.includes(port)) ports.push(port);
   }
-  if (ports.length < count)
-    throw new Error(`Found only ${ports.length} of ${count} free port pairs for the Redis Cluster.`);
   return ports;
-}
-
-function listenFree(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, HOST, () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(bound));
-    });
-  });
 }

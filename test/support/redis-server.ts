@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeFixedPort } from './free-port';
 
 /** A throwaway `redis-server` on a loopback port, owned by one test file. */
 export interface RedisServer {
@@ -40,7 +40,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
   const binary = options.binary ?? process.env.REDIS_SERVER_BIN ?? 'redis-server';
   let lastError: unknown;
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-    const port = await freePort();
+    const port = await freeFixedPort();
     try {
       const running = await launch(binary, port);
       return control(binary, port, running);
@@ -136,44 +136,6 @@ async function terminate(running: Running): Promise<void> {
     clearTimeout(grace);
   }
   await rm(running.dir, { recursive: true, force: true });
-}
-
-/*
- * Ports below the kernel's ephemeral range. A port that listen(0) hands out
- * lies inside that range, where any process on the machine may be given it
- * for its own listen(0) or outgoing connection while an outage test has the
- * server stopped; `restart()` then fails with "Address already in use" (seen
- * once on a loaded machine). No process is handed a port below the range
- * unless it asks for it by number, so the port stays ours across a restart.
- */
-const FIXED_PORT_FLOOR = 10_000;
-
-function ephemeralFloor(): number {
-  try {
-    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
-    if (Number.isInteger(low) && low > FIXED_PORT_FLOOR + 1_000) return low;
-  } catch {
-    // Not Linux: the IANA dynamic range starts at 49152.
-  }
-  return 49_152;
-}
-
-/** A port nobody listens on, below the ephemeral range (see above). */
-async function freePort(): Promise<number> {
-  const ceiling = ephemeralFloor();
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = FIXED_PORT_FLOOR + Math.floor(Math.random() * (ceiling - FIXED_PORT_FLOOR));
-    if (await canListen(port)) return port;
-  }
-  throw new Error(`no free port between ${FIXED_PORT_FLOOR} and ${ceiling} after 50 tries`);
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** One raw PING over TCP, so this helper does not depend on the client library under test. */
