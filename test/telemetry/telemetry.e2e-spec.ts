@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { QrLoginService } from '../../lib';
+import { expiryOfQrCodeId } from '../../lib/kernel/qr-login.ids';
 import { QR_LOGIN_ATTRIBUTES as A, QR_LOGIN_METRICS as M, hashOfCodeId } from '../../lib/telemetry';
 import { asUser, creatorHeader, request } from '../support/http';
 import { requestDeviceToken, startDeviceAuthorization } from '../support/device-grant';
@@ -75,7 +76,8 @@ describeTelemetry('telemetry', (cell, _adapter, kind) => {
     const late = await cell.api.create();
     const lateId = late.body.qrcodeId as string;
     secrets.push(lateId, late.body.creatorSecret);
-    clock.advance(61_000);
+    // Past the code's own expiry (whole seconds, so up to 61 s away) and past the check's few milliseconds after it.
+    clock.advance(expiryOfQrCodeId(lateId)! - clock.now() + 1_000);
     const expired = await cell.api.act(lateId, 'scan', asUser('alice'));
     expect(expired.status).toBeGreaterThanOrEqual(400);
 
