@@ -19,13 +19,20 @@ const UNIT_IN_TEST = [
 /** Specs beside the code that start a server, or decode thousands of images, all the same. */
 const LIB_WITH_SERVERS = ['lib/stores/postgres/**/*.spec.ts', 'lib/kernel/qr-login.image.decode.spec.ts'];
 
-// SWC (not esbuild) compiles the tests because Nest's dependency injection
-// needs `emitDecoratorMetadata`, which esbuild does not emit.
-export default defineConfig({
+/**
+ * What every run shares, the mutation run included (vitest.mutation.config.mts).
+ * SWC (not esbuild) compiles the tests because Nest's dependency injection
+ * needs `emitDecoratorMetadata`, which esbuild does not emit.
+ */
+export const shared = {
   plugins: [swc.vite({ module: { type: 'es6' } })],
+  test: { testTimeout: 30_000, hookTimeout: 60_000 },
+};
+
+export default defineConfig({
+  plugins: shared.plugins,
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    ...shared.test,
     projects: [
       {
         extends: true,
