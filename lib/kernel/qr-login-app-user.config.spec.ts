@@ -34,7 +34,7 @@ describe('defaultUserId', () => {
     expect(defaultUserId({ id: 0 })).toBe('0');
   });
 
-  it.each([[undefined], [null], [{}], [{ id: '' }], [{ id: null }], [{ userId: '' }]])(
+  it.each([[undefined], [null], [{}], [{ id: '' }], [{ id: null }], [{ userId: '' }], [{ userId: null }]])(
     'refuses a user without an id: %j',
     (user) => {
       expect(() => defaultUserId(user)).toThrow(new Error(NO_ID));
@@ -52,6 +52,9 @@ describe('defaultBriefUserInfo', () => {
     expect(defaultBriefUserInfo({ id: 'u' })).toStrictEqual({ displayName: 'u' });
     expect(defaultBriefUserInfo({ id: 'u', name: 7 })).toStrictEqual({ displayName: '7' });
     expect(() => defaultBriefUserInfo({})).toThrow(new Error(NO_ID));
+    // No user at all is refused for its missing id, not with a TypeError.
+    expect(() => defaultBriefUserInfo(null)).toThrow(new Error(NO_ID));
+    expect(() => defaultBriefUserInfo(undefined)).toThrow(new Error(NO_ID));
   });
 
   it('adds the first of photo, avatar and picture when it is a string', () => {
