@@ -139,10 +139,9 @@ describe('WechatAccessTokenCache.get', () => {
     expect(await cache.get(mini)).not.toBe(first);
   });
 
-  it('assumes 7200 s when the answer has no expires_in, or a negative one', async () => {
-    for (const answer of ['omitted', 'negative'] as const) {
-      fake.omitExpiresIn = answer === 'omitted';
-      fake.tokenTtl = answer === 'negative' ? -1 : 7200;
+  it('assumes 7200 s when the answer has no expires_in, a negative one or one that is no number', async () => {
+    for (const expiresIn of [undefined, -1, '10']) {
+      fake.tokenFields = { expires_in: expiresIn };
       const cache = cacheOf({ accessTokenEndpoint: 'token', accessTokenRefreshMargin: 0 });
       const before = plainFetches();
       const first = await cache.get(mini);
@@ -152,6 +151,15 @@ describe('WechatAccessTokenCache.get', () => {
       expect(await cache.get(mini)).not.toBe(first);
       expect(plainFetches() - before).toBe(2);
     }
+  });
+
+  it('refuses an answer with an empty or no access token, with the errcode WeChat gave', async () => {
+    const cache = cacheOf({ accessTokenEndpoint: 'token' });
+    fake.tokenFields = { access_token: '', errcode: 0 };
+    expect(await errcodeOf(cache.get(mini))).toBe(-1);
+    fake.tokenFields = { access_token: undefined, errcode: 40164, errmsg: 'invalid ip' };
+    expect(await errcodeOf(cache.get(mini))).toBe(40164);
+    expect(cache.cachedValue(MINI.appId)).toBeUndefined();
   });
 
   it('takes an expires_in of 0 as it is: the token is fetched again at once', async () => {
@@ -275,6 +283,31 @@ describe('WechatAccessTokenCache.withToken', () => {
     release();
     expect(await slow).toBe(replaced);
     expect(plainFetches()).toBe(2);
+  });
+
+  it("fetches anew after a rejection when the other caller's token is due for refresh too", async () => {
+    const cache = cacheOf({ accessTokenEndpoint: 'token', accessTokenRefreshMargin: 300 });
+    const first = await cache.get(mini);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = cache.withToken(mini, async (token) => {
+      if (token === first) {
+        await gate;
+        throw new WechatApiError('wxa/getwxacodeunlimit', 40001, 'invalid credential');
+      }
+      return token;
+    });
+    fake.failNext('wxa/getwxacodeunlimit', 40001);
+    const replaced = await cache.withToken(mini, wxacode);
+    // The replacement reaches its refresh time (7200 s less the 300 s margin) before the slow caller hears back.
+    clock.advance(7_200_000 - 300_000);
+    fake.failNext('cgi-bin/token', 45009);
+    release();
+    expect(await errcodeOf(slow)).toBe(45009);
+    // The replacement, stale but not the refused token, stays until a fetch replaces it.
+    expect(cache.cachedValue(MINI.appId)).toBe(replaced);
+    expect(await cache.get(mini)).not.toBe(replaced);
+    expect(plainFetches()).toBe(4);
   });
 
   it('drops the refused token even when fetching its successor fails', async () => {
