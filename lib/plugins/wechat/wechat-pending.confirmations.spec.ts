@@ -163,6 +163,20 @@ describe('WechatPendingConfirmations deadlines', () => {
     expect(await statusOf(code)).toBe('AUTHORIZED');
   });
 
+  it('leaves a code that is not waiting for a reply alone at the deadline: one nobody scanned', async () => {
+    const created = await k.kernel.create(
+      {},
+      {},
+      {
+        binding: { reveal: 'creator', redeem: 'creator', via: 'wechat', connection: oa.id },
+      },
+    );
+    pending.arm(created.qrcodeId, 30_000);
+    k.clock.advance(30_000);
+    await settle();
+    expect(await statusOf({ id: created.qrcodeId, secret: created.creatorSecret })).toBe('PENDING');
+  });
+
   it('keeps one deadline per code: arming again replaces it', async () => {
     const code = await scanned();
     pending.arm(code.id, 10_000);
