@@ -7,11 +7,18 @@ import { ManualClock } from './manual-clock';
 /**
  * A memory store that records every alias it is asked to set and whether it
  * was taken; `refuseAliases` makes it break its contract and refuse every
- * alias, to see that a plugin notices.
+ * alias, to see that a plugin notices; `failReads` makes it unreachable for reads.
  */
 export class RecordingMemoryStore extends MemoryQrLoginStore {
   readonly aliasCalls: Array<{ alias: string; id: string; expiresAt: number; taken: boolean }> = [];
   refuseAliases = false;
+  /** Makes every read of a code fail, as a store that cannot be reached. */
+  failReads = false;
+
+  override async get(id: string): ReturnType<MemoryQrLoginStore['get']> {
+    if (this.failReads) throw new Error('the store cannot be reached');
+    return super.get(id);
+  }
 
   override async setAlias(alias: string, id: string, expiresAt: number): Promise<boolean> {
     const taken = this.refuseAliases ? false : await super.setAlias(alias, id, expiresAt);

@@ -1,3 +1,4 @@
+import { Logger, type LoggerService } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pluginKernel, RecordingMemoryStore, type PluginKernel } from '../../../test/support/plugin-kernel';
 import { WechatLoginContext } from './wechat-login.context';
@@ -175,6 +176,27 @@ describe('WechatPendingConfirmations deadlines', () => {
     k.clock.advance(30_000);
     await settle();
     expect(await statusOf({ id: created.qrcodeId, secret: created.creatorSecret })).toBe('PENDING');
+  });
+
+  it('logs, and throws nothing, when the store cannot be read at the deadline', async () => {
+    const warnings: unknown[][] = [];
+    const quiet = () => undefined;
+    const recorder: LoggerService = { log: quiet, error: quiet, warn: (...args: unknown[]) => warnings.push(args) };
+    Logger.overrideLogger(recorder);
+    try {
+      const code = await scanned();
+      pending.arm(code.id, 30_000);
+      store.failReads = true;
+      k.clock.advance(30_000);
+      await settle();
+      store.failReads = false;
+      expect(warnings).toEqual([
+        [`Could not cancel unconfirmed code ${code.id}: the store cannot be reached`, 'QrLoginWechat'],
+      ]);
+      expect(await statusOf(code)).toBe('SCANNED');
+    } finally {
+      Logger.overrideLogger(true);
+    }
   });
 
   it('keeps one deadline per code: arming again replaces it', async () => {
