@@ -46,6 +46,8 @@ export class FakeWechatServer {
   readonly calls: Record<string, number> = {};
   /** `expires_in` of the tokens it issues, in seconds. */
   tokenTtl = 7200;
+  /** Fields that replace those of `cgi-bin/token` answers (undefined leaves one out), for odd answers. */
+  tokenFields: Record<string, unknown> = {};
   /** Bodies of `getwxacodeunlimit` requests, with the app id their token belongs to. */
   readonly wxacodeRequests: { appId: string; body: any }[] = [];
   /** Bodies of `qrcode/create` requests, with the app id, and the ticket issued. */
@@ -146,7 +148,8 @@ export class FakeWechatServer {
         if (url.searchParams.get('grant_type') !== 'client_credential') return sendError(response, 40002);
         const problem = this.checkCredentials(appId, url.searchParams.get('secret'));
         if (problem) return sendError(response, problem);
-        return sendJson(response, { access_token: this.issueToken(appId), expires_in: this.tokenTtl });
+        const answer = { access_token: this.issueToken(appId), expires_in: this.tokenTtl, ...this.tokenFields };
+        return sendJson(response, answer);
       }
       case 'cgi-bin/stable_token': {
         const body = json();
