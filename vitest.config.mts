@@ -17,7 +17,15 @@ const UNIT_IN_TEST = [
   'test/sample/sample.config.spec.ts',
 ];
 /** Specs beside the code that start a server, or decode thousands of images, all the same. */
-const LIB_WITH_SERVERS = ['lib/stores/postgres/**/*.spec.ts', 'lib/kernel/qr-login.image.decode.spec.ts'];
+const LIB_WITH_SERVERS = [
+  'lib/stores/postgres/**/*.spec.ts',
+  'lib/stores/redis/**/*.spec.ts',
+  'lib/kernel/qr-login.image.decode.spec.ts',
+  // Loopback HTTP: the stream hub, the device grant's error answers on both adapters, the fake WeChat server.
+  'lib/http/qr-login-sse.hub.spec.ts',
+  'lib/plugins/device/device-error.filter.spec.ts',
+  'lib/plugins/wechat/wechat-access-token.cache.spec.ts',
+];
 
 /**
  * What every run shares, the mutation run included (vitest.mutation.config.mts).
