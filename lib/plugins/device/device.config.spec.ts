@@ -88,3 +88,71 @@ describe('resolveDeviceGrantConfig', () => {
     expect(verdict({ clients: [CLI], issuer: 42 })).toMatch(/^"issuer" must be a URL string or a function/);
   });
 });
+
+describe('resolveDeviceGrantConfig, every refusal of a client and of the URLs', () => {
+  it('names its errors and prefixes the module, so the log says which module to fix', () => {
+    const error = new QrLoginDeviceGrantConfigError('x');
+    expect(error.name).toBe('QrLoginDeviceGrantConfigError');
+    expect(error.message).toBe('QrLoginDeviceGrantModule is misconfigured: x');
+  });
+
+  it('refuses options that are no object, and a client that is none', () => {
+    expect(verdict('clients')).toMatch(/^no options were given/);
+    expect(verdict({ clients: 'my-cli' })).toMatch(/^"clients" must list at least one client/);
+    expect(verdict({ clients: [null] })).toMatch(/^"clients\[0\]\.clientId" must be/);
+    expect(verdict({ clients: ['my-cli'] })).toMatch(/^"clients\[0\]\.clientId" must be/);
+  });
+
+  it('takes a name of 1 to 100 characters and refuses one that is blank, longer or no string', () => {
+    const named = (name: unknown) => verdict({ clients: [{ clientId: 'tv', name }] });
+    expect(named('T')).toBe('ok');
+    expect(named('n'.repeat(100))).toBe('ok');
+    const refusal =
+      '"clients[0].name" must be a non-empty string of at most 100 characters (what the phone calls the device), e.g. "Living-room TV".';
+    expect(named('n'.repeat(101))).toBe(refusal);
+    expect(named('')).toBe(refusal);
+    expect(named('   ')).toBe(refusal);
+    expect(named(7)).toBe(refusal);
+    expect(
+      resolveDeviceGrantConfig({ clients: [{ clientId: 'tv', name: 'Living-room TV' }] }).clients.get('tv')?.name,
+    ).toBe('Living-room TV');
+  });
+
+  it('checks a URL from start to end: a scheme first, then a host', () => {
+    for (const bad of [
+      ' https://login.example',
+      'xhttps://login.example',
+      'https://',
+      'https:// host',
+      'ftp://login.example',
+    ])
+      expect(verdict({ clients: [CLI], issuer: bad }), bad).toMatch(/^"issuer" must be an absolute http\(s\) URL/);
+    const config = resolveDeviceGrantConfig({ clients: [CLI], issuer: 'HTTP://login.example//' });
+    expect(config.issuer?.()).toBe('HTTP://login.example');
+  });
+
+  it('calls an issuer or verificationUri function each time, and refuses what it returns when that is no URL', () => {
+    let host = 'https://a.example/';
+    const config = resolveDeviceGrantConfig({
+      clients: [CLI],
+      issuer: () => host,
+      verificationUri: (issuer: string) => `${issuer}/activate/`,
+    });
+    expect(config.issuer?.()).toBe('https://a.example');
+    expect(config.verificationUri('https://a.example')).toBe('https://a.example/activate');
+    host = 'https://b.example';
+    expect(config.issuer?.()).toBe('https://b.example');
+    host = 'b.example';
+    expect(() => config.issuer?.()).toThrow(/"issuer" must be an absolute http\(s\) URL/);
+    expect(() => config.verificationUri('nowhere')).toThrow(/"verificationUri" must be an absolute http\(s\) URL/);
+  });
+
+  it('takes a fixed verificationUri whatever the issuer, and refuses one of another type', () => {
+    const config = resolveDeviceGrantConfig({ clients: [CLI], verificationUri: 'https://go.example/tv/' });
+    expect(config.verificationUri('https://login.example')).toBe('https://go.example/tv');
+    expect(config.issuer).toBeUndefined();
+    expect(verdict({ clients: [CLI], verificationUri: 42 })).toBe(
+      '"verificationUri" must be a URL string or a function of the issuer returning one.',
+    );
+  });
+});
