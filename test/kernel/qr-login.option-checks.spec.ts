@@ -6,6 +6,7 @@ import {
   numericStringHint,
   refuseUnknownKeys,
 } from '../../lib/kernel/qr-login.option-checks';
+import { thrownBy as thrown } from '../support/kernel-parts';
 
 /*
  * The helpers of every start-up refusal, one by one: how a wrong value is
@@ -17,16 +18,6 @@ import {
 
 const HINT =
   ' Environment values are strings: convert it, e.g. Number(config.get("QR_TTL")) or config.get("QR_TTL", { infer: true }) with a validated schema.';
-
-/** The error `run` throws (fails the test when it throws none). */
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('describeConfigValue', () => {
   it.each([

@@ -76,6 +76,16 @@ export const codeOf = (run: Promise<unknown>): Promise<string | undefined> =>
     (error: { code?: string }) => error.code,
   );
 
+/** The error `run` throws; fails the test when it throws none. */
+export function thrownBy(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a refusal');
+}
+
 /** Instrumentation that records each measured action and the code it named, in order, and measures nothing else. */
 export function recordingInstrumentation(): {
   instrumentation: QrLoginInstrumentation;

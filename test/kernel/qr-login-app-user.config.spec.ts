@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { defaultBriefUserInfo, defaultUserId, resolveAppAuth } from './qr-login-app-user.config';
-import { QrLoginConfigError } from './qr-login.errors';
+import { defaultBriefUserInfo, defaultUserId, resolveAppAuth } from '../../lib/kernel/qr-login-app-user.config';
+import { QrLoginConfigError } from '../../lib/kernel/qr-login.errors';
+import { thrownBy as thrown } from '../support/kernel-parts';
 
 /*
  * Who the phone app's user is when the app says nothing more: the id and the
@@ -13,16 +14,6 @@ const NO_ID =
 const EXAMPLE =
   'e.g. appAuth: { strategies: ["jwt"] } or appAuth: { resolveUser: (req) => usersService.fromToken(req) }';
 const misconfigured = (message: string) => `QrLoginModule is misconfigured: ${message}`;
-
-/** The error `run` throws (fails the test when it throws none). */
-function thrown(run: () => unknown): Error {
-  try {
-    run();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('defaultUserId', () => {
   it('reads id, then sub, then userId, as a string', () => {
