@@ -264,12 +264,10 @@ describe('WechatAccessTokenCache.withToken', () => {
     expect(cache.cachedValue(MINI.appId)).toBe(used);
   });
 
-  it('uses the token another caller fetched after the same rejection, without fetching again', async () => {
-    const cache = cacheOf({ accessTokenEndpoint: 'token' });
-    const first = await cache.get(mini);
+  /** A call that holds `first` until `release()`, then hears it refused (40001); a later token it returns as is. */
+  function slowCallerRefused(cache: ReturnType<typeof cacheOf>, first: string) {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    // A slow caller holds the first token while another one gets it refused and replaced.
     const slow = cache.withToken(mini, async (token) => {
       if (token === first) {
         await gate;
@@ -277,6 +275,13 @@ describe('WechatAccessTokenCache.withToken', () => {
       }
       return token;
     });
+    return { slow, release };
+  }
+
+  it('uses the token another caller fetched after the same rejection, without fetching again', async () => {
+    const cache = cacheOf({ accessTokenEndpoint: 'token' });
+    // A slow caller holds the first token while another one gets it refused and replaced.
+    const { slow, release } = slowCallerRefused(cache, await cache.get(mini));
     fake.failNext('wxa/getwxacodeunlimit', 40001);
     const replaced = await cache.withToken(mini, wxacode);
     expect(plainFetches()).toBe(2);
@@ -287,16 +292,7 @@ describe('WechatAccessTokenCache.withToken', () => {
 
   it("fetches anew after a rejection when the other caller's token is due for refresh too", async () => {
     const cache = cacheOf({ accessTokenEndpoint: 'token', accessTokenRefreshMargin: 300 });
-    const first = await cache.get(mini);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow = cache.withToken(mini, async (token) => {
-      if (token === first) {
-        await gate;
-        throw new WechatApiError('wxa/getwxacodeunlimit', 40001, 'invalid credential');
-      }
-      return token;
-    });
+    const { slow, release } = slowCallerRefused(cache, await cache.get(mini));
     fake.failNext('wxa/getwxacodeunlimit', 40001);
     const replaced = await cache.withToken(mini, wxacode);
     // The replacement reaches its refresh time (7200 s less the 300 s margin) before the slow caller hears back.
