@@ -26,11 +26,10 @@ describe('built package', () => {
     const pkg = join(consumer, 'node_modules', 'nestjs-qr-login');
     mkdirSync(pkg, { recursive: true });
     copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
-    execFileSync(
-      process.execPath,
-      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')],
-      { cwd: root, stdio: 'pipe' },
-    );
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', join(pkg, 'dist')], {
+      cwd: root,
+      stdio: 'pipe',
+    });
     // Peers resolve from the repository's own node_modules, as from an app's.
     for (const dep of Object.keys({
       ...manifest.dependencies,
@@ -127,6 +126,49 @@ describe('built package', () => {
     expect(broken).toMatch(/not ok \d+ - lets exactly one of 200 concurrent rememberOnce calls for one key through/);
   }, 60_000);
 
+  it('serves its own built clients with serveClient: true, wherever the bundle put the module', () => {
+    // docs/client.md's recipe, in plain JavaScript: the module finds dist/client of the installed package.
+    writeFileSync(
+      join(consumer, 'serve-client.cjs'),
+      [
+        // The peers sit beside the package here (see beforeAll), not in the consumer's node_modules.
+        "const peer = require('node:module').createRequire(require.resolve('nestjs-qr-login'));",
+        "peer('reflect-metadata');",
+        "const { NestFactory } = peer('@nestjs/core');",
+        "const { QrLoginModule } = require('nestjs-qr-login');",
+        "const { Injectable, Module } = peer('@nestjs/common');",
+        "const { PassportStrategy } = peer('@nestjs/passport');",
+        "const { ExtractJwt, Strategy } = peer('passport-jwt');",
+        "class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {",
+        "  constructor() { super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: 'x'.repeat(32) }); }",
+        '  validate(payload) { return payload; }',
+        '}',
+        'Injectable()(JwtStrategy);',
+        'class AppModule {}',
+        'Module({',
+        "  imports: [QrLoginModule.forRoot({ appAuth: { strategies: ['jwt'] }, serveClient: true })],",
+        '  providers: [JwtStrategy],',
+        '})(AppModule);',
+        '(async () => {',
+        '  const app = await NestFactory.create(AppModule, { logger: false });',
+        "  await app.listen(0, '127.0.0.1');",
+        "  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');",
+        "  for (const path of ['/qr-login/client/index.mjs', '/qr-login/client/app/index.mjs']) {",
+        '    const answer = await fetch(base + path);',
+        '    const body = await answer.text();',
+        "    console.log(path, answer.status, answer.headers.get('content-type'), body.length > 1000);",
+        '  }',
+        '  await app.close();',
+        '})();',
+      ].join('\n'),
+    );
+    expect(run(['serve-client.cjs']).split('\n')).toEqual([
+      '/qr-login/client/index.mjs 200 text/javascript; charset=utf-8 true',
+      '/qr-login/client/app/index.mjs 200 text/javascript; charset=utf-8 true',
+    ]);
+    expect(run(['-e', "console.log(require.resolve('nestjs-qr-login'))"])).toMatch(/dist[\\/]lib[\\/]index\.js$/);
+  }, 60_000);
+
   it('exposes package.json and hides internals', () => {
     expect(run(['-e', "console.log(require('nestjs-qr-login/package.json').name)"])).toBe('nestjs-qr-login');
     expect(() => run(['-e', "require('nestjs-qr-login/dist/lib/kernel/qr-login.ids')"])).toThrow(
@@ -148,12 +190,7 @@ describe('the app entry of the packed package', () => {
     mkdirSync(stage);
     copyFileSync(join(root, 'package.json'), join(stage, 'package.json'));
     copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
-    const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(stage, 'dist/client')], {
-      cwd: root,
-      stdio: 'pipe',
-    });
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(stage, 'dist/client/app')], {
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--client', '--out', join(stage, 'dist')], {
       cwd: root,
       stdio: 'pipe',
     });

@@ -114,12 +114,11 @@ describe('the packed package in a scratch app', () => {
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'qr-login-pack-'));
-    // A staging copy of the package, built with the build's own tsconfigs, so this suite never shares dist/ with `npm start`.
+    // A staging copy of the package, built by the package build, so this suite never shares dist/ with `npm start`.
     const stage = join(work, 'package');
     run('mkdir', ['-p', stage], work);
     for (const file of ['package.json', 'README.md']) copyFileSync(join(root, file), join(stage, file));
-    run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(stage, 'dist')], root);
-    run(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', join(stage, 'dist/client')], root);
+    run(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', join(stage, 'dist')], root);
     run('npm', ['pack', '--pack-destination', work, '--ignore-scripts'], stage);
     tarball = join(
       work,

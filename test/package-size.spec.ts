@@ -31,54 +31,21 @@ const root = join(__dirname, '..');
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-/** Goals, in bytes (1 kB = 1000 bytes). */
 /**
- * The tarball's ceiling. The goal is 200 kB and is not met: the package measures 245 kB. Leaving out the
- * declarations no entry reaches (`@internal` with `stripInternal`) and taking the decorator helpers from
- * `tslib` brought 244 kB to 211 kB; spans, key-bound codes (the DPoP verifier, guard and browser key) and
- * passkey approval (registration, the approval port, three credential stores, the phone's WebAuthn calls)
- * then added 34 kB. About half of what remains is JavaScript, a third the .d.ts (most of it the doc comments
- * editors show). This ceiling only stops it growing; the goal stays written here until it is met.
- *
- * Measured ways to the goal: bundling each entry into readable CommonJS with shared chunks (Rolldown), the
- * client into one module per entry, leaving out the declarations no entry reaches, the DI constructors'
- * signatures and the CHANGELOG gives 205.6 kB; only JavaScript with its local names mangled (192 kB) or
- * shorter doc comments in the .d.ts files get under 200 kB, and both cost what users of an auth library
- * read in node_modules and in their editors.
+ * Goals, in bytes (1 kB = 1000 bytes). The tarball holds readable JavaScript and every doc comment in the
+ * declarations: it meets its goal by bundling (scripts/build.mjs), not by minifying. A feature that
+ * crosses it makes room elsewhere or brings the goal back to the issue's owner.
  */
-const MAX_TARBALL_BYTES = 250_000;
+const MAX_TARBALL_BYTES = 200_000;
 const MAX_INSTALLED_BYTES = 5_000_000;
 
-/** Where each tsconfig's output lands in the package. */
-const OUT_DIRS: Record<string, string> = {
-  'tsconfig.build.json': 'dist',
-  'tsconfig.client.json': 'dist/client',
-  'tsconfig.app.json': 'dist/client/app',
-};
-
-/** The `tsc` commands `npm run build` runs, `npm run X` steps expanded, as written in package.json. */
-function buildCommands(script: string): string[] {
-  return manifest.scripts[script].split('&&').flatMap((part: string) => {
-    const command = part.trim();
-    const nested = /^npm run (\S+)$/.exec(command);
-    return nested ? buildCommands(nested[1]) : [command];
-  });
-}
-
-/** Runs the build's `tsc` commands into `stage` (never the working tree's dist/). */
+/** Runs `npm run build`, which must be the package build, into `stage` (never the working tree's dist/). */
 function buildInto(stage: string): void {
-  const commands = buildCommands('build');
-  expect(commands.length).toBeGreaterThanOrEqual(3);
-  for (const command of commands) {
-    const args = command.split(/\s+/);
-    expect(args[0], command).toBe('tsc');
-    const outDir = OUT_DIRS[args[args.indexOf('-p') + 1]];
-    expect(outDir, command).toBeDefined();
-    execFileSync(process.execPath, [tsc, ...args.slice(1), '--outDir', join(stage, outDir)], {
-      cwd: root,
-      stdio: 'pipe',
-    });
-  }
+  expect(manifest.scripts.build).toBe('node scripts/build.mjs');
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', join(stage, 'dist')], {
+    cwd: root,
+    stdio: 'pipe',
+  });
 }
 
 interface LockEntry {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { QrLoginConfigError } from '../kernel/qr-login.errors';
 import type { QrLoginServeClientOptions } from '../kernel/interfaces/qr-login-options.interface';
 
@@ -20,8 +20,17 @@ export interface QrLoginClientAssets {
 /** @internal */
 export const QR_LOGIN_CLIENT_ASSETS = 'QR_LOGIN:CLIENT_ASSETS';
 
-/** Where the built client sits beside this file once compiled: `dist/lib/http` → `dist/client`. */
-const PACKAGED_CLIENT_DIR = resolve(__dirname, '..', '..', 'client');
+/**
+ * The package's built client: the `client` folder of the nearest `dist` above this file's compiled form
+ * (the bundle puts it in `dist/lib` or `dist/lib/shared`, whichever its entries need).
+ */
+function packagedClientDir(): string {
+  let dir = __dirname;
+  for (let parent = dirname(dir); parent !== dir; dir = parent, parent = dirname(dir)) {
+    if (basename(dir) === 'lib' && basename(parent) === 'dist') return join(parent, 'client');
+  }
+  return resolve(__dirname, '..', '..', 'client');
+}
 const DEFAULT_MAX_AGE_S = 3600;
 
 function modulesIn(dir: string, prefix: string, into: Map<string, QrLoginClientFile>): void {
@@ -52,7 +61,7 @@ export function loadQrLoginClientAssets(setting: unknown): QrLoginClientAssets |
       `"serveClient.maxAge" must be a whole number of seconds; got ${JSON.stringify(maxAge)}.`,
     );
   }
-  const dir = options.dir ?? PACKAGED_CLIENT_DIR;
+  const dir = options.dir ?? packagedClientDir();
   const files = new Map<string, QrLoginClientFile>();
   modulesIn(dir, '', files);
   modulesIn(join(dir, 'app'), 'app/', files);

@@ -153,11 +153,10 @@ describe.each(ADAPTERS)('docs/client.md on %s', (adapter) => {
       expect(served.html).toContain('"nestjs-qr-login/client": "/qr-login/client/index.mjs"');
       const { page, responses } = await openPage(url);
       await scanShown(page, url, `client-serving-import-map-${adapter}`);
-      // Every module of the client came from the module's route, as JavaScript.
+      // Every module of the client came from the module's route, as JavaScript (the build bundles the
+      // client into one module per entry, plus shared chunks beside it when there are any).
       const modules = [...responses.keys()].filter((path) => path.startsWith('/qr-login/client/'));
-      expect(modules).toEqual(
-        expect.arrayContaining(['/qr-login/client/index.mjs', '/qr-login/client/qr-login-code.element.mjs']),
-      );
+      expect(modules).toContain('/qr-login/client/index.mjs');
       for (const path of modules) {
         const headers = responses.get(path)!;
         expect(headers.status, path).toBe(200);

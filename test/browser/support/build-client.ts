@@ -14,31 +14,23 @@ export interface BuiltClient {
 }
 
 /**
- * Compiles `client/` with its own tsconfig into a fresh temporary folder (and
- * the app client, `client/app/`, into its `app/`, as `npm run build:client`
- * lays them out), so a suite serves the current sources and never shares
- * `dist/client` with a concurrent `npm start` or build.
+ * Builds the clients as `npm run build:client` does (scripts/build.mjs) into a
+ * fresh temporary folder, so a suite serves the current sources and never
+ * shares `dist/client` with a concurrent `npm start` or build.
  */
 export async function buildClient(): Promise<BuiltClient> {
-  const dir = mkdtempSync(join(tmpdir(), 'qr-login-client-'));
+  const out = mkdtempSync(join(tmpdir(), 'qr-login-client-'));
   try {
-    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-    await Promise.all([
-      promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.client.json', '--outDir', dir], {
-        cwd: ROOT,
-        timeout: 60_000,
-      }),
-      promisify(execFile)(process.execPath, [tsc, '-p', 'tsconfig.app.json', '--outDir', join(dir, 'app')], {
-        cwd: ROOT,
-        timeout: 60_000,
-      }),
-    ]);
+    await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--client', '--out', out], {
+      cwd: ROOT,
+      timeout: 60_000,
+    });
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    const output = (error as { stdout?: string }).stdout ?? '';
-    throw new Error(`The browser client did not compile:\n${output || String(error)}`, { cause: error });
+    rmSync(out, { recursive: true, force: true });
+    const output = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`The browser client did not build:\n${output || String(error)}`, { cause: error });
   }
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir: join(out, 'client'), remove: () => rmSync(out, { recursive: true, force: true }) };
 }
 
 /** The suite's build of the client, from `useBuiltClient()`. */
