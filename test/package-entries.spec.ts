@@ -186,6 +186,24 @@ describe('the packed package in a scratch app', () => {
     expect(out.trim()).toBe('function 0');
   }, 60_000);
 
+  it('names the package to install when a feature needs an optional peer the app lacks', () => {
+    const uses: Record<string, string> = {
+      ioredis: "new (require('nestjs-qr-login/redis').RedisQrLoginStore)({ url: 'redis://127.0.0.1:1' })",
+      pg: "new (require('nestjs-qr-login/postgres').PostgresQrLoginStore)({ connectionString: 'postgres://127.0.0.1:1/x' })",
+      'mmdb-lib': "new (require('nestjs-qr-login/risk').MmdbGeoLookup)(new Uint8Array(8))",
+    };
+    for (const [peer, use] of Object.entries(uses)) {
+      const out = run(
+        process.execPath,
+        ['-e', `try { ${use}; console.log('no error'); } catch (error) { console.log(error.name, error.message); }`],
+        app,
+      );
+      expect(out.trim(), peer).toMatch(
+        new RegExp(`^QrLoginConfigError QrLoginModule is misconfigured: .*"${peer}".*Run \`npm install ${peer}\``),
+      );
+    }
+  }, 60_000);
+
   it('loads the testing entry at run time without the optional peers', () => {
     const out = run(
       process.execPath,

@@ -61,7 +61,7 @@ export class QrLoginStrategy extends PassportStrategy(QrTicketPassportStrategy, 
   }
 
   async validate(request: any): Promise<unknown> {
-    const body = request?.body;
+    const body = request.body;
     const ticket = body !== null && typeof body === 'object' ? (body as { ticket?: unknown }).ticket : undefined;
     const context = await this.service.redeemTicket(ticket, this.http.proofOf(request));
     const user = await this.service.loadUser(context);

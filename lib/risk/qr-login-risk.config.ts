@@ -19,7 +19,7 @@ const RISK_KEYS = ['geo', 'assessRisk', 'farAwayKm', 'allowedOrigins', 'requireO
  */
 export function resolveRiskConfig(risk: QrLoginRiskOptions | undefined): ResolvedRiskConfig {
   const given = risk ?? {};
-  if (given === null || typeof given !== 'object') {
+  if (typeof given !== 'object') {
     throw new QrLoginConfigError(
       `"risk" must be an object such as { allowedOrigins: ["https://app.example.com"] }; got ${JSON.stringify(given)}.`,
     );
