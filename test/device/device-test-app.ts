@@ -56,3 +56,25 @@ export async function createDeviceTestApp(opts: DeviceTestAppOptions): Promise<{
   await app.listen(0, '127.0.0.1');
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
+
+/**
+ * Starts, then closes, the kernel (the fixture's options with `options` over
+ * them) and the device grant, with no HTTP server: rejects as the app's start
+ * would when the grant's start-up checks refuse the pair.
+ */
+export async function startDeviceModules(
+  options: Partial<QrLoginModuleOptions>,
+  grant: Partial<QrLoginDeviceGrantForRootOptions> = {},
+): Promise<void> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      QrLoginModule.forRoot(fixtureOptions(options)),
+      QrLoginDeviceGrantModule.forRoot({ clients: DEVICE_CLIENTS, ...grant }),
+    ],
+  }).compile();
+  try {
+    await moduleRef.init();
+  } finally {
+    await moduleRef.close();
+  }
+}
