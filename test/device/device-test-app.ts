@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { QrLoginDeviceGrantModule, type QrLoginDeviceGrantForRootOptions } from '../../lib/plugins/device';
-import { QrLoginModule, type QrLoginModuleOptions, type QrLoginStore } from '../../lib';
+import { QrLoginModule, type QrLoginForRootOptions, type QrLoginStore } from '../../lib';
 import { QrLoginGenAuthModule, type QrLoginGenAuthForRootOptions } from '../../lib/plugins/genauth';
 import { fixtureOptions, type AdapterName } from '../app/test-app';
 import type { ManualClock } from '../support/manual-clock';
@@ -19,7 +19,7 @@ export interface DeviceTestAppOptions {
   adapter: AdapterName;
   store?: QrLoginStore;
   clock?: ManualClock;
-  options?: Partial<QrLoginModuleOptions>;
+  options?: Partial<QrLoginForRootOptions>;
   grant?: Partial<QrLoginDeviceGrantForRootOptions>;
   /** Mounts the GenAuth compatible routes beside the device grant. Default: not mounted. */
   genauth?: QrLoginGenAuthForRootOptions;
@@ -63,7 +63,7 @@ export async function createDeviceTestApp(opts: DeviceTestAppOptions): Promise<{
  * would when the grant's start-up checks refuse the pair.
  */
 export async function startDeviceModules(
-  options: Partial<QrLoginModuleOptions>,
+  options: Partial<QrLoginForRootOptions>,
   grant: Partial<QrLoginDeviceGrantForRootOptions> = {},
 ): Promise<void> {
   const moduleRef = await Test.createTestingModule({

@@ -15,19 +15,22 @@ import {
 import { DeviceGrantErrorFilter } from './device-error.filter';
 import type { DeviceTokenResponse } from './device-token-set';
 
-/** The origin a request was made to, as the adapter reports it (`trust proxy` applies to the protocol on Express). */
+/**
+ * The origin a request was made to, as the adapter reports it (`trust proxy` applies to the protocol on
+ * Express). Both adapters give every request `headers` and `protocol`; an HTTP/1.0 request may lack `Host`.
+ */
 function originOf(request: any): string {
-  const host = request.headers?.host ?? request.hostname ?? 'localhost';
-  return `${request.protocol ?? 'http'}://${host}`;
+  const host = request.headers.host ?? request.hostname ?? 'localhost';
+  return `${request.protocol}://${host}`;
 }
 
 function deviceRequest(request: any): DeviceGrantRequest {
-  const authorization = request.headers?.authorization;
   const dpop = headerOf(request, 'dpop');
   return {
     raw: request,
     body: request.body,
-    ...(typeof authorization === 'string' ? { authorization } : {}),
+    // Node keeps the first Authorization header of a request and drops the others: a string or nothing.
+    authorization: request.headers.authorization,
     origin: originOf(request),
     ...(dpop !== undefined ? { dpop: { proof: dpop, htu: requestHtuOf(request) } } : {}),
   };

@@ -4,6 +4,7 @@ import { createDeviceTestApp, startDeviceModules } from '../../../test/device/de
 import { requestDeviceToken, startDeviceAuthorization } from '../../../test/support/device-grant';
 import { asUser, request } from '../../../test/support/http';
 import { DEVICE_CODE_GRANT_TYPE } from './device.constants';
+import { QrLoginDeviceGrantModule } from './device.module';
 
 /*
  * The module and its controllers as an app mounts them, over real HTTP on one
@@ -117,14 +118,32 @@ describe('QrLoginDeviceGrantModule over HTTP', () => {
 });
 
 describe('QrLoginDeviceGrantModule mounting', () => {
-  it('serves no metadata without discovery, and mounts the grant under the shared routePrefix', async () => {
+  // Apps are made inside the tests here: mutation testing sees what a test reached, not what a hook did.
+  it('serves the metadata with discovery: true only', async () => {
+    for (const discovery of [true, undefined]) {
+      const { app, url } = await createDeviceTestApp({ adapter: 'express', grant: { discovery } });
+      try {
+        const metadata = await request(`${url}/.well-known/oauth-authorization-server`);
+        expect(metadata.status, String(discovery)).toBe(discovery ? 200 : 404);
+      } finally {
+        await app.close();
+      }
+    }
+  });
+
+  it('names itself when routeDecorators is not a list of decorators', () => {
+    expect(() => QrLoginDeviceGrantModule.forRoot({ clients: [], routeDecorators: ['Public'] as never })).toThrow(
+      /QrLoginDeviceGrantModule\.forRoot\(\{ routeDecorators: \[Public\(\)\] \}\)/,
+    );
+  });
+
+  it('mounts the grant under the shared routePrefix', async () => {
     const { app, url } = await createDeviceTestApp({
       adapter: 'express',
       options: { routePrefix: 'auth/qr' },
-      grant: { discovery: undefined, routePrefix: 'auth/qr' },
+      grant: { routePrefix: 'auth/qr' },
     });
     try {
-      expect((await request(`${url}/.well-known/oauth-authorization-server`)).status).toBe(404);
       const started = await request(`${url}/auth/qr/device_authorization`, {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: 'client_id=tv-app',
