@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Injectable, UseGuards, type CanActivate, type ExecutionContext, type INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceTestApp, startDeviceModules } from '../../../test/device/device-test-app';
@@ -26,10 +27,7 @@ describe('QrLoginDeviceGrantModule over HTTP', () => {
   let url: string;
 
   beforeAll(async () => {
-    ({ app, url } = await createDeviceTestApp({
-      adapter: 'express',
-      grant: { routeDecorators: [UseGuards(DenyMarkedRequests)] },
-    }));
+    ({ app, url } = await createDeviceTestApp({ adapter: 'express' }));
   });
 
   afterAll(() => app?.close());
@@ -109,12 +107,6 @@ describe('QrLoginDeviceGrantModule over HTTP', () => {
     expect(metadata.body.device_authorization_endpoint).toBe(`${url}/qr-login/device_authorization`);
     expect(metadata.body.token_endpoint).toBe(`${url}/qr-login/token`);
   });
-
-  it('puts the app routeDecorators on both controllers', async () => {
-    const denied = { 'x-deny': '1' };
-    expect((await startDeviceAuthorization(url, 'tv-app', denied)).status).toBe(403);
-    expect((await request(`${url}/.well-known/oauth-authorization-server`, { headers: denied })).status).toBe(403);
-  });
 });
 
 describe('QrLoginDeviceGrantModule mounting', () => {
@@ -128,6 +120,35 @@ describe('QrLoginDeviceGrantModule mounting', () => {
       } finally {
         await app.close();
       }
+    }
+  });
+
+  it('puts the app routeDecorators on both controllers', async () => {
+    const { app, url } = await createDeviceTestApp({
+      adapter: 'express',
+      grant: { routeDecorators: [UseGuards(DenyMarkedRequests)] },
+    });
+    try {
+      const denied = { 'x-deny': '1' };
+      expect((await startDeviceAuthorization(url, 'tv-app', denied)).status).toBe(403);
+      expect((await request(`${url}/.well-known/oauth-authorization-server`, { headers: denied })).status).toBe(403);
+      expect((await request(`${url}/.well-known/oauth-authorization-server`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('takes localhost as the host of an HTTP/1.0 request that names none', async () => {
+    const { app, url } = await createDeviceTestApp({ adapter: 'express' });
+    try {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      socket.end('GET /.well-known/oauth-authorization-server HTTP/1.0\r\n\r\n');
+      let answer = '';
+      for await (const chunk of socket) answer += chunk;
+      expect(answer).toMatch(/^HTTP\/1\.[01] 200 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).issuer).toBe('http://localhost');
+    } finally {
+      await app.close();
     }
   });
 
