@@ -55,6 +55,29 @@ describe('built package', () => {
     expect(out).toBe('function function');
   });
 
+  it('loads every entry, each export defined, from CommonJS and from an ES module', () => {
+    // The bundle's chunks require each other: an export left undefined would be an import cycle between them.
+    const entries = Object.keys(manifest.exports)
+      .filter((key) => key !== './package.json' && manifest.exports[key].require)
+      .map((key) => key.replace(/^\./, 'nestjs-qr-login'));
+    expect(entries).toContain('nestjs-qr-login/device');
+    const script = (load: string) =>
+      `const report = {}; for (const name of ${JSON.stringify(entries)}) { const m = ${load}; ` +
+      'report[name] = [Object.keys(m).length, Object.keys(m).filter((key) => m[key] === undefined)]; } ' +
+      'console.log(JSON.stringify(report));';
+    const fromRequire = JSON.parse(run(['-e', script('require(name)')]));
+    const fromImport = JSON.parse(
+      run(['--input-type=module', '-e', `(async () => { ${script('await import(name)')} })();`]),
+    );
+    for (const name of entries) {
+      expect(fromRequire[name][0], name).toBeGreaterThan(0);
+      expect(fromRequire[name][1], name).toEqual([]);
+      // Named exports, not only `default`: Node finds them in the CommonJS output.
+      expect(fromImport[name][0], name).toBeGreaterThan(1);
+      expect(fromImport[name][1], name).toEqual([]);
+    }
+  });
+
   it('loads from an ES module', () => {
     const out = run([
       '--input-type=module',
