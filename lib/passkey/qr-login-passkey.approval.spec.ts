@@ -101,7 +101,7 @@ class RecordingPasskeyStore extends MemoryQrLoginPasskeyStore {
 }
 
 /** A store shared by two instances, where the other instance's approval moves the counter first. */
-class RacedPasskeyStore extends MemoryQrLoginPasskeyStore {
+class RacedPasskeyStore extends RecordingPasskeyStore {
   override async updateCounter(id: string, expected: number, counter: number): Promise<boolean> {
     await super.updateCounter(id, expected, counter + 1);
     return super.updateCounter(id, expected, counter);
@@ -113,7 +113,7 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 
-function approvalWith(passkeys = new RecordingPasskeyStore()) {
+function approvalWith(passkeys: RecordingPasskeyStore = new RecordingPasskeyStore()) {
   const store = new MemoryQrLoginStore();
   stores.push(store);
   const approval = new QrLoginPasskeyApproval(
