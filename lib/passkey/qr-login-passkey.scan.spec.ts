@@ -106,7 +106,10 @@ describe("a passkey scan's authentication options", () => {
     expect(await codeOf(registration.authenticationOptions(bob, created.qrcodeId))).toBe('QR_NOT_SCANNER');
     const byToken = await kernel.issuer.create({}, {});
     await kernel.actions.scan(byToken.qrcodeId, carol, {});
-    expect(await codeOf(registration.authenticationOptions(carol, byToken.qrcodeId))).toBe('QR_WRONG_STATE');
+    await expect(registration.authenticationOptions(carol, byToken.qrcodeId)).rejects.toMatchObject({
+      code: 'QR_WRONG_STATE',
+      message: expect.stringMatching(/^Cannot SIGN a QR code whose status is SCANNED\. SCAN it first; /),
+    });
   });
 
   it('a confirm without the assertion, or with one of another code, does not approve', async () => {
