@@ -85,6 +85,18 @@ describe('resolveSecurityConfig', () => {
     expect(verdict({ rateLimit: 'strict' })).toContain('"rateLimit" must be an object');
     expect(verdict({ rateLimit: { limiter: {} } })).toContain('"rateLimit.limiter" must implement QrLoginRateLimiter');
     expect(verdict({ numberMatching: 'yes' })).toContain('"numberMatching" must be true, false or { digits, choices }');
+    expect(verdict({ rateLimit: { limiter: null } })).toContain(
+      '"rateLimit.limiter" must implement QrLoginRateLimiter',
+    );
+  });
+
+  it('takes rotateEvery as a number of seconds only, below the lifetime it names', () => {
+    expect(resolveSecurityConfig({ rotateEvery: 59.5 }, TTL_MS).rotateEveryMs).toBe(59_500);
+    for (const rotateEvery of ['30', 0, 60, Number.NaN]) {
+      expect(verdict({ rotateEvery } as never), String(rotateEvery)).toContain(
+        `"rotateEvery" must be a number of seconds above 0 and below qrCodeTtl (${TTL_MS / 1000}); got`,
+      );
+    }
   });
 
   it('keeps a limiter it is given', () => {

@@ -67,21 +67,17 @@ export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtl
   let numberMatching: ResolvedSecurityConfig['numberMatching'] = false;
   if (options.numberMatching) {
     const given = options.numberMatching === true ? {} : options.numberMatching;
-    if (given === null || typeof given !== 'object') {
+    if (typeof given !== 'object') {
       throw new QrLoginConfigError(
         `"numberMatching" must be true, false or { digits, choices }; got ${describeConfigValue(given)}.`,
       );
     }
     refuseUnknownKeys('numberMatching', given, ['digits', 'choices']);
+    // At most 9 choices of at least 1 digit: there are always enough distinct numbers to offer.
     numberMatching = {
       digits: wholeNumber('numberMatching.digits', given.digits ?? 2, 1, 6),
       choices: wholeNumber('numberMatching.choices', given.choices ?? 3, 1, 9),
     };
-    if (numberMatching.choices > 10 ** numberMatching.digits) {
-      throw new QrLoginConfigError(
-        '"numberMatching.choices" cannot exceed the count of distinct numbers of that many digits.',
-      );
-    }
   }
   let rotateEveryMs: number | undefined;
   if (options.rotateEvery !== undefined) {
@@ -99,7 +95,7 @@ export function resolveSecurityConfig(options: QrLoginSecurityOptions, qrCodeTtl
   let rateLimit: ResolvedSecurityConfig['rateLimit'] = false;
   if (options.rateLimit !== false) {
     const given = options.rateLimit ?? {};
-    if (given === null || typeof given !== 'object') {
+    if (typeof given !== 'object') {
       throw new QrLoginConfigError(
         `"rateLimit" must be an object such as { create: { limit: 30, window: 60 } } or false; got ${describeConfigValue(given)}.`,
       );
