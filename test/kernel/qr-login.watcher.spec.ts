@@ -174,6 +174,44 @@ describe('QrLoginWatcher', () => {
     creator.stop();
   });
 
+  it('schedules a rotation only with everyMs, and only for a pending code of the mobile app', async () => {
+    const cases: Array<[number | undefined, Partial<QrCodeRecord>]> = [
+      [undefined, {}],
+      [2_000, { type: 'WECHAT_MINIPROGRAM' }],
+      [2_000, { status: 'SCANNED' }],
+    ];
+    for (const [everyMs, overrides] of cases) {
+      const { store, clock, record, follow, rotations } = setUp({ everyMs });
+      const code = record(overrides);
+      await store.create(code);
+      const watched = follow(code.id);
+      await settle();
+      const label = JSON.stringify({ everyMs, ...overrides });
+      // The expiry check alone.
+      expect(clock.pendingTimers, label).toBe(1);
+      clock.advance(10_000);
+      await settle();
+      expect(rotations, label).toEqual([]);
+      watched.stop();
+    }
+  });
+
+  it('keeps one expiry check per stream however many changes arrive', async () => {
+    const { store, clock, record, follow } = setUp();
+    const pending = record();
+    await store.create(pending);
+    const watched = follow(pending.id);
+    await settle();
+    const scanned = successor(pending, { status: 'SCANNED' });
+    expect(await store.compareAndSet(pending.id, 1, scanned)).toBe(true);
+    expect(await store.compareAndSet(pending.id, 2, successor(scanned, { customData: { n: 3 } }))).toBe(true);
+    await settle();
+    expect(watched.views.map((view) => view.status)).toEqual(['PENDING', 'SCANNED', 'SCANNED']);
+    expect(clock.pendingTimers).toBe(1);
+    watched.stop();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('forgets the stream when its subscriber leaves: no timer left behind', async () => {
     const { store, clock, record, follow, watcher } = setUp({ everyMs: 2_000 });
     const pending = record();
