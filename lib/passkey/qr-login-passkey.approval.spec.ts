@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SoftwareAuthenticator } from '../../test/support/software-authenticator';
 import { MemoryQrLoginPasskeyStore } from '../stores/memory-passkey.store';
 import { MemoryQrLoginStore } from '../stores/memory-qr-login.store';
 import { QrLoginPasskeyApproval } from './qr-login-passkey.approval';
 import { resolvePasskeyConfig } from './qr-login-passkey.config';
 import type { QrLoginApprovalFacts } from '../kernel/interfaces/qr-login-approval.port';
+import { closedAfterEach } from '../../test/support/closed-after-each';
 
 const PASSKEYS = { rpId: 'example.com', origins: 'https://example.com' };
 const facts = (over: Partial<QrLoginApprovalFacts> = {}): QrLoginApprovalFacts => ({
@@ -108,14 +109,10 @@ class RacedPasskeyStore extends RecordingPasskeyStore {
   }
 }
 
-const stores: MemoryQrLoginStore[] = [];
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((store) => store.close()));
-});
+const keep = closedAfterEach<MemoryQrLoginStore>();
 
 function approvalWith(passkeys: RecordingPasskeyStore = new RecordingPasskeyStore()) {
-  const store = new MemoryQrLoginStore();
-  stores.push(store);
+  const store = keep(new MemoryQrLoginStore());
   const approval = new QrLoginPasskeyApproval(
     resolvePasskeyConfig('passkey', { ...RELYING_PARTY, store: passkeys }),
     store,
@@ -265,8 +262,7 @@ describe('a passkey assertion', () => {
   });
 
   it('is refused, not checked, where passkeys are not set up', async () => {
-    const store = new MemoryQrLoginStore();
-    stores.push(store);
+    const store = keep(new MemoryQrLoginStore());
     const approval = new QrLoginPasskeyApproval(resolvePasskeyConfig('token', undefined), store);
     const phone = new SoftwareAuthenticator();
     const assertion = phone.assert({ challenge: 'x', origin: ORIGIN, rpId: RP });

@@ -7,6 +7,7 @@ import { MemoryQrLoginStore } from '../stores/memory-qr-login.store';
 import { QrLoginPasskeyApproval } from './qr-login-passkey.approval';
 import { resolvePasskeyConfig } from './qr-login-passkey.config';
 import { QrLoginPasskeyRegistration } from './qr-login-passkey.registration';
+import { closedAfterEach } from '../../test/support/closed-after-each';
 
 /*
  * Registering a phone's passkey, with the real @simplewebauthn/server and
@@ -21,16 +22,14 @@ const ORIGIN = 'https://app.example.com';
 const alice = { id: 'u-alice', username: 'alice' };
 const bob = { id: 'u-bob', username: 'bob' };
 
-const stores: MemoryQrLoginStore[] = [];
-afterEach(async () => {
+const keep = closedAfterEach<MemoryQrLoginStore>();
+afterEach(() => {
   vi.useRealTimers();
-  await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 
 function registrationWith(options: Partial<QrLoginPasskeyOptions> = {}) {
   const passkeys = new MemoryQrLoginPasskeyStore();
-  const store = new MemoryQrLoginStore();
-  stores.push(store);
+  const store = keep(new MemoryQrLoginStore());
   const config = resolvePasskeyConfig('passkey', { rpId: RP, origins: ORIGIN, store: passkeys, ...options }, 'Shop');
   const registration = new QrLoginPasskeyRegistration(config, store, (user) => (user as { id: string }).id);
   /** Asks for options as `user` and answers them with `authenticator`, the ceremony changed by `wrong`. */
@@ -282,8 +281,7 @@ describe('the passkey list', () => {
 
 describe('where passkeys are not set up', () => {
   it('every call is refused with QR_PASSKEYS_DISABLED', async () => {
-    const store = new MemoryQrLoginStore();
-    stores.push(store);
+    const store = keep(new MemoryQrLoginStore());
     const registration = new QrLoginPasskeyRegistration(resolvePasskeyConfig('token', undefined), store, () => 'u');
     for (const run of [
       registration.list(alice),

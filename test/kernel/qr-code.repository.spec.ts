@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QrCodeRepository } from '../../lib/kernel/qr-code.repository';
 import { QrLoginStoreFullError, QrLoginStoreUnavailableError } from '../../lib/kernel/qr-login.errors';
 import { expiryOfQrCodeId, newQrCodeId } from '../../lib/kernel/qr-login.ids';
@@ -7,6 +7,7 @@ import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord } from '../../lib/testing';
 import { codeOf } from '../support/kernel-parts';
 import { ManualClock } from '../support/manual-clock';
+import { closedAfterEach } from '../support/closed-after-each';
 
 /*
  * The kernel's one door to the store, on the memory store and a manual clock:
@@ -32,14 +33,10 @@ class CountingStore extends MemoryQrLoginStore {
 }
 
 describe('QrCodeRepository', () => {
-  const stores: MemoryQrLoginStore[] = [];
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
+  const keep = closedAfterEach<MemoryQrLoginStore>();
 
   function setUp() {
-    const store = new CountingStore();
-    stores.push(store);
+    const store = keep(new CountingStore());
     const clock = new ManualClock();
     const repository = new QrCodeRepository(store, clock);
     const add = async (): Promise<QrCodeRecord> => {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QrCodeRepository } from '../../lib/kernel/qr-code.repository';
 import { QrLoginAudit } from '../../lib/kernel/qr-login.audit';
 import { QrLoginAppActions } from '../../lib/kernel/qr-login.app-actions';
@@ -21,6 +21,7 @@ import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord } from '../../lib/testing';
 import { codeOf, recordingInstrumentation } from '../support/kernel-parts';
 import { ManualClock } from '../support/manual-clock';
+import { closedAfterEach } from '../support/closed-after-each';
 
 /*
  * How a scan, a confirm and a cancel are decided and written, on the memory
@@ -34,10 +35,7 @@ const BOB = { id: 'u-bob', name: 'Bob' };
 const ALLOW: QrLoginRiskAssessment = { verdict: 'allow', flags: [], facts: { sameIp: true, sameNetwork: true } };
 
 describe('QrLoginAppActions', () => {
-  const stores: MemoryQrLoginStore[] = [];
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
+  const keep = closedAfterEach<MemoryQrLoginStore>();
 
   function setUp(
     options: {
@@ -46,8 +44,7 @@ describe('QrLoginAppActions', () => {
       onAuthorized?: (context: QrLoginContext) => void;
     } = {},
   ) {
-    const store = new MemoryQrLoginStore();
-    stores.push(store);
+    const store = keep(new MemoryQrLoginStore());
     const clock = new ManualClock();
     const config = resolveQrLoginConfig({
       appAuth: { resolveUser: () => null },

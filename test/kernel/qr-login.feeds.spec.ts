@@ -1,9 +1,10 @@
 import { Observable } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QrLoginFeeds } from '../../lib/kernel/qr-login.feeds';
 import type { QrCodeRecord } from '../../lib/kernel/interfaces/qr-code.interface';
 import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord, successor } from '../../lib/testing';
+import { closedAfterEach } from '../support/closed-after-each';
 
 /** A memory store that counts the change subscriptions it is asked for and how many are open. */
 class CountingStore extends MemoryQrLoginStore {
@@ -25,14 +26,10 @@ class CountingStore extends MemoryQrLoginStore {
 }
 
 describe('QrLoginFeeds', () => {
-  const stores: MemoryQrLoginStore[] = [];
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
+  const keep = closedAfterEach<MemoryQrLoginStore>();
 
   function setUp() {
-    const store = new CountingStore();
-    stores.push(store);
+    const store = keep(new CountingStore());
     return { store, feeds: new QrLoginFeeds(store) };
   }
 

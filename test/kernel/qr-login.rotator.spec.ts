@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QrCodeRepository } from '../../lib/kernel/qr-code.repository';
 import { QrLoginAudit } from '../../lib/kernel/qr-login.audit';
 import { resolveQrLoginConfig } from '../../lib/kernel/qr-login.config';
@@ -12,6 +12,7 @@ import type { QrLoginKernelOptions } from '../../lib/kernel/interfaces/qr-login-
 import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord } from '../../lib/testing';
 import { ManualClock } from '../support/manual-clock';
+import { closedAfterEach } from '../support/closed-after-each';
 
 /*
  * Rotation and images of native codes, on the memory store and a manual
@@ -32,14 +33,10 @@ class InterleavingStore extends MemoryQrLoginStore {
 }
 
 describe('QrLoginRotator', () => {
-  const stores: MemoryQrLoginStore[] = [];
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
+  const keep = closedAfterEach<MemoryQrLoginStore>();
 
   function setUp(options: Partial<QrLoginKernelOptions> = {}) {
-    const store = new InterleavingStore();
-    stores.push(store);
+    const store = keep(new InterleavingStore());
     const clock = new ManualClock();
     const config = resolveQrLoginConfig({ appAuth: { resolveUser: () => null }, clock, ...options });
     const repository = new QrCodeRepository(store, clock);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QrCodeRepository } from '../../lib/kernel/qr-code.repository';
 import { QrLoginAudit } from '../../lib/kernel/qr-login.audit';
 import { resolveQrLoginConfig } from '../../lib/kernel/qr-login.config';
@@ -11,6 +11,7 @@ import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord } from '../../lib/testing';
 import { codeOf, recordingInstrumentation } from '../support/kernel-parts';
 import { ManualClock } from '../support/manual-clock';
+import { closedAfterEach } from '../support/closed-after-each';
 
 /*
  * The reads of a code, on the memory store and a manual clock: the status a
@@ -25,14 +26,10 @@ const STRANGER = { creatorSecrets: ['someone-else'] };
 const PACE = { intervalMs: 5_000, slowDownMs: 5_000 };
 
 describe('QrLoginStatusReader', () => {
-  const stores: MemoryQrLoginStore[] = [];
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
+  const keep = closedAfterEach<MemoryQrLoginStore>();
 
   function setUp() {
-    const store = new MemoryQrLoginStore();
-    stores.push(store);
+    const store = keep(new MemoryQrLoginStore());
     const clock = new ManualClock();
     const config = resolveQrLoginConfig({ appAuth: { resolveUser: () => null }, clock });
     const repository = new QrCodeRepository(store, clock);

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QrCodeRepository } from '../../lib/kernel/qr-code.repository';
 import { QrLoginStoreUnavailableError } from '../../lib/kernel/qr-login.errors';
 import { hashSecret } from '../../lib/kernel/qr-login.ids';
@@ -9,6 +9,7 @@ import type { QrCodeStatusView } from '../../lib/kernel/interfaces/qr-login-view
 import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord, successor } from '../../lib/testing';
 import { ManualClock } from '../support/manual-clock';
+import { closedAfterEach } from '../support/closed-after-each';
 
 /*
  * The status stream of one code, on the memory store and a manual clock: what
@@ -30,14 +31,10 @@ interface Watched {
 }
 
 describe('QrLoginWatcher', () => {
-  const stores: MemoryQrLoginStore[] = [];
-  afterEach(async () => {
-    await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
+  const keep = closedAfterEach<MemoryQrLoginStore>();
 
   function setUp(rotation: Partial<QrLoginRotation> = {}) {
-    const store = new MemoryQrLoginStore();
-    stores.push(store);
+    const store = keep(new MemoryQrLoginStore());
     const clock = new ManualClock();
     const repository = new QrCodeRepository(store, clock);
     const rotations: string[] = [];
