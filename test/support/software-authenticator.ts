@@ -118,15 +118,20 @@ export class SoftwareAuthenticator {
         ['authData', authData],
       ]),
     );
+    return this.credentialJson({
+      clientDataJSON: b64url(clientDataJSON),
+      attestationObject: b64url(attestationObject),
+      transports: ['internal'],
+    });
+  }
+
+  /** A platform credential as the browser serialises it (`PublicKeyCredential.toJSON()`), around `response`. */
+  private credentialJson(response: Record<string, unknown>): Record<string, unknown> {
     return {
       id: this.id,
       rawId: this.id,
       type: 'public-key',
-      response: {
-        clientDataJSON: b64url(clientDataJSON),
-        attestationObject: b64url(attestationObject),
-        transports: ['internal'],
-      },
+      response,
       clientExtensionResults: {},
       authenticatorAttachment: 'platform',
     };
@@ -137,18 +142,11 @@ export class SoftwareAuthenticator {
     if (this.counting) this.signCount += 1;
     const clientDataJSON = this.clientData(ceremony, 'webauthn.get');
     const authData = this.authenticatorData(ceremony, ceremony.counter ?? this.signCount, 0);
-    return {
-      id: this.id,
-      rawId: this.id,
-      type: 'public-key',
-      response: {
-        clientDataJSON: b64url(clientDataJSON),
-        authenticatorData: b64url(authData),
-        signature: b64url(this.signature(authData, clientDataJSON, ceremony.badSignature)),
-      },
-      clientExtensionResults: {},
-      authenticatorAttachment: 'platform',
-    };
+    return this.credentialJson({
+      clientDataJSON: b64url(clientDataJSON),
+      authenticatorData: b64url(authData),
+      signature: b64url(this.signature(authData, clientDataJSON, ceremony.badSignature)),
+    });
   }
 
   private clientData(ceremony: Ceremony, type: string): Buffer {
