@@ -7,6 +7,7 @@ import { QrLoginPasskeyApproval } from './qr-login-passkey.approval';
 import { resolvePasskeyConfig } from './qr-login-passkey.config';
 import type { QrLoginApprovalFacts } from '../kernel/interfaces/qr-login-approval.port';
 import { closedAfterEach } from '../../test/support/closed-after-each';
+import { refusalOf } from '../../test/support/kernel-parts';
 
 const PASSKEYS = { rpId: 'example.com', origins: 'https://example.com' };
 const facts = (over: Partial<QrLoginApprovalFacts> = {}): QrLoginApprovalFacts => ({
@@ -134,14 +135,7 @@ function approvalWith(passkeys: RecordingPasskeyStore = new RecordingPasskeyStor
 }
 
 /** The code and the reason (the part in parentheses) of a refusal; fails the test when `run` resolves. */
-async function refusalOf(run: Promise<unknown>): Promise<{ code: string; why?: string }> {
-  const error = (await run.then(
-    () => expect.unreachable('expected a refusal'),
-    (thrown: unknown) => thrown,
-  )) as { code: string; message: string };
-  const why = /this request \((.*)\), so the code was cancelled/s.exec(error.message)?.[1];
-  return { code: error.code, why };
-}
+const refused = (run: Promise<unknown>) => refusalOf(run, /this request \((.*)\), so the code was cancelled/s);
 
 describe('a passkey assertion', () => {
   it("passes when it is a user-verified signature of the challenge by one of the user's passkeys", async () => {
@@ -168,7 +162,7 @@ describe('a passkey assertion', () => {
     const { enrol, challenge, verify, passkeys } = approvalWith();
     const phone = new SoftwareAuthenticator();
     await enrol(phone);
-    const refusal = await refusalOf(verify(phone.assert({ challenge, origin: ORIGIN, rpId: RP, ...wrong })));
+    const refusal = await refused(verify(phone.assert({ challenge, origin: ORIGIN, rpId: RP, ...wrong })));
     expect(refusal.code).toBe('QR_PASSKEY_INVALID');
     expect(refusal.why).toMatch(reason);
     expect((await passkeys.get(phone.id))?.counter).toBe(0);
@@ -179,17 +173,17 @@ describe('a passkey assertion', () => {
     const bobs = new SoftwareAuthenticator();
     await enrol(bobs, 'u-bob');
     const signed = { challenge, origin: ORIGIN, rpId: RP };
-    expect(await refusalOf(verify(bobs.assert(signed)))).toEqual({
+    expect(await refused(verify(bobs.assert(signed)))).toEqual({
       code: 'QR_PASSKEY_INVALID',
       why: 'not a passkey of this user',
     });
-    expect(await refusalOf(verify(new SoftwareAuthenticator().assert(signed)))).toEqual({
+    expect(await refused(verify(new SoftwareAuthenticator().assert(signed)))).toEqual({
       code: 'QR_PASSKEY_INVALID',
       why: 'not a passkey of this user',
     });
     expect(passkeys.asked).toEqual([bobs.id, expect.any(String)]);
     for (const id of [42, '', undefined, { toString: () => bobs.id }]) {
-      expect(await refusalOf(verify({ ...bobs.assert(signed), id }, 'u-bob'))).toEqual({
+      expect(await refused(verify({ ...bobs.assert(signed), id }, 'u-bob'))).toEqual({
         code: 'QR_PASSKEY_INVALID',
         why: 'not a passkey of this user',
       });
@@ -204,7 +198,7 @@ describe('a passkey assertion', () => {
       await enrol(phone);
       const assertion = phone.assert({ challenge, origin: ORIGIN, rpId: RP });
       await verify(assertion);
-      expect(await refusalOf(verify(assertion))).toEqual({ code: 'QR_PASSKEY_REPLAYED', why: undefined });
+      expect(await refused(verify(assertion))).toEqual({ code: 'QR_PASSKEY_REPLAYED', why: undefined });
     }
   });
 
@@ -222,7 +216,7 @@ describe('a passkey assertion', () => {
     await enrol(phone, ALICE, 5);
     const signed = { challenge, origin: ORIGIN, rpId: RP };
     for (const counter of [3, 5, 0]) {
-      expect(await refusalOf(verify(phone.assert({ ...signed, counter })))).toEqual({
+      expect(await refused(verify(phone.assert({ ...signed, counter })))).toEqual({
         code: 'QR_PASSKEY_COUNTER',
         why: undefined,
       });
@@ -236,7 +230,7 @@ describe('a passkey assertion', () => {
     const { enrol, challenge, verify } = approvalWith(new RacedPasskeyStore());
     const phone = new SoftwareAuthenticator();
     await enrol(phone);
-    expect(await refusalOf(verify(phone.assert({ challenge, origin: ORIGIN, rpId: RP })))).toEqual({
+    expect(await refused(verify(phone.assert({ challenge, origin: ORIGIN, rpId: RP })))).toEqual({
       code: 'QR_PASSKEY_COUNTER',
       why: undefined,
     });
@@ -247,7 +241,7 @@ describe('a passkey assertion', () => {
     const phone = new SoftwareAuthenticator();
     await enrol(phone);
     const long = 'A'.repeat(300);
-    const { why } = await refusalOf(verify(phone.assert({ challenge: long, origin: ORIGIN, rpId: RP })));
+    const { why } = await refused(verify(phone.assert({ challenge: long, origin: ORIGIN, rpId: RP })));
     expect(why).toBe(`Unexpected authentication response challenge "${long}`.slice(0, 160));
     // Not every failure is an Error: a thrown value is told as it is.
     for (const thrown of [null, 'no rawId here']) {
@@ -257,7 +251,7 @@ describe('a passkey assertion', () => {
           throw thrown;
         },
       });
-      expect(await refusalOf(verify(assertion))).toEqual({ code: 'QR_PASSKEY_INVALID', why: String(thrown) });
+      expect(await refused(verify(assertion))).toEqual({ code: 'QR_PASSKEY_INVALID', why: String(thrown) });
     }
   });
 
@@ -266,7 +260,7 @@ describe('a passkey assertion', () => {
     const approval = new QrLoginPasskeyApproval(resolvePasskeyConfig('token', undefined), store);
     const phone = new SoftwareAuthenticator();
     const assertion = phone.assert({ challenge: 'x', origin: ORIGIN, rpId: RP });
-    expect((await refusalOf(approval.verifyPasskey({ challenge: 'x', userId: ALICE, assertion }))).code).toBe(
+    expect((await refused(approval.verifyPasskey({ challenge: 'x', userId: ALICE, assertion }))).code).toBe(
       'QR_PASSKEYS_DISABLED',
     );
   });

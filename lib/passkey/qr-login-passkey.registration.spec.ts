@@ -8,6 +8,7 @@ import { QrLoginPasskeyApproval } from './qr-login-passkey.approval';
 import { resolvePasskeyConfig } from './qr-login-passkey.config';
 import { QrLoginPasskeyRegistration } from './qr-login-passkey.registration';
 import { closedAfterEach } from '../../test/support/closed-after-each';
+import { refusalOf } from '../../test/support/kernel-parts';
 
 /*
  * Registering a phone's passkey, with the real @simplewebauthn/server and
@@ -45,14 +46,7 @@ function registrationWith(options: Partial<QrLoginPasskeyOptions> = {}) {
 }
 
 /** The code and the reason (the part in parentheses) of a refusal; fails the test when `run` resolves. */
-async function refusalOf(run: Promise<unknown>): Promise<{ code: string; why?: string }> {
-  const error = (await run.then(
-    () => expect.unreachable('expected a refusal'),
-    (thrown: unknown) => thrown,
-  )) as { code: string; message: string };
-  const why = /did not verify \((.*)\)\. Ask for new options/s.exec(error.message)?.[1];
-  return { code: error.code, why };
-}
+const refused = (run: Promise<unknown>) => refusalOf(run, /did not verify \((.*)\)\. Ask for new options/s);
 const failed = (why: string) => ({ code: 'QR_PASSKEY_REGISTRATION_FAILED', why });
 
 describe('passkey registration options', () => {
@@ -85,7 +79,7 @@ describe('passkey registration options', () => {
   it('are refused when the store cannot keep the challenge', async () => {
     const { registration, store } = registrationWith();
     store.setAlias = async () => false;
-    expect((await refusalOf(registration.registrationOptions(alice))).code).toBe('QR_STORE_UNAVAILABLE');
+    expect((await refused(registration.registrationOptions(alice))).code).toBe('QR_STORE_UNAVAILABLE');
   });
 });
 
@@ -122,7 +116,7 @@ describe('a passkey registration', () => {
     expect(await registration.verifyRegistration(alice, inTime)).toMatchObject({ createdAt: Date.now() });
     const late = await answer(new SoftwareAuthenticator(), bob);
     vi.setSystemTime(Date.now() + 30_000);
-    expect(await refusalOf(registration.verifyRegistration(bob, late))).toEqual(failed('unknown or expired challenge'));
+    expect(await refused(registration.verifyRegistration(bob, late))).toEqual(failed('unknown or expired challenge'));
   });
 
   it.each<[string, Partial<RegistrationCeremony>, RegExp]>([
@@ -136,7 +130,7 @@ describe('a passkey registration', () => {
     ],
   ])('is refused for %s, and keeps nothing', async (_what, wrong, reason) => {
     const { registration, passkeys, answer } = registrationWith();
-    const refusal = await refusalOf(
+    const refusal = await refused(
       registration.verifyRegistration(alice, await answer(new SoftwareAuthenticator(), alice, wrong)),
     );
     expect(refusal.code).toBe('QR_PASSKEY_REGISTRATION_FAILED');
@@ -155,11 +149,11 @@ describe('a passkey registration', () => {
     const { registration, answer } = registrationWith();
     const phone = new SoftwareAuthenticator();
     const unknown = phone.register({ challenge: randomBytes(32).toString('base64url'), origin: ORIGIN, rpId: RP });
-    expect(await refusalOf(registration.verifyRegistration(alice, unknown))).toEqual(
+    expect(await refused(registration.verifyRegistration(alice, unknown))).toEqual(
       failed('unknown or expired challenge'),
     );
     const alicesChallenge = await answer(phone);
-    expect(await refusalOf(registration.verifyRegistration(bob, alicesChallenge))).toEqual(
+    expect(await refused(registration.verifyRegistration(bob, alicesChallenge))).toEqual(
       failed('unknown or expired challenge'),
     );
     const clientData = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -170,7 +164,7 @@ describe('a passkey registration', () => {
       { response: { clientDataJSON: clientData({ challenge: 42 }) } },
       { response: { clientDataJSON: clientData(null) } },
     ]) {
-      expect(await refusalOf(registration.verifyRegistration(alice, response))).toEqual(
+      expect(await refused(registration.verifyRegistration(alice, response))).toEqual(
         failed('unknown or expired challenge'),
       );
     }
@@ -183,11 +177,11 @@ describe('a passkey registration', () => {
     const { challenge } = (await registration.registrationOptions(alice)) as { challenge: string };
     const phone = new SoftwareAuthenticator();
     const unverified = phone.register({ challenge, origin: ORIGIN, rpId: RP, userVerified: false });
-    expect((await refusalOf(registration.verifyRegistration(alice, unverified))).code).toBe(
+    expect((await refused(registration.verifyRegistration(alice, unverified))).code).toBe(
       'QR_PASSKEY_REGISTRATION_FAILED',
     );
     const good = phone.register({ challenge, origin: ORIGIN, rpId: RP });
-    expect(await refusalOf(registration.verifyRegistration(alice, good))).toEqual(
+    expect(await refused(registration.verifyRegistration(alice, good))).toEqual(
       failed('this challenge was answered already'),
     );
     expect(await passkeys.listByUser('u-alice')).toEqual([]);
@@ -199,7 +193,7 @@ describe('a passkey registration', () => {
     const other = new SoftwareAuthenticator();
     await registration.verifyRegistration(alice, await answer(phone));
     await registration.verifyRegistration(alice, await answer(other));
-    expect(await refusalOf(registration.verifyRegistration(bob, await answer(phone, bob)))).toEqual(
+    expect(await refused(registration.verifyRegistration(bob, await answer(phone, bob)))).toEqual(
       failed('this passkey is registered already'),
     );
     expect((await passkeys.listByUser('u-alice')).map(({ id }) => id)).toEqual([phone.id, other.id]);
@@ -209,7 +203,7 @@ describe('a passkey registration', () => {
   it("gives the library's reason cut to 160 characters, whatever it threw", async () => {
     const { registration, answer } = registrationWith();
     const origin = `https://${'a'.repeat(300)}.example.com`;
-    const { why } = await refusalOf(
+    const { why } = await refused(
       registration.verifyRegistration(alice, await answer(new SoftwareAuthenticator(), alice, { origin })),
     );
     expect(why).toBe(`Unexpected registration response origin "${origin}`.slice(0, 160));
@@ -220,7 +214,7 @@ describe('a passkey registration', () => {
           throw thrown;
         },
       });
-      expect(await refusalOf(registration.verifyRegistration(bob, response))).toEqual(failed(String(thrown)));
+      expect(await refused(registration.verifyRegistration(bob, response))).toEqual(failed(String(thrown)));
     }
   });
 });
@@ -231,10 +225,8 @@ describe('who may register', () => {
     const first = await answer(new SoftwareAuthenticator());
     const second = await answer(new SoftwareAuthenticator());
     await registration.verifyRegistration(alice, first);
-    expect((await refusalOf(registration.verifyRegistration(alice, second))).code).toBe(
-      'QR_PASSKEY_REGISTRATION_CLOSED',
-    );
-    expect((await refusalOf(registration.registrationOptions(alice))).code).toBe('QR_PASSKEY_REGISTRATION_CLOSED');
+    expect((await refused(registration.verifyRegistration(alice, second))).code).toBe('QR_PASSKEY_REGISTRATION_CLOSED');
+    expect((await refused(registration.registrationOptions(alice))).code).toBe('QR_PASSKEY_REGISTRATION_CLOSED');
     expect((await registration.list(alice)).passkeys).toHaveLength(1);
   });
 
@@ -249,7 +241,7 @@ describe('who may register', () => {
       [alice, 0],
     ]);
     await registration.verifyRegistration(alice, await answer(new SoftwareAuthenticator()));
-    expect((await refusalOf(registration.registrationOptions(alice))).code).toBe('QR_PASSKEY_REGISTRATION_CLOSED');
+    expect((await refused(registration.registrationOptions(alice))).code).toBe('QR_PASSKEY_REGISTRATION_CLOSED');
     expect(asked.slice(2)).toEqual([
       [alice, 1],
       [alice, 1],
@@ -289,7 +281,7 @@ describe('where passkeys are not set up', () => {
       registration.verifyRegistration(alice, {}),
       registration.authenticationOptions(alice, 'code-1'),
     ]) {
-      expect((await refusalOf(run)).code).toBe('QR_PASSKEYS_DISABLED');
+      expect((await refused(run)).code).toBe('QR_PASSKEYS_DISABLED');
     }
   });
 });

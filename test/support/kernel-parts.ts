@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { resolveQrLoginConfig, type ResolvedQrLoginConfig } from '../../lib/kernel/qr-login.config';
 import { wireQrLoginKernel, type QrLoginKernelParts } from '../../lib/kernel/qr-login.wiring';
 import type { QrLoginEvent } from '../../lib/kernel/interfaces/qr-login-events.interface';
@@ -75,6 +76,18 @@ export const codeOf = (run: Promise<unknown>): Promise<string | undefined> =>
     () => undefined,
     (error: { code?: string }) => error.code,
   );
+
+/**
+ * The stable code of the refusal `run` rejects with, and the reason `reason` (a pattern with one group)
+ * finds in its message; fails the test when `run` resolves.
+ */
+export async function refusalOf(run: Promise<unknown>, reason: RegExp): Promise<{ code: string; why?: string }> {
+  const error = (await run.then(
+    () => expect.unreachable('expected a refusal'),
+    (thrown: unknown) => thrown,
+  )) as { code: string; message: string };
+  return { code: error.code, why: reason.exec(error.message)?.[1] };
+}
 
 /** The error `run` throws; fails the test when it throws none. */
 export function thrownBy(run: () => unknown): Error {
