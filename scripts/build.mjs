@@ -29,7 +29,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /**
  * The entries to bundle, read from the exports map so a new entry needs no change here: each maps the
- * output name (`stores/redis/index`) to the file tsc wrote for it.
+ * output name (`stores/redis/index`) to the file tsc wrote for it, without its extension.
  */
 function entriesUnder(folder, extension) {
   const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -38,17 +38,15 @@ function entriesUnder(folder, extension) {
   for (const target of Object.values(exports)) {
     const file = typeof target === 'object' ? target.default : undefined;
     if (file?.startsWith(prefix) && file.endsWith(extension)) {
-      entries[file.slice(prefix.length, -extension.length)] = file.slice('./dist/'.length);
+      entries[file.slice(prefix.length, -extension.length)] = file.slice('./dist/'.length, -extension.length);
     }
   }
   return entries;
 }
 
-/** `{ name: 'lib/x.js' }` under `base`, with the extension swapped (`.js` → `.d.ts`). */
-function inputs(entries, base, from, to) {
-  return Object.fromEntries(
-    Object.entries(entries).map(([name, file]) => [name, join(base, file.slice(0, -from.length) + to)]),
-  );
+/** Rolldown's input: each entry's file under `base`, with `extension` (`.js`, `.d.ts`). */
+function inputs(entries, base, extension) {
+  return Object.fromEntries(Object.entries(entries).map(([name, stem]) => [name, join(base, stem + extension)]));
 }
 
 /** Anything not written by tsc here (a package or a Node built-in) stays an import of the output. */
@@ -62,20 +60,19 @@ async function compile(project, outDir, ...flags) {
   }
 }
 
-/** Bundles `input` into `dir`: the JavaScript, then (with `declarations`) the declarations beside it. */
-async function bundle({ input, declarations, cwd, dir, chunks, format, js, types, platform }) {
-  const code = await rolldown({ input: inputs(input, cwd, js[0], js[1]), cwd, external, platform });
+/** Bundles `input` into `dir`: the JavaScript (`extension`), then the declarations (`types`) beside it. */
+async function bundle({ input, cwd, dir, chunks, format, extension, types, platform }) {
+  const code = await rolldown({ input: inputs(input, cwd, extension), cwd, external, platform });
   await code.write({
     dir,
     format,
-    entryFileNames: `[name]${js[1]}`,
-    chunkFileNames: `${chunks}[name]${js[1]}`,
+    entryFileNames: `[name]${extension}`,
+    chunkFileNames: `${chunks}[name]${extension}`,
     comments: false,
   });
   await code.close();
-  if (!declarations) return;
   const typed = await rolldown({
-    input: inputs(input, cwd, js[0], types),
+    input: inputs(input, cwd, types),
     cwd,
     external,
     plugins: [dts({ dtsInput: true, emitDtsOnly: true, tsconfig: false })],
@@ -103,13 +100,12 @@ try {
   rmSync(join(out, 'client'), { recursive: true, force: true });
   await bundle({
     input: client,
-    declarations: true,
     cwd: work,
     dir: join(out, 'client'),
     // Beside the entries: `serveClient` serves the folder and its `app/`, nothing deeper.
     chunks: '',
     format: 'esm',
-    js: ['.mjs', '.mjs'],
+    extension: '.mjs',
     types: '.d.mts',
     platform: 'browser',
   });
@@ -117,12 +113,11 @@ try {
     rmSync(join(out, 'lib'), { recursive: true, force: true });
     await bundle({
       input: lib,
-      declarations: true,
       cwd: work,
       dir: join(out, 'lib'),
       chunks: 'shared/',
       format: 'cjs',
-      js: ['.js', '.js'],
+      extension: '.js',
       types: '.d.ts',
       platform: 'node',
     });
