@@ -22,14 +22,16 @@ export const QR_LOGIN_CLIENT_ASSETS = 'QR_LOGIN:CLIENT_ASSETS';
 
 /**
  * The package's built client: the `client` folder of the nearest `dist` above this file's compiled form
- * (the bundle puts it in `dist/lib` or `dist/lib/shared`, whichever its entries need).
+ * (the bundle puts it in `dist/lib` or `dist/lib/shared`, whichever its entries need); from the
+ * source tree, the repository's `client` folder. `from` is the folder to start at (this file's).
+ * @internal
  */
-function packagedClientDir(): string {
-  let dir = __dirname;
+export function packagedClientDir(from = __dirname): string {
+  let dir = from;
   for (let parent = dirname(dir); parent !== dir; dir = parent, parent = dirname(dir)) {
     if (basename(dir) === 'lib' && basename(parent) === 'dist') return join(parent, 'client');
   }
-  return resolve(__dirname, '..', '..', 'client');
+  return resolve(from, '..', '..', 'client');
 }
 const DEFAULT_MAX_AGE_S = 3600;
 
