@@ -9,9 +9,16 @@
 type AnyDecorator = (...args: any[]) => any;
 type DecoratorFactory<D> = (options?: any, ...rest: any[]) => D;
 
-function loadSwagger(): Record<string, AnyDecorator> | undefined {
+/**
+ * `@nestjs/swagger`'s exports, or undefined when it is not installed. `load` is
+ * how it is required (a parameter so the absent and broken cases can be checked).
+ * @internal
+ */
+export function loadSwagger(
+  load: () => Record<string, AnyDecorator> = () => require('@nestjs/swagger'),
+): Record<string, AnyDecorator> | undefined {
   try {
-    return require('@nestjs/swagger');
+    return load();
   } catch (error) {
     const code = (error as { code?: string } | null)?.code;
     const missing =
