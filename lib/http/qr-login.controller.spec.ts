@@ -4,7 +4,7 @@ import { ADAPTERS, createTestApp, type AdapterName } from '../../test/app/test-a
 import { asUser, creatorHeader, nativeClient, request } from '../../test/support/http';
 import { ManualClock } from '../../test/support/manual-clock';
 import { openSse, type SseReader } from '../../test/support/sse';
-import type { QrLoginModuleOptions } from '../kernel/interfaces/qr-login-options.interface';
+import type { QrLoginModuleOptions } from '../qr-login.module-options';
 
 /*
  * The native routes over real HTTP on both adapters and the memory store, each

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADAPTERS, createTestApp, type AdapterName } from '../../../test/app/test-app';
 import { newDpopKey } from '../../../test/support/dpop';
 import { nativeClient, request } from '../../../test/support/http';
-import type { QrLoginModuleOptions } from '../../kernel/interfaces/qr-login-options.interface';
+import type { QrLoginModuleOptions } from '../../qr-login.module-options';
 import { dpopJktOf, markDpopJkt } from './qr-login-dpop.guard';
 
 /*
