@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QrLoginContext } from '../../plugin';
+import { QrLoginService, type QrLoginContext } from '../../plugin';
 import { APP_USERS, createTestApp, type TestAppOptions } from '../../../test/app/test-app';
 import { closedAfterEach } from '../../../test/support/closed-after-each';
 import { request } from '../../../test/support/http';
@@ -35,7 +35,7 @@ async function boot(genauth: QrLoginGenAuthForRootOptions = {}, options: TestApp
   const post = (path: string, json: unknown, headers: Record<string, string> = {}) =>
     request(`${v2}/${path}`, { json, headers });
   const check = (random: string) => request(`${v2}/check?random=${encodeURIComponent(random)}`);
-  return { url, authorized, post, check };
+  return { app, url, authorized, post, check };
 }
 
 type Booted = Awaited<ReturnType<typeof boot>>;
@@ -61,6 +61,25 @@ describe('GenAuth V2 routes', () => {
         url: expect.stringMatching(/^data:image\/svg\+xml;base64,/),
         expiresIn: 120,
       },
+    });
+  });
+
+  it("gene answers the logo of the app's own renderer of its codes as customLogo", async () => {
+    const booted = await boot();
+    // An app may render the MOBILE_APP codes V2 creates through a handler of its own.
+    booted.app.get(QrLoginService).registerTypeHandler({
+      type: 'MOBILE_APP' as any,
+      render: async () => ({
+        url: 'https://example.test/code.png',
+        payload: 'p',
+        customLogoUrl: 'https://example.test/logo.png',
+      }),
+    });
+    expect((await booted.post('gene', {})).body.data).toEqual({
+      random: expect.any(String),
+      url: 'https://example.test/code.png',
+      expiresIn: 120,
+      customLogo: 'https://example.test/logo.png',
     });
   });
 
