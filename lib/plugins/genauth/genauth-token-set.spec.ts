@@ -67,3 +67,27 @@ describe('toGenAuthTokenSet', () => {
     expect((caught as Error).message).toContain('issueTokenSet');
   });
 });
+
+describe('toGenAuthTokenSet, exactly', () => {
+  it('skips empty strings and reads token and tokenType', () => {
+    expect(toGenAuthTokenSet({ access_token: '', token: 't', expire_in: 1, tokenType: 'DPoP' })).toStrictEqual({
+      access_token: 't',
+      token_type: 'DPoP',
+      expire_in: 1,
+    });
+  });
+
+  it('takes a non-empty string as the access token, and refuses an empty one as no token set', () => {
+    const token = jwt({ exp: Math.floor(Date.now() / 1000) + 900 });
+    expect(toGenAuthTokenSet(token).access_token).toBe(token);
+    expect(() => toGenAuthTokenSet('')).toThrow("The server's token set hook returned string instead of a token set;");
+  });
+
+  it('reads exp only from a token of three parts whose claims are JSON', () => {
+    const claims = Buffer.from(JSON.stringify({ exp: 4_000_000_000 })).toString('base64url');
+    expect(secondsUntilJwtExpiry(`h.${claims}.s`, 3_999_999_000_000)).toBe(1000);
+    expect(secondsUntilJwtExpiry(`h.${claims}`, 3_999_999_000_000)).toBeUndefined();
+    expect(secondsUntilJwtExpiry(`h.${claims}.s.x`, 3_999_999_000_000)).toBeUndefined();
+    expect(secondsUntilJwtExpiry('h.not-json.s')).toBeUndefined();
+  });
+});

@@ -47,3 +47,63 @@ describe('QrLoginGenAuthModule options validation', () => {
     expect(() => resolve({ v2: true } as any)).toThrow(/"v2" is a module setting .* beside the factory/);
   });
 });
+
+describe('QrLoginGenAuthModule options, exactly', () => {
+  it('names its error and keeps the options given, and only those', () => {
+    const issueTokenSet = () => ({ access_token: 'a', expire_in: 1, token_type: 'Bearer' });
+    expect(resolve({})).toStrictEqual({ v3: true, v2: false, tokenEndpointAuthMethod: 'none', bindToCreator: false });
+    expect(
+      resolve(
+        {
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          clientId: 'app',
+          clientSecret: 's',
+          appId: 'app-id',
+          bindToCreator: true,
+          issueTokenSet,
+        },
+        { v2: true },
+      ),
+    ).toStrictEqual({
+      v3: true,
+      v2: true,
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      clientId: 'app',
+      clientSecret: 's',
+      appId: 'app-id',
+      bindToCreator: true,
+      issueTokenSet,
+    });
+    expect(resolve({ bindToCreator: false })).toMatchObject({ bindToCreator: false });
+    let caught: unknown;
+    try {
+      resolve({ clientId: '' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).name).toBe('QrLoginGenAuthConfigError');
+  });
+
+  it.each([
+    [{ clientId: '' }, '"clientId" must be a non-empty string; got "".'],
+    [{ clientSecret: 42 }, '"clientSecret" must be a non-empty string; got 42.'],
+    [{ appId: '' }, '"appId" must be a non-empty string; got "".'],
+    [
+      { clientSecrett: 'x' },
+      '"clientSecrett" is not an option; the options are tokenEndpointAuthMethod, clientId, clientSecret, appId, bindToCreator, issueTokenSet.',
+    ],
+    [
+      { tokenEndpointAuthMethod: 'client_secret_post', clientSecret: 's' },
+      '"tokenEndpointAuthMethod: client_secret_post" needs the client credentials the SDK is initialised with: set clientId (the SDK\'s appId) and clientSecret (its appSecret), or use tokenEndpointAuthMethod "none".',
+    ],
+  ])('refuses %j with the message that says how to fix it', (options, message) => {
+    expect(() => resolve(options as any)).toThrow(`QrLoginGenAuthModule is misconfigured: ${message}`);
+  });
+
+  it('refuses options that are not an object', () => {
+    expect(() => resolveGenAuthConfig('none' as any)).toThrow(
+      'QrLoginGenAuthModule is misconfigured: the options must be an object such as { tokenEndpointAuthMethod: "none" }; got "none".',
+    );
+    expect(resolveGenAuthConfig(undefined)).toMatchObject({ tokenEndpointAuthMethod: 'none' });
+  });
+});

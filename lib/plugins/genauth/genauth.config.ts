@@ -72,8 +72,9 @@ export function resolveGenAuthConfig(
   extras: QrLoginGenAuthModuleExtras = {},
 ): ResolvedGenAuthConfig {
   const { v3, v2 } = resolveExtras(extras);
+  // `?? {}` leaves no null here, so the type check alone sees every non-object.
   const raw: QrLoginGenAuthModuleOptions = options ?? {};
-  if (raw === null || typeof raw !== 'object') {
+  if (typeof raw !== 'object') {
     throw new QrLoginGenAuthConfigError(
       `the options must be an object such as { tokenEndpointAuthMethod: "none" }; got ${JSON.stringify(raw)}.`,
     );
