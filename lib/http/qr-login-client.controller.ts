@@ -40,8 +40,9 @@ export class QrLoginClientController {
     adapter.setHeader(res, 'ETag', found.etag);
     adapter.setHeader(res, 'X-Content-Type-Options', 'nosniff');
     if (headerOf(req, 'if-none-match') === found.etag) {
-      adapter.status(res, 304);
-      adapter.end(res);
+      // `reply`, not `end`: Fastify's `end` writes to the raw response and would drop the headers above,
+      // which a 304 must repeat (RFC 9110, section 15.4.5).
+      adapter.reply(res, undefined, 304);
       return;
     }
     adapter.setHeader(res, 'Content-Type', 'text/javascript; charset=utf-8');
