@@ -102,7 +102,7 @@ describe('qrSvgBytes', () => {
 
   it('grows its buffer for the largest matrices, from a fresh start', async () => {
     vi.resetModules();
-    const fresh = await import('./qr-login.image-svg');
+    const fresh = await vi.importActual<typeof import('./qr-login.image-svg')>('./qr-login.image-svg');
     // A 181-module checkerboard (version 40 with its quiet zone) has 91 runs a row: far more than 16 KB of path.
     const modules = Array.from({ length: 181 }, (_, y) => Array.from({ length: 181 }, (_, x) => (x + y) % 2 === 0));
     const svg = fresh.qrSvgBytes(modules).toString('latin1');
