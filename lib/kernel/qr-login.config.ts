@@ -197,7 +197,8 @@ export function resolveQrLoginConfig(
   refuseUnknownKeys('', options, [...OPTION_KEYS, ...layered]);
   resolveStore(options.store);
   const cookie = options.cookie ?? {};
-  if (cookie === null || typeof cookie !== 'object') {
+  // `cookie: null` became {} above, so only non-objects are left to refuse.
+  if (typeof cookie !== 'object') {
     throw new QrLoginConfigError(
       `"cookie" must be an object such as { sameSite: "lax" }; got ${describeConfigValue(cookie)}.`,
     );

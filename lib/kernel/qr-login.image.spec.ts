@@ -1,7 +1,7 @@
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { renderQrDataUrl, renderQrImage } from './qr-login.image';
+import { qrModules, renderQrDataUrl, renderQrImage } from './qr-login.image';
 
 describe('renderQrDataUrl', () => {
   it('renders a PNG that decodes back to the payload', async () => {
@@ -38,5 +38,15 @@ describe('renderQrDataUrl', () => {
     const colours = new Set<number>();
     for (let i = 0; i < png.data.length; i += 4) colours.add(png.data.readUInt32BE(i));
     expect([...colours].sort()).toEqual([0x000000ff, 0xffffffff]);
+  });
+});
+
+describe('qrModules', () => {
+  it('encodes at level M in byte mode with 2 modules of quiet zone, whatever the payload holds', () => {
+    // Fifty digits take version 4 (33 modules) in byte mode at level M, plus 2 + 2 of quiet zone; the encoder's
+    // own choice (numeric mode) would fit a smaller version.
+    expect(qrModules('1234567890'.repeat(5)).length).toBe(37);
+    // Upper-case text stays in byte mode too: version 2 (25 modules) at level M.
+    expect(qrModules('HTTPS://EXAMPLE.COM/P').length).toBe(29);
   });
 });

@@ -22,6 +22,24 @@ describe('requireOptionalPeer', () => {
     expect(attempt).toThrow(QrLoginConfigError);
     expect(attempt).toThrow('Run `npm install nestjs-qr-login-absent-peer`.');
   });
+
+  it('rethrows any other failure of an installed package as it is', () => {
+    const broken = Object.assign(new Error("Cannot find module 'denque'"), { code: 'MODULE_NOT_FOUND' });
+    const thrown = (() => {
+      try {
+        requireOptionalPeer(
+          () => {
+            throw broken;
+          },
+          'ioredis',
+          'unused',
+        );
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(thrown).toBe(broken);
+  });
 });
 
 describe('isMissingPackage', () => {

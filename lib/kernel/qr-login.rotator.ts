@@ -87,7 +87,8 @@ export class QrLoginRotator implements QrLoginRotation {
     const { record, changed } = await this.repository.update(qrcodeId, (latest, now) =>
       decideRotate(latest, successor.id, now),
     );
-    if (!changed || record.replacedBy !== successor.id) return;
+    // A change here is always the rotation to this successor (decideRotate changes nothing else).
+    if (!changed) return;
     this.audit.emit('rotated', record, { replacedBy: successor.id });
     this.audit.opened(successor);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTerminalStatus, requestOf } from './qr-login.visibility';
+import { isTerminalStatus, requestOf, viewOf } from './qr-login.visibility';
 import type { QrCodeRecord, QrCodeStatus } from './interfaces/qr-code.interface';
 
 /*
@@ -83,5 +83,21 @@ describe('isTerminalStatus', () => {
   it('ends a code once AUTHORIZED, CANCELLED, EXPIRED or ERROR, and only then', () => {
     const all: QrCodeStatus[] = ['PENDING', 'SCANNED', 'AUTHORIZED', 'CANCELLED', 'EXPIRED', 'ERROR'];
     expect(all.filter(isTerminalStatus)).toEqual(['AUTHORIZED', 'CANCELLED', 'EXPIRED', 'ERROR']);
+  });
+});
+
+describe('viewOf', () => {
+  it('gives the reason of a cancellation only on a cancelled code that has one', () => {
+    const stranger = { creatorSecrets: ['not-the-creator'] };
+    expect(viewOf(record({ status: 'CANCELLED', cancelReason: 'RISK_DENIED' }), stranger, NOW)).toStrictEqual({
+      qrcodeId: 'code-1',
+      status: 'CANCELLED',
+      cancelReason: 'RISK_DENIED',
+    });
+    expect(viewOf(record({ status: 'CANCELLED' }), stranger, NOW)).toStrictEqual({
+      qrcodeId: 'code-1',
+      status: 'CANCELLED',
+    });
+    expect(viewOf(record(), stranger, NOW)).toStrictEqual({ qrcodeId: 'code-1', status: 'PENDING', expiresIn: 60 });
   });
 });

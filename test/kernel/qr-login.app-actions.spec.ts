@@ -235,7 +235,8 @@ describe('QrLoginAppActions', () => {
       const id = await add({ match: { code: '42', choices: ['17', '42', '93'] } });
       await actions.scan(id, ALICE);
       events.length = 0;
-      expect(await codeOf(actions.confirm(id, ALICE, { matchCode: '17' }))).toBe('QR_MATCH_FAILED');
+      const refusal = await actions.confirm(id, ALICE, { matchCode: '17' }).catch((error: Error) => error);
+      expect(refusal).toMatchObject({ code: 'QR_MATCH_FAILED', message: qrErrors.matchFailed().message });
       const record = await read(id);
       expect(record.status).toBe('CANCELLED');
       expect(record.cancelReason).toBe('MATCH_FAILED');
@@ -385,7 +386,10 @@ describe('QrLoginAppActions', () => {
       const { actions, add, measured } = setUp();
       const id = await add();
       const run = actions.act(id, 'REDEEM' as never, ALICE, {}, BY_ID);
-      expect(await codeOf(run)).toBe('QR_VALIDATION_FAILED');
+      expect(await run.catch((error: Error) => error)).toMatchObject({
+        code: 'QR_VALIDATION_FAILED',
+        message: '"action" must be SCAN, CONFIRM or CANCEL.',
+      });
       expect(measured).toStrictEqual([]);
     });
 

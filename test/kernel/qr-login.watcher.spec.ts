@@ -4,7 +4,9 @@ import { QrCodeRepository } from '../../lib/kernel/qr-code.repository';
 import { QrLoginStoreUnavailableError } from '../../lib/kernel/qr-login.errors';
 import { hashSecret } from '../../lib/kernel/qr-login.ids';
 import { QrLoginWatcher, type QrLoginRotation } from '../../lib/kernel/qr-login.watcher';
+import type { QrLoginTimer } from '../../lib/kernel/qr-login.clock';
 import type { QrCodeRecord } from '../../lib/kernel/interfaces/qr-code.interface';
+import type { QrLoginInstrumentation } from '../../lib/kernel/interfaces/qr-login-instrumentation.port';
 import type { QrCodeStatusView } from '../../lib/kernel/interfaces/qr-login-views.interface';
 import { MemoryQrLoginStore } from '../../lib/stores/memory-qr-login.store';
 import { newRecord, successor } from '../../lib/testing';
@@ -219,5 +221,158 @@ describe('QrLoginWatcher', () => {
     watched.stop();
     expect(clock.pendingTimers).toBe(0);
     expect(watcher.activeCount).toBe(0);
+  });
+});
+
+/** A manual clock that records every timer cleared. */
+class ClearingClock extends ManualClock {
+  readonly cleared: QrLoginTimer[] = [];
+
+  override clearTimeout(timer: QrLoginTimer): void {
+    this.cleared.push(timer);
+    super.clearTimeout(timer);
+  }
+}
+
+describe('QrLoginWatcher: edges', () => {
+  const keep = closedAfterEach<MemoryQrLoginStore>();
+
+  function setUp(everyMs?: number) {
+    const store = keep(new MemoryQrLoginStore());
+    const clock = new ClearingClock();
+    const ends: [string | undefined, string | undefined][] = [];
+    const instrumentation = {
+      openStream: () => (status?: string, code?: string) => void ends.push([status, code]),
+    } as unknown as QrLoginInstrumentation;
+    let release: () => void = () => undefined;
+    const rendered = new Promise<void>((resolve) => (release = resolve));
+    const watcher = new QrLoginWatcher(
+      new QrCodeRepository(store, clock),
+      (id) => store.watch(id),
+      clock,
+      {
+        everyMs,
+        rotate: async () => undefined,
+        // The successor's image is ready only when the test says so: changes meanwhile wait.
+        render: async (id) => {
+          await rendered;
+          return { url: `data:,${id}`, payload: `p:${id}` };
+        },
+      },
+      instrumentation,
+    );
+    const record = (overrides: Partial<QrCodeRecord> = {}) =>
+      newRecord({
+        createdAt: clock.now(),
+        expiresAt: clock.now() + 60_000,
+        creatorSecretHash: hashSecret(SECRET),
+        binding: { reveal: 'creator', redeem: 'creator', via: 'native' },
+        ...overrides,
+      });
+    const follow = (id: string) => {
+      const watched = { views: [] as QrCodeStatusView[], completed: false, stop: () => undefined as void };
+      const subscription = watcher.watch(id, CREATOR).subscribe({
+        next: (view) => watched.views.push(view),
+        complete: () => (watched.completed = true),
+      });
+      watched.stop = () => subscription.unsubscribe();
+      return watched;
+    };
+    return { store, clock, ends, record, follow, release: () => release() };
+  }
+
+  it('measures each stream with the terminal status it ended on, or none when the reader left first', async () => {
+    const { store, record, follow, ends } = setUp();
+    const left = record();
+    const cancelled = record();
+    await store.create(left);
+    await store.create(cancelled);
+    const leaving = follow(left.id);
+    const ending = follow(cancelled.id);
+    await settle();
+    leaving.stop();
+    expect(await store.compareAndSet(cancelled.id, 1, successor(cancelled, { status: 'CANCELLED' }))).toBe(true);
+    await settle();
+    expect(ending.completed).toBe(true);
+    expect(ends).toStrictEqual([
+      [undefined, undefined],
+      ['CANCELLED', undefined],
+    ]);
+  });
+
+  it('arms no timer for a code that ended, and clears only the timers it set', async () => {
+    const { store, clock, record, follow } = setUp();
+    const pending = record();
+    await store.create(pending);
+    const watched = follow(pending.id);
+    await settle();
+    expect([clock.pendingTimers, clock.cleared.length]).toStrictEqual([1, 0]);
+    expect(await store.compareAndSet(pending.id, 1, successor(pending, { status: 'CANCELLED' }))).toBe(true);
+    await settle();
+    expect(watched.completed).toBe(true);
+    expect([clock.pendingTimers, clock.cleared.length]).toStrictEqual([0, 1]);
+    expect(clock.cleared.includes(undefined)).toBe(false);
+
+    const gone = follow('Q'.repeat(27));
+    await settle();
+    expect([gone.completed, clock.pendingTimers, clock.cleared.length]).toStrictEqual([true, 0, 1]);
+  });
+
+  it('announces EXPIRED when the expiry check finds the code gone', async () => {
+    const { store, clock, record, follow } = setUp();
+    const pending = record({ expiresAt: clock.now() + 1_000 });
+    await store.create(pending);
+    const watched = follow(pending.id);
+    await settle();
+    store.get = async () => null;
+    clock.advance(1_005);
+    await settle();
+    expect(watched.views.map((view) => view.status)).toStrictEqual(['PENDING', 'EXPIRED']);
+    expect(watched.completed).toBe(true);
+  });
+
+  it('says nothing at an expiry check that finds the code still open', async () => {
+    const { store, clock, record, follow } = setUp();
+    const pending = record({ expiresAt: clock.now() + 1_000 });
+    await store.create(pending);
+    const watched = follow(pending.id);
+    await settle();
+    // A later version lives longer than the first one the check was armed for.
+    expect(await store.compareAndSet(pending.id, 1, successor(pending, { expiresAt: clock.now() + 60_000 }))).toBe(
+      true,
+    );
+    await settle();
+    clock.advance(1_005);
+    await settle();
+    expect(watched.views.map((view) => view.status)).toStrictEqual(['PENDING', 'PENDING']);
+    expect(watched.completed).toBe(false);
+    watched.stop();
+  });
+
+  it('holds the changes of the next code while moving to it, and drops a stale read of the old one that found nothing', async () => {
+    const { store, record, follow, release } = setUp(2_000);
+    const first = record();
+    const next = record();
+    await store.create(first);
+    await store.create(next);
+    const reads = store.get.bind(store);
+    let staleRead: (found: null) => void = () => undefined;
+    // The first read of the old code is slow: it answers only after the stream has moved on.
+    store.get = (id) => (id === first.id ? new Promise((resolve) => (staleRead = resolve)) : reads(id));
+    const watched = follow(first.id);
+    expect(await store.compareAndSet(first.id, 1, successor(first, { replacedBy: next.id }))).toBe(true);
+    await settle();
+    expect(await store.compareAndSet(next.id, 1, successor(next, { status: 'SCANNED' }))).toBe(true);
+    staleRead(null);
+    await settle();
+    expect(watched.views).toStrictEqual([]);
+    release();
+    await settle();
+    expect(watched.views.map((view) => [view.qrcodeId, view.status, view.rotatedFrom])).toStrictEqual([
+      [next.id, 'PENDING', first.id],
+      [next.id, 'SCANNED', undefined],
+    ]);
+    expect(watched.completed).toBe(false);
+    watched.stop();
   });
 });
