@@ -38,6 +38,9 @@ export default {
   // The e2e suites start servers: give a mutant's run room before calling it a timeout.
   timeoutMS: 30_000,
   timeoutFactor: 2,
+  // The dry run of the fast suite takes about 90 s on an idle two-core machine; Stryker's default limit of
+  // 5 minutes is too tight on a loaded one, and a timed-out dry run ends the whole run.
+  dryRunTimeoutMinutes: 20,
   // The machine is shared: one sandbox by default; raise with --concurrency on a machine of your own.
   concurrency: 1,
   reporters: ['clear-text', 'progress', 'html', 'json'],
