@@ -13,8 +13,15 @@ import { OA, OA_AES, createWechatTestApp, startFakeWechat, type WechatUsers } fr
  * a timer that runs late (or on another instance).
  */
 export class SteppedClock implements QrLoginClock {
-  private readonly manual = new ManualClock();
+  private readonly manual: ManualClock;
   private offset = 0;
+  /**
+   * Starts half-way through the current wall-clock second, so a code's
+   * expiry (rounded up to a whole second) is its lifetime plus exactly 500 ms.
+   */
+  constructor(start = Math.floor(Date.now() / 1000) * 1000 + 500) {
+    this.manual = new ManualClock(start);
+  }
   now = (): number => this.manual.now() + this.offset;
   setTimeout = (callback: () => void, ms: number) => this.manual.setTimeout(callback, ms);
   clearTimeout = (timer: unknown) => this.manual.clearTimeout(timer as number);
