@@ -155,9 +155,14 @@ describe('the push memory and the per-user limit', () => {
     expect(JSON.parse(limited.body).code).toBe('QR_RATE_LIMITED');
     expect((await h.push({ event: 'subscribe', openid: 'o-2' })).status).toBe(200);
     expect((await h.push({ event: 'subscribe', openid: 'o-1' }, 'oa-scan')).status).toBe(200);
+    // A push naming no sender is limited for nobody.
+    expect((await h.push({ event: 'subscribe', openid: '' })).status).toBe(200);
+    expect((await h.push({ event: 'subscribe', openid: '' })).status).toBe(200);
     expect(pushReports(h).map(([type, code]) => `${type} ${code ?? ''}`)).toEqual([
       'accepted ',
       'refused QR_RATE_LIMITED',
+      'accepted ',
+      'accepted ',
       'accepted ',
       'accepted ',
     ]);

@@ -104,6 +104,10 @@ describe('a scan through one of our codes', () => {
     }
     expect((await t.status(code.qrcodeId)).status).toBe('PENDING');
     expect((await t.status(other)).status).toBe('PENDING');
+    // The scene each push names, as reported: only SCAN keys and qrscene_ subscribe keys of events.
+    const scenes = t.h.events.filter((e: any) => e.action === 'PUSH').map((e: any) => e.qrcodeId);
+    const id = code.qrcodeId;
+    expect(scenes).toEqual(['', '', 'campaign-1', 'campaign-1', unknown, other, '', '', id]);
     expect((await t.reply(t.h.push({ event: 'subscribe', eventKey: `qrscene_${code.qrcodeId}` })))?.kind).toBe(
       'prompt',
     );
