@@ -31,6 +31,10 @@ export class SteppedClock implements QrLoginClock {
   skip(ms: number): void {
     this.offset += ms;
   }
+  /** Timers waiting to fire. */
+  get pendingTimers(): number {
+    return this.manual.pendingTimers;
+  }
 }
 
 export interface OfficialAccountHarness {

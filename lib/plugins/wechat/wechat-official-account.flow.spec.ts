@@ -281,6 +281,27 @@ describe('the rendered code and the service entry', () => {
     expect(code.payload).toBe(issued.url);
   });
 
+  it("measures WeChat's access tokens on the kernel clock", async () => {
+    const t = await start();
+    await t.create();
+    await t.create();
+    expect(t.h.fake.count('cgi-bin/stable_token')).toBe(1);
+    // 7200 s tokens are fetched again 300 s before they end, on the kernel's clock.
+    t.h.clock.skip(6_900_000);
+    await t.create();
+    expect(t.h.fake.count('cgi-bin/stable_token')).toBe(2);
+  });
+
+  it('drops the confirmation deadlines when the module ends', async () => {
+    const t = await start({ wechat: { confirmationTimeout: 30 } });
+    const code = await t.create();
+    const before = t.h.clock.pendingTimers;
+    await t.scan(code.qrcodeId);
+    expect(t.h.clock.pendingTimers).toBe(before + 1);
+    await t.h.app.close();
+    expect(t.h.clock.pendingTimers).toBe(0);
+  });
+
   it('handles a message passed by the app: ignores one without a sender or of another kind', async () => {
     const t = await start();
     const service = t.h.app.get(QrLoginWechatService);
