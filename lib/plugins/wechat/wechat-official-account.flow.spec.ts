@@ -244,7 +244,7 @@ describe('the reply to a prompt', () => {
     expect(await t.text(other, 'o-n2')).toEqual({ kind: 'cancelled', appName: 'Fixture Web' });
     expect(await t.status(wrong.qrcodeId)).toMatchObject({ status: 'CANCELLED', cancelReason: 'MATCH_FAILED' });
 
-    for (const answer of ['1234567', 'OK']) {
+    for (const answer of ['1234567', 'OK', 'x12', '12x']) {
       const code = await t.create();
       await t.scan(code.qrcodeId, `o-${answer}`);
       expect(await t.text(answer, `o-${answer}`)).toEqual({ kind: 'cancelled', appName: 'Fixture Web' });
@@ -261,10 +261,14 @@ describe('the reply to a prompt', () => {
       const user = original(identity);
       return calls === 1 ? user : { id: 'someone-else', displayName: 'Someone else' };
     };
-    const t = await start({ users });
+    const t = await start({ users, wechat: { confirmationTimeout: 30 } });
     const code = await t.create();
     await t.scan(code.qrcodeId, 'o-switch');
     expect(await t.text('OK', 'o-switch')).toEqual({ kind: 'expired', appName: 'Fixture Web' });
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
+    // Its deadline was dropped: the confirmation time running out leaves the code to its own expiry.
+    t.h.clock.advance(30_000);
+    await new Promise((resolve) => setImmediate(resolve));
     expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
   });
 });
