@@ -89,6 +89,11 @@ describe('QrLoginWechatModule start-up', () => {
     ).toBe(
       'QrLoginWechatModule is misconfigured: QrLoginModule has numberMatching on, which connection "scan" with loginOnScan cannot satisfy (the user only scans). Leave loginOnScan off (the user then confirms by replying with the number), or turn numberMatching off.',
     );
+    // loginOnScan is an official account's option: on a mini program it is no reason to refuse.
+    await start([
+      QrLoginModule.forRoot(fixtureOptions({ numberMatching: true })),
+      QrLoginWechatModule.forRoot(await wechat({ connections: [{ ...mini, loginOnScan: true } as never, oa] })),
+    ]);
     // Without number matching the same connection starts.
     await start([
       QrLoginModule.forRoot(fixtureOptions()),
