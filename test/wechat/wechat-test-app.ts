@@ -127,3 +127,6 @@ export function bytesOfDataUrl(url: string): { type: string; bytes: Buffer } {
 }
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** The core module, for specs beside the plugin that wire it next to the WeChat module themselves. */
+export { QrLoginModule };

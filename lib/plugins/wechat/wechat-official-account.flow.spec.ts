@@ -1,0 +1,324 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closedAfterEach } from '../../../test/support/closed-after-each';
+import { eventually } from '../../../test/support/sse';
+import { startOfficialAccountApp, type OfficialAccountHarness } from '../../../test/wechat/official-account-harness';
+import { OA, WechatUsers } from '../../../test/wechat/wechat-test-app';
+import { QrLoginWechatService } from './wechat.service';
+
+/*
+ * The official account's decisions, over real HTTP: which pushes are ours,
+ * what a scan asks the user (the reply's fields, seen through a replyText
+ * that writes them as JSON), how the reply confirms or cancels, and when
+ * the confirmation runs out (on the kernel clock). An app is started in each test.
+ */
+
+const keep = closedAfterEach<OfficialAccountHarness>();
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
+afterEach(() => Logger.overrideLogger(true));
+
+async function start(opts: Parameters<typeof startOfficialAccountApp>[0] = {}) {
+  const h = keep(
+    await startOfficialAccountApp({
+      ...opts,
+      wechat: { replyText: (reply) => JSON.stringify(reply), ...opts.wechat },
+    }),
+  );
+  const create = async (json: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+    const created = await h.api.create({ type: 'WECHAT_OFFICIAL_ACCOUNT', ...json }, headers);
+    expect(created.status).toBe(201);
+    return created.body as { qrcodeId: string; matchCode?: string; expiresIn: number; url: string; payload: string };
+  };
+  /** The reply's fields (from the JSON replyText), or null for "success". */
+  const reply = async (answer: ReturnType<typeof h.push>) => {
+    const got = await answer;
+    expect(got.status).toBe(200);
+    const text = h.replyOf(got);
+    return text === null ? null : JSON.parse(text);
+  };
+  const status = async (id: string) => (await h.api.status(id)).body;
+  const scan = (id: string, openid = 'o-user', connection = 'oa') =>
+    reply(h.push({ event: 'SCAN', eventKey: id, openid }, connection));
+  const text = (content: string, openid = 'o-user', connection = 'oa') =>
+    reply(h.push({ msgType: 'text', content, openid }, connection));
+  return { h, create, reply, status, scan, text };
+}
+
+describe('a scan through one of our codes', () => {
+  it('asks the user to confirm, naming the site, the browser, the address, the keyword and the time left', async () => {
+    const t = await start({ wechat: { confirmationTimeout: 30, confirmKeyword: 'YES' } });
+    const code = await t.create({}, { 'user-agent': CHROME });
+    expect(await t.scan(code.qrcodeId, 'o-alice')).toEqual({
+      kind: 'prompt',
+      appName: 'Fixture Web',
+      browser: 'Chrome 120',
+      os: 'Windows 10',
+      ip: '127.0.0.1',
+      answer: 'keyword',
+      keyword: 'YES',
+      expiresIn: 30,
+    });
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
+    expect(t.h.users.identities.at(-1)).toEqual({
+      openid: 'o-alice',
+      connectionId: 'oa',
+      connectionType: 'WECHAT_OFFICIAL_ACCOUNT',
+      appId: OA.appId,
+      qrcodeId: code.qrcodeId,
+    });
+  });
+
+  it('gives the code’s own time left when it ends before the confirmation timeout, and names no browser it does not know', async () => {
+    const t = await start({ core: { qrCodeTtl: 20, appName: undefined }, wechat: { confirmationTimeout: 120 } });
+    const code = await t.create();
+    t.h.clock.skip(4_500);
+    expect(await t.scan(code.qrcodeId)).toEqual({
+      kind: 'prompt',
+      ip: '127.0.0.1',
+      answer: 'keyword',
+      keyword: 'OK',
+      // 20.5 s of life at creation, 4.5 s later.
+      expiresIn: 16,
+    });
+  });
+
+  it('takes a subscribe through the code (qrscene_<id>) as a scan, and the app’s own codes and other events as not ours', async () => {
+    const t = await start();
+    const code = await t.create();
+    const other = (await t.h.api.create({})).body.qrcodeId;
+    const unknown = `${code.qrcodeId.slice(0, -1)}${code.qrcodeId.endsWith('A') ? 'B' : 'A'}`;
+    for (const push of [
+      { event: 'subscribe' },
+      { event: 'subscribe', eventKey: code.qrcodeId },
+      { event: 'subscribe', eventKey: 'qrscene_campaign-1' },
+      { event: 'SCAN', eventKey: 'campaign-1' },
+      { event: 'SCAN', eventKey: unknown },
+      { event: 'SCAN', eventKey: other },
+      { event: 'CLICK', eventKey: code.qrcodeId },
+      { event: 'SCAN', eventKey: code.qrcodeId, msgType: 'image' },
+      { event: 'SCAN', eventKey: code.qrcodeId, openid: '' },
+    ]) {
+      expect(await t.reply(t.h.push(push)), JSON.stringify(push)).toBeNull();
+    }
+    expect((await t.status(code.qrcodeId)).status).toBe('PENDING');
+    expect((await t.status(other)).status).toBe('PENDING');
+    // The scene each push names, as reported: only SCAN keys and qrscene_ subscribe keys of events.
+    const scenes = t.h.events.filter((e: any) => e.action === 'PUSH').map((e: any) => e.qrcodeId);
+    const id = code.qrcodeId;
+    expect(scenes).toEqual(['', '', 'campaign-1', 'campaign-1', unknown, other, '', '', id]);
+    expect((await t.reply(t.h.push({ event: 'subscribe', eventKey: `qrscene_${code.qrcodeId}` })))?.kind).toBe(
+      'prompt',
+    );
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
+  });
+
+  it('leaves a code made by another connection as it was, and reports the mismatch', async () => {
+    const t = await start();
+    const code = await t.create({ extIdpConnId: 'oa' });
+    expect(await t.scan(code.qrcodeId, 'o-user', 'oa-scan')).toBeNull();
+    expect((await t.status(code.qrcodeId)).status).toBe('PENDING');
+    const reports = t.h.events.filter((e: any) => e.type === 'refused' && e.action === 'PUSH');
+    expect(reports.map((e: any) => [e.code, e.source, e.qrcodeId])).toEqual([
+      ['QR_WECHAT_CONNECTION_MISMATCH', 'wechat:oa-scan', code.qrcodeId],
+    ]);
+  });
+
+  it('leaves the code as it was when findOrCreateUser refuses the user, and logs why', async () => {
+    const logs: unknown[][] = [];
+    const quiet = () => undefined;
+    const recorder: LoggerService = { log: (...args: unknown[]) => logs.push(args), error: quiet, warn: quiet };
+    const users = new WechatUsers();
+    users.refused.add('o-nobody');
+    const t = await start({ users });
+    Logger.overrideLogger(recorder);
+    const code = await t.create();
+    expect(await t.scan(code.qrcodeId, 'o-nobody')).toBeNull();
+    expect((await t.status(code.qrcodeId)).status).toBe('PENDING');
+    expect(logs).toContainEqual([
+      'findOrCreateUser refused a WeChat user of connection "oa"; the code stays as it was.',
+      'QrLoginWechat',
+    ]);
+  });
+
+  it('with loginOnScan, logs in at once and answers "success"; a text to that connection is not a reply', async () => {
+    const t = await start();
+    const code = await t.create({ extIdpConnId: 'oa-scan' });
+    expect(await t.scan(code.qrcodeId, 'o-user', 'oa-scan')).toBeNull();
+    expect((await t.status(code.qrcodeId)).status).toBe('AUTHORIZED');
+    const second = await t.create({ extIdpConnId: 'oa' });
+    await t.scan(second.qrcodeId, 'o-user');
+    expect(await t.text('OK', 'o-user', 'oa-scan')).toBeNull();
+    expect((await t.status(second.qrcodeId)).status).toBe('SCANNED');
+  });
+
+  it('answers "success" to a scan the code refuses (scanned by someone else already)', async () => {
+    const t = await start();
+    const code = await t.create();
+    await t.scan(code.qrcodeId, 'o-first');
+    expect(await t.scan(code.qrcodeId, 'o-second')).toBeNull();
+    expect(t.h.users.identities.map((i) => i.openid)).toEqual(['o-first', 'o-second']);
+    expect(await t.text('OK', 'o-second')).toBeNull();
+    expect((await t.text('OK', 'o-first'))?.kind).toBe('confirmed');
+  });
+
+  it('cancels at once when the user already has four codes waiting for a reply', async () => {
+    const t = await start();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await t.create()).qrcodeId);
+    for (const id of ids.slice(0, 4)) expect((await t.scan(id))?.kind).toBe('prompt');
+    expect(await t.scan(ids[4])).toEqual({ kind: 'cancelled', appName: 'Fixture Web' });
+    expect(await t.status(ids[4])).toMatchObject({ status: 'CANCELLED', cancelReason: 'WECHAT_NOT_CONFIRMED' });
+  });
+});
+
+describe('the reply to a prompt', () => {
+  it('confirms with the keyword in any case, trimmed', async () => {
+    const t = await start();
+    const code = await t.create();
+    await t.scan(code.qrcodeId);
+    expect(await t.text('  ok \n')).toEqual({ kind: 'confirmed', appName: 'Fixture Web' });
+    expect((await t.status(code.qrcodeId)).status).toBe('AUTHORIZED');
+    // Nothing is pending any more: the next text is the app's business.
+    expect(await t.text('OK')).toBeNull();
+  });
+
+  it('cancels on any other text', async () => {
+    const t = await start();
+    const code = await t.create();
+    await t.scan(code.qrcodeId);
+    expect(await t.text('OK?')).toEqual({ kind: 'cancelled', appName: 'Fixture Web' });
+    expect(await t.status(code.qrcodeId)).toMatchObject({ status: 'CANCELLED', cancelReason: 'WECHAT_NOT_CONFIRMED' });
+  });
+
+  it('is ignored from a user without a pending code, or one findOrCreateUser now refuses', async () => {
+    const t = await start();
+    expect(await t.text('OK', 'o-stranger')).toBeNull();
+    const code = await t.create();
+    await t.scan(code.qrcodeId, 'o-later-refused');
+    t.h.users.refused.add('o-later-refused');
+    expect(await t.text('OK', 'o-later-refused')).toBeNull();
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
+  });
+
+  it('confirms up to the last millisecond of the confirmation time, and says it expired from then on', async () => {
+    const t = await start({ wechat: { confirmationTimeout: 30 } });
+    const early = await t.create();
+    await t.scan(early.qrcodeId, 'o-early');
+    // The deadline's timer runs late: the reply's own check decides.
+    t.h.clock.skip(29_999);
+    expect((await t.text('OK', 'o-early'))?.kind).toBe('confirmed');
+    const late = await t.create();
+    await t.scan(late.qrcodeId, 'o-late');
+    t.h.clock.skip(30_000);
+    expect(await t.text('OK', 'o-late')).toEqual({ kind: 'expired', appName: 'Fixture Web' });
+    expect(await t.status(late.qrcodeId)).toMatchObject({ status: 'CANCELLED', cancelReason: 'WECHAT_NOT_CONFIRMED' });
+  });
+
+  it('cancels a code nobody confirmed when the confirmation time runs out on the kernel clock', async () => {
+    const t = await start({ wechat: { confirmationTimeout: 30 } });
+    const code = await t.create();
+    await t.scan(code.qrcodeId);
+    t.h.clock.advance(29_999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
+    t.h.clock.advance(1);
+    await eventually(async () => (await t.status(code.qrcodeId)).status === 'CANCELLED', 5_000, 'the deadline');
+    expect((await t.status(code.qrcodeId)).cancelReason).toBe('WECHAT_NOT_CONFIRMED');
+  });
+
+  it('with number matching, asks for the number and confirms only with the one the page shows', async () => {
+    const t = await start({
+      core: { numberMatching: true },
+      wechat: { connections: [{ ...OA, type: 'WECHAT_OFFICIAL_ACCOUNT' }] },
+    });
+    const right = await t.create();
+    expect((await t.scan(right.qrcodeId, 'o-n1'))?.answer).toBe('number');
+    expect(await t.text(` ${right.matchCode} `, 'o-n1')).toEqual({ kind: 'confirmed', appName: 'Fixture Web' });
+    expect((await t.status(right.qrcodeId)).status).toBe('AUTHORIZED');
+
+    const wrong = await t.create();
+    await t.scan(wrong.qrcodeId, 'o-n2');
+    const other = wrong.matchCode === '99' ? '98' : '99';
+    expect(await t.text(other, 'o-n2')).toEqual({ kind: 'cancelled', appName: 'Fixture Web' });
+    expect(await t.status(wrong.qrcodeId)).toMatchObject({ status: 'CANCELLED', cancelReason: 'MATCH_FAILED' });
+
+    for (const answer of ['1234567', 'OK', 'x12', '12x']) {
+      const code = await t.create();
+      await t.scan(code.qrcodeId, `o-${answer}`);
+      expect(await t.text(answer, `o-${answer}`)).toEqual({ kind: 'cancelled', appName: 'Fixture Web' });
+      expect(await t.status(code.qrcodeId)).toMatchObject({ cancelReason: 'WECHAT_NOT_CONFIRMED' });
+    }
+  });
+
+  it('says it expired when the code refuses the confirmation for another reason (another app user now)', async () => {
+    const users = new WechatUsers();
+    let calls = 0;
+    const original = users.findOrCreateUser;
+    (users as { findOrCreateUser: WechatUsers['findOrCreateUser'] }).findOrCreateUser = (identity) => {
+      calls++;
+      const user = original(identity);
+      return calls === 1 ? user : { id: 'someone-else', displayName: 'Someone else' };
+    };
+    const t = await start({ users, wechat: { confirmationTimeout: 30 } });
+    const code = await t.create();
+    await t.scan(code.qrcodeId, 'o-switch');
+    expect(await t.text('OK', 'o-switch')).toEqual({ kind: 'expired', appName: 'Fixture Web' });
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
+    // Its deadline was dropped: the confirmation time running out leaves the code to its own expiry.
+    t.h.clock.advance(30_000);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
+  });
+});
+
+describe('the rendered code and the service entry', () => {
+  it('renders a temporary code as long-lived as ours, shown through showqrcode with the escaped ticket', async () => {
+    const t = await start({ core: { qrCodeTtl: 95 } });
+    const code = await t.create({ extIdpConnId: 'oa-plain' });
+    const issued = t.h.fake.qrcodeRequests.at(-1)!;
+    // The code ends on a whole second, 95.5 s away: WeChat's code lives the whole of it.
+    expect(issued.body.expire_seconds).toBe(96);
+    expect(code.expiresIn).toBe(95);
+    expect(code.url).toBe(`${t.h.fake.url}/cgi-bin/showqrcode?ticket=${encodeURIComponent(issued.ticket)}`);
+    expect(code.payload).toBe(issued.url);
+  });
+
+  it("measures WeChat's access tokens on the kernel clock", async () => {
+    const t = await start();
+    await t.create();
+    await t.create();
+    expect(t.h.fake.count('cgi-bin/stable_token')).toBe(1);
+    // 7200 s tokens are fetched again 300 s before they end, on the kernel's clock.
+    t.h.clock.skip(6_900_000);
+    await t.create();
+    expect(t.h.fake.count('cgi-bin/stable_token')).toBe(2);
+  });
+
+  it('drops the confirmation deadlines when the module ends', async () => {
+    const t = await start({ wechat: { confirmationTimeout: 30 } });
+    const code = await t.create();
+    const before = t.h.clock.pendingTimers;
+    await t.scan(code.qrcodeId);
+    expect(t.h.clock.pendingTimers).toBe(before + 1);
+    await t.h.app.close();
+    expect(t.h.clock.pendingTimers).toBe(0);
+  });
+
+  it('handles a message passed by the app: ignores one without a sender or of another kind', async () => {
+    const t = await start();
+    const service = t.h.app.get(QrLoginWechatService);
+    const code = await t.create();
+    const scan = { MsgType: 'event', Event: 'SCAN', EventKey: code.qrcodeId, FromUserName: 'o-app' };
+    expect(await service.handleOfficialAccountMessage('oa', { ...scan, FromUserName: '' })).toEqual({
+      outcome: 'IGNORED',
+    });
+    expect(await service.handleOfficialAccountMessage('oa', { ...scan, MsgType: 'voice' })).toEqual({
+      outcome: 'IGNORED',
+    });
+    const scanned = await service.handleOfficialAccountMessage('oa', scan);
+    expect(scanned).toMatchObject({ outcome: 'SCANNED', qrcodeId: code.qrcodeId });
+    expect(JSON.parse(scanned.replyText!).kind).toBe('prompt');
+  });
+});
