@@ -25,6 +25,17 @@ const CREATOR = { creatorSecrets: [SECRET] };
 /** Resolves once the microtasks the watcher queued (store reads) have run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A pending native code of the creator's, made now with a minute to live. */
+function creatorRecord(clock: ManualClock, overrides: Partial<QrCodeRecord>): QrCodeRecord {
+  return newRecord({
+    createdAt: clock.now(),
+    expiresAt: clock.now() + 60_000,
+    creatorSecretHash: hashSecret(SECRET),
+    binding: { reveal: 'creator', redeem: 'creator', via: 'native' },
+    ...overrides,
+  });
+}
+
 interface Watched {
   views: QrCodeStatusView[];
   completed: boolean;
@@ -45,14 +56,7 @@ describe('QrLoginWatcher', () => {
       render: async (id) => ({ url: `data:image/svg+xml,${id}`, payload: `https://example.test/p?c=${id}` }),
       ...rotation,
     });
-    const record = (overrides: Partial<QrCodeRecord> = {}) =>
-      newRecord({
-        createdAt: clock.now(),
-        expiresAt: clock.now() + 60_000,
-        creatorSecretHash: hashSecret(SECRET),
-        binding: { reveal: 'creator', redeem: 'creator', via: 'native' },
-        ...overrides,
-      });
+    const record = (overrides: Partial<QrCodeRecord> = {}) => creatorRecord(clock, overrides);
     const follow = (id: string, proof = CREATOR as { creatorSecrets: string[] } | undefined): Watched => {
       const watched: Watched = { views: [], completed: false, errors: [], stop: () => undefined };
       const subscription = watcher.watch(id, proof).subscribe({
@@ -261,14 +265,7 @@ describe('QrLoginWatcher: edges', () => {
       },
       instrumentation,
     );
-    const record = (overrides: Partial<QrCodeRecord> = {}) =>
-      newRecord({
-        createdAt: clock.now(),
-        expiresAt: clock.now() + 60_000,
-        creatorSecretHash: hashSecret(SECRET),
-        binding: { reveal: 'creator', redeem: 'creator', via: 'native' },
-        ...overrides,
-      });
+    const record = (overrides: Partial<QrCodeRecord> = {}) => creatorRecord(clock, overrides);
     const follow = (id: string) => {
       const watched = { views: [] as QrCodeStatusView[], completed: false, stop: () => undefined as void };
       const subscription = watcher.watch(id, CREATOR).subscribe({
