@@ -174,22 +174,30 @@ describe('a scan through one of our codes', () => {
 });
 
 describe('the reply to a prompt', () => {
-  it('confirms with the keyword in any case, trimmed', async () => {
+  it('confirms with the keyword in any case, trimmed, and drops its deadline', async () => {
     const t = await start();
+    // Timers before the code: its expiry's and its deadline's end with it.
+    const timers = t.h.clock.pendingTimers;
     const code = await t.create();
     await t.scan(code.qrcodeId);
+    expect(t.h.clock.pendingTimers).toBe(timers + 2);
     expect(await t.text('  ok \n')).toEqual({ kind: 'confirmed', appName: 'Fixture Web' });
     expect((await t.status(code.qrcodeId)).status).toBe('AUTHORIZED');
+    expect(t.h.clock.pendingTimers).toBe(timers);
     // Nothing is pending any more: the next text is the app's business.
     expect(await t.text('OK')).toBeNull();
   });
 
-  it('cancels on any other text', async () => {
+  it('cancels on any other text, and drops its deadline', async () => {
     const t = await start();
+    // Timers before the code: its expiry's and its deadline's end with it.
+    const timers = t.h.clock.pendingTimers;
     const code = await t.create();
     await t.scan(code.qrcodeId);
+    expect(t.h.clock.pendingTimers).toBe(timers + 2);
     expect(await t.text('OK?')).toEqual({ kind: 'cancelled', appName: 'Fixture Web' });
     expect(await t.status(code.qrcodeId)).toMatchObject({ status: 'CANCELLED', cancelReason: 'WECHAT_NOT_CONFIRMED' });
+    expect(t.h.clock.pendingTimers).toBe(timers);
   });
 
   it('is ignored from a user without a pending code, or one findOrCreateUser now refuses', async () => {
