@@ -4,6 +4,7 @@ import { closedAfterEach } from '../../../test/support/closed-after-each';
 import { eventually } from '../../../test/support/sse';
 import { startOfficialAccountApp, type OfficialAccountHarness } from '../../../test/wechat/official-account-harness';
 import { OA, WechatUsers } from '../../../test/wechat/wechat-test-app';
+import { wechatSignature } from './wechat-crypto';
 import { QrLoginWechatService } from './wechat.service';
 
 /*
@@ -82,6 +83,14 @@ describe('a scan through one of our codes', () => {
       // 20.5 s of life at creation, 4.5 s later.
       expiresIn: 16,
     });
+  });
+
+  it('names a system the user agent gives no version of by its name alone', async () => {
+    const t = await start();
+    const code = await t.create({}, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' });
+    const prompt = await t.scan(code.qrcodeId);
+    expect(prompt.os).toBe('Linux');
+    expect(prompt).not.toHaveProperty('browser');
   });
 
   it('takes a subscribe through the code (qrscene_<id>) as a scan, and the app’s own codes and other events as not ours', async () => {
@@ -312,6 +321,24 @@ describe('the rendered code and the service entry', () => {
     expect(t.h.clock.pendingTimers).toBe(before + 1);
     await t.h.app.close();
     expect(t.h.clock.pendingTimers).toBe(0);
+  });
+
+  it('passes on a failure that is no refusal (the app’s body reader failing) without reporting it', async () => {
+    const t = await start();
+    const service = t.h.app.get(QrLoginWechatService);
+    const ts = String(Math.floor(t.h.clock.now() / 1000));
+    const query = { signature: wechatSignature(OA.token, ts, '41'), timestamp: ts, nonce: '41' };
+    const lost = new Error('the socket closed');
+    await expect(service.receiveOfficialAccountPush('oa', query, () => Promise.reject(lost))).rejects.toBe(lost);
+    // The signature and window held, so only the body failed: no refusal reached events$.
+    expect(t.h.events.filter((e: any) => e.action === 'PUSH')).toEqual([]);
+    const wrong = { ...query, signature: wechatSignature('wrongToken', ts, '41') };
+    await expect(service.receiveOfficialAccountPush('oa', wrong, () => Promise.reject(lost))).rejects.toMatchObject({
+      code: 'QR_WECHAT_SIGNATURE_INVALID',
+    });
+    expect(t.h.events.filter((e: any) => e.action === 'PUSH').map((e: any) => [e.type, e.code])).toEqual([
+      ['refused', 'QR_WECHAT_SIGNATURE_INVALID'],
+    ]);
   });
 
   it('handles a message passed by the app: ignores one without a sender or of another kind', async () => {
