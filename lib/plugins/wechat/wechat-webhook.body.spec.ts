@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { QrLoginWechatException } from './wechat.errors';
@@ -22,6 +23,42 @@ describe('parseWechatXml', () => {
     expect(() => parseWechatXml('<xml><Event>SCAN</xml>')).toThrow(/malformed XML/);
     expect(() => parseWechatXml('<root/>')).toThrow(/<xml> root/);
   });
+
+  it('refuses a DOCTYPE or an ENTITY declaration, in any case, even around a well-formed push', () => {
+    const refusal = 'The WeChat push cannot be read: a DOCTYPE or ENTITY declaration is not allowed.';
+    for (const xml of [
+      '<!DOCTYPE xml><xml><Event>SCAN</Event></xml>',
+      '<!doctype xml><xml><Event>SCAN</Event></xml>',
+      '<xml><!ENTITY e "x"><Event>SCAN</Event></xml>',
+      '<xml><!entity e "x"><Event>SCAN</Event></xml>',
+    ]) {
+      expect(() => parseWechatXml(xml), xml).toThrow(
+        expect.objectContaining({ code: 'QR_WECHAT_WEBHOOK_BODY_INVALID', message: refusal }),
+      );
+    }
+  });
+
+  it("quotes the parser's reason for malformed XML, cut to 120 characters", () => {
+    // The parser names the unclosed tag, so its reason runs past 120 characters.
+    const tag = 'E'.repeat(150);
+    let message = '';
+    try {
+      parseWechatXml(`<xml><${tag}>x</xml>`);
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'QR_WECHAT_WEBHOOK_BODY_INVALID' });
+      message = (error as Error).message;
+    }
+    const prefix = 'The WeChat push cannot be read: malformed XML (';
+    expect(message.startsWith(`${prefix}Expected closing tag 'EEE`)).toBe(true);
+    expect(message.endsWith(').')).toBe(true);
+    expect(message.length - prefix.length - ').'.length).toBe(120);
+  });
+
+  it('refuses an <xml> root that holds text or nothing rather than fields', () => {
+    const refusal = 'The WeChat push cannot be read: expected one <xml> root element holding the message fields.';
+    for (const xml of ['<xml>SCAN</xml>', '<xml></xml>', '<xml/>'])
+      expect(() => parseWechatXml(xml), xml).toThrow(expect.objectContaining({ message: refusal }));
+  });
 });
 
 describe('readWebhookBody', () => {
@@ -38,5 +75,14 @@ describe('readWebhookBody', () => {
     await expect(readWebhookBody(Readable.from([Buffer.alloc(200)]), 100)).rejects.toThrow(/maxWebhookBodyBytes/);
     await expect(readWebhookBody({ body: 'x'.repeat(200) }, 100)).rejects.toThrow(/maxWebhookBodyBytes/);
     await expect(readWebhookBody({ body: { xml: {} } }, 100)).rejects.toThrow(/rawBody: true/);
+  });
+
+  it('passes on an error of the stream and stops listening to it', async () => {
+    const stream = Object.assign(new EventEmitter(), { readable: true });
+    const pending = readWebhookBody(stream, 100);
+    const reset = new Error('connection reset');
+    stream.emit('error', reset);
+    expect(['data', 'end', 'error'].map((event) => stream.listenerCount(event))).toEqual([0, 0, 0]);
+    await expect(pending).rejects.toBe(reset);
   });
 });
