@@ -19,6 +19,13 @@ describe('WeChat signatures', () => {
     for (const bad of [undefined, '', 'zz', signature.slice(1), ['a'], 42])
       expect(isWechatSignature(bad, 'token', '1', '2')).toBe(false);
   });
+
+  it('refuses the signature with anything before or after it', () => {
+    const signature = wechatSignature('token', '1', '2');
+    // Hex decoding drops a trailing odd digit, and stops at the first non-hex character.
+    for (const bad of [`${signature}0`, `${signature}00`, `x${signature}`, `00${signature}`, ` ${signature}`])
+      expect(isWechatSignature(bad, 'token', '1', '2'), bad).toBe(false);
+  });
 });
 
 describe('WeChat safe-mode encryption', () => {
@@ -59,5 +66,29 @@ describe('WeChat safe-mode encryption', () => {
     const zeros = Buffer.alloc(pad, 0);
     zeros[pad - 1] = pad;
     expect(() => decryptWechatMessage(encryptWithPadding(zeros), KEY, 'wxapp')).toThrow(/padding/);
+  });
+
+  it('refuses a plain text shorter than its header, or a length past its end', () => {
+    // The plain text as the sender lays it out, padded correctly, so only its inside is wrong.
+    const encryptPlain = (plain: Buffer) => {
+      const key = Buffer.from(`${KEY}=`, 'base64');
+      const pad = 32 - (plain.length % 32);
+      const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+      return Buffer.concat([cipher.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), cipher.final()]).toString(
+        'base64',
+      );
+    };
+    const withLength = (length: number, rest: string) => {
+      const field = Buffer.alloc(4);
+      field.writeUInt32BE(length);
+      return Buffer.concat([randomBytes(16), field, Buffer.from(rest)]);
+    };
+    expect(() => decryptWechatMessage(encryptPlain(randomBytes(19)), KEY, 'wxapp')).toThrow(new Error('too short'));
+    expect(decryptWechatMessage(encryptPlain(withLength(0, '')), KEY, '')).toBe('');
+    expect(decryptWechatMessage(encryptPlain(withLength(6, '<xml/>wxapp')), KEY, 'wxapp')).toBe('<xml/>');
+    expect(() => decryptWechatMessage(encryptPlain(withLength(12, '<xml/>wxapp')), KEY, 'wxapp')).toThrow(
+      new Error('bad length'),
+    );
+    expect(() => decryptWechatMessage(encryptPlain(withLength(11, '<xml/>wxapp')), KEY, '')).not.toThrow();
   });
 });
