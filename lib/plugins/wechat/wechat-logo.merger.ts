@@ -1,4 +1,4 @@
-import { HttpException, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { QR_LOGIN_WECHAT_CONFIG } from './wechat.constants';
 import type { ResolvedQrLoginWechatConfig } from './wechat.config';
 import { wechatErrors } from './wechat.errors';
@@ -31,13 +31,22 @@ export async function importOptional<T>(load: () => Promise<T>, name: string): P
   }
 }
 
+/**
+ * The `sharp` factory from `load` (its import), or undefined when the package
+ * is not installed. The import is a parameter so a test can play a missing or
+ * broken package; the merger always passes `import('sharp')`.
+ * @internal
+ */
+export async function sharpFrom(load: () => Promise<unknown>): Promise<SharpFactory | undefined> {
+  const module: any = await importOptional(load, 'sharp');
+  return module === undefined ? undefined : ((module.default ?? module) as SharpFactory);
+}
+
 let sharpLoading: Promise<SharpFactory | undefined> | undefined;
 
 /** `sharp` when installed (an optional peer, loaded on the first merge only), else undefined. */
 function loadSharp(): Promise<SharpFactory | undefined> {
-  sharpLoading ??= importOptional(() => import('sharp'), 'sharp').then((module: any) =>
-    module === undefined ? undefined : ((module.default ?? module) as SharpFactory),
-  );
+  sharpLoading ??= sharpFrom(() => import('sharp'));
   return sharpLoading;
 }
 
@@ -71,7 +80,7 @@ export class WechatLogoMerger {
         .png()
         .toBuffer();
     } catch (error) {
-      if (error instanceof HttpException) throw error;
+      // Only sharp runs here (the logo is loaded above), so every failure is its refusal of the bytes.
       throw wechatErrors.logoUnavailable(
         connection.id,
         `not an image sharp can read: ${String((error as Error)?.message ?? error).slice(0, 120)}`,
