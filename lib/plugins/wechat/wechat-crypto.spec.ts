@@ -68,6 +68,31 @@ describe('WeChat safe-mode encryption', () => {
     expect(() => decryptWechatMessage(encryptWithPadding(zeros), KEY, 'wxapp')).toThrow(/padding/);
   });
 
+  it('refuses nothing at all, a zero pad byte, and a pad longer than one 32-byte block, as bad padding', () => {
+    const key = Buffer.from(`${KEY}=`, 'base64');
+    // Encrypts `padded` as it is: it must already be a whole number of 16-byte blocks.
+    const encryptRaw = (padded: Buffer) => {
+      const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+      return Buffer.concat([cipher.update(padded), cipher.final()]).toString('base64');
+    };
+    const header = (length: number) => {
+      const field = Buffer.alloc(4);
+      field.writeUInt32BE(length);
+      return Buffer.concat([randomBytes(16), field]);
+    };
+    const badPadding = new Error('bad padding');
+    expect(() => decryptWechatMessage('', KEY, 'wxapp')).toThrow(badPadding);
+    // Would read as an empty message for the app id of 12 zero bytes, were the zero pad accepted.
+    expect(() => decryptWechatMessage(encryptRaw(Buffer.alloc(32)), KEY, '\0'.repeat(12))).toThrow(badPadding);
+    // 31 bytes of message and 33 pad bytes: a whole message, were a pad over 32 accepted.
+    const message = Buffer.concat([header(6), Buffer.from('<xml/>wxapp')]);
+    expect(message.length).toBe(31);
+    expect(() =>
+      decryptWechatMessage(encryptRaw(Buffer.concat([message, Buffer.alloc(33, 33)])), KEY, 'wxapp'),
+    ).toThrow(badPadding);
+    expect(decryptWechatMessage(encryptRaw(Buffer.concat([message, Buffer.alloc(1, 1)])), KEY, 'wxapp')).toBe('<xml/>');
+  });
+
   it('refuses a plain text shorter than its header, or a length past its end', () => {
     // The plain text as the sender lays it out, padded correctly, so only its inside is wrong.
     const encryptPlain = (plain: Buffer) => {
