@@ -77,6 +77,24 @@ describe('readWebhookBody', () => {
     await expect(readWebhookBody({ body: { xml: {} } }, 100)).rejects.toThrow(/rawBody: true/);
   });
 
+  it('refuses, with how to fix it, when there is no request or stream to read', async () => {
+    const refusal = {
+      code: 'QR_WECHAT_WEBHOOK_BODY_INVALID',
+      message:
+        'The WeChat push cannot be read: another body parser consumed the text/xml body; let text/xml through unparsed, or create the app with { rawBody: true }.',
+    };
+    for (const request of [undefined, null, {}, { body: null }])
+      await expect(readWebhookBody(request, 100)).rejects.toMatchObject(refusal);
+    const ended = Readable.from([]);
+    ended.resume();
+    await new Promise((resolve) => ended.on('end', resolve));
+    await expect(readWebhookBody(ended, 100)).rejects.toMatchObject(refusal);
+    // Destroyed before its end: nothing more will come, and its error is not this request's concern.
+    const destroyed = new Readable({ read() {} });
+    destroyed.destroy(new Error('connection reset'));
+    await expect(readWebhookBody(destroyed, 100)).rejects.toMatchObject(refusal);
+  });
+
   it('passes on an error of the stream and stops listening to it', async () => {
     const stream = Object.assign(new EventEmitter(), { readable: true });
     const pending = readWebhookBody(stream, 100);
