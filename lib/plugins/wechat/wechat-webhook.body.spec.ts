@@ -1,8 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { closedAfterEach } from '../../../test/support/closed-after-each';
 import { QrLoginWechatException } from './wechat.errors';
-import { parseWechatXml, readWebhookBody } from './wechat-webhook.body';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { parseWechatXml, readWebhookBody, registerXmlContentParser } from './wechat-webhook.body';
 
 describe('parseWechatXml', () => {
   it('reads the fields of a push as text, CDATA or not, digits kept as written', () => {
@@ -90,9 +93,30 @@ describe('readWebhookBody', () => {
     await new Promise((resolve) => ended.on('end', resolve));
     await expect(readWebhookBody(ended, 100)).rejects.toMatchObject(refusal);
     // Destroyed before its end: nothing more will come, and its error is not this request's concern.
-    const destroyed = new Readable({ read() {} });
+    const destroyed = new Readable({ read() {} }).on('error', () => undefined);
     destroyed.destroy(new Error('connection reset'));
     await expect(readWebhookBody(destroyed, 100)).rejects.toMatchObject(refusal);
+  });
+
+  it('takes a body of exactly the limit, counted in bytes, and refuses one byte more', async () => {
+    const exact = '字'.repeat(33) + 'x'; // 100 bytes
+    expect(await readWebhookBody({ body: exact }, 100)).toBe(exact);
+    expect(await readWebhookBody(Readable.from([Buffer.from(exact)]), 100)).toBe(exact);
+    const refusal = 'The WeChat push cannot be read: the body is larger than maxWebhookBodyBytes (100).';
+    await expect(readWebhookBody({ body: `${exact}x` }, 100)).rejects.toThrow(refusal);
+    await expect(readWebhookBody(Readable.from([Buffer.from(exact), Buffer.from('x')]), 100)).rejects.toThrow(refusal);
+  });
+
+  it('refuses a stream as soon as it passes the limit, without waiting for its end, and stops listening', async () => {
+    const stream = Object.assign(new EventEmitter(), { readable: true });
+    const pending = readWebhookBody(stream, 100);
+    stream.emit('data', 'x'.repeat(60));
+    expect(stream.listenerCount('data')).toBe(1);
+    stream.emit('data', 'x'.repeat(41));
+    expect(['data', 'end', 'error'].map((event) => stream.listenerCount(event))).toEqual([0, 0, 0]);
+    await expect(pending).rejects.toThrow(
+      'The WeChat push cannot be read: the body is larger than maxWebhookBodyBytes (100).',
+    );
   });
 
   it('passes on an error of the stream and stops listening to it', async () => {
@@ -102,5 +126,58 @@ describe('readWebhookBody', () => {
     stream.emit('error', reset);
     expect(['data', 'end', 'error'].map((event) => stream.listenerCount(event))).toEqual([0, 0, 0]);
     await expect(pending).rejects.toBe(reset);
+  });
+});
+
+describe('registerXmlContentParser', () => {
+  const keep = closedAfterEach<{ close(): Promise<unknown> }>();
+
+  /** A Fastify adapter whose route answers what its body parser left: [type, body]. */
+  const fastifyWith = (setup?: (instance: any) => void) => {
+    const adapter = new FastifyAdapter();
+    const instance: any = adapter.getInstance();
+    keep({ close: () => instance.close() });
+    setup?.(instance);
+    instance.post('/push', async (request: any) => [typeof request.body, request.body]);
+    return { adapter, instance };
+  };
+  const post = async (instance: any, contentType: string, payload: string) => {
+    const answer = await instance.inject({
+      method: 'POST',
+      url: '/push',
+      headers: { 'content-type': contentType },
+      payload,
+    });
+    return [answer.statusCode, answer.statusCode === 200 ? answer.json() : answer.json().code];
+  };
+
+  it('keeps text/xml and application/xml bodies as text on Fastify, up to the limit in bytes', async () => {
+    const { adapter, instance } = fastifyWith();
+    registerXmlContentParser(adapter, 20);
+    expect(await post(instance, 'text/xml', '<xml>0123456789</xml>'.slice(0, 20))).toEqual([
+      200,
+      ['string', '<xml>0123456789</xml>'.slice(0, 20)],
+    ]);
+    expect(await post(instance, 'application/xml; charset=utf-8', '<xml/>')).toEqual([200, ['string', '<xml/>']]);
+    expect(await post(instance, 'text/xml', '<xml>0123456789</xml>')).toEqual([413, 'FST_ERR_CTP_BODY_TOO_LARGE']);
+  });
+
+  it("leaves an app's own XML parser in place, and adds only the missing type", async () => {
+    const { adapter, instance } = fastifyWith((fastify) =>
+      fastify.addContentTypeParser('text/xml', { parseAs: 'string' }, (_request: unknown, body: string, done: any) =>
+        done(null, { own: body }),
+      ),
+    );
+    expect(() => registerXmlContentParser(adapter, 100)).not.toThrow();
+    expect(await post(instance, 'text/xml', '<xml/>')).toEqual([200, ['object', { own: '<xml/>' }]]);
+    expect(await post(instance, 'application/xml', '<xml/>')).toEqual([200, ['string', '<xml/>']]);
+  });
+
+  it('does nothing without an adapter, on Express, or on an adapter that cannot say its type', () => {
+    const express = new ExpressAdapter();
+    const used = { getInstance: () => ({}) };
+    expect(() => registerXmlContentParser(undefined, 100)).not.toThrow();
+    expect(() => registerXmlContentParser(express, 100)).not.toThrow();
+    expect(() => registerXmlContentParser(used as any, 100)).not.toThrow();
   });
 });
