@@ -82,6 +82,8 @@ describe('WeChat safe-mode encryption', () => {
     };
     const badPadding = new Error('bad padding');
     expect(() => decryptWechatMessage('', KEY, 'wxapp')).toThrow(badPadding);
+    // A whole block of padding is good padding around nothing: refused as too short, not as padding.
+    expect(() => decryptWechatMessage(encryptRaw(Buffer.alloc(32, 32)), KEY, 'wxapp')).toThrow(new Error('too short'));
     // Would read as an empty message for the app id of 12 zero bytes, were the zero pad accepted.
     expect(() => decryptWechatMessage(encryptRaw(Buffer.alloc(32)), KEY, '\0'.repeat(12))).toThrow(badPadding);
     // 31 bytes of message and 33 pad bytes: a whole message, were a pad over 32 accepted.
