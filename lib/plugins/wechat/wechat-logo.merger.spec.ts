@@ -224,6 +224,31 @@ describe('WechatLogoMerger with sharp', () => {
     );
   });
 
+  it('downloads a logo once per connection and keeps it', async () => {
+    const logo = await square(8, RED);
+    let downloads = 0;
+    const url = await serving((response) => {
+      downloads++;
+      response.end(logo);
+    });
+    const merger = new WechatLogoMerger(config);
+    const image = await square(100, BLUE);
+    await merger.merge(mini(url), image);
+    expect(await pixel(await merger.merge(mini(url), image), 50, 50)).toEqual(RED);
+    expect(downloads).toBe(1);
+    await merger.merge({ ...mini(url), id: 'other' }, image);
+    expect(downloads).toBe(2);
+  });
+
+  it('gives up on a logo server that never answers after requestTimeoutMs', async () => {
+    // The server holds the request open: only the timeout ends the download.
+    const url = await serving(() => undefined);
+    const merger = new WechatLogoMerger({ ...config, requestTimeoutMs: 1 });
+    await expect(merger.merge(mini(url), await square(100, BLUE))).rejects.toMatchObject(
+      refusal('it could not be downloaded'),
+    );
+  });
+
   it('refuses a logo that cannot be downloaded, and tries again on the next merge', async () => {
     let up = false;
     const logo = await square(8, RED);
