@@ -139,6 +139,13 @@ describe('QrLoginWechatModule start-up', () => {
     expect((await other.create({ type: 'WECHAT_MINIPROGRAM' })).status).toBe(400);
   });
 
+  it('refuses route decorators that are not functions, naming this module in the example', async () => {
+    const options = await wechat();
+    expect(() => QrLoginWechatModule.forRoot({ ...options, routeDecorators: ['Public'] as never })).toThrow(
+      'QrLoginWechatModule.forRoot({ routeDecorators: [Public()] })',
+    );
+  });
+
   it("applies the app's route decorators to both controllers", async () => {
     class Closed implements CanActivate {
       canActivate(): boolean {
