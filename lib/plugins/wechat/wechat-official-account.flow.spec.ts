@@ -85,6 +85,17 @@ describe('a scan through one of our codes', () => {
     });
   });
 
+  it('names the country and city the page was opened from, when the geo lookup knows them', async () => {
+    const t = await start({ core: { risk: { geo: { lookup: () => ({ country: 'CN', city: 'Shanghai' }) } } } });
+    const code = await t.create();
+    expect(await t.scan(code.qrcodeId)).toMatchObject({ country: 'CN', city: 'Shanghai', ip: '127.0.0.1' });
+    const countryOnly = await start({ core: { risk: { geo: { lookup: () => ({ country: 'CN' }) } } } });
+    const other = await countryOnly.create();
+    const prompt = await countryOnly.scan(other.qrcodeId);
+    expect(prompt.country).toBe('CN');
+    expect(prompt).not.toHaveProperty('city');
+  });
+
   it('names a system the user agent gives no version of by its name alone', async () => {
     const t = await start();
     const code = await t.create({}, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' });
@@ -102,6 +113,7 @@ describe('a scan through one of our codes', () => {
       { event: 'subscribe' },
       { event: 'subscribe', eventKey: code.qrcodeId },
       { event: 'subscribe', eventKey: 'qrscene_campaign-1' },
+      { event: 'SCAN' },
       { event: 'SCAN', eventKey: 'campaign-1' },
       { event: 'SCAN', eventKey: unknown },
       { event: 'SCAN', eventKey: other },
@@ -116,7 +128,7 @@ describe('a scan through one of our codes', () => {
     // The scene each push names, as reported: only SCAN keys and qrscene_ subscribe keys of events.
     const scenes = t.h.events.filter((e: any) => e.action === 'PUSH').map((e: any) => e.qrcodeId);
     const id = code.qrcodeId;
-    expect(scenes).toEqual(['', '', 'campaign-1', 'campaign-1', unknown, other, '', '', id]);
+    expect(scenes).toEqual(['', '', 'campaign-1', '', 'campaign-1', unknown, other, '', '', id]);
     expect((await t.reply(t.h.push({ event: 'subscribe', eventKey: `qrscene_${code.qrcodeId}` })))?.kind).toBe(
       'prompt',
     );
@@ -214,6 +226,9 @@ describe('the reply to a prompt', () => {
     expect(await t.text('OK', 'o-stranger')).toBeNull();
     const code = await t.create();
     await t.scan(code.qrcodeId, 'o-later-refused');
+    // A message that is no text (an image, a voice) is no reply either.
+    expect(await t.reply(t.h.push({ msgType: 'image', openid: 'o-later-refused' }))).toBeNull();
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
     t.h.users.refused.add('o-later-refused');
     expect(await t.text('OK', 'o-later-refused')).toBeNull();
     expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
@@ -300,6 +315,15 @@ describe('the rendered code and the service entry', () => {
     expect(code.expiresIn).toBe(95);
     expect(code.url).toBe(`${t.h.fake.url}/cgi-bin/showqrcode?ticket=${encodeURIComponent(issued.ticket)}`);
     expect(code.payload).toBe(issued.url);
+  });
+
+  it('gives the showqrcode link as the payload when WeChat sends no link of its own', async () => {
+    const t = await start();
+    t.h.fake.qrcodeLinks = false;
+    const code = await t.create();
+    const issued = t.h.fake.qrcodeRequests.at(-1)!;
+    expect(code.payload).toBe(`${t.h.fake.url}/cgi-bin/showqrcode?ticket=${encodeURIComponent(issued.ticket)}`);
+    expect(code.url).toBe(code.payload);
   });
 
   it("measures WeChat's access tokens on the kernel clock", async () => {
