@@ -406,7 +406,9 @@ describe('what the service answers the app for each message', () => {
     // o-switch is another app user from the second call on: the confirmation refuses them.
     let switchCalls = 0;
     (users as { findOrCreateUser: WechatUsers['findOrCreateUser'] }).findOrCreateUser = (identity) =>
-      identity.openid === 'o-switch' && ++switchCalls > 1 ? { id: 'someone-else' } : base(identity);
+      identity.openid === 'o-switch' && ++switchCalls > 1
+        ? { id: 'someone-else', displayName: 'Someone else' }
+        : base(identity);
     const t = await start({ users, wechat: { confirmationTimeout: 30 } });
     const service = t.h.app.get(QrLoginWechatService);
     const handle = (message: Message, connection = 'oa') => service.handleOfficialAccountMessage(connection, message);
