@@ -56,6 +56,10 @@ export class FakeWechatServer {
   readonly pages = new Set<string>(['pages/qr-login/index']);
   /** Force refreshes asked of `stable_token`. */
   forcedRefreshes = 0;
+  /** An image `getwxacodeunlimit` answers instead of the PNG it draws (WeChat may answer a JPEG). */
+  wxacodeImage?: { type: string; bytes: Buffer };
+  /** Whether `qrcode/create` answers carry WeChat's own link to the code (`url`). */
+  qrcodeLinks = true;
   url = '';
 
   private server?: Server;
@@ -185,12 +189,15 @@ export class FakeWechatServer {
         if (body.page !== undefined && body.check_path !== false && !this.pages.has(body.page))
           return sendError(response, 41030);
         this.wxacodeRequests.push({ appId: owner.appId, body });
-        const png = qrPng(
-          `https://mp.weixin.qq.com/a/${owner.appId}?scene=${body.scene}`,
-          typeof body.width === 'number' ? body.width : 430,
-        );
-        response.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length });
-        return void response.end(png);
+        const image = this.wxacodeImage ?? {
+          type: 'image/png',
+          bytes: qrPng(
+            `https://mp.weixin.qq.com/a/${owner.appId}?scene=${body.scene}`,
+            typeof body.width === 'number' ? body.width : 430,
+          ),
+        };
+        response.writeHead(200, { 'content-type': image.type, 'content-length': image.bytes.length });
+        return void response.end(image.bytes);
       }
       case 'sns/jscode2session': {
         const appId = url.searchParams.get('appid') ?? '';
@@ -224,7 +231,11 @@ export class FakeWechatServer {
         const ticket = `gQ${randomBytes(30).toString('base64')}+/=`;
         const qrUrl = `http://weixin.qq.com/q/${randomBytes(12).toString('base64url')}`;
         this.qrcodeRequests.push({ appId: owner.appId, body, ticket, url: qrUrl });
-        return sendJson(response, { ticket, expire_seconds: body.expire_seconds ?? 60, url: qrUrl });
+        return sendJson(response, {
+          ticket,
+          expire_seconds: body.expire_seconds ?? 60,
+          ...(this.qrcodeLinks ? { url: qrUrl } : {}),
+        });
       }
       case 'logo.png': {
         const logo = solidPng(64, 64, [230, 20, 20]);

@@ -64,7 +64,7 @@ describe('WechatLoginContext', () => {
     expect(await context.appUserOf(mini, { openid: 'o' }, { qrcodeId: 'q2' } as any)).toBeUndefined();
     expect(await context.appUserOf(oa, { openid: 'o', unionid: '' }, record)).toBe(0);
     expect(await context.appUserOf(mini, { openid: 'o' }, record)).toEqual({ id: 'u' });
-    expect(asked.slice(0, 3)).toEqual([
+    expect(asked.slice(0, 3)).toStrictEqual([
       {
         openid: 'o',
         unionid: 'un',

@@ -164,4 +164,13 @@ describe.each(ADAPTERS)('the mini-program routes on %s', (adapter) => {
       expect(t.fake.wxacodeRequests.at(-1)!.appId).toBe(MINI_B.appId);
     }
   });
+
+  it('renders a JPEG that WeChat answers as a JPEG data URL', async () => {
+    const t = await start();
+    // The JPEG signature and a few bytes: nothing decodes an image that is not merged.
+    const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+    t.fake.wxacodeImage = { type: 'image/jpeg', bytes };
+    const created = await t.create();
+    expect(created.body.url).toBe(`data:image/jpeg;base64,${bytes.toString('base64')}`);
+  });
 });

@@ -4,6 +4,8 @@ import { closedAfterEach } from '../../../test/support/closed-after-each';
 import { eventually } from '../../../test/support/sse';
 import { startOfficialAccountApp, type OfficialAccountHarness } from '../../../test/wechat/official-account-harness';
 import { OA, WechatUsers } from '../../../test/wechat/wechat-test-app';
+import { memoryStoreKind } from '../../../test/support/stores';
+import { QrLoginError } from '../../plugin';
 import { wechatSignature } from './wechat-crypto';
 import { QrLoginWechatService } from './wechat.service';
 
@@ -85,6 +87,17 @@ describe('a scan through one of our codes', () => {
     });
   });
 
+  it('names the country and city the page was opened from, when the geo lookup knows them', async () => {
+    const t = await start({ core: { risk: { geo: { lookup: () => ({ country: 'CN', city: 'Shanghai' }) } } } });
+    const code = await t.create();
+    expect(await t.scan(code.qrcodeId)).toMatchObject({ country: 'CN', city: 'Shanghai', ip: '127.0.0.1' });
+    const countryOnly = await start({ core: { risk: { geo: { lookup: () => ({ country: 'CN' }) } } } });
+    const other = await countryOnly.create();
+    const prompt = await countryOnly.scan(other.qrcodeId);
+    expect(prompt.country).toBe('CN');
+    expect(prompt).not.toHaveProperty('city');
+  });
+
   it('names a system the user agent gives no version of by its name alone', async () => {
     const t = await start();
     const code = await t.create({}, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' });
@@ -102,6 +115,7 @@ describe('a scan through one of our codes', () => {
       { event: 'subscribe' },
       { event: 'subscribe', eventKey: code.qrcodeId },
       { event: 'subscribe', eventKey: 'qrscene_campaign-1' },
+      { event: 'SCAN' },
       { event: 'SCAN', eventKey: 'campaign-1' },
       { event: 'SCAN', eventKey: unknown },
       { event: 'SCAN', eventKey: other },
@@ -116,7 +130,7 @@ describe('a scan through one of our codes', () => {
     // The scene each push names, as reported: only SCAN keys and qrscene_ subscribe keys of events.
     const scenes = t.h.events.filter((e: any) => e.action === 'PUSH').map((e: any) => e.qrcodeId);
     const id = code.qrcodeId;
-    expect(scenes).toEqual(['', '', 'campaign-1', 'campaign-1', unknown, other, '', '', id]);
+    expect(scenes).toEqual(['', '', 'campaign-1', '', 'campaign-1', unknown, other, '', '', id]);
     expect((await t.reply(t.h.push({ event: 'subscribe', eventKey: `qrscene_${code.qrcodeId}` })))?.kind).toBe(
       'prompt',
     );
@@ -214,6 +228,9 @@ describe('the reply to a prompt', () => {
     expect(await t.text('OK', 'o-stranger')).toBeNull();
     const code = await t.create();
     await t.scan(code.qrcodeId, 'o-later-refused');
+    // A message that is no text (an image, a voice) is no reply either.
+    expect(await t.reply(t.h.push({ msgType: 'image', openid: 'o-later-refused' }))).toBeNull();
+    expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
     t.h.users.refused.add('o-later-refused');
     expect(await t.text('OK', 'o-later-refused')).toBeNull();
     expect((await t.status(code.qrcodeId)).status).toBe('SCANNED');
@@ -302,6 +319,15 @@ describe('the rendered code and the service entry', () => {
     expect(code.payload).toBe(issued.url);
   });
 
+  it('gives the showqrcode link as the payload when WeChat sends no link of its own', async () => {
+    const t = await start();
+    t.h.fake.qrcodeLinks = false;
+    const code = await t.create();
+    const issued = t.h.fake.qrcodeRequests.at(-1)!;
+    expect(code.payload).toBe(`${t.h.fake.url}/cgi-bin/showqrcode?ticket=${encodeURIComponent(issued.ticket)}`);
+    expect(code.url).toBe(code.payload);
+  });
+
   it("measures WeChat's access tokens on the kernel clock", async () => {
     const t = await start();
     await t.create();
@@ -355,5 +381,130 @@ describe('the rendered code and the service entry', () => {
     const scanned = await service.handleOfficialAccountMessage('oa', scan);
     expect(scanned).toMatchObject({ outcome: 'SCANNED', qrcodeId: code.qrcodeId });
     expect(JSON.parse(scanned.replyText!).kind).toBe('prompt');
+  });
+});
+
+describe('what the service answers the app for each message', () => {
+  type Message = Parameters<QrLoginWechatService['handleOfficialAccountMessage']>[1];
+  const scanOf = (id: string, openid: string): Message => ({
+    MsgType: 'event',
+    Event: 'SCAN',
+    EventKey: id,
+    FromUserName: openid,
+  });
+  const textOf = (content: string, openid: string): Message => ({
+    MsgType: 'text',
+    Content: content,
+    FromUserName: openid,
+  });
+  const said = (kind: string) => JSON.stringify({ kind, appName: 'Fixture Web' });
+
+  it('the outcome and code of every scan and reply, and the text to send back', async () => {
+    const users = new WechatUsers();
+    users.refused.add('o-nobody');
+    const base = users.findOrCreateUser;
+    // o-switch is another app user from the second call on: the confirmation refuses them.
+    let switchCalls = 0;
+    (users as { findOrCreateUser: WechatUsers['findOrCreateUser'] }).findOrCreateUser = (identity) =>
+      identity.openid === 'o-switch' && ++switchCalls > 1
+        ? { id: 'someone-else', displayName: 'Someone else' }
+        : base(identity);
+    const t = await start({ users, wechat: { confirmationTimeout: 30 } });
+    const service = t.h.app.get(QrLoginWechatService);
+    const handle = (message: Message, connection = 'oa') => service.handleOfficialAccountMessage(connection, message);
+    const id = (await t.create()).qrcodeId;
+    const other = (await t.h.api.create({})).body.qrcodeId as string;
+    const unknown = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`;
+
+    // Not ours, or not able to proceed: no code named, nothing to reply.
+    for (const [message, connection] of [
+      [scanOf('campaign-1', 'o-a'), 'oa'],
+      [scanOf(unknown, 'o-a'), 'oa'],
+      [scanOf(other, 'o-a'), 'oa'],
+      [scanOf(id, 'o-a'), 'oa-scan'],
+      [scanOf(id, 'o-nobody'), 'oa'],
+      [textOf('OK', 'o-a'), 'oa'],
+    ] as const) {
+      expect(await handle(message, connection), JSON.stringify([message, connection])).toEqual({ outcome: 'IGNORED' });
+    }
+    const scanned = await handle(scanOf(id, 'o-a'));
+    expect({ ...scanned, replyText: JSON.parse(scanned.replyText!).kind }).toEqual({
+      outcome: 'SCANNED',
+      qrcodeId: id,
+      replyText: 'prompt',
+    });
+    // A scan the code refuses (scanned by someone else) names the code, with nothing to reply.
+    expect(await handle(scanOf(id, 'o-b'))).toEqual({ outcome: 'IGNORED', qrcodeId: id });
+    users.refused.add('o-a');
+    expect(await handle(textOf('OK', 'o-a'))).toEqual({ outcome: 'IGNORED' });
+    users.refused.delete('o-a');
+    expect(await handle(textOf('OK', 'o-a'))).toEqual({
+      outcome: 'AUTHORIZED',
+      qrcodeId: id,
+      replyText: said('confirmed'),
+    });
+
+    const onScan = (await t.create({ extIdpConnId: 'oa-scan' })).qrcodeId;
+    expect(await handle(scanOf(onScan, 'o-c'), 'oa-scan')).toEqual({ outcome: 'AUTHORIZED', qrcodeId: onScan });
+
+    const declined = (await t.create()).qrcodeId;
+    await handle(scanOf(declined, 'o-d'));
+    expect(await handle(textOf('no', 'o-d'))).toEqual({
+      outcome: 'CANCELLED',
+      qrcodeId: declined,
+      replyText: said('cancelled'),
+    });
+
+    const refused = (await t.create()).qrcodeId;
+    await handle(scanOf(refused, 'o-switch'));
+    expect(await handle(textOf('OK', 'o-switch'))).toEqual({
+      outcome: 'CANCELLED',
+      qrcodeId: refused,
+      replyText: said('expired'),
+    });
+
+    const crowded: string[] = [];
+    for (let i = 0; i < 5; i++) crowded.push((await t.create()).qrcodeId);
+    for (const code of crowded.slice(0, 4)) expect((await handle(scanOf(code, 'o-e'))).outcome).toBe('SCANNED');
+    expect(await handle(scanOf(crowded[4], 'o-e'))).toEqual({
+      outcome: 'CANCELLED',
+      qrcodeId: crowded[4],
+      replyText: said('cancelled'),
+    });
+
+    const late = (await t.create()).qrcodeId;
+    await handle(scanOf(late, 'o-f'));
+    t.h.clock.skip(30_000);
+    expect(await handle(textOf('OK', 'o-f'))).toEqual({
+      outcome: 'CANCELLED',
+      qrcodeId: late,
+      replyText: said('expired'),
+    });
+  });
+
+  it('passes on a store failure while scanning or confirming, whether or not it is a QrLoginError', async () => {
+    const store = memoryStoreKind.make();
+    const write = store.compareAndSet.bind(store);
+    let failure: unknown;
+    store.compareAndSet = (...args) => (failure === undefined ? write(...args) : Promise.reject(failure));
+    const t = await start({ core: { store } });
+    const service = t.h.app.get(QrLoginWechatService);
+    const unavailable = new QrLoginError('QR_STORE_UNAVAILABLE', 'the store cannot be reached');
+    const lost = new Error('the connection to the store was lost');
+    for (const error of [unavailable, lost]) {
+      const id = (await t.create()).qrcodeId;
+      failure = error;
+      await expect(service.handleOfficialAccountMessage('oa', scanOf(id, 'o-scan'))).rejects.toBe(error);
+      failure = undefined;
+      expect((await t.status(id)).status).toBe('PENDING');
+    }
+    for (const [i, error] of [unavailable, lost].entries()) {
+      const id = (await t.create()).qrcodeId;
+      expect((await service.handleOfficialAccountMessage('oa', scanOf(id, `o-${i}`))).outcome).toBe('SCANNED');
+      failure = error;
+      await expect(service.handleOfficialAccountMessage('oa', textOf('OK', `o-${i}`))).rejects.toBe(error);
+      failure = undefined;
+      expect((await t.status(id)).status).toBe('SCANNED');
+    }
   });
 });

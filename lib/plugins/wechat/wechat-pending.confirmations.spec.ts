@@ -199,6 +199,42 @@ describe('WechatPendingConfirmations deadlines', () => {
     }
   });
 
+  it('does nothing, and logs nothing, at the deadline of a code that ended meanwhile (expired)', async () => {
+    const warnings: unknown[][] = [];
+    const quiet = () => undefined;
+    Logger.overrideLogger({ log: quiet, error: quiet, warn: (...args: unknown[]) => warnings.push(args) });
+    try {
+      const code = await scanned();
+      // Past the code's life (120 s): the deadline finds no live code.
+      pending.arm(code.id, 125_000);
+      k.clock.advance(125_000);
+      await settle();
+      expect(warnings).toEqual([]);
+      expect(armed()).toBe(0);
+    } finally {
+      Logger.overrideLogger(true);
+    }
+  });
+
+  it('names what the store threw at the deadline even when it is no Error', async () => {
+    const warnings: unknown[][] = [];
+    const quiet = () => undefined;
+    Logger.overrideLogger({ log: quiet, error: quiet, warn: (...args: unknown[]) => warnings.push(args) });
+    try {
+      const code = await scanned();
+      pending.arm(code.id, 30_000);
+      const get = store.get;
+      store.get = () => Promise.reject(undefined);
+      k.clock.advance(30_000);
+      await settle();
+      store.get = get;
+      expect(warnings).toEqual([[`Could not cancel unconfirmed code ${code.id}: undefined`, 'QrLoginWechat']]);
+      expect(await statusOf(code)).toBe('SCANNED');
+    } finally {
+      Logger.overrideLogger(true);
+    }
+  });
+
   it('keeps one deadline per code: arming again replaces it', async () => {
     const code = await scanned();
     pending.arm(code.id, 10_000);
@@ -220,6 +256,17 @@ describe('WechatPendingConfirmations deadlines', () => {
     pending.disarm(a.id);
     expect(armed()).toBe(0);
     pending.disarm(a.id);
+    // Disarming a code with no deadline (again) leaves the clock alone.
+    const cleared: unknown[] = [];
+    const clearTimeout = k.clock.clearTimeout.bind(k.clock);
+    k.clock.clearTimeout = (timer) => {
+      cleared.push(timer);
+      clearTimeout(timer);
+    };
+    pending.disarm(a.id);
+    pending.disarm(b.id);
+    expect(cleared).toEqual([]);
+    k.clock.clearTimeout = clearTimeout;
     pending.arm(b.id, 30_000);
     await pending.remember(oa, 'o1', b.id, deadline());
     expect(armed()).toBe(1);

@@ -129,14 +129,29 @@ describe('QrLoginWechatModule start-up', () => {
     ]);
     const api = nativeClient(onlyMini.url);
     expect((await api.create({ type: 'WECHAT_MINIPROGRAM' })).status).toBe(201);
-    expect((await api.create({ type: 'WECHAT_OFFICIAL_ACCOUNT' })).status).toBe(400);
+    const notEnabled = (type: string) => ({
+      code: 'QR_VALIDATION_FAILED',
+      message: `QR code type ${type} is not enabled in this app; use MOBILE_APP or configure its module.`,
+    });
+    const noOa = await api.create({ type: 'WECHAT_OFFICIAL_ACCOUNT' });
+    expect(noOa.status).toBe(400);
+    expect(noOa.body).toMatchObject(notEnabled('WECHAT_OFFICIAL_ACCOUNT'));
     const onlyOa = await start([
       QrLoginModule.forRoot(fixtureOptions()),
       QrLoginWechatModule.forRoot(await wechat({ connections: [oa] })),
     ]);
     const other = nativeClient(onlyOa.url);
     expect((await other.create({ type: 'WECHAT_OFFICIAL_ACCOUNT' })).status).toBe(201);
-    expect((await other.create({ type: 'WECHAT_MINIPROGRAM' })).status).toBe(400);
+    const noMini = await other.create({ type: 'WECHAT_MINIPROGRAM' });
+    expect(noMini.status).toBe(400);
+    expect(noMini.body).toMatchObject(notEnabled('WECHAT_MINIPROGRAM'));
+  });
+
+  it('refuses route decorators that are not functions, naming this module in the example', async () => {
+    const options = await wechat();
+    expect(() => QrLoginWechatModule.forRoot({ ...options, routeDecorators: ['Public'] as never })).toThrow(
+      'QrLoginWechatModule.forRoot({ routeDecorators: [Public()] })',
+    );
   });
 
   it("applies the app's route decorators to both controllers", async () => {
