@@ -280,6 +280,12 @@ describe('QrLoginDeviceGrantService.token: the request', () => {
     expect(await refusal(grant.token(request(tokenBody(code, 'radio'))))).toBe(NOT_VALID);
     expect(await refusal(grant.token(request(tokenBody(code, 'nobody'))))).toMatch(/^401 invalid_client: /);
   });
+
+  it('answers an unknown device code as invalid_grant before it reads any DPoP proof', async () => {
+    const { grant } = await grantOn();
+    const dpop = { proof: 'not-a-proof', htu: `${ORIGIN}/qr-login/token` };
+    expect(await refusal(grant.token(request(tokenBody('A'.repeat(43)), { dpop })))).toBe(NOT_VALID);
+  });
 });
 
 describe('QrLoginDeviceGrantService.token: polling', () => {
