@@ -130,6 +130,13 @@ describe('authenticateDeviceClient', () => {
       { client_id: 'tv-app' },
       'tv-app',
     ],
+    // So is one whose id cannot be form-decoded, even when its secret can.
+    [
+      'a Basic id with bad percent-encoding, and a body client',
+      basic('%E0%A4%A', 'x'),
+      { client_id: 'tv-app' },
+      'tv-app',
+    ],
     // An empty id in Basic is still Basic credentials: the body may not name another client.
     ['a Basic credential with an empty id', basic('', ''), { client_id: 'tv-app' }, '400 invalid_request'],
   ])('%s → %s', (_what, authorization, body, expected) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newDpopKey, type DpopKey } from '../../../test/support/dpop';
-import { pluginKernel, type PluginKernel } from '../../../test/support/plugin-kernel';
+import { pluginKernel, RecordingMemoryStore, type PluginKernel } from '../../../test/support/plugin-kernel';
 import { QrLoginDpopVerifier } from '../../plugin';
 import { deviceDpopKey, verifyDeviceDpop } from './device-dpop';
 import { QrLoginDeviceGrantException } from './device.errors';
@@ -63,6 +63,24 @@ describe('verifyDeviceDpop', () => {
     expect(await refusal(verifyDeviceDpop(verifier, request({})))).toBe(
       '400 invalid_dpop_proof: QR_DPOP_INVALID: Send exactly one DPoP proof: a compact JWS (RFC 9449 §4.2).',
     );
+  });
+
+  it('lets a failure that is no refusal through unchanged', async () => {
+    // The store breaks while it records the proof's jti (not as an unreachable store, which the kernel refuses itself).
+    const broken = new Error('the replay log is corrupt');
+    const store = new (class extends RecordingMemoryStore {
+      override async rememberOnce(): Promise<boolean> {
+        throw broken;
+      }
+    })();
+    const own = await pluginKernel({ store });
+    try {
+      const ownVerifier = own.moduleRef.get(QrLoginDpopVerifier);
+      const proof = await key.proof('POST', URL_, { at: own.clock.now() });
+      await expect(verifyDeviceDpop(ownVerifier, request({}, { proof, htu: URL_ }))).rejects.toBe(broken);
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newDpopKey } from '../../../test/support/dpop';
 import { pluginKernel, RecordingMemoryStore, type PluginKernel } from '../../../test/support/plugin-kernel';
+import { QrLoginError, QrLoginStoreFullError, QrLoginStoreUnavailableError, type QrLoginErrorCode } from '../../plugin';
 import { DEVICE_CODE_GRANT_TYPE } from './device.constants';
 import { QrLoginDeviceGrantException } from './device.errors';
 import type { QrLoginDeviceGrantForRootOptions } from './device.module-definition';
@@ -87,6 +88,28 @@ const EXPIRED = '400 expired_token: This device code has expired; start a new de
 const NOT_VALID = '400 invalid_grant: This device_code is not valid for this client (unknown, or redeemed already).';
 const REDEEMED =
   '400 invalid_grant: This device_code was redeemed already (or its token window passed); start a new device flow.';
+
+/** A memory store that holds no more codes, a slot freeing in `retryAfterMs`. */
+class FullStore extends RecordingMemoryStore {
+  constructor(private readonly retryAfterMs: number) {
+    super();
+  }
+
+  // A device flow has a user code: its code is written with the user code's alias in one step.
+  override async createWithAlias(): Promise<never> {
+    throw new QrLoginStoreFullError('full for this test', this.retryAfterMs);
+  }
+}
+
+/** A memory store whose reads of a code fail as a backend that cannot be reached, once `down` is set. */
+class UnreachableStore extends RecordingMemoryStore {
+  down = false;
+
+  override async get(id: string): ReturnType<RecordingMemoryStore['get']> {
+    if (this.down) throw new QrLoginStoreUnavailableError('the backend is down for this test');
+    return super.get(id);
+  }
+}
 
 async function confirmAs(k: PluginKernel, userCode: string, user = alice): Promise<void> {
   await k.kernel.scanByUserCode(userCode, user, {}, { entry: 'typed' });
@@ -221,6 +244,14 @@ describe('QrLoginDeviceGrantService.authorize', () => {
       /^503 temporarily_unavailable: The login store cannot be reached right now; retry shortly\. \[\d+\]$/,
     );
   });
+
+  it("takes the Retry-After of a full store from the store's own estimate, in whole seconds rounded up", async () => {
+    // A slot frees in 6.5 s: the kernel says 7 s, and the device is told 7 s too.
+    const { grant } = await grantOn({ store: new FullStore(6_500) });
+    expect(await refusal(grant.authorize(request({ client_id: 'tv' })))).toBe(
+      '503 temporarily_unavailable: The login store cannot be reached right now; retry shortly. [7]',
+    );
+  });
 });
 
 describe('QrLoginDeviceGrantService.token: the request', () => {
@@ -248,6 +279,12 @@ describe('QrLoginDeviceGrantService.token: the request', () => {
     expect(await refusal(grant.token(request(tokenBody('A'.repeat(43)))))).toBe(NOT_VALID);
     expect(await refusal(grant.token(request(tokenBody(code, 'radio'))))).toBe(NOT_VALID);
     expect(await refusal(grant.token(request(tokenBody(code, 'nobody'))))).toMatch(/^401 invalid_client: /);
+  });
+
+  it('answers an unknown device code as invalid_grant before it reads any DPoP proof', async () => {
+    const { grant } = await grantOn();
+    const dpop = { proof: 'not-a-proof', htu: `${ORIGIN}/qr-login/token` };
+    expect(await refusal(grant.token(request(tokenBody('A'.repeat(43)), { dpop })))).toBe(NOT_VALID);
   });
 });
 
@@ -407,5 +444,71 @@ describe('QrLoginDeviceGrantService: DPoP', () => {
     await confirmAs(k, started.user_code);
     const dpop = { proof: await key.proof('POST', TOKEN_URL, { at: k.clock.now() }), htu: TOKEN_URL };
     expect((await grant.token(request(tokenBody(started.device_code), { dpop }))).token_type).toBe('Bearer');
+  });
+});
+
+describe("QrLoginDeviceGrantService.token: the kernel's and the app's refusals", () => {
+  it('answers a store that cannot be reached as temporarily_unavailable, retry in 5 s', async () => {
+    const store = new UnreachableStore();
+    const { grant } = await grantOn({ store });
+    const { device_code: code } = await grant.authorize(request({ client_id: 'tv' }));
+    store.down = true;
+    expect(await refusal(grant.token(request(tokenBody(code))))).toBe(
+      '503 temporarily_unavailable: The login store cannot be reached right now; retry shortly. [5]',
+    );
+  });
+
+  it("answers each kernel refusal an app's hook throws in the device grant's terms", async () => {
+    let thrown: unknown;
+    const { k, grant } = await grantOn({
+      issueTokenSet: () => {
+        throw thrown;
+      },
+    });
+    const refusalOf = async (error: unknown): Promise<string> => {
+      thrown = error;
+      const { device_code: code, user_code: userCode } = await grant.authorize(request({ client_id: 'tv' }));
+      await confirmAs(k, userCode);
+      return refusal(grant.token(request(tokenBody(code))));
+    };
+    const kernelError = (code: QrLoginErrorCode, retryAfterSeconds?: number) =>
+      new QrLoginError(code, `refused as ${code}`, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+    const table: Array<[QrLoginError, string]> = [
+      [kernelError('QR_EXPIRED'), EXPIRED],
+      [kernelError('QR_TICKET_EXPIRED'), EXPIRED],
+      [kernelError('QR_USER_REFUSED'), DENIED],
+      [kernelError('QR_RISK_DENIED'), DENIED],
+      [kernelError('QR_RATE_LIMITED', 9), '429 rate_limited: Too many requests; try again in 9 s. [9]'],
+      [kernelError('QR_RATE_LIMITED'), '429 rate_limited: Too many requests; try again in 1 s. [1]'],
+      [kernelError('QR_DPOP_PROOF_REQUIRED'), '400 invalid_dpop_proof: refused as QR_DPOP_PROOF_REQUIRED'],
+      [kernelError('QR_DPOP_KEY_MISMATCH'), '400 invalid_dpop_proof: refused as QR_DPOP_KEY_MISMATCH'],
+      [
+        kernelError('QR_STORE_UNAVAILABLE', 3),
+        '503 temporarily_unavailable: The login store cannot be reached right now; retry shortly. [3]',
+      ],
+      [
+        kernelError('QR_STORE_FULL'),
+        '503 temporarily_unavailable: The login store cannot be reached right now; retry shortly. [5]',
+      ],
+      [kernelError('QR_VALIDATION_FAILED'), '400 invalid_request: refused as QR_VALIDATION_FAILED'],
+      [kernelError('QR_PAYLOAD_TOO_LARGE'), '400 invalid_request: refused as QR_PAYLOAD_TOO_LARGE'],
+      [kernelError('QR_ORIGIN_NOT_ALLOWED'), '400 invalid_request: refused as QR_ORIGIN_NOT_ALLOWED'],
+      [kernelError('QR_NOT_FOUND'), NOT_VALID],
+    ];
+    const answers: string[] = [];
+    for (const [error] of table) answers.push(await refusalOf(error));
+    expect(answers).toStrictEqual(table.map(([, answer]) => answer));
+  });
+
+  it('lets an error that is no kernel refusal through as it is', async () => {
+    const broken = new Error('the token signer is down');
+    const { k, grant } = await grantOn({
+      issueTokenSet: () => {
+        throw broken;
+      },
+    });
+    const { device_code: code, user_code: userCode } = await grant.authorize(request({ client_id: 'tv' }));
+    await confirmAs(k, userCode);
+    await expect(grant.token(request(tokenBody(code)))).rejects.toBe(broken);
   });
 });

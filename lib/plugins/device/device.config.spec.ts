@@ -30,8 +30,12 @@ describe('resolveDeviceGrantConfig', () => {
     expect(verdict({ clients: [CLI], ...(interval === undefined ? {} : { interval }) })).toBe(expected);
   });
 
-  it('defaults the interval to 5 s', () => {
-    expect(resolveDeviceGrantConfig({ clients: [CLI] }).intervalSeconds).toBe(5);
+  it('defaults the interval to 5 s, and holds no issuer member when none is given', () => {
+    expect(resolveDeviceGrantConfig({ clients: [CLI] })).toStrictEqual({
+      clients: expect.any(Map),
+      verificationUri: expect.any(Function),
+      intervalSeconds: 5,
+    });
   });
 
   it('takes a clientId of exactly 200 characters and refuses 201 or none', () => {
@@ -43,13 +47,14 @@ describe('resolveDeviceGrantConfig', () => {
 
   it('infers the method from the secret and names each client by its id in the binding', () => {
     const config = resolveDeviceGrantConfig({ clients: [CLI, { clientId: 'server', clientSecret: 's3cret' }] });
-    expect(config.clients.get('my-cli')).toEqual({
+    // A public client holds no clientSecret member at all, not even an undefined one.
+    expect(config.clients.get('my-cli')).toStrictEqual({
       clientId: 'my-cli',
       name: 'my-cli',
       method: 'none',
       bindingClient: 'device:my-cli',
     });
-    expect(config.clients.get('server')).toEqual({
+    expect(config.clients.get('server')).toStrictEqual({
       clientId: 'server',
       name: 'server',
       clientSecret: 's3cret',
@@ -98,9 +103,14 @@ describe('resolveDeviceGrantConfig, every refusal of a client and of the URLs', 
 
   it('refuses options that are no object, and a client that is none', () => {
     expect(verdict('clients')).toMatch(/^no options were given/);
+    expect(verdict(null)).toMatch(/^no options were given/);
     expect(verdict({ clients: 'my-cli' })).toMatch(/^"clients" must list at least one client/);
     expect(verdict({ clients: [null] })).toMatch(/^"clients\[0\]\.clientId" must be/);
     expect(verdict({ clients: ['my-cli'] })).toMatch(/^"clients\[0\]\.clientId" must be/);
+    // A function is no client object, even one carrying a clientId.
+    expect(verdict({ clients: [Object.assign(() => 'tv', { clientId: 'tv' })] })).toMatch(
+      /^"clients\[0\]\.clientId" must be/,
+    );
   });
 
   it('takes a name of 1 to 100 characters and refuses one that is blank, longer or no string', () => {
