@@ -298,7 +298,7 @@ describe('MemoryQrLoginStore on fake time', () => {
     const nextOfB = { ...record('b', 60_000), version: 2 };
     await store.compareAndSet('b', 1, nextOfB);
     for (const mutable of [...given, next, nextOfB, ...watched]) mutable.status = 'CANCELLED';
-    (await store.get('a'))!.status = 'CONFIRMED';
+    (await store.get('a'))!.status = 'AUTHORIZED';
     expect((await store.get('a'))!.status).toBe('PENDING');
     expect((await store.get('b'))!.status).toBe('PENDING');
     expect((await store.get('c'))!.status).toBe('PENDING');

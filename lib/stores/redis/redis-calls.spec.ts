@@ -38,9 +38,9 @@ describe('RedisCalls', () => {
   });
 
   /** The error a call settles with. */
-  const failureOf = (call: Promise<unknown>) =>
+  const failureOf = (call: Promise<unknown>): Promise<Error> =>
     call.then(
-      () => undefined,
+      () => new Error('the call succeeded'),
       (error: unknown) => error as Error,
     );
 

@@ -242,7 +242,7 @@ describe('RedisQrLoginStore', () => {
       await eventually(() => seen.records.length === 1, 5_000, 'the change on the watcher');
       expect(await hgetsOf(() => store.get(record.id))).toEqual([next, 0]);
       // A change this instance wrote is served at once.
-      const third = successor(next, { status: 'CONFIRMED' });
+      const third = successor(next, { status: 'AUTHORIZED' });
       expect(await store.compareAndSet(record.id, 2, third)).toBe(true);
       expect(await hgetsOf(() => store.get(record.id))).toEqual([third, 0]);
     });
