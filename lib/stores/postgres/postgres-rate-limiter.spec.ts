@@ -22,9 +22,8 @@ describe('PostgresQrLoginStore.createRateLimiter', () => {
     return store;
   };
   const row = async (key: string) =>
-    (
-      await admin.query<{ kind: string; value: string }>('SELECT kind, value FROM qr_login_keys WHERE key = $1', [key])
-    ).rows;
+    (await admin.query<{ kind: string; value: string }>('SELECT kind, value FROM qr_login_keys WHERE key = $1', [key]))
+      .rows;
 
   beforeAll(async () => {
     server = await startPostgresServer();
