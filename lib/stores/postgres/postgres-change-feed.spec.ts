@@ -1,0 +1,108 @@
+import { Pool } from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
+import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
+import { eventually, newRecord, successor, watchInto, type Watched } from '../../testing';
+import { ensurePostgresQrLoginSchema, PostgresQrLoginStore } from './index';
+
+/*
+ * The change feed against a real PostgreSQL: notifications it must ignore,
+ * a change it cannot read, and watching a closed store. Notifications are
+ * sent with pg_notify by hand where the store itself never would send them.
+ */
+
+describe('PostgresChangeFeed', () => {
+  let server: PostgresServer;
+  let admin: Pool;
+  const stores: PostgresQrLoginStore[] = [];
+  const watches: Watched[] = [];
+  const open = (options: ConstructorParameters<typeof PostgresQrLoginStore>[0] = { connectionString: server.url }) => {
+    const store = new PostgresQrLoginStore(options);
+    stores.push(store);
+    return store;
+  };
+  const watch = (store: PostgresQrLoginStore, id: string) => {
+    const watched = watchInto(store, id);
+    watches.push(watched);
+    return watched;
+  };
+  const notify = (channel: string, payload: string) => admin.query('SELECT pg_notify($1, $2)', [channel, payload]);
+
+  beforeAll(async () => {
+    server = await startPostgresServer();
+    admin = new Pool({ connectionString: server.url, max: 1 });
+    admin.on('error', () => undefined);
+    await ensurePostgresQrLoginSchema(admin);
+  });
+  afterEach(async () => {
+    for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+
+  it('fails a watch of a closed store at once', async () => {
+    const store = open();
+    await store.close();
+    const seen = watch(store, 'late');
+    expect(seen.errors).toHaveLength(1);
+    expect(seen.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+    expect((seen.errors[0] as Error).message).toBe(
+      'The PostgreSQL QR login store was closed (the app is shutting down).',
+    );
+    expect(store.watchedIds).toBe(0);
+  });
+
+  it('ignores notifications without a version, and still delivers the changes that follow', async () => {
+    const store = open();
+    const record = newRecord();
+    const seen = watch(store, record.id);
+    await store.get(record.id);
+    for (const payload of [`x:${record.id}`, `:${record.id}`, `1.5:${record.id}`, record.id])
+      await notify('qr_login_changes', payload);
+    await store.create(record);
+    const next = successor(record);
+    await store.compareAndSet(record.id, 1, next);
+    await eventually(() => seen.records.length === 2, 5_000, 'both versions on the watcher');
+    expect(seen.records).toEqual([record, next]);
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('ignores a version it has delivered already when it is announced again', async () => {
+    const store = open();
+    const record = newRecord();
+    const seen = watch(store, record.id);
+    await store.get(record.id);
+    await store.create(record);
+    await eventually(() => seen.records.length === 1, 5_000, 'the create');
+    await notify('qr_login_changes', `1:${record.id}`);
+    const next = successor(record);
+    await store.compareAndSet(record.id, 1, next);
+    await eventually(() => seen.records.length >= 2, 5_000, 'the change');
+    expect(seen.versions()).toEqual([1, 2]);
+  });
+
+  it("ends a code's watchers with the reason when a change cannot be read", async () => {
+    await admin.query('CREATE SCHEMA IF NOT EXISTS broken');
+    const store = open({ connectionString: server.url, schema: 'broken' });
+    await store.ensureSchema();
+    const record = newRecord();
+    const seen = watch(store, record.id);
+    const bystander = watch(store, `${record.id}-other`);
+    await store.get(record.id);
+    await admin.query('DROP TABLE broken.qr_login_code_changes');
+    await notify('broken.qr_login_changes', `1:${record.id}`);
+    await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
+    const failure = seen.errors[0] as Error;
+    // The call reports the missing table; the feed then answers it as the store being unavailable.
+    expect(failure).toBeInstanceOf(QrLoginStoreUnavailableError);
+    expect(failure.message).toMatch(
+      /^PostgreSQL could not read a QR code change \(PostgreSQL could not read a QR code change: relation "broken.qr_login_code_changes" does not exist\. Create the store's tables/,
+    );
+    // Only that code's watchers end; its entry is gone, the other id stays watched.
+    expect(store.watchedIds).toBe(1);
+    expect(bystander.errors).toEqual([]);
+  });
+});
