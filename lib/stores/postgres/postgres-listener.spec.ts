@@ -131,6 +131,60 @@ describe('PostgresListener', () => {
     expect(ofListener()).toEqual([['warn', failed(error.message), 'PostgresQrLoginStore']]);
   });
 
+  it('gives up on a connection the pool cannot hand out in time, returns it when it comes, and listens once it can', async () => {
+    Logger.overrideLogger(recorder);
+    const pool = new Pool({ connectionString: server.url, max: 1 });
+    pool.on('error', () => undefined);
+    const held = await pool.connect();
+    try {
+      const store = open({ pool, callTimeout: 100 });
+      const seen = watch(store, 'queued');
+      await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
+      const message = 'PostgreSQL did not answer within 100 ms when asked to open a connection to watch QR codes.';
+      expect((seen.errors[0] as Error).message).toBe(message);
+      held.release();
+      // Nobody watches now: the listener comes back in the background, on the connection the late attempts gave back.
+      await eventually(() => store.listenerPid !== undefined, 10_000, 'the LISTEN connection in the background');
+      expect(pool.totalCount).toBe(1);
+      expect(ofListener()).toEqual([
+        ['warn', failed(message), 'PostgresQrLoginStore'],
+        ['log', BACK, 'PostgresQrLoginStore'],
+      ]);
+      await store.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('destroys a connection on which LISTEN did not answer in time, and listens on a new one', async () => {
+    Logger.overrideLogger(recorder);
+    const pool = new Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    let connections = 0;
+    // The first connection is busy for a while before anything else it is asked runs (queued behind the sleep).
+    pool.on('connect', (client) => {
+      if (++connections === 1) void client.query('SELECT pg_sleep(0.5)').catch(() => undefined);
+    });
+    try {
+      const store = open({ pool, callTimeout: 100 });
+      const seen = watch(store, 'slow');
+      await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
+      const message = 'PostgreSQL did not answer within 100 ms when asked to start listening for QR code changes.';
+      expect((seen.errors[0] as Error).message).toBe(message);
+      await eventually(() => store.listenerPid !== undefined, 10_000, 'the LISTEN connection on a new connection');
+      expect(connections).toBe(2);
+      // The slow one was destroyed, not kept or handed back.
+      expect(pool.totalCount).toBe(1);
+      expect(ofListener()).toEqual([
+        ['warn', failed(message), 'PostgresQrLoginStore'],
+        ['log', BACK, 'PostgresQrLoginStore'],
+      ]);
+      await store.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('keeps no connection when the store closes while LISTEN is opening', async () => {
     const pool = new Pool({ connectionString: server.url, max: 2 });
     pool.on('error', () => undefined);
