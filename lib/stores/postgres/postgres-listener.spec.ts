@@ -1,6 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Pool } from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { eventually, newRecord, watchInto, type Watched } from '../../testing';
@@ -20,7 +20,11 @@ const BACK = 'The PostgreSQL LISTEN connection is back.';
 
 /** The store's private listener, to end its connection the way a server or proxy would. */
 const listenerOf = (store: PostgresQrLoginStore) =>
-  (store as unknown as { feed: { listener: { client?: { end(): Promise<void> } } } }).feed.listener;
+  (
+    store as unknown as {
+      feed: { listener: { client?: { end(): Promise<void> }; reconnectTimer?: NodeJS.Timeout } };
+    }
+  ).feed.listener;
 
 describe('PostgresListener', () => {
   let server: PostgresServer;
@@ -182,6 +186,51 @@ describe('PostgresListener', () => {
       await store.close();
     } finally {
       await pool.end();
+    }
+  });
+
+  it('retries after 50, 100, 200 … ms up to 1 s, plus up to 99 ms of jitter, and starts over once back', async () => {
+    // Timers on a manual clock; the connections (refused at once, or real) stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const retries = () => timers.mock.calls.map(([, ms]) => ms ?? 0).filter((ms) => ms > 0 && ms < 10_000);
+    /** Waits on real I/O, which the manual clock does not move. */
+    const until = async (condition: () => boolean) => {
+      const end = Date.now() + 5_000;
+      while (!condition() && Date.now() < end) await new Promise((resolve) => setImmediate(resolve));
+      expect(condition()).toBe(true);
+    };
+    try {
+      const port = server.port === 1 ? 2 : 1;
+      const store = open({ config: { host: '127.0.0.1', port, user: 'postgres' }, callTimeout: 10_000 });
+      watch(store, 'backoff');
+      for (let attempt = 1; attempt <= 8; attempt++) {
+        await until(() => retries().length === attempt);
+        // A retry waiting must not keep the process alive on shutdown.
+        expect(listenerOf(store).reconnectTimer!.hasRef()).toBe(false);
+        vi.advanceTimersByTime(retries()[attempt - 1]);
+      }
+      expect(retries()).toEqual([100, 150, 250, 450, 850, 1_050, 1_050, 1_050]);
+      await store.close();
+
+      const live = open({ connectionString: server.url, callTimeout: 10_000 });
+      timers.mockClear();
+      watch(live, 'live');
+      await until(() => live.listenerPid !== undefined);
+      for (let round = 0; round < 2; round++) {
+        const pid = live.listenerPid!;
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await until(() => retries().length === round + 1);
+        vi.advanceTimersByTime(retries()[round]);
+        await until(() => live.listenerPid !== undefined && live.listenerPid !== pid);
+      }
+      // Each loss after a success starts over at the first delay.
+      expect(retries()).toEqual([100, 100]);
+    } finally {
+      // The spies first: restored after the clock, the setTimeout spy would put the manual one back.
+      vi.restoreAllMocks();
+      vi.useRealTimers();
     }
   });
 
