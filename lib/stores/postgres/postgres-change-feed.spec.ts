@@ -84,6 +84,31 @@ describe('PostgresChangeFeed', () => {
     expect(seen.versions()).toEqual([1, 2]);
   });
 
+  it('holds a read of a watched id until LISTEN is in place, and no other read', async () => {
+    const pool = new Pool({ connectionString: server.url, max: 3 });
+    pool.on('error', () => undefined);
+    let connections = 0;
+    // The first connection (the LISTEN one) is busy for 2 s before anything else it is asked runs.
+    pool.on('connect', (client) => {
+      if (++connections === 1) void client.query('SELECT pg_sleep(2)').catch(() => undefined);
+    });
+    try {
+      const store = open({ pool, callTimeout: 10_000 });
+      const record = newRecord();
+      await open().create(record);
+      watch(store, record.id);
+      // Another id is read at once, while LISTEN still waits.
+      expect(await store.get('not-watched')).toBeNull();
+      expect(store.listenerPid).toBeUndefined();
+      // The watched one only once LISTEN is confirmed.
+      expect(await store.get(record.id)).toEqual(record);
+      expect(store.listenerPid).toBeTypeOf('number');
+      await store.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("ends a code's watchers with the reason when a change cannot be read", async () => {
     await admin.query('CREATE SCHEMA IF NOT EXISTS broken');
     const store = open({ connectionString: server.url, schema: 'broken' });
