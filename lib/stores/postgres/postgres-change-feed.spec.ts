@@ -109,6 +109,27 @@ describe('PostgresChangeFeed', () => {
     }
   });
 
+  it('keeps a watch opened again from the error of the one the lost connection ended', async () => {
+    const store = open();
+    const record = newRecord();
+    const renewed: Watched[] = [];
+    // What a client that retries at once does: watch again from inside the error.
+    const first = store.watch(record.id).subscribe({
+      error: () => renewed.push(watch(store, record.id)),
+    });
+    await store.get(record.id);
+    const pid = store.listenerPid!;
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await eventually(() => renewed.length === 1, 5_000, 'the watch to end and be opened again');
+    expect(first.closed).toBe(true);
+    expect(store.watchedIds).toBe(1);
+    await eventually(() => store.listenerPid !== undefined, 5_000, 'LISTEN to be back');
+    await store.get(record.id);
+    await open().create(record);
+    await eventually(() => renewed[0].records.length === 1, 5_000, 'the create on the renewed watch');
+    expect(renewed[0].records).toEqual([record]);
+  });
+
   it("ends a code's watchers with the reason when a change cannot be read", async () => {
     await admin.query('CREATE SCHEMA IF NOT EXISTS broken');
     const store = open({ connectionString: server.url, schema: 'broken' });
@@ -129,5 +150,34 @@ describe('PostgresChangeFeed', () => {
     // Only that code's watchers end; its entry is gone, the other id stays watched.
     expect(store.watchedIds).toBe(1);
     expect(bystander.errors).toEqual([]);
+  });
+
+  it('leaves a newer watch of the id alone when a read for watchers that have left fails', async () => {
+    await admin.query('CREATE SCHEMA IF NOT EXISTS gone');
+    const pool = new Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    try {
+      const store = open({ pool, schema: 'gone' });
+      await store.ensureSchema();
+      const record = newRecord();
+      const left = watch(store, record.id);
+      await store.get(record.id);
+      await admin.query('DROP TABLE gone.qr_login_code_changes');
+      // The one connection besides LISTEN is taken, so the read of the change waits for it.
+      const held = await pool.connect();
+      await notify('gone.qr_login_changes', `1:${record.id}`);
+      await eventually(() => pool.waitingCount === 1, 5_000, 'the read to wait for a connection');
+      left.subscription.unsubscribe();
+      const newer = watch(store, record.id);
+      held.release();
+      await eventually(() => pool.waitingCount === 0 && pool.idleCount === 1, 5_000, 'the read to fail');
+      expect(left.errors).toEqual([]);
+      expect(newer.errors).toEqual([]);
+      expect(store.watchedIds).toBe(1);
+      await store.close();
+      expect(newer.errors).toHaveLength(1);
+    } finally {
+      await pool.end();
+    }
   });
 });
