@@ -70,6 +70,22 @@ describe('PostgresChangeFeed', () => {
     expect(seen.errors).toEqual([]);
   });
 
+  it('ignores an empty notification, so a watch joined late still starts at the next change', async () => {
+    const store = open();
+    // The empty id is the one an empty payload would name.
+    const record = newRecord({ id: '' });
+    await store.create(record);
+    const second = successor(record);
+    await store.compareAndSet('', 1, second);
+    const seen = watch(store, '');
+    await store.get('');
+    await notify('qr_login_changes', '');
+    const third = successor(second);
+    await store.compareAndSet('', 2, third);
+    await eventually(() => seen.records.length >= 1, 5_000, 'the third version');
+    expect(seen.versions()).toEqual([3]);
+  });
+
   it('ignores a version it has delivered already when it is announced again', async () => {
     const store = open();
     const record = newRecord();
