@@ -275,6 +275,119 @@ describe('PostgresQrLoginStore beyond the contract', () => {
     expect(again!.errors).toEqual([]);
   }, 60_000);
 
+  it('says which option is wrong and what it got, and builds its pool on the documented defaults', async () => {
+    const positive = (name: string, got: string) =>
+      new QrLoginConfigError(`PostgresQrLoginStore "${name}" must be a positive number; got ${got}.`);
+    const url = server.url;
+    expect(() => open({ connectionString: url, callTimeout: -1 })).toThrow(positive('callTimeout', '-1'));
+    expect(() => open({ connectionString: url, callTimeout: 0 })).toThrow(positive('callTimeout', '0'));
+    expect(() => open({ connectionString: url, sweepInterval: Number.NaN })).toThrow(positive('sweepInterval', 'null'));
+    expect(() => open({ connectionString: url, sweepBatchSize: Infinity })).toThrow(positive('sweepBatchSize', 'null'));
+    expect(() => open({ connectionString: url, callTimeout: '5' as never })).toThrow(positive('callTimeout', '"5"'));
+    expect(() => new PostgresQrLoginStore(undefined as never)).toThrow(/; got none\.$/);
+    expect(() => new PostgresQrLoginStore({ pool: admin, connectionString: url, config: {} })).toThrow(
+      new QrLoginConfigError(
+        'PostgresQrLoginStore needs exactly one of "pool" (a ready pg.Pool), "connectionString" or "config"; got "pool" and "connectionString" and "config".',
+      ),
+    );
+
+    type Inside = { sweeper: { batchSize: number; timer: { _idleTimeout: number } } };
+    const defaults = open();
+    expect(defaults.pool.options).toMatchObject({ connectionTimeoutMillis: 1_500, statement_timeout: 1_500 });
+    expect((defaults as unknown as Inside).sweeper.batchSize).toBe(500);
+    expect((defaults as unknown as Inside).sweeper.timer._idleTimeout).toBe(60_000);
+    const tuned = open({ connectionString: url, callTimeout: 800, sweepInterval: 1_234, sweepBatchSize: 2.9 });
+    expect(tuned.pool.options).toMatchObject({ connectionTimeoutMillis: 800, statement_timeout: 800 });
+    expect((tuned as unknown as Inside).sweeper.batchSize).toBe(2);
+    expect((tuned as unknown as Inside).sweeper.timer._idleTimeout).toBe(1_234);
+  });
+
+  it('names what it was asked to do in every error', async () => {
+    const store = open({ connectionString: server.url, tablePrefix: 'never_created' });
+    const record = newRecord();
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['create a QR code', () => store.create(record)],
+      ['create a QR code', () => store.createWithAlias(record, { key: 'alias', expiresAt: Date.now() + 60_000 })],
+      ['read a QR code', () => store.get(record.id)],
+      ['update a QR code', () => store.compareAndSet(record.id, 1, successor(record))],
+      ['remember a one-time fact', () => store.rememberOnce('fact', 60_000)],
+      ['store an alias', () => store.setAlias('alias', record.id, Date.now() + 60_000)],
+      ['read an alias', () => store.resolveAlias('alias')],
+      ['count a rate-limit hit', () => store.createRateLimiter().hit('ip', 5, 60_000)],
+    ];
+    for (const [what, call] of calls) {
+      const failure = (await call().catch((error: unknown) => error)) as Error;
+      expect(failure.message, what).toMatch(new RegExp(`^PostgreSQL could not ${what}: relation "never_created_`));
+    }
+    await admin.query('DROP SCHEMA IF EXISTS missing');
+    const nowhere = open({ connectionString: server.url, schema: 'missing' });
+    await expect(nowhere.ensureSchema()).rejects.toThrow(
+      'PostgreSQL refused to create its tables: schema "missing" does not exist (SQLSTATE 3F000)',
+    );
+  });
+
+  it('refuses an id twice and a record without a valid retainUntil, saying which', async () => {
+    const store = open();
+    const record = newRecord();
+    await store.create(record);
+    await expect(store.create(record)).rejects.toThrow(new Error(`A QR code with id ${record.id} exists already.`));
+    for (const retainUntil of [undefined, Number.NaN, Infinity, '1' as never]) {
+      const bad = newRecord({ retainUntil });
+      const message = `QR code ${bad.id} has no valid retainUntil (ms since the epoch): ${String(retainUntil)}.`;
+      // Thrown inside the call, it reaches the caller as the call's failure, with the TypeError as its cause.
+      const failure = (await store.create(bad).catch((error: unknown) => error)) as Error;
+      expect(failure.message).toBe(
+        `PostgreSQL could not create a QR code (${message}); check that the database is running and reachable, the store reconnects by itself.`,
+      );
+      expect(failure.cause).toBeInstanceOf(TypeError);
+      await expect(store.compareAndSet(record.id, 1, { ...bad, id: record.id })).rejects.toThrow(
+        `(QR code ${record.id} has no valid retainUntil (ms since the epoch): ${String(retainUntil)}.)`,
+      );
+    }
+    expect(await store.get(record.id)).toEqual(record);
+  });
+
+  it('stores every end rounded up to the millisecond, and remembers a fact for 1 ms at least', async () => {
+    const store = open();
+    const now = Date.now();
+    const endOf = async (sql: string, key: string) =>
+      Number((await admin.query<{ ms: string }>(sql, [key])).rows[0].ms);
+    const codeEnd = (id: string) =>
+      endOf('SELECT (extract(epoch FROM retain_until) * 1000)::text AS ms FROM qr_login_codes WHERE id = $1', id);
+    const aliasEnd = (key: string) =>
+      endOf('SELECT (extract(epoch FROM expires_at) * 1000)::text AS ms FROM qr_login_keys WHERE key = $1', key);
+    const record = newRecord({ retainUntil: now + 60_000.25 });
+    await store.create(record);
+    expect(await codeEnd(record.id)).toBe(now + 60_001);
+    await store.compareAndSet(record.id, 1, successor(record, { retainUntil: now + 70_000.5 }));
+    expect(await codeEnd(record.id)).toBe(now + 70_001);
+    const aliased = newRecord({ retainUntil: now + 60_000 });
+    expect(await store.createWithAlias(aliased, { key: `ceil-${aliased.id}`, expiresAt: now + 50_000.1 })).toBe(true);
+    expect(await codeEnd(aliased.id)).toBe(now + 60_000);
+    expect(await aliasEnd(`ceil-${aliased.id}`)).toBe(now + 50_001);
+    await store.setAlias(`set-${aliased.id}`, aliased.id, now + 40_000.9);
+    expect(await aliasEnd(`set-${aliased.id}`)).toBe(now + 40_001);
+
+    // A ttl of nothing or less still keeps the fact a moment from now, not from the past.
+    expect(await store.rememberOnce(`ttl-${aliased.id}`, -60_000)).toBe(true);
+    const { rows } = await admin.query<{ recent: boolean }>(
+      "SELECT expires_at > now() - interval '30 seconds' AS recent FROM qr_login_keys WHERE key = $1",
+      [`ttl-${aliased.id}`],
+    );
+    expect(rows).toEqual([{ recent: true }]);
+  });
+
+  it('refuses every call once closed, and closes once however often asked', async () => {
+    const store = open();
+    const closing = store.close();
+    expect(store.close()).toBe(closing);
+    await closing;
+    const closed = 'The PostgreSQL QR login store was closed (the app is shutting down).';
+    await expect(store.get('any')).rejects.toThrow(new QrLoginStoreUnavailableError(closed));
+    await expect(store.rememberOnce('any', 1_000)).rejects.toThrow(closed);
+    expect(store.pool.ending).toBe(true);
+  });
+
   it('the test helper fails loudly, not silently, when PostgreSQL is missing', async () => {
     await expect(startPostgresServer({ binDir: '/nonexistent/postgresql/bin' })).rejects.toThrow(
       'PostgreSQL is not installed; install it (apt-get install -y postgresql) — the test suite needs a real PostgreSQL',

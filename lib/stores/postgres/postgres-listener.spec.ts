@@ -1,0 +1,259 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import { Pool } from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
+import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
+import { eventually, newRecord, watchInto, type Watched } from '../../testing';
+import { ensurePostgresQrLoginSchema, POSTGRES_QR_LOGIN_LISTENER_NAME, PostgresQrLoginStore } from './index';
+
+/*
+ * The store's one LISTEN connection against a real PostgreSQL: what watchers
+ * and the log hear when it cannot open or is lost, that it comes back by
+ * itself, and that a store closed while it opens keeps no connection.
+ */
+
+const LOST =
+  'The PostgreSQL connection that carries QR code changes was lost; open the stream again once the database is reachable.';
+const failed = (reason: string) =>
+  `PostgreSQL LISTEN connection failed (${reason}); watches fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.`;
+const BACK = 'The PostgreSQL LISTEN connection is back.';
+
+/** The store's private listener, to end its connection the way a server or proxy would. */
+const listenerOf = (store: PostgresQrLoginStore) =>
+  (
+    store as unknown as {
+      feed: { listener: { client?: { end(): Promise<void> }; reconnectTimer?: NodeJS.Timeout } };
+    }
+  ).feed.listener;
+
+describe('PostgresListener', () => {
+  let server: PostgresServer;
+  let admin: Pool;
+  const stores: PostgresQrLoginStore[] = [];
+  const watches: Watched[] = [];
+  const lines: Array<[string, string, string]> = [];
+  const recorder: LoggerService = {
+    log: (message: string, context: string) => lines.push(['log', message, context]),
+    warn: (message: string, context: string) => lines.push(['warn', message, context]),
+    error: () => undefined,
+  };
+  const open = (options: ConstructorParameters<typeof PostgresQrLoginStore>[0] = { connectionString: server.url }) => {
+    const store = new PostgresQrLoginStore(options);
+    stores.push(store);
+    return store;
+  };
+  const watch = (store: PostgresQrLoginStore, id: string) => {
+    const watched = watchInto(store, id);
+    watches.push(watched);
+    return watched;
+  };
+  const ofListener = () => lines.filter(([, message]) => message.includes('LISTEN'));
+
+  beforeAll(async () => {
+    server = await startPostgresServer();
+    admin = new Pool({ connectionString: server.url, max: 1 });
+    admin.on('error', () => undefined);
+    await ensurePostgresQrLoginSchema(admin);
+  });
+  afterEach(async () => {
+    Logger.overrideLogger(true);
+    lines.splice(0);
+    for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+
+  it('ends the watchers when its connection is killed, says so once, and comes back by itself', async () => {
+    Logger.overrideLogger(recorder);
+    const store = open();
+    const writer = open();
+    const record = newRecord();
+    const first = watch(store, record.id);
+    await store.get(record.id);
+    const pid = store.listenerPid!;
+    expect(pid).toBeTypeOf('number');
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await eventually(() => first.errors.length === 1, 5_000, 'the watcher to hear of the loss');
+    expect(first.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+    expect((first.errors[0] as Error).message).toBe(LOST);
+    expect(((first.errors[0] as Error).cause as Error).message).toBe(
+      'terminating connection due to administrator command',
+    );
+    expect(store.watchedIds).toBe(0);
+
+    // The listener reconnects in the background, with nobody watching.
+    await eventually(() => store.listenerPid !== undefined, 5_000, 'the LISTEN connection to come back');
+    expect(store.listenerPid).not.toBe(pid);
+    expect(ofListener()).toEqual([
+      ['warn', failed('terminating connection due to administrator command'), 'PostgresQrLoginStore'],
+      ['log', BACK, 'PostgresQrLoginStore'],
+    ]);
+    const second = watch(store, record.id);
+    await store.get(record.id);
+    await writer.create(record);
+    await eventually(() => second.records.length === 1, 5_000, 'the create on a watcher after the reconnect');
+    expect(second.records).toEqual([record]);
+  });
+
+  it('tells a connection that ended without an error apart in its warning', async () => {
+    Logger.overrideLogger(recorder);
+    const store = open();
+    const record = newRecord();
+    const seen = watch(store, record.id);
+    await store.get(record.id);
+    await listenerOf(store).client!.end();
+    await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to hear of the end');
+    expect((seen.errors[0] as Error).message).toBe(LOST);
+    expect((seen.errors[0] as Error).cause).toBeUndefined();
+    await eventually(() => store.listenerPid !== undefined, 5_000, 'the LISTEN connection to come back');
+    expect(ofListener()).toEqual([
+      ['warn', failed('the connection ended'), 'PostgresQrLoginStore'],
+      ['log', BACK, 'PostgresQrLoginStore'],
+    ]);
+  });
+
+  it('fails watchers at once when LISTEN cannot open, and warns once however often it retries', async () => {
+    Logger.overrideLogger(recorder);
+    // A port nobody listens on: every attempt is refused at once.
+    const port = server.port === 1 ? 2 : 1;
+    const store = open({ config: { host: '127.0.0.1', port, user: 'postgres' } });
+    const seen = watch(store, 'anything');
+    await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
+    const error = seen.errors[0] as Error;
+    expect(error).toBeInstanceOf(QrLoginStoreUnavailableError);
+    expect(error.message).toBe(
+      `PostgreSQL could not watch QR codes (connect ECONNREFUSED 127.0.0.1:${port}); check that the database is running and reachable, the store reconnects by itself.`,
+    );
+    // A read of a watched id waits for the attempt, then fails on its own.
+    const again = watch(store, 'anything');
+    await expect(store.get('anything')).rejects.toBeInstanceOf(QrLoginStoreUnavailableError);
+    await eventually(() => again.errors.length === 1, 5_000, 'the second watcher to fail');
+    // Two attempts have failed by now (the second watcher's needed one of its own): one warning says so.
+    expect(ofListener()).toEqual([['warn', failed(error.message), 'PostgresQrLoginStore']]);
+  });
+
+  it('gives up on a connection the pool cannot hand out in time, returns it when it comes, and listens once it can', async () => {
+    Logger.overrideLogger(recorder);
+    const pool = new Pool({ connectionString: server.url, max: 1 });
+    pool.on('error', () => undefined);
+    const held = await pool.connect();
+    try {
+      const store = open({ pool, callTimeout: 100 });
+      const seen = watch(store, 'queued');
+      await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
+      const message = 'PostgreSQL did not answer within 100 ms when asked to open a connection to watch QR codes.';
+      expect((seen.errors[0] as Error).message).toBe(message);
+      held.release();
+      // Nobody watches now: the listener comes back in the background, on the connection the late attempts gave back.
+      await eventually(() => store.listenerPid !== undefined, 10_000, 'the LISTEN connection in the background');
+      expect(pool.totalCount).toBe(1);
+      expect(ofListener()).toEqual([
+        ['warn', failed(message), 'PostgresQrLoginStore'],
+        ['log', BACK, 'PostgresQrLoginStore'],
+      ]);
+      await store.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('destroys a connection on which LISTEN did not answer in time, and listens on a new one', async () => {
+    Logger.overrideLogger(recorder);
+    const pool = new Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    let connections = 0;
+    // The first connection is busy for a while before anything else it is asked runs (queued behind the sleep).
+    pool.on('connect', (client) => {
+      if (++connections === 1) void client.query('SELECT pg_sleep(0.5)').catch(() => undefined);
+    });
+    try {
+      const store = open({ pool, callTimeout: 100 });
+      const seen = watch(store, 'slow');
+      await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
+      const message = 'PostgreSQL did not answer within 100 ms when asked to start listening for QR code changes.';
+      expect((seen.errors[0] as Error).message).toBe(message);
+      await eventually(() => store.listenerPid !== undefined, 10_000, 'the LISTEN connection on a new connection');
+      expect(connections).toBe(2);
+      // The slow one was destroyed, not kept or handed back.
+      expect(pool.totalCount).toBe(1);
+      expect(ofListener()).toEqual([
+        ['warn', failed(message), 'PostgresQrLoginStore'],
+        ['log', BACK, 'PostgresQrLoginStore'],
+      ]);
+      await store.close();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('retries after 50, 100, 200 … ms up to 1 s, plus up to 99 ms of jitter, and starts over once back', async () => {
+    // Timers on a manual clock; the connections (refused at once, or real) stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const retries = () => timers.mock.calls.map(([, ms]) => ms ?? 0).filter((ms) => ms > 0 && ms < 10_000);
+    /** Waits on real I/O, which the manual clock does not move. */
+    const until = async (condition: () => boolean) => {
+      const end = Date.now() + 5_000;
+      while (!condition() && Date.now() < end) await new Promise((resolve) => setImmediate(resolve));
+      expect(condition()).toBe(true);
+    };
+    try {
+      const port = server.port === 1 ? 2 : 1;
+      const store = open({ config: { host: '127.0.0.1', port, user: 'postgres' }, callTimeout: 10_000 });
+      watch(store, 'backoff');
+      for (let attempt = 1; attempt <= 8; attempt++) {
+        await until(() => retries().length === attempt);
+        // A retry waiting must not keep the process alive on shutdown.
+        expect(listenerOf(store).reconnectTimer!.hasRef()).toBe(false);
+        vi.advanceTimersByTime(retries()[attempt - 1]);
+      }
+      expect(retries()).toEqual([100, 150, 250, 450, 850, 1_050, 1_050, 1_050]);
+      await store.close();
+
+      const live = open({ connectionString: server.url, callTimeout: 10_000 });
+      timers.mockClear();
+      watch(live, 'live');
+      await until(() => live.listenerPid !== undefined);
+      for (let round = 0; round < 2; round++) {
+        const pid = live.listenerPid!;
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        await until(() => retries().length === round + 1);
+        vi.advanceTimersByTime(retries()[round]);
+        await until(() => live.listenerPid !== undefined && live.listenerPid !== pid);
+      }
+      // Each loss after a success starts over at the first delay.
+      expect(retries()).toEqual([100, 100]);
+    } finally {
+      // The spies first: restored after the clock, the setTimeout spy would put the manual one back.
+      vi.restoreAllMocks();
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps no connection when the store closes while LISTEN is opening', async () => {
+    const pool = new Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    try {
+      const store = open({ pool });
+      const seen = watch(store, 'closing');
+      await store.close();
+      expect(seen.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+      expect(store.listenerPid).toBeUndefined();
+      // Destroyed, not handed back: the pool holds no connection, busy or idle, and none LISTENs on the server.
+      expect(pool.totalCount).toBe(0);
+      const listening = async () =>
+        (
+          await admin.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [
+            POSTGRES_QR_LOGIN_LISTENER_NAME,
+          ])
+        ).rows[0].n;
+      await eventually(async () => (await listening()) === '0', 5_000, 'no LISTEN connection on the server');
+    } finally {
+      await pool.end();
+    }
+  });
+});
