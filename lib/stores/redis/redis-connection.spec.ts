@@ -1,5 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freeFixedPort } from '../../../test/support/free-port';
@@ -18,7 +18,7 @@ import { disconnect, FAIL_FAST_OPTIONS, isCluster, watchHealth, whenReady } from
 describe('redis-connection', () => {
   let server: RedisServer;
   const clients: Redis[] = [];
-  const connect = (options: ConstructorParameters<typeof Redis>[0] & object = {}) => {
+  const connect = (options: RedisOptions = {}) => {
     const client = new Redis({ host: '127.0.0.1', port: server.port, ...options });
     clients.push(client);
     // Refused connections are what some tests are about: keep ioredis from printing each.
