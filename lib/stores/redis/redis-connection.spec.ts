@@ -162,7 +162,9 @@ describe('redis-connection', () => {
       const refused = connect({ port, lazyConnect: true, connectTimeout: 0, retryStrategy: () => null });
       const failure = await whenReady(refused, Date.now() + 1_500).catch((error: unknown) => error as Error);
       expect(failure).toBeInstanceOf(QrLoginStoreUnavailableError);
-      expect(failure.message).toBe('Redis refused or dropped the connection; check that it is running and reachable.');
+      expect((failure as Error).message).toBe(
+        'Redis refused or dropped the connection; check that it is running and reachable.',
+      );
       expect(vi.getTimerCount()).toBe(0);
     });
 
