@@ -170,6 +170,17 @@ describe('RedisCalls', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("arms no deadline of its own on a ready connection it created (that connection's commandTimeout bounds the call)", async () => {
+    const client = await connect();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const own = new RedisCalls(true).call(client, 'ping', () => client.ping());
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await own).toBe('PONG');
+    const given = new RedisCalls(false).call(client, 'ping', () => client.ping());
+    expect(vi.getTimerCount()).toBe(1);
+    expect(await given).toBe('PONG');
+  });
+
   it('clears its deadline once the call has answered', async () => {
     const client = await connect();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
