@@ -1,5 +1,5 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { QrCodeRecord } from '../kernel/interfaces/qr-code.interface';
 import { QrLoginConfigError, QrLoginStoreFullError } from '../kernel/qr-login.errors';
 import { MemoryQrLoginStore } from './memory-qr-login.store';
@@ -19,10 +19,12 @@ function record(id: string, lifeMs: number): QrCodeRecord {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('MemoryQrLoginStore', () => {
   it('holds no entry and no timer for codes once they expired', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const store = new MemoryQrLoginStore();
     for (let i = 0; i < 500; i++) await store.create(record(`id-${i}`, 50 + (i % 50)));
     expect(store.size).toBe(500);
@@ -31,7 +33,10 @@ describe('MemoryQrLoginStore', () => {
     const first = (await store.get('id-0'))!;
     expect(await store.compareAndSet('id-0', 1, { ...first, version: 2, status: 'SCANNED' })).toBe(true);
     expect(store.timers).toBe(500);
-    await sleep(250);
+    // The last of them ends 99 ms from now.
+    vi.advanceTimersByTime(98);
+    expect(store.size).toBeGreaterThan(0);
+    vi.advanceTimersByTime(1);
     expect(store.size).toBe(0);
     expect(store.timers).toBe(0);
     expect(await store.get('id-1')).toBeNull();
