@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newDpopKey, type DpopKey } from '../../../test/support/dpop';
 import { pluginKernel, RecordingMemoryStore, type PluginKernel } from '../../../test/support/plugin-kernel';
-import { QrLoginDpopVerifier } from '../../plugin';
+import { QrLoginDpopVerifier, QrLoginStoreFullError, QrLoginStoreUnavailableError } from '../../plugin';
 import { deviceDpopKey, verifyDeviceDpop } from './device-dpop';
 import { QrLoginDeviceGrantException } from './device.errors';
 import type { DeviceGrantRequest } from './device-grant.service';
@@ -63,6 +63,33 @@ describe('verifyDeviceDpop', () => {
     expect(await refusal(verifyDeviceDpop(verifier, request({})))).toBe(
       '400 invalid_dpop_proof: QR_DPOP_INVALID: Send exactly one DPoP proof: a compact JWS (RFC 9449 §4.2).',
     );
+  });
+
+  it('answers a store that fails while it records the proof as temporarily_unavailable, not as a bad proof', async () => {
+    const cases: [Error, string, number | undefined][] = [
+      [new QrLoginStoreUnavailableError('the replay log is down'), 'temporarily_unavailable', 5],
+      [new QrLoginStoreFullError('the replay log is full', 12_500), 'temporarily_unavailable', 13],
+    ];
+    for (const [failure, code, retryAfter] of cases) {
+      const store = new (class extends RecordingMemoryStore {
+        override async rememberOnce(): Promise<boolean> {
+          throw failure;
+        }
+      })();
+      const own = await pluginKernel({ store });
+      try {
+        const ownVerifier = own.moduleRef.get(QrLoginDpopVerifier);
+        const proof = await key.proof('POST', URL_, { at: own.clock.now() });
+        const error = await verifyDeviceDpop(ownVerifier, request({}, { proof, htu: URL_ })).then(
+          () => undefined,
+          (e: unknown) => e as QrLoginDeviceGrantException,
+        );
+        expect(error).toBeInstanceOf(QrLoginDeviceGrantException);
+        expect([error!.getStatus(), error!.code, error!.retryAfterSeconds]).toEqual([503, code, retryAfter]);
+      } finally {
+        await own.close();
+      }
+    }
   });
 
   it('lets a failure that is no refusal through unchanged', async () => {

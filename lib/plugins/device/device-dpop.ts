@@ -1,4 +1,4 @@
-import { QrLoginError, type QrLoginDpopVerifier } from '../../plugin';
+import { QrLoginError, httpStatusOf, type QrLoginDpopVerifier } from '../../plugin';
 import { formField } from './device-client.auth';
 import type { DeviceGrantRequest } from './device-grant.service';
 import { deviceErrors } from './device.errors';
@@ -13,7 +13,10 @@ import { deviceErrors } from './device.errors';
 /** An RFC 7638 SHA-256 thumbprint: 32 bytes, base64url. */
 const JKT = /^[A-Za-z0-9_-]{43}$/;
 
-/** Verifies the request's DPoP header for its own method and URL; any refusal is `invalid_dpop_proof`. */
+/**
+ * Verifies the request's DPoP header for its own method and URL; any refusal is `invalid_dpop_proof`, a
+ * store that fails meanwhile `temporarily_unavailable`.
+ */
 export async function verifyDeviceDpop(
   verifier: QrLoginDpopVerifier,
   request: DeviceGrantRequest,
@@ -21,8 +24,10 @@ export async function verifyDeviceDpop(
   try {
     return await verifier.verify(request.dpop?.proof, { method: 'POST', htu: request.dpop?.htu });
   } catch (error) {
-    if (error instanceof QrLoginError) throw deviceErrors.invalidDpopProof(`${error.code}: ${error.message}`);
-    throw error;
+    if (!(error instanceof QrLoginError)) throw error;
+    // The store failing as it records the proof's jti is no fault of the proof: 503, as every store failure.
+    if (httpStatusOf(error.code) >= 500) throw deviceErrors.unavailable(error.retryAfterSeconds ?? 5);
+    throw deviceErrors.invalidDpopProof(`${error.code}: ${error.message}`);
   }
 }
 
