@@ -1,9 +1,10 @@
 import { Pool } from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PostgresServer } from '../../../test/support/postgres-server';
+import { postgresPerFile } from '../../../test/support/server-per-file';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { eventually, newRecord, successor, watchInto, type Watched } from '../../testing';
-import { ensurePostgresQrLoginSchema, PostgresQrLoginStore } from './index';
+import { PostgresQrLoginStore } from './index';
 
 /*
  * The change feed against a real PostgreSQL: notifications it must ignore,
@@ -28,19 +29,10 @@ describe('PostgresChangeFeed', () => {
   };
   const notify = (channel: string, payload: string) => admin.query('SELECT pg_notify($1, $2)', [channel, payload]);
 
-  beforeAll(async () => {
-    server = await startPostgresServer();
-    admin = new Pool({ connectionString: server.url, max: 1 });
-    admin.on('error', () => undefined);
-    await ensurePostgresQrLoginSchema(admin);
-  });
+  postgresPerFile({}, (parts) => ({ server, admin } = parts));
   afterEach(async () => {
     for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
     await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await server?.stop();
   });
 
   it('fails a watch of a closed store at once', async () => {

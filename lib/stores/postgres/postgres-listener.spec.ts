@@ -1,10 +1,11 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { Pool } from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { PostgresServer } from '../../../test/support/postgres-server';
+import { postgresPerFile } from '../../../test/support/server-per-file';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { eventually, newRecord, watchInto, type Watched } from '../../testing';
-import { ensurePostgresQrLoginSchema, POSTGRES_QR_LOGIN_LISTENER_NAME, PostgresQrLoginStore } from './index';
+import { POSTGRES_QR_LOGIN_LISTENER_NAME, PostgresQrLoginStore } from './index';
 
 /*
  * The store's one LISTEN connection against a real PostgreSQL: what watchers
@@ -49,21 +50,12 @@ describe('PostgresListener', () => {
   };
   const ofListener = () => lines.filter(([, message]) => message.includes('LISTEN'));
 
-  beforeAll(async () => {
-    server = await startPostgresServer();
-    admin = new Pool({ connectionString: server.url, max: 1 });
-    admin.on('error', () => undefined);
-    await ensurePostgresQrLoginSchema(admin);
-  });
+  postgresPerFile({}, (parts) => ({ server, admin } = parts));
   afterEach(async () => {
     Logger.overrideLogger(true);
     lines.splice(0);
     for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
     await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await server?.stop();
   });
 
   it('ends the watchers when its connection is killed, says so once, and comes back by itself', async () => {

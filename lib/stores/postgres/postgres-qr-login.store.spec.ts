@@ -1,8 +1,9 @@
 import { Pool } from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { eventually, newRecord, successor, watchInto, type Watched } from '../../testing';
 import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
+import { postgresPerFile } from '../../../test/support/server-per-file';
 import { rowsOf } from '../../../test/support/postgres-store-kind';
 import {
   ensurePostgresQrLoginSchema,
@@ -48,19 +49,10 @@ describe('PostgresQrLoginStore beyond the contract', () => {
     return store;
   };
 
-  beforeAll(async () => {
-    server = await startPostgresServer();
-    admin = new Pool({ connectionString: server.url, max: 2 });
-    admin.on('error', () => undefined);
-    await ensurePostgresQrLoginSchema(admin);
-  });
+  postgresPerFile({ adminConnections: 2 }, (parts) => ({ server, admin } = parts));
   afterEach(async () => {
     for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
     await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await server?.stop();
   });
 
   it('needs exactly one of pool, connectionString and config, and names that are plain SQL identifiers', () => {

@@ -1,7 +1,8 @@
 import { Pool } from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
-import { ensurePostgresQrLoginSchema, PostgresQrLoginStore } from './index';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PostgresServer } from '../../../test/support/postgres-server';
+import { postgresPerFile } from '../../../test/support/server-per-file';
+import { PostgresQrLoginStore } from './index';
 
 /*
  * The limiter `PostgresQrLoginStore.createRateLimiter()` hands the module,
@@ -25,18 +26,9 @@ describe('PostgresQrLoginStore.createRateLimiter', () => {
     (await admin.query<{ kind: string; value: string }>('SELECT kind, value FROM qr_login_keys WHERE key = $1', [key]))
       .rows;
 
-  beforeAll(async () => {
-    server = await startPostgresServer();
-    admin = new Pool({ connectionString: server.url, max: 1 });
-    admin.on('error', () => undefined);
-    await ensurePostgresQrLoginSchema(admin);
-  });
+  postgresPerFile({}, (parts) => ({ server, admin } = parts));
   afterEach(async () => {
     await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await server?.stop();
   });
 
   it('counts each key in its own row under "qr-login:rate:", shared by every store on the database', async () => {

@@ -1,9 +1,10 @@
 import type { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PostgresServer } from '../../../test/support/postgres-server';
+import { postgresPerFile } from '../../../test/support/server-per-file';
 import { PostgresConnection } from './postgres-connection';
-import { ensurePostgresQrLoginSchema, postgresQrLoginNames } from './postgres-qr-login.schema';
+import { postgresQrLoginNames } from './postgres-qr-login.schema';
 import { postgresQrLoginStatements } from './postgres-qr-login.statements';
 import { PostgresSweeper } from './postgres-sweeper';
 
@@ -55,20 +56,11 @@ describe('PostgresSweeper', () => {
         (SELECT count(*) FROM swept_keys)::int AS keys`)
     ).rows[0];
 
-  beforeAll(async () => {
-    server = await startPostgresServer();
-    admin = new Pool({ connectionString: server.url, max: 1 });
-    admin.on('error', () => undefined);
-    await ensurePostgresQrLoginSchema(admin, { tablePrefix: 'swept' });
-  });
+  postgresPerFile({ schema: { tablePrefix: 'swept' } }, (parts) => ({ server, admin } = parts));
   afterEach(async () => {
     await Promise.all(sweepers.splice(0).map((one) => one.stop()));
     await Promise.all(connections.splice(0).map((connection) => connection.end()));
     await admin.query('TRUNCATE swept_codes, swept_code_changes, swept_keys');
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await server?.stop();
   });
 
   it('deletes every expired row of each table in batches within one sweep, and keeps the live ones', async () => {

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { eventually } from '../../../test/support/sse';
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server';
+import type { RedisServer } from '../../../test/support/redis-server';
+import { redisPerFile } from '../../../test/support/server-per-file';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { closedError, RedisCalls, storeError } from './redis-calls';
 
@@ -22,19 +23,11 @@ describe('RedisCalls', () => {
     return client;
   };
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-  });
+  redisPerFile((parts) => ({ server, admin } = parts));
   afterEach(async () => {
     vi.useRealTimers();
     for (const client of clients.splice(0)) client.disconnect();
     await admin.config('SET', 'maxmemory', '0');
-    await admin.flushall();
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
   });
 
   /** The error a call settles with. */

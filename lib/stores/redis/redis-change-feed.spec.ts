@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RedisServer } from '../../../test/support/redis-server';
+import { redisPerFile } from '../../../test/support/server-per-file';
 import { eventually } from '../../../test/support/sse';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { watchInto, type Watched } from '../../testing/store-contract.helpers';
@@ -18,17 +19,10 @@ describe('RedisChangeFeed', () => {
   const stores: RedisQrLoginStore[] = [];
   const watches: Watched[] = [];
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-  });
+  redisPerFile((parts) => ({ server, admin } = parts));
   afterEach(async () => {
     for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
     await Promise.all(stores.splice(0).map((store) => store.close()));
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
   });
 
   it('ends a watch whose SUBSCRIBE Redis refuses, naming the step and the refusal, and subscribes nothing', async () => {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RedisServer } from '../../../test/support/redis-server';
+import { redisPerFile } from '../../../test/support/server-per-file';
 import type { QrLoginPasskeyCredential } from '../../kernel/interfaces/qr-login-passkey-store.interface';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { RedisQrLoginPasskeyStore } from './redis-passkey.store';
@@ -25,17 +26,9 @@ describe('RedisQrLoginPasskeyStore', () => {
     return new RedisQrLoginPasskeyStore(keyPrefix === undefined ? { client } : { client, keyPrefix });
   };
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-  });
+  redisPerFile((parts) => ({ server, admin } = parts));
   afterEach(async () => {
     for (const client of clients.splice(0)) client.disconnect();
-    await admin.flushall();
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
   });
 
   it('refuses to start without a client, or with a key prefix that breaks the hash tags', () => {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RedisServer } from '../../../test/support/redis-server';
+import { redisPerFile } from '../../../test/support/server-per-file';
 import { eventually } from '../../../test/support/sse';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { newRecord, successor, watchInto, type Watched } from '../../testing/store-contract.helpers';
@@ -47,19 +48,11 @@ describe('RedisQrLoginStore', () => {
     return [answer, (await calls('hget')) - before];
   };
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-  });
+  redisPerFile((parts) => ({ server, admin } = parts));
   afterEach(async () => {
     for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
     await Promise.all(stores.splice(0).map((store) => store.close()));
     for (const client of clients.splice(0)) client.disconnect();
-    await admin.flushall();
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
   });
 
   describe('options', () => {

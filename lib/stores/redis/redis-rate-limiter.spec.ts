@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/sse';
-import { startRedisServer, type RedisServer } from '../../../test/support/redis-server';
+import type { RedisServer } from '../../../test/support/redis-server';
+import { redisPerFile } from '../../../test/support/server-per-file';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { RedisQrLoginRateLimiter } from './redis-rate-limiter';
 
@@ -23,17 +24,9 @@ describe('RedisQrLoginRateLimiter', () => {
     return client;
   };
 
-  beforeAll(async () => {
-    server = await startRedisServer();
-    admin = new Redis(server.url);
-  });
+  redisPerFile((parts) => ({ server, admin } = parts));
   afterEach(async () => {
     for (const client of clients.splice(0)) client.disconnect();
-    await admin.flushall();
-  });
-  afterAll(async () => {
-    admin?.disconnect();
-    await server?.stop();
   });
 
   it('refuses to start without an ioredis client, saying what to pass', () => {
