@@ -204,7 +204,13 @@ describe('PostgresListener', () => {
         vi.advanceTimersByTime(retries()[attempt - 1]);
       }
       expect(retries()).toEqual([100, 150, 250, 450, 850, 1_050, 1_050, 1_050]);
+      // Closing drops the retry that waits.
+      await until(() => retries().length === 9);
+      const waiting = listenerOf(store).reconnectTimer;
+      const cleared = vi.spyOn(globalThis, 'clearTimeout');
       await store.close();
+      expect(waiting).toBeDefined();
+      expect(cleared.mock.calls.map(([timer]) => timer)).toContain(waiting);
 
       const live = open({ connectionString: server.url, callTimeout: 10_000 });
       timers.mockClear();
