@@ -264,6 +264,11 @@ describe('QrLoginDeviceGrantService.token: the request', () => {
     expect(await refusal(grant.token(request({ client_id: 'tv', grant_type: 'password', device_code: code })))).toBe(
       '400 unsupported_grant_type: This token endpoint serves only grant_type=urn:ietf:params:oauth:grant-type:device_code; got "password".',
     );
+    // A long one is quoted cut to 120 characters, its opening quote included.
+    const long = 'x'.repeat(300);
+    expect(await refusal(grant.token(request({ client_id: 'tv', grant_type: long, device_code: code })))).toBe(
+      `400 unsupported_grant_type: This token endpoint serves only grant_type=urn:ietf:params:oauth:grant-type:device_code; got "${'x'.repeat(119)}.`,
+    );
     expect(await refusal(grant.token(request({ client_id: 'tv', grant_type: DEVICE_CODE_GRANT_TYPE })))).toBe(
       '400 invalid_request: "device_code" is required: the one the device authorization answered.',
     );
