@@ -95,10 +95,13 @@ describe('PostgresChangeFeed', () => {
   it('holds a read of a watched id until LISTEN is in place, and no other read', async () => {
     const pool = new Pool({ connectionString: server.url, max: 3 });
     pool.on('error', () => undefined);
-    let connections = 0;
-    // The first connection (the LISTEN one) is busy for 2 s before anything else it is asked runs.
-    pool.on('connect', (client) => {
-      if (++connections === 1) void client.query('SELECT pg_sleep(2)').catch(() => undefined);
+    // Whichever connection the pool hands the listener, it is busy for 2 s before it may LISTEN.
+    pool.on('connect', (client: any) => {
+      const query = client.query.bind(client);
+      client.query = (...args: any[]) =>
+        typeof args[0] === 'string' && args[0].includes('LISTEN ')
+          ? query('SELECT pg_sleep(2)').then(() => query(...args))
+          : query(...args);
     });
     try {
       const store = open({ pool, callTimeout: 10_000 });
