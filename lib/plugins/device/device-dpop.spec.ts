@@ -65,49 +65,45 @@ describe('verifyDeviceDpop', () => {
     );
   });
 
-  it('answers a store that fails while it records the proof as temporarily_unavailable, not as a bad proof', async () => {
-    const cases: [Error, string, number | undefined][] = [
-      [new QrLoginStoreUnavailableError('the replay log is down'), 'temporarily_unavailable', 5],
-      [new QrLoginStoreFullError('the replay log is full', 12_500), 'temporarily_unavailable', 13],
-    ];
-    for (const [failure, code, retryAfter] of cases) {
-      const store = new (class extends RecordingMemoryStore {
-        override async rememberOnce(): Promise<boolean> {
-          throw failure;
-        }
-      })();
-      const own = await pluginKernel({ store });
-      try {
-        const ownVerifier = own.moduleRef.get(QrLoginDpopVerifier);
-        const proof = await key.proof('POST', URL_, { at: own.clock.now() });
-        const error = await verifyDeviceDpop(ownVerifier, request({}, { proof, htu: URL_ })).then(
-          () => undefined,
-          (e: unknown) => e as QrLoginDeviceGrantException,
-        );
-        expect(error).toBeInstanceOf(QrLoginDeviceGrantException);
-        expect([error!.getStatus(), error!.code, error!.retryAfterSeconds]).toEqual([503, code, retryAfter]);
-      } finally {
-        await own.close();
+  /** What verifying a good proof ends in when the store throws `failure` as it records the proof's jti. */
+  async function verifiedOverFailingStore(failure: Error): Promise<unknown> {
+    const store = new (class extends RecordingMemoryStore {
+      override async rememberOnce(): Promise<boolean> {
+        throw failure;
       }
+    })();
+    const own = await pluginKernel({ store });
+    try {
+      const proof = await key.proof('POST', URL_, { at: own.clock.now() });
+      return await verifyDeviceDpop(own.moduleRef.get(QrLoginDpopVerifier), request({}, { proof, htu: URL_ })).then(
+        () => 'verified',
+        (error: unknown) => error,
+      );
+    } finally {
+      await own.close();
+    }
+  }
+
+  it('answers a store that fails while it records the proof as temporarily_unavailable, not as a bad proof', async () => {
+    const cases: [Error, number][] = [
+      [new QrLoginStoreUnavailableError('the replay log is down'), 5],
+      [new QrLoginStoreFullError('the replay log is full', 12_500), 13],
+    ];
+    for (const [failure, retryAfter] of cases) {
+      const error = (await verifiedOverFailingStore(failure)) as QrLoginDeviceGrantException;
+      expect(error).toBeInstanceOf(QrLoginDeviceGrantException);
+      expect([error.getStatus(), error.code, error.retryAfterSeconds]).toEqual([
+        503,
+        'temporarily_unavailable',
+        retryAfter,
+      ]);
     }
   });
 
   it('lets a failure that is no refusal through unchanged', async () => {
     // The store breaks while it records the proof's jti (not as an unreachable store, which the kernel refuses itself).
     const broken = new Error('the replay log is corrupt');
-    const store = new (class extends RecordingMemoryStore {
-      override async rememberOnce(): Promise<boolean> {
-        throw broken;
-      }
-    })();
-    const own = await pluginKernel({ store });
-    try {
-      const ownVerifier = own.moduleRef.get(QrLoginDpopVerifier);
-      const proof = await key.proof('POST', URL_, { at: own.clock.now() });
-      await expect(verifyDeviceDpop(ownVerifier, request({}, { proof, htu: URL_ }))).rejects.toBe(broken);
-    } finally {
-      await own.close();
-    }
+    expect(await verifiedOverFailingStore(broken)).toBe(broken);
   });
 });
 
