@@ -264,6 +264,20 @@ describe('WechatAccessTokenCache.withToken', () => {
     expect(cache.cachedValue(MINI.appId)).toBe(used);
   });
 
+  it('fetches once from the classic endpoint even when it hands back the very token refused: it has no forced refresh', async () => {
+    const cache = cacheOf({ accessTokenEndpoint: 'token' });
+    fake.tokenFields = { access_token: 'the-same-token' };
+    let calls = 0;
+    const used = await cache.withToken(mini, async (token) => {
+      if (++calls === 1) throw new WechatApiError('wxa/getwxacodeunlimit', 40001, 'invalid credential');
+      return token;
+    });
+    expect(used).toBe('the-same-token');
+    expect(calls).toBe(2);
+    expect(plainFetches()).toBe(2);
+    expect(stableFetches()).toBe(0);
+  });
+
   /** A call that holds `first` until `release()`, then hears it refused (40001); a later token it returns as is. */
   function slowCallerRefused(cache: ReturnType<typeof cacheOf>, first: string) {
     let release!: () => void;
