@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/manual-clock';
@@ -52,6 +54,9 @@ function cacheOf(options: Partial<QrLoginWechatModuleOptions> = {}): WechatAcces
   cache.useClock(clock);
   return cache;
 }
+
+/** The eight bytes every PNG starts with. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 const stableFetches = () => fake.count('cgi-bin/stable_token');
 const plainFetches = () => fake.count('cgi-bin/token');
@@ -160,6 +165,30 @@ describe('WechatAccessTokenCache.get', () => {
     fake.tokenFields = { access_token: undefined, errcode: 40164, errmsg: 'invalid ip' };
     expect(await errcodeOf(cache.get(mini))).toBe(40164);
     expect(cache.cachedValue(MINI.appId)).toBeUndefined();
+  });
+
+  it('refuses a JSON null or an image as the answer, as an answer without the expected fields', async () => {
+    for (const [type, body] of [
+      ['application/json', 'null'],
+      ['image/png', PNG_SIGNATURE],
+    ] as const) {
+      const odd = createServer((_request, response) => response.setHeader('content-type', type).end(body));
+      await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (odd.address() as AddressInfo).port;
+        const cache = new WechatAccessTokenCache(
+          configOf({ accessTokenEndpoint: 'token', baseUrl: `http://127.0.0.1:${port}` }),
+          logger,
+        );
+        const refused = await cache.get(mini).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(WechatApiError);
+        expect((refused as WechatApiError).message).toBe(
+          'WeChat cgi-bin/token answered errcode -1: an answer without the expected fields',
+        );
+      } finally {
+        await new Promise((resolve) => odd.close(resolve));
+      }
+    }
   });
 
   it('takes an expires_in of 0 as it is: the token is fetched again at once', async () => {
