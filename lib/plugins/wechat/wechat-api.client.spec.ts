@@ -26,13 +26,23 @@ const oa = { type: 'WECHAT_OFFICIAL_ACCOUNT', ...OA } as WechatOfficialAccountCo
 
 let fake: FakeWechatServer;
 let warnings: string[];
+/** The logger context of each warning. */
+let contexts: unknown[];
 const servers: Server[] = [];
 
 beforeEach(async () => {
   fake = await startFakeWechat();
   warnings = [];
+  contexts = [];
   const quiet = () => undefined;
-  const recorder: LoggerService = { log: quiet, error: quiet, warn: (message: string) => warnings.push(message) };
+  const recorder: LoggerService = {
+    log: quiet,
+    error: quiet,
+    warn: (message: string, context?: unknown) => {
+      warnings.push(message);
+      contexts.push(context);
+    },
+  };
   Logger.overrideLogger(recorder);
 });
 afterEach(async () => {
@@ -118,6 +128,7 @@ describe('getUnlimitedWxacode', () => {
         /^WeChat wxa\/getwxacodeunlimit answered errcode 41030: invalid page rid: \w+ \(connection "mini"\)$/,
       ),
     ]);
+    expect(contexts).toEqual(['QrLoginWechat']);
   });
 
   it("answers 503 when the app's quota is used up (45009, 45011) or WeChat is busy (-1)", async () => {
