@@ -121,6 +121,29 @@ describe('PostgresListener', () => {
     expect(second.records).toEqual([record]);
   });
 
+  it('warns again when the connection it came back on is lost in turn', async () => {
+    Logger.overrideLogger(recorder);
+    const store = open();
+    watch(store, 'twice');
+    const killed = 'terminating connection due to administrator command';
+    for (let round = 0; round < 2; round++) {
+      await eventually(() => store.listenerPid !== undefined, 5_000, 'the LISTEN connection');
+      const pid = store.listenerPid!;
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await eventually(
+        () => store.listenerPid !== undefined && store.listenerPid !== pid,
+        5_000,
+        'the LISTEN connection to come back',
+      );
+    }
+    expect(ofListener()).toEqual([
+      ['warn', failed(killed), 'PostgresQrLoginStore'],
+      ['log', BACK, 'PostgresQrLoginStore'],
+      ['warn', failed(killed), 'PostgresQrLoginStore'],
+      ['log', BACK, 'PostgresQrLoginStore'],
+    ]);
+  });
+
   it('tells a connection that ended without an error apart in its warning', async () => {
     Logger.overrideLogger(recorder);
     const store = open();
@@ -187,28 +210,29 @@ describe('PostgresListener', () => {
     Logger.overrideLogger(recorder);
     const pool = new Pool({ connectionString: server.url, max: 2 });
     pool.on('error', () => undefined);
-    let connections = 0;
-    // The first connection is busy for a while before anything else it is asked runs (queued behind the sleep).
+    const handed: PoolClient[] = [];
+    // The first connection is busy long past the deadline before anything else it is asked runs (queued behind
+    // the sleep); the deadline leaves a loaded machine room to open and answer on the next one.
     pool.on('connect', (client) => {
-      if (++connections === 1) void client.query('SELECT pg_sleep(0.5)').catch(() => undefined);
+      if (handed.push(client) === 1) void client.query('SELECT pg_sleep(5)').catch(() => undefined);
     });
+    const store = open({ pool, callTimeout: 1_000 });
     try {
-      const store = open({ pool, callTimeout: 100 });
       const seen = watch(store, 'slow');
       await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
-      const message = 'PostgreSQL did not answer within 100 ms when asked to start listening for QR code changes.';
+      const message = 'PostgreSQL did not answer within 1000 ms when asked to start listening for QR code changes.';
       expect((seen.errors[0] as Error).message).toBe(message);
       await eventually(() => store.listenerPid !== undefined, 10_000, 'the LISTEN connection on a new connection');
-      expect(connections).toBe(2);
+      expect(handed).toHaveLength(2);
       // The slow one was destroyed, not kept or handed back.
       expect(pool.totalCount).toBe(1);
       expect(ofListener()).toEqual([
         ['warn', failed(message), 'PostgresQrLoginStore'],
         ['log', BACK, 'PostgresQrLoginStore'],
       ]);
-      await store.close();
     } finally {
-      await pool.end();
+      await store.close();
+      await endPool(pool, handed);
     }
   });
 
