@@ -194,6 +194,12 @@ describe('PostgresChangeFeed', () => {
       ]);
       await locker.query('COMMIT');
       await eventually(() => seen.records.length === 3, 5_000, 'the three versions');
+      // Every read started has given its connection back: only LISTEN and the lock's own are out.
+      await eventually(
+        () => pool.waitingCount === 0 && pool.idleCount === pool.totalCount - 2,
+        5_000,
+        'the reads to end',
+      );
       expect(seen.versions()).toEqual([1, 2, 3]);
       // The read of version 1, then one of versions 2 and 3: not one read per notification.
       expect(reads).toBe(2);
