@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PostgresServer } from '../../../test/support/postgres-server';
 import { postgresPerFile } from '../../../test/support/server-per-file';
@@ -161,6 +161,54 @@ describe('PostgresChangeFeed', () => {
     // Only that code's watchers end; its entry is gone, the other id stays watched.
     expect(store.watchedIds).toBe(1);
     expect(bystander.errors).toEqual([]);
+  });
+
+  it('reads a code once at a time: versions announced during a read wait for it, then come in one more read', async () => {
+    const pool = new Pool({ connectionString: server.url, max: 6 });
+    pool.on('error', () => undefined);
+    // Every read of a change takes a connection from the pool: counting them counts the reads.
+    let reads = 0;
+    pool.on('acquire', () => reads++);
+    const locker = await pool.connect();
+    const store = open({ pool, callTimeout: 10_000 });
+    try {
+      const record = newRecord();
+      const writer = open();
+      await writer.create(record);
+      const second = successor(record);
+      await writer.compareAndSet(record.id, 1, second);
+      await writer.compareAndSet(record.id, 2, successor(second));
+      const seen = watch(store, record.id);
+      await store.get(record.id);
+      // Until the lock goes, any read of the changes waits.
+      await locker.query('BEGIN; LOCK TABLE qr_login_code_changes IN ACCESS EXCLUSIVE MODE');
+      reads = 0;
+      // The three versions announced on the LISTEN connection itself: its own notifications reach it
+      // before the answer to this statement, so all three have been handled when it resolves.
+      const listening = (store as unknown as { feed: { listener: { client: PoolClient } } }).feed.listener.client;
+      await listening.query('SELECT pg_notify($1, $2), pg_notify($1, $3), pg_notify($1, $4)', [
+        'qr_login_changes',
+        `1:${record.id}`,
+        `2:${record.id}`,
+        `3:${record.id}`,
+      ]);
+      await locker.query('COMMIT');
+      await eventually(() => seen.records.length === 3, 5_000, 'the three versions');
+      // Every read started has given its connection back: only LISTEN and the lock's own are out.
+      await eventually(
+        () => pool.waitingCount === 0 && pool.idleCount === pool.totalCount - 2,
+        5_000,
+        'the reads to end',
+      );
+      expect(seen.versions()).toEqual([1, 2, 3]);
+      // The read of version 1, then one of versions 2 and 3: not one read per notification.
+      expect(reads).toBe(2);
+      expect(seen.errors).toEqual([]);
+    } finally {
+      await store.close();
+      locker.release(true);
+      await pool.end();
+    }
   });
 
   it('leaves a newer watch of the id alone when a read for watchers that have left fails', async () => {

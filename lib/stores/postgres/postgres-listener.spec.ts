@@ -1,5 +1,5 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PostgresServer } from '../../../test/support/postgres-server';
 import { postgresPerFile } from '../../../test/support/server-per-file';
@@ -49,9 +49,40 @@ describe('PostgresListener', () => {
     return watched;
   };
   const ofListener = () => lines.filter(([, message]) => message.includes('LISTEN'));
+  /** The server process id of a connection (pg's types leave it out). */
+  const pidOf = (client: PoolClient) => (client as unknown as { processID: number }).processID;
+  /** How many server processes have this pid (0 once that connection is closed). */
+  const backends = async (pid: number) =>
+    (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = $1', [pid])).rows[0]
+      .n;
+  /** Ends a pool even when a connection it handed out was never given back, the leak these tests look for. */
+  const endPool = async (pool: Pool, handed: PoolClient[]) => {
+    for (const client of handed) {
+      try {
+        client.release(true);
+      } catch {
+        // Given back already.
+      }
+    }
+    await pool.end();
+  };
+  const stopCatching: Array<() => void> = [];
+  /** Errors thrown or rejected outside any promise the test awaits, from now until the test ends. */
+  const caughtOutsideTests = () => {
+    const caught: unknown[] = [];
+    const keep = (error: unknown) => caught.push(error);
+    process.on('uncaughtException', keep);
+    process.on('unhandledRejection', keep);
+    stopCatching.push(() => {
+      process.off('uncaughtException', keep);
+      process.off('unhandledRejection', keep);
+    });
+    return () => caught.map((error) => (error instanceof Error ? error.message : String(error)));
+  };
 
   postgresPerFile({}, (parts) => ({ server, admin } = parts));
   afterEach(async () => {
+    for (const stop of stopCatching.splice(0)) stop();
     Logger.overrideLogger(true);
     lines.splice(0);
     for (const watched of watches.splice(0)) watched.subscription.unsubscribe();
@@ -88,6 +119,29 @@ describe('PostgresListener', () => {
     await writer.create(record);
     await eventually(() => second.records.length === 1, 5_000, 'the create on a watcher after the reconnect');
     expect(second.records).toEqual([record]);
+  });
+
+  it('warns again when the connection it came back on is lost in turn', async () => {
+    Logger.overrideLogger(recorder);
+    const store = open();
+    watch(store, 'twice');
+    const killed = 'terminating connection due to administrator command';
+    for (let round = 0; round < 2; round++) {
+      await eventually(() => store.listenerPid !== undefined, 5_000, 'the LISTEN connection');
+      const pid = store.listenerPid!;
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await eventually(
+        () => store.listenerPid !== undefined && store.listenerPid !== pid,
+        5_000,
+        'the LISTEN connection to come back',
+      );
+    }
+    expect(ofListener()).toEqual([
+      ['warn', failed(killed), 'PostgresQrLoginStore'],
+      ['log', BACK, 'PostgresQrLoginStore'],
+      ['warn', failed(killed), 'PostgresQrLoginStore'],
+      ['log', BACK, 'PostgresQrLoginStore'],
+    ]);
   });
 
   it('tells a connection that ended without an error apart in its warning', async () => {
@@ -156,28 +210,111 @@ describe('PostgresListener', () => {
     Logger.overrideLogger(recorder);
     const pool = new Pool({ connectionString: server.url, max: 2 });
     pool.on('error', () => undefined);
-    let connections = 0;
-    // The first connection is busy for a while before anything else it is asked runs (queued behind the sleep).
+    const handed: PoolClient[] = [];
+    // The first connection is busy long past the deadline before anything else it is asked runs (queued behind
+    // the sleep); the deadline leaves a loaded machine room to open and answer on the next one.
     pool.on('connect', (client) => {
-      if (++connections === 1) void client.query('SELECT pg_sleep(0.5)').catch(() => undefined);
+      if (handed.push(client) === 1) void client.query('SELECT pg_sleep(5)').catch(() => undefined);
     });
+    const store = open({ pool, callTimeout: 1_000 });
     try {
-      const store = open({ pool, callTimeout: 100 });
       const seen = watch(store, 'slow');
       await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
-      const message = 'PostgreSQL did not answer within 100 ms when asked to start listening for QR code changes.';
+      const message = 'PostgreSQL did not answer within 1000 ms when asked to start listening for QR code changes.';
       expect((seen.errors[0] as Error).message).toBe(message);
       await eventually(() => store.listenerPid !== undefined, 10_000, 'the LISTEN connection on a new connection');
-      expect(connections).toBe(2);
+      expect(handed).toHaveLength(2);
       // The slow one was destroyed, not kept or handed back.
       expect(pool.totalCount).toBe(1);
       expect(ofListener()).toEqual([
         ['warn', failed(message), 'PostgresQrLoginStore'],
         ['log', BACK, 'PostgresQrLoginStore'],
       ]);
-      await store.close();
     } finally {
-      await pool.end();
+      await store.close();
+      await endPool(pool, handed);
+    }
+  });
+
+  it('destroys a connection on which the server refuses LISTEN, tells the watchers why, and listens on a new one', async () => {
+    Logger.overrideLogger(recorder);
+    const pool = new Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    const crashes = caughtOutsideTests();
+    const handed: PoolClient[] = [];
+    // The first connection is left in a failed transaction, where the server refuses every statement.
+    pool.on('connect', (client) => {
+      if (handed.push(client) > 1) return;
+      void client.query('BEGIN').catch(() => undefined);
+      void client.query('SELECT 1 / 0').catch(() => undefined);
+    });
+    const store = open({ pool });
+    try {
+      const seen = watch(store, 'refused');
+      await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
+      const message =
+        'PostgreSQL refused to watch QR codes: current transaction is aborted, commands ignored until end of transaction block (SQLSTATE 25P02)';
+      expect((seen.errors[0] as Error).message).toBe(message);
+      const refused = pidOf(handed[0]);
+      await eventually(() => store.listenerPid !== undefined, 5_000, 'the LISTEN connection on a new connection');
+      // A new connection, not the refused one handed out again.
+      expect(store.listenerPid).toBe(pidOf(handed[1]));
+      expect(handed).toHaveLength(2);
+      // The refused one was destroyed, not kept or handed back: gone from the pool and from the server.
+      expect(pool.totalCount).toBe(1);
+      await eventually(async () => (await backends(refused)) === 0, 5_000, 'the refused connection to close');
+      expect(ofListener()).toEqual([
+        ['warn', failed(message), 'PostgresQrLoginStore'],
+        ['log', BACK, 'PostgresQrLoginStore'],
+      ]);
+      expect(crashes()).toEqual([]);
+    } finally {
+      await store.close();
+      await endPool(pool, handed);
+    }
+  });
+
+  it('blames the attempt, not a lost LISTEN, when the connection dies before LISTEN, and listens on the next one', async () => {
+    Logger.overrideLogger(recorder);
+    const pool = new Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    const crashes = caughtOutsideTests();
+    const handed: PoolClient[] = [];
+    // The first connection's server process ends itself before it gets to LISTEN.
+    pool.on('connect', (client) => {
+      if (handed.push(client) > 1) return;
+      void client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
+    });
+    const store = open({ pool });
+    try {
+      const writer = open();
+      const first = watch(store, 'dying');
+      await eventually(() => first.errors.length === 1, 5_000, 'the watcher to fail');
+      const message =
+        'PostgreSQL could not watch QR codes (Connection terminated unexpectedly); check that the database is running and reachable, the store reconnects by itself.';
+      // The failed attempt speaks, not the loss of a connection that never listened.
+      expect((first.errors[0] as Error).message).toBe(message);
+      await eventually(() => store.listenerPid !== undefined, 5_000, 'the LISTEN connection on a new connection');
+      const pid = pidOf(handed[1]);
+      expect(store.listenerPid).toBe(pid);
+      expect(pool.totalCount).toBe(1);
+      // The new connection listens, and changes reach watchers through it.
+      const record = newRecord();
+      const second = watch(store, record.id);
+      await store.get(record.id);
+      await writer.create(record);
+      await eventually(() => second.records.length === 1, 5_000, 'the create on the watcher');
+      expect(second.records).toEqual([record]);
+      expect(second.errors).toEqual([]);
+      expect(store.listenerPid).toBe(pid);
+      expect(ofListener()).toEqual([
+        ['warn', failed(message), 'PostgresQrLoginStore'],
+        ['log', BACK, 'PostgresQrLoginStore'],
+      ]);
+      expect(crashes()).toEqual([]);
+    } finally {
+      await store.close();
+      await endPool(pool, handed);
     }
   });
 
