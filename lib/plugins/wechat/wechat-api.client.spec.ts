@@ -72,7 +72,7 @@ async function scripted(answers: Record<string, unknown>): Promise<string> {
     request.on('end', () => {
       const path = new URL(request.url ?? '/', 'http://x').pathname.slice(1);
       response.writeHead(200, { 'content-type': 'text/plain' });
-      response.end(JSON.stringify(answers[path] ?? { errcode: 404, errmsg: 'no such api' }));
+      response.end(JSON.stringify(path in answers ? answers[path] : { errcode: 404, errmsg: 'no such api' }));
     });
   });
   servers.push(server);
@@ -197,11 +197,13 @@ describe('code2Session', () => {
     expect(await refusal(client.code2Session({ ...mini, appId: 'wxnobody' }, 'c'))).toBe(hint(40013, 'invalid appid'));
   });
 
-  it('refuses an answer whose openid is empty or no string, and hides the secret WeChat echoes', async () => {
+  it('refuses an answer whose openid is empty or no string, or a JSON null, and hides the secret WeChat echoes', async () => {
+    const fieldless =
+      '503 QR_WECHAT_UNAVAILABLE: WeChat sns/jscode2session is unavailable (an answer without the expected fields); retry in a moment.';
     const empty = await scripted({ 'sns/jscode2session': { openid: '', unionid: 'u' } });
-    expect(await refusal(clientOf(empty).code2Session(mini, 'c'))).toBe(
-      '503 QR_WECHAT_UNAVAILABLE: WeChat sns/jscode2session is unavailable (an answer without the expected fields); retry in a moment.',
-    );
+    expect(await refusal(clientOf(empty).code2Session(mini, 'c'))).toBe(fieldless);
+    const nothing = await scripted({ 'sns/jscode2session': null });
+    expect(await refusal(clientOf(nothing).code2Session(mini, 'c'))).toBe(fieldless);
     const echo = await scripted({
       'sns/jscode2session': {
         openid: 7,
