@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Cluster, Command, Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, Command, Redis, type RedisOptions } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedisCluster, type RedisCluster } from '../../../test/support/redis-cluster';
 import { eventually } from '../../../test/support/sse';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
@@ -56,8 +56,14 @@ describe('RedisChangeFeed on a Redis Cluster', () => {
   const portOf = (key: string) => Number(key.split(':')[1]);
 
   /** A ready command connection and its subscriber; `feedCommands` replaces the feed's view of the command connection. */
-  async function build(feedCommands?: (commands: Cluster) => RedisConnection | undefined): Promise<Parts> {
-    const commands = new Cluster(cluster.startupNodes(), CLUSTER_FAIL_FAST_OPTIONS);
+  async function build(
+    feedCommands?: (commands: Cluster) => RedisConnection | undefined,
+    redisOptions: RedisOptions = {},
+  ): Promise<Parts> {
+    const commands = new Cluster(cluster.startupNodes(), {
+      ...CLUSTER_FAIL_FAST_OPTIONS,
+      redisOptions: { ...CLUSTER_FAIL_FAST_OPTIONS.redisOptions, ...redisOptions },
+    });
     const subscriber = duplicateForSubscriber(commands, true) as Cluster;
     for (const client of [commands, subscriber]) client.on('error', () => undefined);
     cleanups.push(() => {
@@ -119,6 +125,12 @@ describe('RedisChangeFeed on a Redis Cluster', () => {
     expect((seen.errors[0] as Error).message).toBe(SHARD_MOVED);
   };
 
+  /**
+   * Whether the subscriber has a slot table refresh under way (ioredis's own flag), read in a listener of the
+   * command connection's `refresh` added after the feed's: it tells whether the feed's listener started one.
+   */
+  const refreshing = (parts: Parts) => (parts.subscriber as unknown as { isRefreshing: boolean }).isRefreshing;
+
   /** Counts each client's completed slot table refreshes from now on. */
   function countRefreshes(...clients: Cluster[]): number[] {
     const counts = clients.map(() => 0);
@@ -178,6 +190,42 @@ describe('RedisChangeFeed on a Redis Cluster', () => {
     }
   });
 
+  it('lets the SSUBSCRIBE go as soon as both refreshes are done, without waiting for any timer', async () => {
+    const parts = await build();
+    const [owner, stale] = await masterKeys();
+    const name = channelOn(parts.commands, owner);
+    const probe = new Redis({ host: HOST, port: portOf(owner) });
+    cleanups.push(() => probe.disconnect());
+    await probe.ping();
+    parts.subscriber.slots[slotOf(name)] = [stale];
+    // From here no timer fires: only the refreshes' own callbacks can let the watch go on.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      watch(parts, name);
+      // Real round trips to Redis, each far longer than a step of the watch's own, bounded in number.
+      for (let round = 0; round < 500 && !parts.feed.channel(name)?.live; round++) await probe.ping();
+      expect(parts.feed.channel(name)).toMatchObject({ live: true, owner });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('ends a watch whose SSUBSCRIBE Redis refuses, naming the step and the refusal', async () => {
+    const user = `rc-no-channels-${randomUUID()}`;
+    for (const { port } of cluster.startupNodes())
+      await onNode(port, (node) => node.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', 'resetchannels', '+@all'));
+    const parts = await build(undefined, { username: user, password: 'secret' });
+    const [owner] = await masterKeys();
+    const name = channelOn(parts.commands, owner);
+    const seen = watch(parts, name);
+    await eventually(() => seen.errors.length === 1, 5_000, 'the watch to fail');
+    expect(seen.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+    expect((seen.errors[0] as Error).message).toMatch(
+      /^Redis could not watch a QR code \(Redis refused to watch a QR code: NOPERM .+\); check that Redis is running and reachable, the store reconnects by itself\.$/,
+    );
+    expect(parts.feed.channel(name)).toBeUndefined();
+  });
+
   it.each([
     ['keeps changing', (owner: string, other: string) => (read: number) => [read % 2 ? other : owner]],
     ['names no master', () => () => undefined],
@@ -210,9 +258,7 @@ describe('RedisChangeFeed on a Redis Cluster', () => {
     const slot = slotOf(channelOn(parts.commands, owner));
     // Whether the subscriber started a refresh of its own, read right after the feed's listener ran.
     const followed: boolean[] = [];
-    parts.commands.on('refresh', () =>
-      followed.push((parts.subscriber as unknown as { isRefreshing: boolean }).isRefreshing),
-    );
+    parts.commands.on('refresh', () => followed.push(refreshing(parts)));
     const commandsRefresh = () => new Promise((resolve) => parts.commands.refreshSlotsCache(resolve));
 
     await commandsRefresh();
@@ -228,6 +274,7 @@ describe('RedisChangeFeed on a Redis Cluster', () => {
     parts.calls.close();
     await commandsRefresh();
     expect(followed).toEqual([false, true, false]);
+    expect(ownerIn(parts.subscriber, slot)).toBe(stale);
 
     // Closed: the feed stops listening to the command connection at all.
     const listeners = parts.commands.listenerCount('refresh');
@@ -240,9 +287,7 @@ describe('RedisChangeFeed on a Redis Cluster', () => {
     const [owner, stale] = await masterKeys();
     const slot = slotOf(channelOn(parts.commands, owner));
     const followed: boolean[] = [];
-    parts.commands.on('refresh', () =>
-      followed.push((parts.subscriber as unknown as { isRefreshing: boolean }).isRefreshing),
-    );
+    parts.commands.on('refresh', () => followed.push(refreshing(parts)));
     parts.feed.close(new Error('closed'));
     parts.subscriber.slots[slot] = [stale];
     await new Promise((resolve) => parts.commands.refreshSlotsCache(resolve));
