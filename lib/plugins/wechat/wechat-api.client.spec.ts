@@ -217,6 +217,7 @@ describe('code2Session', () => {
     );
     expect(warnings).toEqual([
       'WeChat sns/jscode2session answered errcode -1: an answer without the expected fields (connection "mini")',
+      'WeChat sns/jscode2session answered errcode -1: an answer without the expected fields (connection "mini")',
       'WeChat sns/jscode2session answered errcode 40099: bad secret [redacted], again [redacted] (connection "mini")',
     ]);
   });
@@ -254,12 +255,31 @@ describe('createTemporaryQrCode', () => {
     });
   });
 
+  it('answers the life WeChat granted when it differs from the one asked for', async () => {
+    const shorter = await scripted({
+      'cgi-bin/stable_token': { access_token: 'TOKEN-1', expires_in: 7200 },
+      'cgi-bin/qrcode/create': { ticket: 'T2', url: 'https://weixin.qq.com/q/T2', expire_seconds: 60 },
+    });
+    expect(await clientOf(shorter).createTemporaryQrCode(oa, 's', 90)).toEqual({
+      ticket: 'T2',
+      url: 'https://weixin.qq.com/q/T2',
+      expireSeconds: 60,
+    });
+  });
+
   it('refuses an answer without a ticket, hiding the token, AES key and access token WeChat echoes', async () => {
     const none = await scripted({
       'cgi-bin/stable_token': { access_token: 'TOKEN-1', expires_in: 7200 },
       'cgi-bin/qrcode/create': { ticket: '' },
     });
     expect(await refusal(clientOf(none).createTemporaryQrCode(oa, 's', 45))).toMatch(/^503 QR_WECHAT_UNAVAILABLE: /);
+    const nothing = await scripted({
+      'cgi-bin/stable_token': { access_token: 'TOKEN-1', expires_in: 7200 },
+      'cgi-bin/qrcode/create': null,
+    });
+    expect(await refusal(clientOf(nothing).createTemporaryQrCode(oa, 's', 45))).toBe(
+      '503 QR_WECHAT_UNAVAILABLE: WeChat cgi-bin/qrcode/create is unavailable (an answer without the expected fields); retry in a moment.',
+    );
     const echo = await scripted({
       'cgi-bin/stable_token': { access_token: 'ACCESSTOKEN1', expires_in: 7200 },
       'cgi-bin/qrcode/create': {
