@@ -103,7 +103,8 @@ describe('resolveWechatConnections', () => {
     for (const logoUrl of ['http://x.test/l.png', 'HTTPS://x.test/l.png', 'data:image/png;base64,AA'])
       expect(one({ ...mini, logoUrl })).toBe('ok');
     const message = 'connection "mini": "logoUrl" must be an http(s) URL or a data:image/… URL.';
-    for (const logoUrl of ['ftp://x.test/l.png', 'x http://x.test', 'data:text/plain,x', 42])
+    const url = new URL('https://x.test/l.png');
+    for (const logoUrl of ['ftp://x.test/l.png', 'x http://x.test', 'data:text/plain,x', 42, url, [url.href]])
       expect(one({ ...mini, logoUrl })).toBe(message);
   });
 
@@ -148,6 +149,7 @@ describe('resolveWechatConnections', () => {
     expect(one({ ...oa, encodingAESKey: KEY.slice(1), originalId: 'gh_1' })).toBe(aes);
     expect(one({ ...oa, encodingAESKey: `${KEY}A`, originalId: 'gh_1' })).toBe(aes);
     expect(one({ ...oa, encodingAESKey: 43, originalId: 'gh_1' })).toBe(aes);
+    expect(one({ ...oa, encodingAESKey: [KEY], originalId: 'gh_1' })).toBe(aes);
     expect(one({ ...oa, encodingAESKey: `+/${KEY.slice(2)}`, originalId: 'gh_1' })).toBe('ok');
     expect(one({ ...oa, encodingAESKey: `=${KEY.slice(1)}`, originalId: 'gh_1' })).toBe(aes);
     expect(one({ ...oa, encodingAESKey: `${KEY.slice(1)}=`, originalId: 'gh_1' })).toBe(aes);
