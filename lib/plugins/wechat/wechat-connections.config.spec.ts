@@ -61,6 +61,10 @@ describe('resolveWechatConnections', () => {
     expect(one({ ...mini, id: '' })).toBe(
       'connections[0]: "id" must be 1 to 64 letters, digits, "-" or "_" (it appears in URLs); got "".',
     );
+    for (const id of [' x', 'x ', 'a/b', 'a.b', 'é'])
+      expect(one({ ...mini, id })).toBe(
+        `connections[0]: "id" must be 1 to 64 letters, digits, "-" or "_" (it appears in URLs); got ${JSON.stringify(id)}.`,
+      );
     expect(one({ ...mini, id: 7 })).toBe(
       'connections[0]: "id" must be 1 to 64 letters, digits, "-" or "_" (it appears in URLs); got 7.',
     );
@@ -70,6 +74,9 @@ describe('resolveWechatConnections', () => {
   it('takes the two types only', () => {
     expect(one({ ...mini, type: 'MOBILE_APP' })).toBe(
       'connection "mini": "type" must be "WECHAT_MINIPROGRAM" or "WECHAT_OFFICIAL_ACCOUNT"; got "MOBILE_APP".',
+    );
+    expect(one({ ...mini, type: undefined })).toBe(
+      'connection "mini": "type" must be "WECHAT_MINIPROGRAM" or "WECHAT_OFFICIAL_ACCOUNT"; got undefined.',
     );
   });
 
@@ -88,13 +95,16 @@ describe('resolveWechatConnections', () => {
 
   it('takes enabled as a boolean only', () => {
     expect(one({ ...mini, enabled: 'yes' })).toBe('connection "mini": "enabled" must be true or false.');
+    expect(one({ ...mini, enabled: null })).toBe('connection "mini": "enabled" must be true or false.');
+    expect(one({ ...mini, enabled: undefined })).toBe('ok');
   });
 
   it('takes an http(s) or data:image logo URL, in any case', () => {
     for (const logoUrl of ['http://x.test/l.png', 'HTTPS://x.test/l.png', 'data:image/png;base64,AA'])
       expect(one({ ...mini, logoUrl })).toBe('ok');
     const message = 'connection "mini": "logoUrl" must be an http(s) URL or a data:image/… URL.';
-    for (const logoUrl of ['ftp://x.test/l.png', 'x http://x.test', 'data:text/plain,x', 42])
+    const url = new URL('https://x.test/l.png');
+    for (const logoUrl of ['ftp://x.test/l.png', 'x http://x.test', 'data:text/plain,x', 42, url, [url.href]])
       expect(one({ ...mini, logoUrl })).toBe(message);
   });
 
@@ -110,6 +120,7 @@ describe('resolveWechatConnections', () => {
       'connection "mini": "envVersion" must be "release", "trial" or "develop"; got "beta".',
     );
     expect(one({ ...mini, checkPath: false })).toBe('ok');
+    expect(one({ ...mini, checkPath: true })).toBe('ok');
     expect(one({ ...mini, checkPath: 'no' })).toBe('connection "mini": "checkPath" must be true or false.');
     expect(one({ ...mini, width: 280 })).toBe('ok');
     expect(one({ ...mini, width: 1280 })).toBe('ok');
@@ -118,6 +129,8 @@ describe('resolveWechatConnections', () => {
     expect(one({ ...mini, width: 279 })).toBe(width('279'));
     expect(one({ ...mini, width: 1281 })).toBe(width('1281'));
     expect(one({ ...mini, width: 430.5 })).toBe(width('430.5'));
+    expect(one({ ...mini, width: '430' })).toBe(width('430'));
+    expect(one({ ...mini, width: Number.NaN })).toBe(width('NaN'));
   });
 
   it('does not hold a mini program to the official account fields, nor the reverse', () => {
@@ -127,12 +140,19 @@ describe('resolveWechatConnections', () => {
 
   it("checks an official account's token, AES key, original id and loginOnScan", () => {
     expect(one({ ...oa, token: '' })).toBe('connection "oa": "token" must be a non-empty string; got an empty string.');
+    expect(one({ ...oa, token: undefined })).toBe(
+      'connection "oa": "token" must be a non-empty string; got undefined.',
+    );
     expect(one({ ...oa, encodingAESKey: KEY, originalId: 'gh_1' })).toBe('ok');
     const aes =
       'connection "oa": "encodingAESKey" must be the 43 letters and digits of the account\'s EncodingAESKey, or be left out for the plain message mode.';
     expect(one({ ...oa, encodingAESKey: KEY.slice(1), originalId: 'gh_1' })).toBe(aes);
     expect(one({ ...oa, encodingAESKey: `${KEY}A`, originalId: 'gh_1' })).toBe(aes);
     expect(one({ ...oa, encodingAESKey: 43, originalId: 'gh_1' })).toBe(aes);
+    expect(one({ ...oa, encodingAESKey: [KEY], originalId: 'gh_1' })).toBe(aes);
+    expect(one({ ...oa, encodingAESKey: `+/${KEY.slice(2)}`, originalId: 'gh_1' })).toBe('ok');
+    expect(one({ ...oa, encodingAESKey: `=${KEY.slice(1)}`, originalId: 'gh_1' })).toBe(aes);
+    expect(one({ ...oa, encodingAESKey: `${KEY.slice(1)}=`, originalId: 'gh_1' })).toBe(aes);
     const original = 'connection "oa": "originalId" must be the account\'s original id, such as "gh_0123456789ab".';
     expect(one({ ...oa, originalId: ' ' })).toBe(original);
     expect(one({ ...oa, originalId: 5 })).toBe(original);
@@ -141,6 +161,7 @@ describe('resolveWechatConnections', () => {
       'connection "oa": the safe mode ("encodingAESKey") needs "originalId", the account\'s original id (gh_…, shown as 原始ID in the admin console), so pushes addressed to another account are refused.',
     );
     expect(one({ ...oa, loginOnScan: true })).toBe('ok');
+    expect(one({ ...oa, loginOnScan: false })).toBe('ok');
     expect(one({ ...oa, loginOnScan: 1 })).toBe('connection "oa": "loginOnScan" must be true or false.');
   });
 });
