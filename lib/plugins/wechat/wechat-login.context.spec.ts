@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pluginKernel, type PluginKernel } from '../../../test/support/plugin-kernel';
+import { QrLoginStoreUnavailableError } from '../../plugin';
 import { resolveQrLoginWechatConfig } from './wechat.config';
 import { WechatLoginContext } from './wechat-login.context';
 import type { WechatConnection } from './interfaces/wechat-options.interface';
@@ -102,5 +103,18 @@ describe('WechatLoginContext', () => {
     expect(await context.liveCode(`${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`)).toBeNull();
     k.clock.advance(61_000);
     expect(await context.liveCode(created.qrcodeId)).toBeNull();
+  });
+
+  it('passes on any other refusal of the read, such as a store that cannot be reached', async () => {
+    k = await pluginKernel();
+    const context = new WechatLoginContext(configOf(), k.kernel);
+    const created = await k.kernel.create({}, {});
+    // What the Redis and PostgreSQL stores throw when their server cannot be reached.
+    const unreachable = new QrLoginStoreUnavailableError('the store cannot be reached');
+    k.store.get = () => Promise.reject(unreachable);
+    await expect(context.liveCode(created.qrcodeId)).rejects.toMatchObject({
+      name: 'QrLoginError',
+      code: 'QR_STORE_UNAVAILABLE',
+    });
   });
 });

@@ -122,6 +122,8 @@ describe('a scan through one of our codes', () => {
       { event: 'CLICK', eventKey: code.qrcodeId },
       { event: 'SCAN', eventKey: code.qrcodeId, msgType: 'image' },
       { event: 'SCAN', eventKey: code.qrcodeId, openid: '' },
+      // Only a subscribe's key carries the prefix: a SCAN key that has it names no code of ours.
+      { event: 'SCAN', eventKey: `qrscene_${code.qrcodeId}` },
     ]) {
       expect(await t.reply(t.h.push(push)), JSON.stringify(push)).toBeNull();
     }
@@ -130,7 +132,7 @@ describe('a scan through one of our codes', () => {
     // The scene each push names, as reported: only SCAN keys and qrscene_ subscribe keys of events.
     const scenes = t.h.events.filter((e: any) => e.action === 'PUSH').map((e: any) => e.qrcodeId);
     const id = code.qrcodeId;
-    expect(scenes).toEqual(['', '', 'campaign-1', '', 'campaign-1', unknown, other, '', '', id]);
+    expect(scenes).toEqual(['', '', 'campaign-1', '', 'campaign-1', unknown, other, '', '', id, `qrscene_${id}`]);
     expect((await t.reply(t.h.push({ event: 'subscribe', eventKey: `qrscene_${code.qrcodeId}` })))?.kind).toBe(
       'prompt',
     );
