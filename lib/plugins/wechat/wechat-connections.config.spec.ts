@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { configRefusal } from '../../../test/wechat/config-refusal';
 import { resolveWechatConnections } from './wechat-connections.config';
-import { QrLoginWechatConfigError } from './wechat.errors';
 import type { WechatConnection } from './interfaces/wechat-options.interface';
 
 /*
@@ -11,19 +11,10 @@ import type { WechatConnection } from './interfaces/wechat-options.interface';
 const KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const mini = { id: 'mini', type: 'WECHAT_MINIPROGRAM', appId: 'wx1', appSecret: 's1' } as WechatConnection;
 const oa = { id: 'oa', type: 'WECHAT_OFFICIAL_ACCOUNT', appId: 'wx2', appSecret: 's2', token: 't' } as WechatConnection;
-const PREFIX = 'QrLoginWechatModule is misconfigured: ';
 
 /** The message a list of connections is refused with, without the module's prefix; 'ok' when accepted. */
 function refusal(connections: unknown): string {
-  try {
-    resolveWechatConnections(connections as WechatConnection[]);
-    return 'ok';
-  } catch (error) {
-    expect(error).toBeInstanceOf(QrLoginWechatConfigError);
-    const message = (error as Error).message;
-    expect(message.startsWith(PREFIX)).toBe(true);
-    return message.slice(PREFIX.length);
-  }
+  return configRefusal(() => resolveWechatConnections(connections as WechatConnection[]));
 }
 const one = (connection: Record<string, unknown>) => refusal([connection]);
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configRefusal } from '../../../test/wechat/config-refusal';
 import { resolveQrLoginWechatConfig, wechatRoutePrefix } from './wechat.config';
 import { QrLoginWechatConfigError } from './wechat.errors';
 import type {
@@ -18,19 +19,10 @@ const oa: WechatConnection = { id: 'oa', type: 'WECHAT_OFFICIAL_ACCOUNT', appId:
 const findOrCreateUser = () => ({ id: 'u' });
 const base = (extra: Record<string, unknown> = {}): QrLoginWechatModuleOptions =>
   ({ connections: [mini, oa], findOrCreateUser, ...extra }) as QrLoginWechatModuleOptions;
-const PREFIX = 'QrLoginWechatModule is misconfigured: ';
 
 /** The message the options are refused with, without the module's prefix; 'ok' when accepted. */
 function refusal(options: unknown, extras?: QrLoginWechatModuleExtras): string {
-  try {
-    resolveQrLoginWechatConfig(options as QrLoginWechatModuleOptions, extras);
-    return 'ok';
-  } catch (error) {
-    expect(error).toBeInstanceOf(QrLoginWechatConfigError);
-    const message = (error as Error).message;
-    expect(message.startsWith(PREFIX)).toBe(true);
-    return message.slice(PREFIX.length);
-  }
+  return configRefusal(() => resolveQrLoginWechatConfig(options as QrLoginWechatModuleOptions, extras));
 }
 const resolved = (extra: Record<string, unknown>, extras?: QrLoginWechatModuleExtras) =>
   resolveQrLoginWechatConfig(base(extra), extras);

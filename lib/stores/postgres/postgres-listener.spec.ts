@@ -80,6 +80,22 @@ describe('PostgresListener', () => {
     return () => caught.map((error) => (error instanceof Error ? error.message : String(error)));
   };
 
+  /**
+   * A pool of two whose first connection `spoil` gets to first, with the log recorded and errors outside
+   * the test caught: where the store tries to LISTEN and fails, then listens on the second.
+   */
+  const firstConnectionSpoiled = (spoil: (client: PoolClient) => void) => {
+    Logger.overrideLogger(recorder);
+    const pool = new Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    const crashes = caughtOutsideTests();
+    const handed: PoolClient[] = [];
+    pool.on('connect', (client) => {
+      if (handed.push(client) === 1) spoil(client);
+    });
+    return { pool, crashes, handed, store: open({ pool }) };
+  };
+
   postgresPerFile({}, (parts) => ({ server, admin } = parts));
   afterEach(async () => {
     for (const stop of stopCatching.splice(0)) stop();
@@ -237,18 +253,11 @@ describe('PostgresListener', () => {
   });
 
   it('destroys a connection on which the server refuses LISTEN, tells the watchers why, and listens on a new one', async () => {
-    Logger.overrideLogger(recorder);
-    const pool = new Pool({ connectionString: server.url, max: 2 });
-    pool.on('error', () => undefined);
-    const crashes = caughtOutsideTests();
-    const handed: PoolClient[] = [];
     // The first connection is left in a failed transaction, where the server refuses every statement.
-    pool.on('connect', (client) => {
-      if (handed.push(client) > 1) return;
+    const { pool, crashes, handed, store } = firstConnectionSpoiled((client) => {
       void client.query('BEGIN').catch(() => undefined);
       void client.query('SELECT 1 / 0').catch(() => undefined);
     });
-    const store = open({ pool });
     try {
       const seen = watch(store, 'refused');
       await eventually(() => seen.errors.length === 1, 5_000, 'the watcher to fail');
@@ -275,17 +284,10 @@ describe('PostgresListener', () => {
   });
 
   it('blames the attempt, not a lost LISTEN, when the connection dies before LISTEN, and listens on the next one', async () => {
-    Logger.overrideLogger(recorder);
-    const pool = new Pool({ connectionString: server.url, max: 2 });
-    pool.on('error', () => undefined);
-    const crashes = caughtOutsideTests();
-    const handed: PoolClient[] = [];
     // The first connection's server process ends itself before it gets to LISTEN.
-    pool.on('connect', (client) => {
-      if (handed.push(client) > 1) return;
+    const { pool, crashes, handed, store } = firstConnectionSpoiled((client) => {
       void client.query('SELECT pg_terminate_backend(pg_backend_pid())').catch(() => undefined);
     });
-    const store = open({ pool });
     try {
       const writer = open();
       const first = watch(store, 'dying');
