@@ -18,6 +18,11 @@ const LOST =
 const failed = (reason: string) =>
   `PostgreSQL LISTEN connection failed (${reason}); watches fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.`;
 const BACK = 'The PostgreSQL LISTEN connection is back.';
+/** What the store logs when its LISTEN connection fails for `reason` and then comes back. */
+const failedThenBack = (reason: string) => [
+  ['warn', failed(reason), 'PostgresQrLoginStore'],
+  ['log', BACK, 'PostgresQrLoginStore'],
+];
 
 /** The store's private listener, to end its connection the way a server or proxy would. */
 const listenerOf = (store: PostgresQrLoginStore) =>
@@ -126,10 +131,7 @@ describe('PostgresListener', () => {
     // The listener reconnects in the background, with nobody watching.
     await eventually(() => store.listenerPid !== undefined, 5_000, 'the LISTEN connection to come back');
     expect(store.listenerPid).not.toBe(pid);
-    expect(ofListener()).toEqual([
-      ['warn', failed('terminating connection due to administrator command'), 'PostgresQrLoginStore'],
-      ['log', BACK, 'PostgresQrLoginStore'],
-    ]);
+    expect(ofListener()).toEqual(failedThenBack('terminating connection due to administrator command'));
     const second = watch(store, record.id);
     await store.get(record.id);
     await writer.create(record);
@@ -152,12 +154,7 @@ describe('PostgresListener', () => {
         'the LISTEN connection to come back',
       );
     }
-    expect(ofListener()).toEqual([
-      ['warn', failed(killed), 'PostgresQrLoginStore'],
-      ['log', BACK, 'PostgresQrLoginStore'],
-      ['warn', failed(killed), 'PostgresQrLoginStore'],
-      ['log', BACK, 'PostgresQrLoginStore'],
-    ]);
+    expect(ofListener()).toEqual([...failedThenBack(killed), ...failedThenBack(killed)]);
   });
 
   it('tells a connection that ended without an error apart in its warning', async () => {
@@ -171,10 +168,7 @@ describe('PostgresListener', () => {
     expect((seen.errors[0] as Error).message).toBe(LOST);
     expect((seen.errors[0] as Error).cause).toBeUndefined();
     await eventually(() => store.listenerPid !== undefined, 5_000, 'the LISTEN connection to come back');
-    expect(ofListener()).toEqual([
-      ['warn', failed('the connection ended'), 'PostgresQrLoginStore'],
-      ['log', BACK, 'PostgresQrLoginStore'],
-    ]);
+    expect(ofListener()).toEqual(failedThenBack('the connection ended'));
   });
 
   it('fails watchers at once when LISTEN cannot open, and warns once however often it retries', async () => {
@@ -212,10 +206,7 @@ describe('PostgresListener', () => {
       // Nobody watches now: the listener comes back in the background, on the connection the late attempts gave back.
       await eventually(() => store.listenerPid !== undefined, 10_000, 'the LISTEN connection in the background');
       expect(pool.totalCount).toBe(1);
-      expect(ofListener()).toEqual([
-        ['warn', failed(message), 'PostgresQrLoginStore'],
-        ['log', BACK, 'PostgresQrLoginStore'],
-      ]);
+      expect(ofListener()).toEqual(failedThenBack(message));
       await store.close();
     } finally {
       await pool.end();
@@ -242,10 +233,7 @@ describe('PostgresListener', () => {
       expect(handed).toHaveLength(2);
       // The slow one was destroyed, not kept or handed back.
       expect(pool.totalCount).toBe(1);
-      expect(ofListener()).toEqual([
-        ['warn', failed(message), 'PostgresQrLoginStore'],
-        ['log', BACK, 'PostgresQrLoginStore'],
-      ]);
+      expect(ofListener()).toEqual(failedThenBack(message));
     } finally {
       await store.close();
       await endPool(pool, handed);
@@ -272,10 +260,7 @@ describe('PostgresListener', () => {
       // The refused one was destroyed, not kept or handed back: gone from the pool and from the server.
       expect(pool.totalCount).toBe(1);
       await eventually(async () => (await backends(refused)) === 0, 5_000, 'the refused connection to close');
-      expect(ofListener()).toEqual([
-        ['warn', failed(message), 'PostgresQrLoginStore'],
-        ['log', BACK, 'PostgresQrLoginStore'],
-      ]);
+      expect(ofListener()).toEqual(failedThenBack(message));
       expect(crashes()).toEqual([]);
     } finally {
       await store.close();
@@ -309,10 +294,7 @@ describe('PostgresListener', () => {
       expect(second.records).toEqual([record]);
       expect(second.errors).toEqual([]);
       expect(store.listenerPid).toBe(pid);
-      expect(ofListener()).toEqual([
-        ['warn', failed(message), 'PostgresQrLoginStore'],
-        ['log', BACK, 'PostgresQrLoginStore'],
-      ]);
+      expect(ofListener()).toEqual(failedThenBack(message));
       expect(crashes()).toEqual([]);
     } finally {
       await store.close();
