@@ -1,3 +1,4 @@
+import { Logger, type LoggerService } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RedisServer } from '../../../test/support/redis-server';
@@ -264,6 +265,33 @@ describe('RedisQrLoginStore', () => {
   });
 
   describe('closing', () => {
+    it('warns when a connection it made fails, and not once it is closing', async () => {
+      const lines: string[] = [];
+      const recorder: LoggerService = {
+        log: (message: string) => lines.push(`log ${message}`),
+        warn: (message: string) => lines.push(`warn ${message}`),
+        error: (message: string) => lines.push(`error ${message}`),
+      };
+      Logger.overrideLogger(recorder);
+      try {
+        const failing = open();
+        const closed = open();
+        await Promise.all([failing.get('nothing'), closed.get('nothing')]);
+        failing.client.emit('error', new Error('read ECONNRESET'));
+        expect(lines).toEqual([
+          'warn Redis command connection failed (read ECONNRESET); store calls fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.',
+        ]);
+        // A connection torn down by close() may still report errors: they are not an outage.
+        const closing = closed.close();
+        closed.client.emit('error', new Error('Connection is closed.'));
+        await closing;
+        closed.client.emit('error', new Error('Connection is closed.'));
+        expect(lines).toHaveLength(1);
+      } finally {
+        Logger.overrideLogger(true);
+      }
+    });
+
     it('ends watches and refuses calls once closed, and closes once however often asked', async () => {
       const store = open();
       const record = newRecord();
