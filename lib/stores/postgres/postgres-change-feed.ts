@@ -86,10 +86,11 @@ export class PostgresChangeFeed {
           lastVersion = record.version;
           subscriber.next(record);
         },
+        // `records` never completes: a watch ends by unsubscribing or with an error.
         error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
       });
-      if (!this.listener.isUp) void this.listener.start().catch(noop);
+      // Opens LISTEN unless it is open or opening already.
+      void this.listener.start().catch(noop);
       return () => {
         inner.unsubscribe();
         this.release(code);

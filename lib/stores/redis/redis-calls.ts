@@ -58,7 +58,7 @@ export class RedisCalls {
       }, CALL_TIMEOUT_MS);
     });
     const attempt = (async () => {
-      if (after) await after;
+      await after;
       await whenReady(connection, deadline);
       // Past the deadline the caller has been told it failed, so it must not happen after all.
       if (gaveUp) throw new QrLoginStoreUnavailableError(`Gave up trying to ${what}.`);
