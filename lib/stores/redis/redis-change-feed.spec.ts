@@ -1,16 +1,24 @@
 import { Redis } from 'ioredis';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RedisServer } from '../../../test/support/redis-server';
 import { redisPerFile } from '../../../test/support/server-per-file';
 import { eventually } from '../../../test/support/sse';
+import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
-import { watchInto, type Watched } from '../../testing/store-contract.helpers';
+import { newRecord, successor, watchInto, type Watched } from '../../testing/store-contract.helpers';
+import { RedisCalls } from './redis-calls';
+import { RedisChangeFeed } from './redis-change-feed';
+import { duplicateForSubscriber, FAIL_FAST_OPTIONS } from './redis-connection';
 import { RedisQrLoginStore } from './redis-qr-login.store';
 
 /*
- * The change feed's failures on a real redis-server: a SUBSCRIBE that Redis
- * refuses (an ACL user without channels) ends the watch, naming the step and
- * Redis's reason, and leaves nothing subscribed.
+ * The change feed on a real redis-server: a SUBSCRIBE that Redis refuses (an
+ * ACL user without channels) ends the watch, naming the step and Redis's
+ * reason, and leaves nothing subscribed; SUBSCRIBE and UNSUBSCRIBE follow the
+ * watchers in order even while Redis has not answered yet (the subscriber's
+ * socket is paused to hold its replies back); what reaches a watcher, and
+ * what may seed reads.
  */
 
 describe('RedisChangeFeed', () => {
@@ -40,5 +48,112 @@ describe('RedisChangeFeed', () => {
     );
     expect(store.watchedIds).toBe(0);
     expect(await admin.pubsub('NUMSUB', store.channelOf('code-1'))).toEqual([store.channelOf('code-1'), 0]);
+  });
+
+  describe('one node, the feed on its own connections', () => {
+    const cleanups: Array<() => void> = [];
+    afterEach(() => {
+      for (const cleanup of cleanups.splice(0)) cleanup();
+    });
+
+    /** A feed on a subscriber of its own, ready. */
+    const feedOn = async () => {
+      const commands = new Redis(server.url, FAIL_FAST_OPTIONS);
+      const subscriber = duplicateForSubscriber(commands, false) as Redis;
+      for (const client of [commands, subscriber]) client.on('error', () => undefined);
+      const feed = new RedisChangeFeed(subscriber, false, new RedisCalls(true), commands);
+      cleanups.push(() => {
+        feed.close(new Error('test over'));
+        commands.disconnect();
+        subscriber.disconnect();
+      });
+      await eventually(() => subscriber.status === 'ready' && commands.status === 'ready', 5_000, 'both connections');
+      /** Holds back (or lets through) what Redis sends the subscriber; what it sends meanwhile waits in the socket. */
+      const socket = (subscriber as unknown as { stream: Socket }).stream;
+      return { feed, subscriber, socket };
+    };
+    const watchFeed = (feed: RedisChangeFeed, name: string) => {
+      const seen = watchInto({ watch: (id: string) => feed.watch(id) } as QrLoginStore, name);
+      watches.push(seen);
+      return seen;
+    };
+    /** Subscribers Redis has for `name`. */
+    const subscribersOf = async (name: string) => ((await admin.pubsub('NUMSUB', name)) as [string, number])[1];
+    const live = (feed: RedisChangeFeed, name: string) => () => feed.channel(name)?.live === true;
+    /** How many times Redis ran `command` since the server started. */
+    const calls = async (command: string) => {
+      const info = await admin.info('commandstats');
+      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+    };
+
+    it('undoes a SUBSCRIBE whose last watcher left while Redis was confirming it', async () => {
+      const { feed, socket } = await feedOn();
+      socket.pause();
+      const seen = watchFeed(feed, 'left-while-confirming');
+      await eventually(async () => (await subscribersOf('left-while-confirming')) === 1, 5_000, 'the SUBSCRIBE');
+      seen.subscription.unsubscribe();
+      socket.resume();
+      await eventually(async () => (await subscribersOf('left-while-confirming')) === 0, 5_000, 'the UNSUBSCRIBE');
+      expect(feed.size).toBe(0);
+    });
+
+    it('sends no SUBSCRIBE for a watcher that left before its turn', async () => {
+      const { feed } = await feedOn();
+      const [subscribes, unsubscribes] = [await calls('subscribe'), await calls('unsubscribe')];
+      watchFeed(feed, 'left-before-turn').subscription.unsubscribe();
+      watchFeed(feed, 'left-before-turn');
+      await eventually(live(feed, 'left-before-turn'), 5_000, 'the second watch');
+      expect([(await calls('subscribe')) - subscribes, (await calls('unsubscribe')) - unsubscribes]).toEqual([1, 0]);
+    });
+
+    it('lets only a live channel seed reads: a message heard before its own SUBSCRIBE may predate a gap', async () => {
+      const { feed, socket } = await feedOn();
+      const first = watchFeed(feed, 'heard-early');
+      await eventually(live(feed, 'heard-early'), 5_000, 'the first SUBSCRIBE');
+      socket.pause();
+      // Sent on the first subscription; it reaches the feed once the second watch has taken the channel over.
+      expect(await admin.publish('heard-early', JSON.stringify(newRecord({ version: 5 })))).toBe(1);
+      first.subscription.unsubscribe();
+      watchFeed(feed, 'heard-early');
+      socket.resume();
+      await eventually(live(feed, 'heard-early'), 5_000, 'the second SUBSCRIBE');
+      expect(feed.channel('heard-early')!.latest).toBeUndefined();
+    });
+
+    it('hands a watcher each record newer than the last it had, and nothing else published on the channel', async () => {
+      const { feed } = await feedOn();
+      const seen = watchFeed(feed, 'versions');
+      await eventually(live(feed, 'versions'), 5_000, 'the SUBSCRIBE');
+      const second = newRecord({ version: 2 });
+      const third = successor(second);
+      for (const message of [
+        second,
+        second,
+        { ...second, version: 1 },
+        { hello: 'world' },
+        'not JSON',
+        third,
+      ]) {
+        await admin.publish('versions', typeof message === 'string' ? message : JSON.stringify(message));
+      }
+      await eventually(() => seen.records.at(-1)?.version === 3, 5_000, 'the last record');
+      expect(seen.records).toEqual([second, third]);
+      expect(feed.channel('versions')!.latest!.version).toBe(3);
+    });
+
+    it('ends every watch, saying why, when the subscriber connection is lost', async () => {
+      const { feed } = await feedOn();
+      const seen = [watchFeed(feed, 'lost-1'), watchFeed(feed, 'lost-2')];
+      await eventually(() => live(feed, 'lost-1')() && live(feed, 'lost-2')(), 5_000, 'both SUBSCRIBEs');
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await eventually(() => seen.every((watched) => watched.errors.length === 1), 5_000, 'both watches to end');
+      for (const watched of seen) {
+        expect(watched.errors[0]).toBeInstanceOf(QrLoginStoreUnavailableError);
+        expect((watched.errors[0] as Error).message).toBe(
+          'The Redis connection that carries QR code changes was lost; open the stream again once Redis is reachable.',
+        );
+      }
+      expect(feed.size).toBe(0);
+    });
   });
 });

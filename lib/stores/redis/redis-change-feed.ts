@@ -101,8 +101,8 @@ export class RedisChangeFeed {
           lastVersion = record.version;
           subscriber.next(record);
         },
+        // `messages` never completes: a watch ends by unsubscribing or with an error.
         error: (error) => subscriber.error(error),
-        complete: () => subscriber.complete(),
       });
       return () => {
         inner.unsubscribe();
@@ -138,7 +138,9 @@ export class RedisChangeFeed {
           const cluster = this.shardedCluster;
           if (cluster) await this.subscribeOnOwner(cluster, created);
           else await this.calls.call(this.subscriber, 'watch a QR code', () => this.subscribe(name));
+          // Confirmed. When the last watcher left (or the watch failed) meanwhile, no release will undo it: undo it now.
           if (this.channels.get(name) === created) created.live = true;
+          else await this.unsubscribe(name).catch(noop);
         } catch (error) {
           this.dropChannel(
             created,
