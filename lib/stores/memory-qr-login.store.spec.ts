@@ -289,6 +289,18 @@ describe('MemoryQrLoginStore on fake time', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('sweeps a fact from the millisecond it expires, and goes on sweeping aliases once the facts are gone', async () => {
+    const store = new MemoryQrLoginStore();
+    await store.rememberOnce('edge', 10_000);
+    await store.setAlias('L', 'y', START + 15_000);
+    vi.advanceTimersByTime(10_000);
+    expect(store.keptKeys).toBe(1);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(10_000);
+    expect(store.keptKeys).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('keeps copies of what it is given and hands out copies of what it holds', async () => {
     const store = new MemoryQrLoginStore();
     const given = [record('a', 60_000), record('b', 60_000), record('c', 60_000), record('d', 60_000)];
