@@ -53,6 +53,7 @@ describe('PostgresConnection', () => {
   });
   afterEach(async () => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
     await Promise.all(connections.splice(0).map((connection) => connection.end()));
     await Promise.all(pools.splice(0).map((pool) => pool.end()));
   });
@@ -126,10 +127,16 @@ describe('PostgresConnection', () => {
     expect(lines).toHaveLength(2);
   });
 
-  it('runs a call on a pooled connection and leaves no listener of its own behind', async () => {
+  it('runs a call on a pooled connection and leaves no listener or timer of its own behind', async () => {
     const connection = given();
+    const set = vi.spyOn(globalThis, 'setTimeout');
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
     const answer = await connection.call('add', (client) => client.query<{ n: number }>('SELECT 1 + 1 AS n'));
     expect(answer.rows).toEqual([{ n: 2 }]);
+    // The call's deadline (its 1 500 ms timeout) is cleared as soon as it has answered.
+    const deadlines = set.mock.results.filter((_, index) => set.mock.calls[index][1] === 1_500);
+    expect(deadlines).toHaveLength(1);
+    expect(cleared).toHaveBeenCalledWith(deadlines[0].value);
     const client = await connection.pool.connect();
     const listeners = client.listeners('error');
     client.release();
