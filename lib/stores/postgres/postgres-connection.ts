@@ -115,7 +115,7 @@ export class PostgresConnection {
       }, timeout);
     });
     const attempt = (async () => {
-      if (after) await after;
+      await after;
       const client = await this.pool.connect();
       // pg-pool listens for errors only on idle connections. A server that shuts down sends its last
       // message right behind a query's answer, before this call has released the connection, and an
