@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Socket } from 'node:net';
+import { tap } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RedisServer } from '../../../test/support/redis-server';
 import { redisPerFile } from '../../../test/support/server-per-file';
@@ -57,8 +58,8 @@ describe('RedisChangeFeed', () => {
     });
 
     /** A feed on a subscriber of its own, ready. */
-    const feedOn = async () => {
-      const commands = new Redis(server.url, FAIL_FAST_OPTIONS);
+    const feedOn = async (url = server.url) => {
+      const commands = new Redis(url, FAIL_FAST_OPTIONS);
       const subscriber = duplicateForSubscriber(commands, false) as Redis;
       for (const client of [commands, subscriber]) client.on('error', () => undefined);
       const feed = new RedisChangeFeed(subscriber, false, new RedisCalls(true), commands);
@@ -72,6 +73,16 @@ describe('RedisChangeFeed', () => {
       const socket = (subscriber as unknown as { stream: Socket }).stream;
       return { feed, subscriber, socket };
     };
+    /** A feed whose user may subscribe to nothing until `allow()`. */
+    const feedWithoutChannels = async () => {
+      await admin.acl('SETUSER', 'feed-user', 'on', '>secret', '~*', 'resetchannels', '+@all');
+      cleanups.push(() => void admin.acl('DELUSER', 'feed-user'));
+      const parts = await feedOn(`redis://feed-user:secret@127.0.0.1:${server.port}`);
+      return { ...parts, allow: () => admin.acl('SETUSER', 'feed-user', 'allchannels') };
+    };
+    /** SUBSCRIBEs Redis refused since the server started. */
+    const refusedSubscribes = async () =>
+      Number(/cmdstat_subscribe:.*rejected_calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
     const watchFeed = (feed: RedisChangeFeed, name: string) => {
       const seen = watchInto({ watch: (id: string) => feed.watch(id) } as QrLoginStore, name);
       watches.push(seen);
@@ -126,19 +137,59 @@ describe('RedisChangeFeed', () => {
       await eventually(live(feed, 'versions'), 5_000, 'the SUBSCRIBE');
       const second = newRecord({ version: 2 });
       const third = successor(second);
-      for (const message of [
-        second,
-        second,
-        { ...second, version: 1 },
-        { hello: 'world' },
-        'not JSON',
-        third,
-      ]) {
+      for (const message of [second, second, { ...second, version: 1 }, { hello: 'world' }, 'not JSON', third]) {
         await admin.publish('versions', typeof message === 'string' ? message : JSON.stringify(message));
       }
       await eventually(() => seen.records.at(-1)?.version === 3, 5_000, 'the last record');
       expect(seen.records).toEqual([second, third]);
       expect(feed.channel('versions')!.latest!.version).toBe(3);
+    });
+
+    it('lets a watcher whose SUBSCRIBE was refused watch the same id again from its error callback', async () => {
+      const { feed, socket, allow } = await feedWithoutChannels();
+      const before = await refusedSubscribes();
+      socket.pause();
+      const again: Watched[] = [];
+      const first = watchInto(
+        {
+          watch: (id: string) =>
+            feed.watch(id).pipe(
+              // Watching again before the failed watch's own teardown has run.
+              tap({ error: () => again.push(watchFeed(feed, 'again')) }),
+            ),
+        } as QrLoginStore,
+        'again',
+      );
+      watches.push(first);
+      await eventually(async () => (await refusedSubscribes()) === before + 1, 5_000, 'Redis to refuse the SUBSCRIBE');
+      await allow();
+      socket.resume();
+      await eventually(() => first.errors.length === 1, 5_000, 'the first watch to end');
+      expect((first.errors[0] as Error).message).toMatch(/NOPERM/);
+      await eventually(live(feed, 'again'), 5_000, 'the second SUBSCRIBE');
+      const record = newRecord();
+      await admin.publish('again', JSON.stringify(record));
+      await eventually(() => again[0].records.length === 1, 5_000, 'the record on the second watch');
+      expect(again[0].records).toEqual([record]);
+      expect(again[0].errors).toEqual([]);
+    });
+
+    it('leaves a newer watch of the id alone when Redis refuses the SUBSCRIBE of one whose watcher left', async () => {
+      const { feed, socket, allow } = await feedWithoutChannels();
+      const before = await refusedSubscribes();
+      socket.pause();
+      const first = watchFeed(feed, 'refused-once');
+      await eventually(async () => (await refusedSubscribes()) === before + 1, 5_000, 'Redis to refuse the SUBSCRIBE');
+      first.subscription.unsubscribe();
+      const second = watchFeed(feed, 'refused-once');
+      await allow();
+      socket.resume();
+      await eventually(live(feed, 'refused-once'), 5_000, 'the second SUBSCRIBE');
+      const record = newRecord();
+      await admin.publish('refused-once', JSON.stringify(record));
+      await eventually(() => second.records.length === 1, 5_000, 'the record on the second watch');
+      expect(second.records).toEqual([record]);
+      expect([first.errors, second.errors]).toEqual([[], []]);
     });
 
     it('ends every watch, saying why, when the subscriber connection is lost', async () => {
