@@ -66,8 +66,8 @@ export class PostgresChangeFeed {
    * must miss nothing). Never rejects; undefined when there is nothing to wait for.
    */
   readyFor(id: string): Promise<void> | undefined {
-    const waitFor = this.watched.has(id) && !this.listener.isUp ? this.listener.pending : undefined;
-    return waitFor?.catch(noop);
+    // Only an attempt to open LISTEN in flight is pending: none once it is up.
+    return this.watched.has(id) ? this.listener.pending?.catch(noop) : undefined;
   }
 
   watch(id: string): Observable<QrCodeRecord> {

@@ -43,11 +43,6 @@ export class PostgresListener {
     private readonly events: PostgresListenerEvents,
   ) {}
 
-  /** Whether LISTEN is confirmed and its connection up. */
-  get isUp(): boolean {
-    return this.client !== undefined;
-  }
-
   /** Server process id of the LISTEN connection while it is up, else undefined. */
   get pid(): number | undefined {
     return (this.client as { processID?: number } | undefined)?.processID;
