@@ -235,8 +235,12 @@ describe('PostgresConnection', () => {
     expect(connection.fault(closed, 'x')).toBe(closed);
   });
 
-  it('bounds any promise with withTimeout, saying what it waited for', async () => {
+  it('bounds any promise with withTimeout, saying what it waited for, and clears its timer once settled', async () => {
+    const set = vi.spyOn(globalThis, 'setTimeout');
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
     await expect(withTimeout(Promise.resolve(7), 1_000, 'count')).resolves.toBe(7);
+    expect(set).toHaveBeenCalledTimes(1);
+    expect(cleared).toHaveBeenCalledWith(set.mock.results[0].value);
     await expect(withTimeout(new Promise(noop), 20, 'open a connection')).rejects.toThrow(
       new QrLoginStoreUnavailableError('PostgreSQL did not answer within 20 ms when asked to open a connection.'),
     );
