@@ -353,6 +353,23 @@ describe('PostgresListener', () => {
     }
   });
 
+  it('destroys its LISTEN connection when the store closes, rather than hand it back to the pool', async () => {
+    const pool = new Pool({ connectionString: server.url, max: 2 });
+    pool.on('error', () => undefined);
+    try {
+      const store = open({ pool });
+      watch(store, 'listening');
+      await eventually(() => store.listenerPid !== undefined, 5_000, 'LISTEN');
+      const pid = store.listenerPid!;
+      await store.close();
+      expect(store.listenerPid).toBeUndefined();
+      expect(pool.totalCount).toBe(0);
+      await eventually(async () => (await backends(pid)) === 0, 5_000, 'the LISTEN connection to end');
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('keeps no connection when the store closes while LISTEN is opening', async () => {
     const pool = new Pool({ connectionString: server.url, max: 2 });
     pool.on('error', () => undefined);
