@@ -192,6 +192,19 @@ describe('RedisChangeFeed', () => {
       expect([first.errors, second.errors]).toEqual([[], []]);
     });
 
+    it('forgets the SUBSCRIBE/UNSUBSCRIBE queue of an id once it has run, so ids that come and go leave nothing', async () => {
+      const { feed } = await feedOn();
+      const queues = () => (feed as unknown as { subscriberOps: Map<string, Promise<void>> }).subscriberOps;
+      for (const id of ['come-1', 'come-2', 'come-3']) {
+        const seen = watchFeed(feed, id);
+        await eventually(live(feed, id), 5_000, `the SUBSCRIBE of ${id}`);
+        seen.subscription.unsubscribe();
+      }
+      await eventually(async () => (await admin.pubsub('CHANNELS')).length === 0, 5_000, 'every UNSUBSCRIBE');
+      await eventually(() => queues().size === 0, 5_000, 'the queues to be forgotten');
+      expect(feed.size).toBe(0);
+    });
+
     it('ends every watch, saying why, when the subscriber connection is lost', async () => {
       const { feed } = await feedOn();
       const seen = [watchFeed(feed, 'lost-1'), watchFeed(feed, 'lost-2')];
