@@ -4,6 +4,7 @@ import { tap } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RedisServer } from '../../../test/support/redis-server';
 import { redisPerFile } from '../../../test/support/server-per-file';
+import { startReplyGate } from '../../../test/support/reply-gate';
 import { eventually } from '../../../test/support/sse';
 import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
@@ -203,6 +204,34 @@ describe('RedisChangeFeed', () => {
       await eventually(async () => (await admin.pubsub('CHANNELS')).length === 0, 5_000, 'every UNSUBSCRIBE');
       await eventually(() => queues().size === 0, 5_000, 'the queues to be forgotten');
       expect(feed.size).toBe(0);
+    });
+
+    it("sends one id's SUBSCRIBE and UNSUBSCRIBE in the order they were decided, however late Redis answers", async () => {
+      const gate = await startReplyGate(server.port);
+      cleanups.push(() => void gate.close());
+      const { feed } = await feedOn(`redis://127.0.0.1:${gate.port}`);
+      const name = 'in-order';
+      const first = watchFeed(feed, name);
+      await eventually(live(feed, name), 5_000, 'the first SUBSCRIBE');
+      gate.hold();
+      // UNSUBSCRIBE for the first watcher; the second watcher's SUBSCRIBE waits for its answer.
+      first.subscription.unsubscribe();
+      const second = watchFeed(feed, name);
+      await eventually(() => gate.waiting() > 0, 5_000, "Redis's answer to the UNSUBSCRIBE");
+      gate.step();
+      await eventually(() => gate.waiting() > 0, 5_000, "Redis's answer to the second SUBSCRIBE");
+      // While Redis's answer to that SUBSCRIBE is held back, the second watcher leaves and a third comes.
+      second.subscription.unsubscribe();
+      const third = watchFeed(feed, name);
+      gate.open();
+      await eventually(live(feed, name), 5_000, 'the third watch');
+      // The second SUBSCRIBE was undone before the third was sent, not after: Redis still sends the third its records.
+      await eventually(async () => (await subscribersOf(name)) === 1, 5_000, 'one subscription');
+      const record = newRecord();
+      expect(await admin.publish(name, JSON.stringify(record))).toBe(1);
+      await eventually(() => third.records.length === 1, 5_000, 'the record on the third watch');
+      expect(third.records).toEqual([record]);
+      expect([first.errors, second.errors, third.errors]).toEqual([[], [], []]);
     });
 
     it('ends every watch, saying why, when the subscriber connection is lost', async () => {
