@@ -215,7 +215,9 @@ describe('redis-connection', () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const client = connect({ connectTimeout: 0 });
       await client.ping();
+      const quit = vi.spyOn(client, 'quit');
       await disconnect(client, false);
+      expect(quit).not.toHaveBeenCalled();
       expect(client.status).toBe('end');
       // Its wait for the end is cleared with it.
       expect(vi.getTimerCount()).toBe(0);
@@ -224,6 +226,14 @@ describe('redis-connection', () => {
       void disconnect(client, true).then(() => (done = true));
       await vi.advanceTimersByTimeAsync(0);
       expect(done).toBe(true);
+    });
+
+    it('sends no QUIT on a connection that is not ready, even when graceful', async () => {
+      const lazy = connect({ lazyConnect: true });
+      const quit = vi.spyOn(lazy, 'quit');
+      await disconnect(lazy, true);
+      expect(quit).not.toHaveBeenCalled();
+      expect(lazy.status).toBe('end');
     });
 
     it('stops a connection that is between reconnection attempts at once: no end is coming', async () => {
