@@ -138,10 +138,14 @@ describe('redis-connection', () => {
       await whenReady(ready, Date.now() + 1_500);
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const lazy = connect({ lazyConnect: true, connectTimeout: 0 });
+      const events = ['ready', 'close', 'end'] as const;
+      const listeners = () => events.map((event) => lazy.listenerCount(event));
+      const before = listeners();
       await whenReady(lazy, Date.now() + 1_500);
       expect(lazy.status).toBe('ready');
-      // Its deadline is cleared with it.
+      // Its deadline is cleared with it, and its listeners are removed.
       expect(vi.getTimerCount()).toBe(0);
+      expect(listeners()).toEqual(before);
     });
 
     it('refuses at once a connection that is down', async () => {
@@ -160,7 +164,10 @@ describe('redis-connection', () => {
       const port = await freeFixedPort();
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const refused = connect({ port, lazyConnect: true, connectTimeout: 0, retryStrategy: () => null });
+      const readyListeners = refused.listenerCount('ready');
       const failure = await whenReady(refused, Date.now() + 1_500).catch((error: unknown) => error as Error);
+      // The wait for 'ready' is given up too.
+      expect(refused.listenerCount('ready')).toBe(readyListeners);
       expect(failure).toBeInstanceOf(QrLoginStoreUnavailableError);
       expect((failure as Error).message).toBe(
         'Redis refused or dropped the connection; check that it is running and reachable.',
