@@ -175,6 +175,25 @@ describe('redis-connection', () => {
       expect(vi.getTimerCount()).toBe(0);
     });
 
+    it('fails at the first refusal of a connection that will retry, without waiting for the deadline', async () => {
+      const retrying = connect({ port: await freeFixedPort(), lazyConnect: true, retryStrategy: () => 60_000 });
+      const failure = await whenReady(retrying, Date.now() + 60_000).catch((error: unknown) => error as Error);
+      expect((failure as Error).message).toBe(
+        'Redis refused or dropped the connection; check that it is running and reachable.',
+      );
+      expect(retrying.status).toBe('reconnecting');
+    });
+
+    it('fails when the connection being set up is ended by its owner', async () => {
+      const ending = connect({ lazyConnect: true, retryStrategy: () => 60_000 });
+      const failure = whenReady(ending, Date.now() + 60_000).catch((error: unknown) => error as Error);
+      ending.disconnect();
+      expect(((await failure) as Error).message).toBe(
+        'Redis refused or dropped the connection; check that it is running and reachable.',
+      );
+      expect(ending.status).toBe('end');
+    });
+
     it('gives up at the deadline on a connection that never becomes ready', async () => {
       // A server that accepts and never answers, like a Redis host that hangs.
       const sockets: Socket[] = [];
