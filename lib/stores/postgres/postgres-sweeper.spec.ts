@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { Pool } from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PostgresServer } from '../../../test/support/postgres-server';
 import { postgresPerFile } from '../../../test/support/server-per-file';
 import { PostgresConnection } from './postgres-connection';
@@ -58,6 +58,7 @@ describe('PostgresSweeper', () => {
 
   postgresPerFile({ schema: { tablePrefix: 'swept' } }, (parts) => ({ server, admin } = parts));
   afterEach(async () => {
+    vi.restoreAllMocks();
     await Promise.all(sweepers.splice(0).map((one) => one.stop()));
     await Promise.all(connections.splice(0).map((connection) => connection.end()));
     await admin.query('TRUNCATE swept_codes, swept_code_changes, swept_keys');
@@ -65,8 +66,11 @@ describe('PostgresSweeper', () => {
 
   it('deletes every expired row of each table in batches within one sweep, and keeps the live ones', async () => {
     await fill(25, 3);
+    const calls = vi.spyOn(PostgresConnection.prototype, 'call');
     await sweeper(10).sweep();
     expect(await left()).toEqual({ codes: 3, changes: 3, keys: 3 });
+    // 10, 10 and 5 per table: a batch short of the batch size is the table's last.
+    expect(calls.mock.calls.map(([what]) => what)).toEqual(Array(9).fill('delete expired rows'));
   });
 
   it('deletes at most 20 batches per table in one sweep and leaves the rest for the next', async () => {
