@@ -1,11 +1,13 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RedisServer } from '../../../test/support/redis-server';
 import { redisPerFile } from '../../../test/support/server-per-file';
 import { eventually } from '../../../test/support/sse';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { newRecord, successor, watchInto, type Watched } from '../../testing/store-contract.helpers';
+import { CLUSTER_FAIL_FAST_OPTIONS } from './redis-connection';
 import { RedisQrLoginStore } from './redis-qr-login.store';
 
 /*
@@ -36,6 +38,9 @@ describe('RedisQrLoginStore', () => {
     watches.push(seen);
     return seen;
   };
+  /** The store's subscriber connection (its change feed's). */
+  const subscriberOf = (store: RedisQrLoginStore) =>
+    (store as unknown as { feed: { subscriber: Redis } }).feed.subscriber;
   /** How many times Redis ran `command` since the server started. */
   const calls = async (command: string) => {
     const info = await admin.info('commandstats');
@@ -118,6 +123,39 @@ describe('RedisQrLoginStore', () => {
       const queued = open({ options: { host: '127.0.0.1', port: server.port, enableOfflineQueue: true } });
       expect(queued.client.options.enableOfflineQueue).toBe(true);
       expect(open({ url: server.url }).client.options.enableOfflineQueue).toBe(false);
+    });
+  });
+
+  describe('on a Cluster', () => {
+    it('lays given Cluster options over its own fail-fast ones, and names the command connection when it fails', async () => {
+      const lines: string[] = [];
+      Logger.overrideLogger({
+        log: () => undefined,
+        warn: (message: string) => lines.push(message),
+        error: () => undefined,
+      });
+      try {
+        const store = open({
+          cluster: {
+            nodes: [{ host: '127.0.0.1', port: server.port }],
+            options: { lazyConnect: true, redisOptions: { connectionName: 'from-cluster' } },
+          },
+        });
+        const { options } = store.client as Cluster;
+        expect(options.enableOfflineQueue).toBe(false);
+        expect(options.lazyConnect).toBe(true);
+        expect(options.redisOptions).toEqual({
+          ...CLUSTER_FAIL_FAST_OPTIONS.redisOptions,
+          connectionName: 'from-cluster',
+        });
+        expect(store.pubsub).toBe('sharded');
+        store.client.emit('error', new Error('CLUSTERDOWN'));
+        expect(lines).toEqual([
+          'Redis command connection failed (CLUSTERDOWN); store calls fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.',
+        ]);
+      } finally {
+        Logger.overrideLogger(true);
+      }
     });
   });
 
@@ -220,7 +258,67 @@ describe('RedisQrLoginStore', () => {
     });
   });
 
+  describe('failures', () => {
+    it('names the step Redis refused, for every call', async () => {
+      await admin.acl('SETUSER', 'no-data', 'on', '>secret', '~*', '&*', '-@all', '+@connection', '+info', '+client');
+      try {
+        const store = open({ url: `redis://no-data:secret@127.0.0.1:${server.port}` });
+        const record = newRecord();
+        const refusals = await Promise.all(
+          [
+            () => store.create(record),
+            () => store.createWithAlias(record, { key: 'K', expiresAt: Date.now() + 60_000 }),
+            () => store.get(record.id),
+            () => store.compareAndSet(record.id, 1, successor(record)),
+            () => store.rememberOnce('k', 1_000),
+            () => store.setAlias('A', record.id, Date.now() + 60_000),
+            () => store.resolveAlias('A'),
+          ].map((call) =>
+            call().then(
+              () => 'answered',
+              (error: Error) => error.message.replace(/: NOPERM .*/s, ': NOPERM'),
+            ),
+          ),
+        );
+        expect(refusals).toEqual(
+          [
+            'create a QR code',
+            'create a QR code',
+            'read a QR code',
+            'update a QR code',
+            'remember a one-time fact',
+            'store an alias',
+            'read an alias',
+          ].map((what) => `Redis refused to ${what}: NOPERM`),
+        );
+      } finally {
+        await admin.acl('DELUSER', 'no-data');
+      }
+    });
+  });
+
   describe('reads of watched codes', () => {
+    it('serves what it wrote itself at once, before the channel echoes it', async () => {
+      const store = open();
+      const record = newRecord();
+      const seen = watch(store, record.id);
+      expect(await store.get(record.id)).toBeNull();
+      await eventually(() => store.watchedIds === 1, 5_000, 'the watch');
+      // Nothing reaches the subscriber meanwhile: what is served can only be what the store wrote.
+      const socket = (subscriberOf(store) as unknown as { stream: Socket }).stream;
+      socket.pause();
+      try {
+        await store.create(record);
+        expect(await hgetsOf(() => store.get(record.id))).toEqual([record, 0]);
+        const next = successor(record, { status: 'SCANNED' });
+        expect(await store.compareAndSet(record.id, 1, next)).toBe(true);
+        expect(await hgetsOf(() => store.get(record.id))).toEqual([next, 0]);
+      } finally {
+        socket.resume();
+      }
+      await eventually(() => seen.records.length === 2, 5_000, 'both changes on the watcher');
+    });
+
     it('serves a watched code from what it wrote or received, asking Redis once at most', async () => {
       const store = open();
       const writer = open();
@@ -278,18 +376,29 @@ describe('RedisQrLoginStore', () => {
         const closed = open();
         await Promise.all([failing.get('nothing'), closed.get('nothing')]);
         failing.client.emit('error', new Error('read ECONNRESET'));
+        subscriberOf(failing).emit('error', new Error('read ETIMEDOUT'));
         expect(lines).toEqual([
           'warn Redis command connection failed (read ECONNRESET); store calls fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.',
+          'warn Redis subscriber connection failed (read ETIMEDOUT); watches fail with QrLoginStoreUnavailableError until it reconnects, which it keeps trying.',
         ]);
         // A connection torn down by close() may still report errors: they are not an outage.
         const closing = closed.close();
         closed.client.emit('error', new Error('Connection is closed.'));
         await closing;
         closed.client.emit('error', new Error('Connection is closed.'));
-        expect(lines).toHaveLength(1);
+        expect(lines).toHaveLength(2);
       } finally {
         Logger.overrideLogger(true);
       }
+    });
+
+    it('lets a call in flight on its own connection finish before closing it', async () => {
+      const store = open();
+      const record = newRecord();
+      await store.create(record);
+      const reading = store.get(record.id);
+      await store.close();
+      expect(await reading).toEqual(record);
     });
 
     it('ends watches and refuses calls once closed, and closes once however often asked', async () => {
