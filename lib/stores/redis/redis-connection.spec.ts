@@ -1,12 +1,19 @@
 import { Logger, type LoggerService } from '@nestjs/common';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freeFixedPort } from '../../../test/support/free-port';
 import { startRedisServer, type RedisServer } from '../../../test/support/redis-server';
 import { eventually } from '../../../test/support/sse';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
-import { disconnect, FAIL_FAST_OPTIONS, isCluster, watchHealth, whenReady } from './redis-connection';
+import {
+  disconnect,
+  duplicateForSubscriber,
+  FAIL_FAST_OPTIONS,
+  isCluster,
+  watchHealth,
+  whenReady,
+} from './redis-connection';
 
 /*
  * A Redis connection's life as the store and the limiter see it, on a real
@@ -71,6 +78,22 @@ describe('redis-connection', () => {
     expect(isCluster({ isCluster: true } as never)).toBe(true);
     expect(isCluster({ isCluster: 'yes' } as never)).toBe(false);
     expect(isCluster(connect({ lazyConnect: true }))).toBe(false);
+  });
+
+  it('makes a subscriber that refuses commands while disconnected, and on a Cluster one per master when sharded', () => {
+    const single = duplicateForSubscriber(connect({ lazyConnect: true }), false) as Redis;
+    const cluster = new Cluster([{ host: '127.0.0.1', port: server.port }], { lazyConnect: true });
+    const sharded = duplicateForSubscriber(cluster, true) as Cluster;
+    const classic = duplicateForSubscriber(cluster, false) as Cluster;
+    try {
+      expect([single.options.enableOfflineQueue, single.options.autoResubscribe]).toEqual([false, false]);
+      expect(sharded.options.enableOfflineQueue).toBe(false);
+      expect(sharded.options.shardedSubscribers).toBe(true);
+      expect(classic.options.enableOfflineQueue).toBe(false);
+      expect(classic.options.shardedSubscribers).toBeFalsy();
+    } finally {
+      for (const client of [single, cluster, sharded, classic]) client.disconnect();
+    }
   });
 
   it('warns once per outage, naming the role and what fails, and says when the connection is back', async () => {
