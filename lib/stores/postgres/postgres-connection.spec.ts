@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPostgresServer, type PostgresServer } from '../../../test/support/postgres-server';
+import { withoutPackage } from '../../../test/support/missing-package';
 import { eventually } from '../../testing';
 import { QrLoginConfigError, QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
 import { closedError, noop, PostgresConnection, withTimeout } from './postgres-connection';
@@ -59,6 +60,19 @@ describe('PostgresConnection', () => {
   });
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('says how to install pg when it is missing, unless given a pool', () => {
+    const build = (source: ConstructorParameters<typeof PostgresConnection>[0]) =>
+      withoutPackage('pg', () => new PostgresConnection(source, 1_500, names, recorder().logger));
+    expect(() => build({ connectionString: server.url })).toThrow(
+      new QrLoginConfigError(
+        'PostgresQrLoginStore needs the "pg" package (version 8 or later), which is not installed. Run `npm install pg`, or pass a ready pg.Pool as the "pool" option.',
+      ),
+    );
+    const pool = new Pool({ connectionString: server.url });
+    pools.push(pool);
+    expect(build({ pool }).pool).toBe(pool);
   });
 
   it('takes only something with connect() and query() as a pool', () => {

@@ -2,6 +2,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import { type Cluster, Redis } from 'ioredis';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { withoutPackage } from '../../../test/support/missing-package';
 import type { RedisServer } from '../../../test/support/redis-server';
 import { redisPerFile } from '../../../test/support/server-per-file';
 import { eventually } from '../../../test/support/sse';
@@ -90,6 +91,20 @@ describe('RedisQrLoginStore', () => {
           ),
         );
       }
+    });
+
+    it('says how to install ioredis when it is missing, unless given a client', () => {
+      const missing = misconfigured(
+        'RedisQrLoginStore needs the "ioredis" package (version 5 or later), which is not installed. Run `npm install ioredis`, or pass a ready ioredis client as the "client" option.',
+      );
+      for (const options of [
+        { url: server.url },
+        { options: {} },
+        { cluster: { nodes: [{ host: '127.0.0.1', port: 1 }] } },
+      ]) {
+        expect(() => withoutPackage('ioredis', () => open(options))).toThrow(missing);
+      }
+      expect(withoutPackage('ioredis', () => open({ client: connect() })).pubsub).toBe('classic');
     });
 
     it('refuses a cluster without startup nodes', () => {
