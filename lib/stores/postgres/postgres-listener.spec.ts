@@ -213,6 +213,29 @@ describe('PostgresListener', () => {
     }
   });
 
+  it('schedules no retry for an attempt that fails after the store was closed', async () => {
+    const pool = new Pool({ connectionString: server.url, max: 1 });
+    pool.on('error', () => undefined);
+    // The pool's one connection is taken: the attempt to LISTEN waits for it, then gives up.
+    const held = await pool.connect();
+    try {
+      const store = open({ pool, callTimeout: 100 });
+      const seen = watch(store, 'closed-while-waiting');
+      const timers = vi.spyOn(globalThis, 'setTimeout');
+      await store.close();
+      expect((seen.errors[0] as Error).message).toBe(
+        'The PostgreSQL QR login store was closed (the app is shutting down).',
+      );
+      expect(listenerOf(store).reconnectTimer).toBeUndefined();
+      // No retry was even scheduled (a retry waits 50 ms to 1.1 s; the attempt's own deadline is 100 ms).
+      expect(timers.mock.calls.filter(([, delay]) => delay !== 100)).toEqual([]);
+    } finally {
+      vi.restoreAllMocks();
+      held.release();
+      await pool.end();
+    }
+  });
+
   it('destroys a connection on which LISTEN did not answer in time, and listens on a new one', async () => {
     Logger.overrideLogger(recorder);
     const pool = new Pool({ connectionString: server.url, max: 2 });
