@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Cluster, Command, Redis, type RedisOptions } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedisCluster, type RedisCluster } from '../../../test/support/redis-cluster';
+import { commandStat } from '../../../test/support/redis-command-stats';
 import { eventually } from '../../../test/support/sse';
 import type { QrCodeRecord } from '../../kernel/interfaces/qr-code.interface';
 import { QrLoginStoreUnavailableError } from '../../kernel/qr-login.errors';
@@ -114,8 +115,7 @@ describe('RedisChangeFeed on a Redis Cluster', () => {
   }
   const shardSubscribers = async (port: number, name: string) =>
     Number(((await onNode(port, (node) => node.call('PUBSUB', 'SHARDNUMSUB', name))) as [string, number])[1]);
-  const ssubscribeCalls = async (port: number) =>
-    Number(/cmdstat_ssubscribe:calls=(\d+)/.exec(await onNode(port, (node) => node.info('commandstats')))?.[1] ?? 0);
+  const ssubscribeCalls = (port: number) => onNode(port, (node) => commandStat(node, 'ssubscribe'));
 
   const masterKeys = async () => (await cluster.masters()).map((port) => `${HOST}:${port}`);
 

@@ -4,6 +4,7 @@ import { tap } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RedisServer } from '../../../test/support/redis-server';
 import { redisPerFile } from '../../../test/support/server-per-file';
+import { commandStat } from '../../../test/support/redis-command-stats';
 import { startReplyGate } from '../../../test/support/reply-gate';
 import { eventually } from '../../../test/support/sse';
 import type { QrLoginStore } from '../../kernel/interfaces/qr-login-store.interface';
@@ -82,8 +83,7 @@ describe('RedisChangeFeed', () => {
       return { ...parts, allow: () => admin.acl('SETUSER', 'feed-user', 'allchannels') };
     };
     /** SUBSCRIBEs Redis refused since the server started. */
-    const refusedSubscribes = async () =>
-      Number(/cmdstat_subscribe:.*rejected_calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+    const refusedSubscribes = () => commandStat(admin, 'subscribe', 'rejected_calls');
     const watchFeed = (feed: RedisChangeFeed, name: string) => {
       const seen = watchInto({ watch: (id: string) => feed.watch(id) } as QrLoginStore, name);
       watches.push(seen);
@@ -92,11 +92,15 @@ describe('RedisChangeFeed', () => {
     /** Subscribers Redis has for `name`. */
     const subscribersOf = async (name: string) => ((await admin.pubsub('NUMSUB', name)) as [string, number])[1];
     const live = (feed: RedisChangeFeed, name: string) => () => feed.channel(name)?.live === true;
-    /** How many times Redis ran `command` since the server started. */
-    const calls = async (command: string) => {
-      const info = await admin.info('commandstats');
-      return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+    /** Publishes a new record on `name`, which Redis delivers to one subscriber, and expects it on `seen`, once. */
+    const expectDelivered = async (name: string, seen: Watched) => {
+      const record = newRecord();
+      expect(await admin.publish(name, JSON.stringify(record))).toBe(1);
+      await eventually(() => seen.records.length > 0, 5_000, `the record on ${name}`);
+      expect(seen.records).toEqual([record]);
     };
+    /** How many times Redis ran `command` since the server started. */
+    const calls = (command: string) => commandStat(admin, command);
 
     it('undoes a SUBSCRIBE whose last watcher left while Redis was confirming it', async () => {
       const { feed, socket } = await feedOn();
@@ -168,10 +172,7 @@ describe('RedisChangeFeed', () => {
       await eventually(() => first.errors.length === 1, 5_000, 'the first watch to end');
       expect((first.errors[0] as Error).message).toMatch(/NOPERM/);
       await eventually(live(feed, 'again'), 5_000, 'the second SUBSCRIBE');
-      const record = newRecord();
-      await admin.publish('again', JSON.stringify(record));
-      await eventually(() => again[0].records.length === 1, 5_000, 'the record on the second watch');
-      expect(again[0].records).toEqual([record]);
+      await expectDelivered('again', again[0]);
       expect(again[0].errors).toEqual([]);
     });
 
@@ -186,10 +187,7 @@ describe('RedisChangeFeed', () => {
       await allow();
       socket.resume();
       await eventually(live(feed, 'refused-once'), 5_000, 'the second SUBSCRIBE');
-      const record = newRecord();
-      await admin.publish('refused-once', JSON.stringify(record));
-      await eventually(() => second.records.length === 1, 5_000, 'the record on the second watch');
-      expect(second.records).toEqual([record]);
+      await expectDelivered('refused-once', second);
       expect([first.errors, second.errors]).toEqual([[], []]);
     });
 
@@ -227,10 +225,7 @@ describe('RedisChangeFeed', () => {
       await eventually(live(feed, name), 5_000, 'the third watch');
       // The second SUBSCRIBE was undone before the third was sent, not after: Redis still sends the third its records.
       await eventually(async () => (await subscribersOf(name)) === 1, 5_000, 'one subscription');
-      const record = newRecord();
-      expect(await admin.publish(name, JSON.stringify(record))).toBe(1);
-      await eventually(() => third.records.length === 1, 5_000, 'the record on the third watch');
-      expect(third.records).toEqual([record]);
+      await expectDelivered(name, third);
       expect([first.errors, second.errors, third.errors]).toEqual([[], [], []]);
     });
 

@@ -3,6 +3,7 @@ import { type Cluster, Redis } from 'ioredis';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withoutPackage } from '../../../test/support/missing-package';
+import { commandStat } from '../../../test/support/redis-command-stats';
 import type { RedisServer } from '../../../test/support/redis-server';
 import { redisPerFile } from '../../../test/support/server-per-file';
 import { eventually } from '../../../test/support/sse';
@@ -43,10 +44,7 @@ describe('RedisQrLoginStore', () => {
   const subscriberOf = (store: RedisQrLoginStore) =>
     (store as unknown as { feed: { subscriber: Redis } }).feed.subscriber;
   /** How many times Redis ran `command` since the server started. */
-  const calls = async (command: string) => {
-    const info = await admin.info('commandstats');
-    return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-  };
+  const calls = (command: string) => commandStat(admin, command);
 
   /** What `read` answered, and how many HGETs Redis ran meanwhile. */
   const hgetsOf = async (read: () => Promise<unknown>) => {
